@@ -1,0 +1,63 @@
+"""After-hours support line: the Flask application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .business_hours import BusinessHours
+from .clock import Clock, SystemClock
+from .config import ConfigError, Settings, load_settings
+from .db import Database
+from .flows import FlowError, load_flows
+from .logging_setup import configure_logging
+from .voice_menu import LineConfig
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the app: settings (defaults, then environment and .env, then `config`), the call
+    scripts, the database and the blueprints. Bad settings or scripts stop start-up here."""
+    try:
+        settings = load_settings(config)
+        flows = load_flows(Path(settings.VOICE_FLOWS_DIR))
+        if settings.VOICE_FLOW not in flows:
+            raise ConfigError(
+                f"Invalid setting — VOICE_FLOW: no call script named "
+                f"{settings.VOICE_FLOW!r} in {settings.VOICE_FLOWS_DIR}"
+            )
+    except (ConfigError, FlowError) as exc:
+        if config is None:
+            # Started from a shell: one clear line instead of a traceback.
+            raise SystemExit(f"afterhours: {exc}") from None
+        raise
+
+    configure_logging(settings.LOG_LEVEL)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.SECRET_KEY, DATABASE_URL=settings.DATABASE_URL)
+    app.extensions["settings"] = settings
+    app.extensions["flows"] = flows
+    app.extensions["clock"] = clock or SystemClock()
+    app.extensions["line"] = line_config(settings)
+    Database(settings.DATABASE_URL).init_app(app)
+
+    from . import api, voice
+    from .cli import register_cli
+
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(api.bp)
+    register_cli(app)
+    return app
+
+
+def line_config(settings: Settings) -> LineConfig:
+    return LineConfig(
+        region=settings.DEFAULT_REGION,
+        hours=BusinessHours.from_settings(
+            settings.TIMEZONE, settings.BUSINESS_HOURS, settings.HOLIDAYS
+        ),
+        helpdesk_numbers=frozenset(settings.HELPDESK_NUMBERS),
+        dial_number=settings.BUSINESS_HOURS_DIAL_NUMBER or None,
+    )

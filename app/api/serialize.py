@@ -1,0 +1,69 @@
+"""Incidents as JSON: every field the call gathered, the state, the source and the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..models import Incident, IncidentEvent, Report
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def incident_summary(incident: Incident) -> dict[str, Any]:
+    return {
+        "reference": incident.reference,
+        "state": incident.state,
+        "source": incident.source,
+        "priority": incident.priority,
+        "service": (
+            {"slug": incident.service.slug, "name": incident.service.name}
+            if incident.service
+            else None
+        ),
+        "service_text": incident.service_text,
+        "impact": incident.impact,
+        "incomplete": incident.incomplete,
+        "created_at": _time(incident.created_at),
+        "updated_at": _time(incident.updated_at),
+    }
+
+
+def incident_detail(incident: Incident) -> dict[str, Any]:
+    return {
+        **incident_summary(incident),
+        "description": incident.description,
+        "recording_url": incident.recording_url,
+        "started": incident.started_text,
+        "impact_label": incident.impact_label,
+        "callback_number": incident.callback_number,
+        "caller_number": incident.caller_number,
+        "reports": [report_json(report) for report in incident.reports],
+        "timeline": [event_json(event) for event in incident.events],
+    }
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "source": report.source,
+        "created_at": _time(report.created_at),
+        "caller_number": report.caller_number,
+        "callback_number": report.callback_number,
+        "service_text": report.service_text,
+        "description": report.description,
+        "recording_url": report.recording_url,
+        "started": report.started_text,
+        "impact": report.impact,
+    }
+
+
+def event_json(event: IncidentEvent) -> dict[str, Any]:
+    return {
+        "at": _time(event.at),
+        "kind": event.kind,
+        "actor": event.actor,
+        "channel": event.channel,
+        "detail": event.detail,
+    }

@@ -1,0 +1,101 @@
+"""The service catalog: what the group supports, and matching what a caller said to it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from unidecode import unidecode
+
+from .models import Service
+
+# Below this a guess is more often wrong than right (see the table of recogniser spellings in
+# tests/unit/test_catalog.py, which pins both the hits and the near misses).
+MATCH_THRESHOLD = 80.0
+
+
+@dataclass(frozen=True)
+class Match:
+    service: Service
+    score: float
+    phrase: str
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII words; spelled-out letters join up ("v p n" -> "vpn")."""
+    text = unidecode(text or "").lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"\b([a-z])((?: [a-z]\b)+)", lambda m: m[0].replace(" ", ""), text)
+
+
+def score(heard: str, phrase: str) -> float:
+    """How well some run of the caller's words spells the phrase, 0 to 100.
+
+    Words are compared squashed together because recognisers split and join freely ("share
+    point", "e mail", "hawk i d"); the rest of the sentence ("the ... website is down") is ignored.
+    """
+    words, target = heard.split(), phrase.replace(" ", "")
+    longest = len(phrase.split()) + 1
+    best = 0.0
+    for start in range(len(words)):
+        for stop in range(start + 1, min(start + longest, len(words)) + 1):
+            window = "".join(words[start:stop])
+            if len(target) <= 3:
+                # Short acronyms (VPN, SSO) only count when said exactly.
+                best = max(best, 100.0 if window == target else 0.0)
+            else:
+                best = max(best, fuzz.ratio(window, target))
+    return best
+
+
+def match_service(heard: str, services: Iterable[Service]) -> Match | None:
+    """The catalog entry the caller most likely meant, or None when nothing is close enough."""
+    said = normalise(heard)
+    if not said:
+        return None
+    best: Match | None = None
+    for service in services:
+        for phrase in [service.name, *service.aliases]:
+            candidate = normalise(phrase)
+            if not candidate:
+                continue
+            found = Match(service, score(said, candidate), phrase)
+            # On a tie the longer, more specific phrase wins.
+            if best is None or (found.score, len(candidate)) > (best.score, len(best.phrase)):
+                best = found
+    return best if best and best.score >= MATCH_THRESHOLD else None
+
+
+def active_services(session: Session) -> list[Service]:
+    return list(session.scalars(select(Service).where(Service.active).order_by(Service.name)))
+
+
+def speech_hints(services: Iterable[Service], limit: int = 100) -> list[str]:
+    """Names and aliases for the recogniser; Twilio takes at most a few hundred phrases."""
+    hints: list[str] = []
+    for service in services:
+        for phrase in [service.name, *service.aliases]:
+            if phrase not in hints:
+                hints.append(phrase)
+    return hints[:limit]
+
+
+def upsert_services(session: Session, entries: Iterable[dict]) -> int:
+    """Load catalog entries by slug (the demo data and operators' catalog files)."""
+    count = 0
+    for entry in entries:
+        service = session.scalar(select(Service).where(Service.slug == entry["slug"]))
+        if service is None:
+            service = Service(slug=entry["slug"])
+            session.add(service)
+        service.name = entry["name"]
+        service.aliases = list(entry.get("aliases", []))
+        service.customer = entry.get("customer", "")
+        service.priority_customer = bool(entry.get("priority_customer", False))
+        service.active = bool(entry.get("active", True))
+        count += 1
+    return count

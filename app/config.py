@@ -1,0 +1,205 @@
+"""Settings: one typed, validated place, read from the environment and `.env`.
+
+Every setting is listed in `.env.example` with a safe default. A bad value stops start-up with a
+message that names the setting, instead of failing later in the middle of a call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'afterhours.db'}"
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    DATABASE_URL: str = DEFAULT_DATABASE_URL
+    SECRET_KEY: str = "dev-only-secret-change-me"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    TWILIO_ACCOUNT_SID: str = ""
+    TWILIO_AUTH_TOKEN: str = ""
+    # A second token is accepted while the account's primary token is being rotated.
+    TWILIO_AUTH_TOKEN_SECONDARY: str = ""
+    TWILIO_FROM_NUMBER: str = ""
+    TWILIO_VALIDATE_SIGNATURES: bool = True
+    PUBLIC_BASE_URL: str = "http://localhost:5000"
+    SMS_BACKEND: Literal["console", "twilio"] = "console"
+
+    TIMEZONE: str = "America/Chicago"
+    DEFAULT_REGION: str = "US"
+    BUSINESS_HOURS: str = "mon-fri 08:00-17:00"
+    HOLIDAYS: CommaList = Field(default_factory=list)
+    BUSINESS_HOURS_DIAL_NUMBER: str = ""
+    HELPDESK_NUMBERS: CommaList = Field(default_factory=list)
+
+    VOICE_FLOWS_DIR: str = str(PROJECT_ROOT / "voice_flows")
+    VOICE_FLOW: str = "caller"
+
+    API_TOKENS: CommaList = Field(default_factory=list)
+
+    _split = field_validator("HOLIDAYS", "HELPDESK_NUMBERS", "API_TOKENS", mode="before")(
+        _split_list
+    )
+
+    @field_validator("TIMEZONE")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("DEFAULT_REGION")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region {value!r} (use a two-letter code such as US)")
+        return value.upper()
+
+    @field_validator("BUSINESS_HOURS")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_business_hours(value)
+        return value
+
+    @field_validator("HOLIDAYS")
+    @classmethod
+    def _holidays(cls, value: list[str]) -> list[str]:
+        for day in value:
+            try:
+                dt.date.fromisoformat(day)
+            except ValueError as exc:
+                raise ValueError(f"{day!r} is not a date like 2026-12-25") from exc
+        return value
+
+    @field_validator("BUSINESS_HOURS_DIAL_NUMBER", "TWILIO_FROM_NUMBER")
+    @classmethod
+    def _optional_e164(cls, value: str) -> str:
+        return _e164_or_raise(value) if value else value
+
+    @field_validator("HELPDESK_NUMBERS")
+    @classmethod
+    def _numbers(cls, value: list[str]) -> list[str]:
+        return [_e164_or_raise(number) for number in value]
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # A relative SQLite path means the project's folder, wherever the command runs from.
+        prefix = "sqlite:///"
+        if value.startswith(prefix) and value != f"{prefix}:memory:":
+            path = Path(value.removeprefix(prefix))
+            return f"{prefix}{path if path.is_absolute() else PROJECT_ROOT / path}"
+        if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", value):
+            raise ValueError("must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        return value.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    @field_validator("VOICE_FLOWS_DIR")
+    @classmethod
+    def _flows_dir(cls, value: str) -> str:
+        path = Path(value)
+        return str(path if path.is_absolute() else PROJECT_ROOT / path)
+
+    @field_validator("PUBLIC_BASE_URL")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an absolute http(s) URL such as https://line.example.org")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _twilio_needs_credentials(self) -> Settings:
+        if self.SMS_BACKEND == "twilio":
+            missing = [
+                name
+                for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"SMS_BACKEND=twilio needs {', '.join(missing)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.TIMEZONE)
+
+
+def _e164_or_raise(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{value!r} is not a phone number in E.164 form (+13195551234)") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{value!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_business_hours(spec: str) -> dict[int, list[tuple[dt.time, dt.time]]]:
+    """Parse `mon-fri 08:00-17:00; sat 09:00-12:00` into weekday -> opening intervals."""
+    hours: dict[int, list[tuple[dt.time, dt.time]]] = {}
+    for part in filter(None, (chunk.strip() for chunk in spec.split(";"))):
+        match = re.fullmatch(
+            r"([a-z]{3})(?:-([a-z]{3}))?\s+(\d{1,2}:\d{2})-(\d{1,2}:\d{2})", part.lower()
+        )
+        if not match or match[1] not in WEEKDAYS or (match[2] and match[2] not in WEEKDAYS):
+            raise ValueError(f"{part!r} is not like 'mon-fri 08:00-17:00'")
+        first = WEEKDAYS.index(match[1])
+        last = WEEKDAYS.index(match[2]) if match[2] else first
+        try:
+            opens, closes = (
+                dt.time.fromisoformat(match[3].zfill(5)),
+                dt.time.fromisoformat(match[4].zfill(5)),
+            )
+        except ValueError as exc:
+            raise ValueError(f"{part!r} has an impossible time") from exc
+        if opens >= closes:
+            raise ValueError(f"{part!r} closes before it opens")
+        day = first
+        while True:
+            hours.setdefault(day, []).append((opens, closes))
+            if day == last:
+                break
+            day = (day + 1) % 7
+    return hours
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read settings from the environment and `.env`; `overrides` (tests) win over both."""
+    try:
+        return Settings(**dict(overrides or {}))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"Invalid setting — {problems}") from None

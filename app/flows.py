@@ -1,0 +1,242 @@
+"""Call scripts as data: load and check the YAML files in `voice_flows/`.
+
+A broken file stops start-up (and `flask --app app flows check`) with the file and step named, so a
+prompt can be reworded without touching code and without finding out at 3 a.m.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class FlowError(Exception):
+    """A call script is broken; the message names the file and the step."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Messages(_Strict):
+    no_input: str
+    not_understood: str
+    thanks: str
+    start_over: str
+    technical_difficulty: str
+    goodbye: str
+
+
+class Greeting(_Strict):
+    after_hours: str
+    helpdesk_transfer: str
+    business_hours: str
+    business_hours_menu: str
+    business_hours_menu_without_dial: str
+    connecting: str
+    dial_unanswered: str
+    dial_completed: str
+
+
+class ServiceStep(_Strict):
+    id: str
+    type: Literal["service"]
+    field: str
+    prompt: str
+    reprompt: str
+    confirm: str
+    confirm_reprompt: str
+    not_found: str
+    kept_as_text: str
+    misses_before_free_text: int = Field(2, ge=1, le=5)
+
+
+class SpeechStep(_Strict):
+    id: str
+    type: Literal["speech"]
+    field: str
+    prompt: str
+    reprompt: str
+    # After this many failed speech attempts, switch to <Record>; absent means never.
+    record_after: int | None = Field(None, ge=1, le=5)
+    record_prompt: str | None = None
+    max_speech_seconds: int = Field(30, ge=5, le=60)
+
+    @model_validator(mode="after")
+    def _record_needs_prompt(self) -> SpeechStep:
+        if self.record_after is not None and not self.record_prompt:
+            raise ValueError("record_after needs a record_prompt")
+        return self
+
+
+class MenuOption(_Strict):
+    key: Annotated[str, Field(pattern=r"^[0-9*#]$")]
+    value: str
+    label: str
+    say: str
+    priority: int = Field(ge=1, le=4)
+
+
+class MenuStep(_Strict):
+    id: str
+    type: Literal["menu"]
+    field: str
+    prompt: str
+    reprompt: str
+    options: list[MenuOption] = Field(min_length=1)
+    default: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MenuStep:
+        keys = [option.key for option in self.options]
+        if len(keys) != len(set(keys)):
+            raise ValueError("two options share a key")
+        if self.default not in {option.value for option in self.options}:
+            raise ValueError(f"default {self.default!r} is not one of the options' values")
+        return self
+
+    def option(self, key: str | None = None, value: str | None = None) -> MenuOption | None:
+        for option in self.options:
+            if option.key == key or option.value == value:
+                return option
+        return None
+
+
+class PhoneStep(_Strict):
+    id: str
+    type: Literal["phone"]
+    field: str
+    offer_caller_id: str
+    keyin: str
+    invalid: str
+    confirm: str
+    kept_caller_id: str
+    no_number: str
+
+
+class ReviewStep(_Strict):
+    id: str
+    type: Literal["review"]
+    summary: str
+    prompt: str
+    missing: str
+
+
+Step = Annotated[
+    ServiceStep | SpeechStep | MenuStep | PhoneStep | ReviewStep, Field(discriminator="type")
+]
+
+
+class Finish(_Strict):
+    reference: str
+    next: str
+
+
+class Flow(_Strict):
+    name: str
+    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    voice: str | None = None
+    max_attempts: int = Field(3, ge=1, le=5)
+    messages: Messages
+    greeting: Greeting
+    steps: list[Step] = Field(min_length=1)
+    finish: Finish
+
+    @model_validator(mode="after")
+    def _shape(self) -> Flow:
+        ids = [step.id for step in self.steps]
+        duplicates = {step_id for step_id in ids if ids.count(step_id) > 1}
+        if duplicates:
+            raise ValueError(f"step ids used twice: {', '.join(sorted(duplicates))}")
+        fields = [step.field for step in self.steps if not isinstance(step, ReviewStep)]
+        for required in ("service", "description", "impact", "callback"):
+            if required not in fields:
+                raise ValueError(f"no step gathers the {required!r} field")
+        return self
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def next_step_id(self, step_id: str) -> str | None:
+        ids = [step.id for step in self.steps]
+        position = ids.index(step_id) + 1
+        return ids[position] if position < len(ids) else None
+
+
+# Which placeholders each text may use; anything else is a typo caught at start-up.
+_PLACEHOLDERS: dict[str, set[str]] = {
+    "reprompt": {"examples"},
+    "confirm": {"service", "number"},
+    "confirm_reprompt": {"service"},
+    "not_found": {"heard"},
+    "kept_as_text": {"heard"},
+    "offer_caller_id": {"number"},
+    "invalid": {"digits"},
+    "summary": {"service", "description", "started", "impact", "callback"},
+    "reference": {"reference"},
+}
+
+
+def _check_placeholders(where: str, data: dict) -> None:
+    for key, text in data.items():
+        if not isinstance(text, str):
+            continue
+        allowed = _PLACEHOLDERS.get(key, set())
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise FlowError(f"{where}, {key}: {exc}") from None
+        unknown = names - allowed
+        if unknown:
+            raise FlowError(
+                f"{where}, {key}: unknown placeholder {{{sorted(unknown)[0]}}}"
+                f" (allowed: {', '.join(sorted(allowed)) or 'none'})"
+            )
+
+
+def load_flow(path: Path) -> Flow:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FlowError(f"{path}: cannot be read: {exc}") from None
+    if not isinstance(raw, dict):
+        raise FlowError(f"{path}: expected a mapping at the top level")
+    steps = raw.get("steps") if isinstance(raw.get("steps"), list) else []
+    try:
+        flow = Flow.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = list(error["loc"])
+        where = str(path)
+        if location[:1] == ["steps"] and len(location) > 1 and isinstance(location[1], int):
+            index = location[1]
+            step = steps[index] if index < len(steps) and isinstance(steps[index], dict) else {}
+            where += f", step {step.get('id', index + 1)!s}"
+            location = location[3:] if len(location) > 2 else []
+        detail = ".".join(str(part) for part in location)
+        raise FlowError(f"{where}{', ' + detail if detail else ''}: {error['msg']}") from None
+    for step in steps:
+        _check_placeholders(f"{path}, step {step.get('id')}", step)
+    for section in ("messages", "greeting", "finish"):
+        _check_placeholders(f"{path}, {section}", raw.get(section) or {})
+    return flow
+
+
+def load_flows(directory: Path) -> dict[str, Flow]:
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise FlowError(f"{directory}: no call scripts (*.yaml) found")
+    flows: dict[str, Flow] = {}
+    for path in files:
+        flow = load_flow(path)
+        if flow.name in flows:
+            raise FlowError(f"{path}: another file already defines the flow {flow.name!r}")
+        flows[flow.name] = flow
+    return flows

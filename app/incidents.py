@@ -1,0 +1,151 @@
+"""Incidents: opening them, finding them by reference, and their timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .clock import Clock
+from .models import (
+    REFERENCE_OFFSET,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    Report,
+    Service,
+)
+
+LOWEST_PRIORITY = 4
+_REFERENCE = re.compile(r"^\s*(?:ah)?[\s#:-]*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+class IncidentNotFound(LookupError):
+    pass
+
+
+@dataclass
+class IncidentDraft:
+    """Everything gathered about a new incident, from whichever channel it came."""
+
+    source: str
+    service_id: int | None = None
+    service_text: str = ""
+    description: str = ""
+    recording_url: str | None = None
+    started_text: str = ""
+    impact: str = ""
+    impact_label: str = ""
+    priority: int = 3
+    callback_number: str | None = None
+    caller_number: str | None = None
+    incomplete: bool = False
+    call_id: int | None = None
+
+
+def effective_priority(base: int, service: Service | None) -> int:
+    """Priority 1 is most urgent; services of priority (CAS) customers move up one level."""
+    priority = min(max(base, 1), LOWEST_PRIORITY)
+    if service is not None and service.priority_customer:
+        priority = max(priority - 1, 1)
+    return priority
+
+
+def add_event(
+    session: Session,
+    incident: Incident,
+    at: dt.datetime,
+    kind: str,
+    actor: str,
+    channel: str,
+    detail: str = "",
+) -> IncidentEvent:
+    event = IncidentEvent(
+        incident=incident, at=at, kind=kind, actor=actor, channel=channel, detail=detail
+    )
+    session.add(event)
+    return event
+
+
+def open_incident(
+    session: Session, clock: Clock, draft: IncidentDraft, actor: str, channel: str
+) -> Incident:
+    """Open an incident with its first report and the opening event, in the caller's transaction."""
+    now = clock.now()
+    service = session.get(Service, draft.service_id) if draft.service_id else None
+    incident = Incident(
+        state=IncidentState.OPEN,
+        source=draft.source,
+        service=service,
+        service_text=draft.service_text,
+        description=draft.description,
+        recording_url=draft.recording_url,
+        started_text=draft.started_text,
+        impact=draft.impact,
+        impact_label=draft.impact_label,
+        priority=effective_priority(draft.priority, service),
+        callback_number=draft.callback_number,
+        caller_number=draft.caller_number,
+        incomplete=draft.incomplete,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(incident)
+    session.add(
+        Report(
+            incident=incident,
+            call_id=draft.call_id,
+            source=draft.source,
+            created_at=now,
+            caller_number=draft.caller_number,
+            callback_number=draft.callback_number,
+            service_text=draft.service_text,
+            description=draft.description,
+            recording_url=draft.recording_url,
+            started_text=draft.started_text,
+            impact=draft.impact,
+        )
+    )
+    detail = f"priority P{incident.priority}, {incident.service_name}"
+    if draft.incomplete:
+        detail += "; the caller hung up before finishing the report"
+    add_event(session, incident, now, "opened", actor, channel, detail)
+    session.flush()
+    return incident
+
+
+def parse_reference(text: str) -> int | None:
+    """`AH-1042`, `ah 1042`, `1042` -> the incident id, or None."""
+    match = _REFERENCE.match(text or "")
+    if not match:
+        return None
+    incident_id = int(match[1]) - REFERENCE_OFFSET
+    return incident_id if incident_id > 0 else None
+
+
+def get_by_reference(session: Session, reference: str) -> Incident:
+    incident_id = parse_reference(reference)
+    incident = (
+        session.scalar(
+            select(Incident)
+            .where(Incident.id == incident_id)
+            .options(selectinload(Incident.events), selectinload(Incident.reports))
+        )
+        if incident_id
+        else None
+    )
+    if incident is None:
+        raise IncidentNotFound(reference)
+    return incident
+
+
+def list_incidents(
+    session: Session, state: str | None = None, limit: int = 50, offset: int = 0
+) -> list[Incident]:
+    query = select(Incident).order_by(Incident.id.desc()).limit(limit).offset(offset)
+    if state:
+        query = query.where(Incident.state == state)
+    return list(session.scalars(query.options(selectinload(Incident.service))))

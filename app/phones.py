@@ -1,0 +1,71 @@
+"""Phone numbers: E.164 storage, spoken read-backs, and masking for logs."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+
+class InvalidNumber(ValueError):
+    """The text is not a phone number that can be called back."""
+
+
+def to_e164(raw: str, region: str = "US") -> str:
+    """Normalise what a caller keyed or a form held into E.164, or raise InvalidNumber."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidNumber("no number given")
+    # Keypad entries arrive as bare digits; a leading 00 or 011 is an international prefix.
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber(str(exc)) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidNumber(f"{mask(text)} is not a valid number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_e164(raw: str | None, region: str = "US") -> str | None:
+    try:
+        return to_e164(raw or "", region)
+    except InvalidNumber:
+        return None
+
+
+def spoken_groups(e164: str, region: str = "US") -> str:
+    """Digits grouped the way people say them: "3 1 9, 3 8 4, 4 3 5 7"."""
+    number = phonenumbers.parse(e164, None)
+    home = phonenumbers.region_code_for_number(number) == region
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    groups = re.findall(r"\d+", phonenumbers.format_number(number, style))
+    spoken = ", ".join(" ".join(group) for group in groups)
+    return spoken if home else f"plus {spoken}"
+
+
+def display(e164: str | None) -> str:
+    """Human form for texts and pages: (319) 384-4357 at home, +44 20 ... abroad."""
+    if not e164:
+        return "unknown"
+    number = phonenumbers.parse(e164, None)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 1
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def mask(value: str | None) -> str:
+    """Keep only enough of a number to tell calls apart in a log: +1******4357."""
+    if not value:
+        return "-"
+    digits = sum(ch.isdigit() for ch in value)
+    if digits <= 4:
+        return "*" * len(value)
+    head = value[:2] if value.startswith("+") else ""
+    return f"{head}{'*' * (digits - 4 - (len(head) - 1 if head else 0))}{value[-4:]}"

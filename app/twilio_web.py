@@ -1,0 +1,115 @@
+"""The Twilio edge of the web app: signature checks and TwiML responses."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Response, abort, current_app, request, url_for
+from twilio.request_validator import RequestValidator
+from twilio.twiml import TwiML
+from twilio.twiml.voice_response import VoiceResponse
+
+from .config import Settings
+from .voice_reply import Reply
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def public_url() -> str:
+    """The URL Twilio requested, as Twilio saw it (the public base, not the proxy's inside)."""
+    query = request.query_string.decode("latin-1")
+    return f"{settings().PUBLIC_BASE_URL}{request.path}{'?' + query if query else ''}"
+
+
+def signature_is_valid() -> bool:
+    config = settings()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    tokens = [t for t in (config.TWILIO_AUTH_TOKEN, config.TWILIO_AUTH_TOKEN_SECONDARY) if t]
+    params = request.form if request.method == "POST" else {}
+    url = public_url()
+    return any(RequestValidator(token).validate(url, params, signature) for token in tokens)
+
+
+def twilio_only(view: F) -> F:
+    """403 unless the request carries a valid X-Twilio-Signature for the public URL."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if settings().TWILIO_VALIDATE_SIGNATURES and not signature_is_valid():
+            log.warning("rejected unsigned or mis-signed request to %s", request.path)
+            abort(403, "Twilio signature missing or invalid")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def twiml(document: TwiML | str) -> Response:
+    return Response(str(document), mimetype="text/xml")
+
+
+def render_reply(reply: Reply, endpoint: str) -> VoiceResponse:
+    """Turn the voice menu's Reply into TwiML; `endpoint` takes (step, turn) to the next URL."""
+    response = VoiceResponse()
+    say_args = {"voice": reply.voice, "language": reply.language}
+
+    def action(spec: dict[str, Any], **extra: Any) -> str:
+        return url_for(endpoint, step=spec["step"], turn=spec["turn"], **extra)
+
+    for verb in reply.verbs:
+        if "say" in verb:
+            response.say(verb["say"], **say_args)
+        elif "gather" in verb:
+            spec = verb["gather"]
+            options: dict[str, Any] = {
+                "action": action(spec),
+                "method": "POST",
+                "timeout": spec["timeout"],
+                "action_on_empty_result": True,
+            }
+            if spec["speech"]:
+                options.update(
+                    input="speech",
+                    speech_timeout="auto",
+                    language=reply.language,
+                    hints=", ".join(spec["hints"]) or None,
+                    max_speech_time=spec["max_speech_seconds"],
+                )
+            else:
+                options.update(
+                    input="dtmf", num_digits=spec["num_digits"], finish_on_key=spec["finish_on_key"]
+                )
+            gather = response.gather(**{k: v for k, v in options.items() if v is not None})
+            for prompt in spec["prompts"]:
+                gather.say(prompt, **say_args)
+        elif "record" in verb:
+            spec = verb["record"]
+            response.record(
+                action=action(spec),
+                method="POST",
+                max_length=spec["max_length"],
+                finish_on_key="#",
+                play_beep=True,
+                timeout=5,
+            )
+        elif "dial" in verb:
+            spec = verb["dial"]
+            response.dial(
+                spec["number"], action=action(spec), method="POST", timeout=spec["timeout"]
+            )
+        elif "redirect" in verb:
+            spec = verb["redirect"]
+            flags = {"nothing_recorded": 1} if spec.get("nothing_recorded") else {}
+            response.redirect(action(spec, **flags), method="POST")
+        elif "hangup" in verb:
+            response.hangup()
+    return response

@@ -1,0 +1,90 @@
+"""What the line tells the telephone network to do next, free of TwiML.
+
+The voice menu builds a Reply; the voice blueprint renders it as TwiML. A Reply is plain data (it is
+stored with each turn) so a repeated webhook gets exactly the same answer back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Reply:
+    language: str
+    voice: str | None
+    verbs: list[dict[str, Any]] = field(default_factory=list)
+
+    def say(self, *texts: str) -> Reply:
+        self.verbs.extend({"say": text} for text in texts if text)
+        return self
+
+    def gather(
+        self,
+        step: str,
+        turn: int,
+        prompts: list[str],
+        *,
+        speech: bool = False,
+        hints: list[str] | None = None,
+        num_digits: int | None = 1,
+        finish_on_key: str | None = None,
+        timeout: int = 6,
+        max_speech_seconds: int | None = None,
+    ) -> Reply:
+        self.verbs.append(
+            {
+                "gather": {
+                    "step": step,
+                    "turn": turn,
+                    "prompts": [text for text in prompts if text],
+                    "speech": speech,
+                    "hints": hints or [],
+                    "num_digits": None if speech else num_digits,
+                    "finish_on_key": finish_on_key,
+                    "timeout": timeout,
+                    "max_speech_seconds": max_speech_seconds,
+                }
+            }
+        )
+        # If the network ever falls through the gather, the next turn still happens.
+        return self.redirect(step, turn)
+
+    def record(self, step: str, turn: int, prompt: str, max_length: int = 120) -> Reply:
+        self.say(prompt)
+        self.verbs.append({"record": {"step": step, "turn": turn, "max_length": max_length}})
+        # <Record> falls through to the next verb when nothing was recorded.
+        return self.redirect(step, turn, nothing_recorded=True)
+
+    def dial(self, step: str, turn: int, number: str, timeout: int = 25) -> Reply:
+        self.verbs.append(
+            {"dial": {"step": step, "turn": turn, "number": number, "timeout": timeout}}
+        )
+        return self
+
+    def redirect(self, step: str, turn: int, **flags: bool) -> Reply:
+        self.verbs.append({"redirect": {"step": step, "turn": turn, **flags}})
+        return self
+
+    def hangup(self) -> Reply:
+        self.verbs.append({"hangup": {}})
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"language": self.language, "voice": self.voice, "verbs": self.verbs}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        return cls(language=data["language"], voice=data.get("voice"), verbs=list(data["verbs"]))
+
+    @property
+    def spoken(self) -> list[str]:
+        """Everything the caller hears, in order (for logs, the simulator and tests)."""
+        texts: list[str] = []
+        for verb in self.verbs:
+            if "say" in verb:
+                texts.append(verb["say"])
+            elif "gather" in verb:
+                texts.extend(verb["gather"]["prompts"])
+        return texts

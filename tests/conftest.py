@@ -1,0 +1,117 @@
+"""Fixtures: a fresh, migrated database per test, a frozen clock, and a signed 'Twilio'."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app import create_app
+from app.catalog import upsert_services
+from app.clock import FrozenClock
+from app.db import get_db, make_engine
+from app.migrate import upgrade
+from app.models import Base
+from tests.support import DEMO_SERVICES, TEST_SETTINGS, TwilioClient
+
+CHICAGO = ZoneInfo("America/Chicago")
+# A Saturday at two in the morning: after hours.
+NIGHT = dt.datetime(2026, 11, 28, 2, 0, tzinfo=CHICAGO)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run the real migrations once; each test gets a copy of the result."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(migrated_sqlite: Path, tmp_path: Path) -> str:
+    path = tmp_path / "test.db"
+    shutil.copy(migrated_sqlite, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NIGHT)
+
+
+@pytest.fixture
+def settings(database_url: str) -> dict[str, object]:
+    return {**TEST_SETTINGS, "DATABASE_URL": database_url}
+
+
+@pytest.fixture
+def app(settings: dict[str, object], clock: FrozenClock) -> Iterator[Flask]:
+    application = create_app(settings, clock=clock)
+    with application.app_context(), get_db().begin() as session:
+        upsert_services(session, DEMO_SERVICES)
+    yield application
+    application.extensions["db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def twilio(app: Flask) -> TwilioClient:
+    return TwilioClient(app)
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    with app.app_context():
+        db_session = app.extensions["db"].sessionmaker()
+        yield db_session
+        db_session.close()
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.fail("TEST_DATABASE_URL is not set; `make test-postgres` sets it")
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def pg_app(postgres_url: str, clock: FrozenClock) -> Iterator[Flask]:
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    application = create_app({**TEST_SETTINGS, "DATABASE_URL": postgres_url}, clock=clock)
+    with application.app_context(), get_db().begin() as db_session:
+        upsert_services(db_session, DEMO_SERVICES)
+    yield application
+    application.extensions["db"].engine.dispose()

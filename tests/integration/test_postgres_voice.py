@@ -1,0 +1,59 @@
+"""The voice menu on the real PostgreSQL server."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import CallTurn, Incident
+from tests.support import FULL_CANVAS_CALL, TwilioClient
+
+pytestmark = pytest.mark.postgres
+
+
+def test_full_call_on_postgres(pg_app):
+    transcript = TwilioClient(pg_app).call(*FULL_CANVAS_CALL)
+    assert transcript.text.count("A, H, 1, 0, 0, 1") == 2
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        incident = session.scalars(select(Incident)).one()
+        assert incident.service.slug == "canvas"
+        assert incident.created_at.tzinfo is not None
+        session.close()
+
+
+def test_the_same_webhook_racing_itself_is_answered_once(pg_app):
+    twilio = TwilioClient(pg_app)
+    twilio.voice("/voice/incoming", "CA-race")
+    replies: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def deliver() -> None:
+        client = TwilioClient(pg_app)
+        barrier.wait()
+        replies.append(
+            client.voice("/voice/answer/service?turn=1", "CA-race", SpeechResult="canvas").text
+        )
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 6 and len(set(replies)) == 1
+    assert "I heard Canvas" in replies[0]
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        assert session.scalar(select(func.count()).select_from(CallTurn)) == 2
+        session.close()
+
+
+def test_hang_up_leaves_an_incomplete_incident_on_postgres(pg_app):
+    TwilioClient(pg_app).call("say vpn", "press 1", "say cannot connect", "hangup")
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        incident = session.scalars(select(Incident)).one()
+        assert incident.incomplete and incident.description == "cannot connect"
+        session.close()

@@ -1,0 +1,123 @@
+"""Test helpers: signed Twilio requests, TwiML reading, and the demo catalog."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from app.simulator import CallSimulator, Transcript, scripted
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC = "https://line.example.org"
+CALLER = "+13195550142"
+TEST_SETTINGS: dict[str, object] = {
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+    "PUBLIC_BASE_URL": PUBLIC,
+    "TIMEZONE": "America/Chicago",
+    "BUSINESS_HOURS": "mon-fri 08:00-17:00",
+    "HOLIDAYS": ["2026-12-25"],
+    "BUSINESS_HOURS_DIAL_NUMBER": "+13193840001",
+    "HELPDESK_NUMBERS": ["+13193844357"],
+    "API_TOKENS": ["api-token-1", "api-token-2"],
+    "SECRET_KEY": "test-secret",
+}
+DEMO_SERVICES = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "demo" / "catalog.yaml").read_text()
+)["services"]
+
+
+@dataclass
+class TwiML:
+    """A parsed TwiML response, read the way a caller experiences it."""
+
+    root: ET.Element
+
+    @classmethod
+    def parse(cls, body: str) -> TwiML:
+        root = ET.fromstring(body)
+        assert root.tag == "Response", body
+        return cls(root)
+
+    @property
+    def heard(self) -> list[str]:
+        return [el.text or "" for el in self.root.iter("Say")]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.heard)
+
+    @property
+    def verbs(self) -> list[str]:
+        return [el.tag for el in self.root]
+
+    def first(self, tag: str) -> ET.Element:
+        found = self.root.find(tag)
+        assert found is not None, f"no <{tag}> in {self.verbs}"
+        return found
+
+    @property
+    def gather(self) -> ET.Element:
+        return self.first("Gather")
+
+    @property
+    def next_url(self) -> str:
+        """Where the caller's answer goes next."""
+        for el in self.root:
+            if el.tag in {"Gather", "Record", "Dial"}:
+                return el.get("action", "")
+            if el.tag == "Redirect":
+                return (el.text or "").strip()
+        raise AssertionError(f"the call ends here: {self.verbs}")
+
+
+class TwilioClient:
+    """Posts webhooks signed exactly as Twilio signs them."""
+
+    def __init__(self, app: Flask, token: str = AUTH_TOKEN) -> None:
+        self.app = app
+        self.client = app.test_client()
+        self.validator = RequestValidator(token)
+
+    def post(self, path: str, params: dict[str, str], *, signed: bool = True, **headers: str):  # type: ignore[no-untyped-def]
+        if signed:
+            headers.setdefault(
+                "X-Twilio-Signature", self.validator.compute_signature(PUBLIC + path, params)
+            )
+        return self.client.post(path, data=params, headers=headers)
+
+    def voice(self, path: str, call_sid: str, caller: str = CALLER, **params: str) -> TwiML:
+        response = self.post(path, {"CallSid": call_sid, "From": caller, **params})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "text/xml"
+        return TwiML.parse(response.get_data(as_text=True))
+
+    def call(self, *answers: str, caller: str = CALLER, call_sid: str | None = None) -> Transcript:
+        """A whole call through the simulator, as Twilio would drive it."""
+
+        def transport(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
+            response = self.client.post(
+                url.removeprefix(PUBLIC), data=params, headers={"X-Twilio-Signature": signature}
+            )
+            return response.status_code, response.get_data(as_text=True)
+
+        simulator = CallSimulator(transport, PUBLIC, AUTH_TOKEN, caller=caller, call_sid=call_sid)
+        transcript = simulator.play(scripted(answers))
+        assert not transcript.errors, transcript.errors
+        return transcript
+
+
+FULL_CANVAS_CALL = (
+    "say the canvas website",
+    "press 1",
+    "say students get an error page when they log in",
+    "say about ten tonight, it worked at nine",
+    "press 1",
+    "press 1",
+    "press 1",
+)

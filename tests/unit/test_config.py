@@ -1,0 +1,73 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from app.config import ConfigError, load_settings, parse_business_hours
+
+
+def test_defaults_are_valid_and_safe():
+    settings = load_settings({})
+    assert settings.SMS_BACKEND == "console"
+    assert settings.DATABASE_URL.startswith("sqlite:///")
+    assert settings.API_TOKENS == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+        ({"BUSINESS_HOURS": "weekdays 9-5"}, "BUSINESS_HOURS"),
+        ({"BUSINESS_HOURS": "mon-fri 17:00-08:00"}, "BUSINESS_HOURS"),
+        ({"HOLIDAYS": "2026-13-01"}, "HOLIDAYS"),
+        ({"HELPDESK_NUMBERS": "+1319384"}, "HELPDESK_NUMBERS"),
+        ({"PUBLIC_BASE_URL": "line.example.org"}, "PUBLIC_BASE_URL"),
+        ({"SMS_BACKEND": "carrier-pigeon"}, "SMS_BACKEND"),
+        ({"SMS_BACKEND": "twilio"}, "TWILIO_ACCOUNT_SID"),
+        ({"DEFAULT_REGION": "XX"}, "DEFAULT_REGION"),
+    ],
+)
+def test_a_bad_setting_is_named(overrides: dict[str, str], named: str):
+    with pytest.raises(ConfigError, match=named):
+        load_settings(overrides)
+
+
+def test_comma_lists_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("API_TOKENS", "one, two ,three")
+    monkeypatch.setenv("HELPDESK_NUMBERS", "+1 319 384 4357")
+    settings = load_settings()
+    assert settings.API_TOKENS == ["one", "two", "three"]
+    assert settings.HELPDESK_NUMBERS == ["+13193844357"]
+
+
+def test_business_hours_wrap_across_the_week_end():
+    hours = parse_business_hours("fri-mon 10:00-12:00")
+    assert sorted(hours) == [0, 4, 5, 6]
+
+
+def test_start_up_with_a_bad_setting_prints_one_clear_line(tmp_path):
+    env = {**os.environ, "TIMEZONE": "Nowhere/Special", "DATABASE_URL": f"sqlite:///{tmp_path}/x"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "routes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "TIMEZONE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_relative_paths_mean_the_project_folder():
+    from app.config import PROJECT_ROOT
+
+    settings = load_settings({"DATABASE_URL": "sqlite:///instance/x.db", "VOICE_FLOWS_DIR": "vf"})
+    assert settings.DATABASE_URL == f"sqlite:///{PROJECT_ROOT}/instance/x.db"
+    assert settings.VOICE_FLOWS_DIR == str(PROJECT_ROOT / "vf")
+    postgres = load_settings({"DATABASE_URL": "postgresql://u@h/db"}).DATABASE_URL
+    assert postgres == "postgresql+psycopg://u@h/db"
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_settings({"DATABASE_URL": "mysql://u@h/db"})
