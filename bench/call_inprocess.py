@@ -1,0 +1,57 @@
+"""How long one full scripted call takes in-process (Flask test client, SQLite file).
+
+Measures the line's own cost per call — every webhook signed, checked, answered and stored —
+with no network in between. Run: `.venv/bin/python bench/call_inprocess.py [--calls N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app
+from app.catalog import upsert_services
+from app.migrate import upgrade
+from tests.support import DEMO_SERVICES, FULL_CANVAS_CALL, TEST_SETTINGS, TwilioClient
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=200)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-call-"))
+    url = f"sqlite:///{workdir / 'bench.db'}"
+    upgrade(url)
+    app = create_app({**TEST_SETTINGS, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    with app.app_context(), app.extensions["db"].begin() as session:
+        upsert_services(session, DEMO_SERVICES)
+    twilio = TwilioClient(app)
+    twilio.call(*FULL_CANVAS_CALL, call_sid="CA-warmup")
+
+    durations, requests = [], 0
+    for number in range(args.calls):
+        started = time.perf_counter()
+        transcript = twilio.call(*FULL_CANVAS_CALL, call_sid=f"CA-bench-{number}")
+        durations.append(time.perf_counter() - started)
+        requests += len(transcript.requests)
+    durations.sort()
+    per_request = sum(durations) / requests
+    print(f"{args.calls} full calls, {requests // args.calls} webhooks each (SQLite, in-process)")
+    print(
+        f"  per call: median {statistics.median(durations) * 1000:.1f} ms, "
+        f"p95 {durations[int(len(durations) * 0.95) - 1] * 1000:.1f} ms"
+    )
+    print(f"  per webhook: mean {per_request * 1000:.2f} ms")
+    app.extensions["db"].engine.dispose()
+    shutil.rmtree(workdir)
+
+
+if __name__ == "__main__":
+    main()
