@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,11 +12,13 @@ from flask import Flask
 
 from .business_hours import BusinessHours
 from .clock import Clock, SystemClock
-from .config import ConfigError, Settings, load_settings
+from .config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from .db import Database
 from .flows import FlowError, load_flows
 from .logging_setup import configure_logging
 from .voice_menu import LineConfig
+
+LOCAL_TOKEN_FILE = PROJECT_ROOT / "instance" / "local-twilio-auth-token"
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
@@ -35,6 +39,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
         raise
 
     configure_logging(settings.LOG_LEVEL)
+    if not settings.TWILIO_AUTH_TOKEN:
+        settings = settings.model_copy(update={"TWILIO_AUTH_TOKEN": local_auth_token()})
+        logging.getLogger(__name__).warning(
+            "TWILIO_AUTH_TOKEN is not set: webhooks must be signed with the local token in %s "
+            "(the call player does this); requests from Twilio itself will be refused",
+            LOCAL_TOKEN_FILE.relative_to(PROJECT_ROOT),
+        )
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.SECRET_KEY, DATABASE_URL=settings.DATABASE_URL)
     app.extensions["settings"] = settings
@@ -50,6 +61,15 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     app.register_blueprint(api.bp)
     register_cli(app)
     return app
+
+
+def local_auth_token() -> str:
+    """A random token kept in instance/, so a local run checks signatures like production does."""
+    if not LOCAL_TOKEN_FILE.exists():
+        LOCAL_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+        LOCAL_TOKEN_FILE.write_text(secrets.token_hex(16))
+        LOCAL_TOKEN_FILE.chmod(0o600)
+    return LOCAL_TOKEN_FILE.read_text().strip()
 
 
 def line_config(settings: Settings) -> LineConfig:

@@ -71,3 +71,18 @@ def test_relative_paths_mean_the_project_folder():
     assert postgres == "postgresql+psycopg://u@h/db"
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         load_settings({"DATABASE_URL": "mysql://u@h/db"})
+
+
+def test_without_an_auth_token_a_local_one_is_made_and_still_checked(settings, clock):
+    from app import LOCAL_TOKEN_FILE, create_app
+    from tests.support import TwilioClient
+
+    app = create_app({**settings, "TWILIO_AUTH_TOKEN": ""}, clock=clock)
+    token = app.extensions["settings"].TWILIO_AUTH_TOKEN
+    assert token == LOCAL_TOKEN_FILE.read_text().strip() and len(token) == 32
+    assert TwilioClient(app).post("/voice/incoming", {"CallSid": "CA-1"}).status_code == 403
+    assert (
+        TwilioClient(app, token=token).post("/voice/incoming", {"CallSid": "CA-1"}).status_code
+        == 200
+    )
+    app.extensions["db"].engine.dispose()
