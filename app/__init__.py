@@ -14,24 +14,33 @@ from .business_hours import BusinessHours
 from .clock import Clock, SystemClock
 from .config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from .db import Database
-from .flows import FlowError, load_flows
+from .flows import Flow, FlowError, PageScript, load_flows
+from .gateways import ConsoleGateway, Gateway, TwilioGateway
 from .logging_setup import configure_logging
 from .voice_menu import LineConfig
 
+PAGE_SCRIPT = "page"
 LOCAL_TOKEN_FILE = PROJECT_ROOT / "instance" / "local-twilio-auth-token"
 
 
-def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    clock: Clock | None = None,
+    gateway: Gateway | None = None,
+) -> Flask:
     """Build the app: settings (defaults, then environment and .env, then `config`), the call
     scripts, the database and the blueprints. Bad settings or scripts stop start-up here."""
     try:
         settings = load_settings(config)
         flows = load_flows(Path(settings.VOICE_FLOWS_DIR))
-        if settings.VOICE_FLOW not in flows:
+        if not isinstance(flows.get(settings.VOICE_FLOW), Flow):
             raise ConfigError(
-                f"Invalid setting — VOICE_FLOW: no call script named "
+                f"Invalid setting — VOICE_FLOW: no caller script named "
                 f"{settings.VOICE_FLOW!r} in {settings.VOICE_FLOWS_DIR}"
             )
+        if not isinstance(flows.get(PAGE_SCRIPT), PageScript):
+            raise FlowError(f"{settings.VOICE_FLOWS_DIR}: no page script (kind: page) named page")
     except (ConfigError, FlowError) as exc:
         if config is None:
             # Started from a shell: one clear line instead of a traceback.
@@ -52,13 +61,15 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     app.extensions["flows"] = flows
     app.extensions["clock"] = clock or SystemClock()
     app.extensions["line"] = line_config(settings)
+    app.extensions["gateway"] = gateway or make_gateway(settings)
     Database(settings.DATABASE_URL).init_app(app)
 
-    from . import api, voice
+    from . import api, sms, voice
     from .cli import register_cli
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(sms.bp)
     register_cli(app)
     return app
 
@@ -72,6 +83,14 @@ def local_auth_token() -> str:
     return LOCAL_TOKEN_FILE.read_text().strip()
 
 
+def make_gateway(settings: Settings) -> Gateway:
+    if settings.SMS_BACKEND == "twilio":
+        return TwilioGateway(
+            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM_NUMBER
+        )
+    return ConsoleGateway()
+
+
 def line_config(settings: Settings) -> LineConfig:
     return LineConfig(
         region=settings.DEFAULT_REGION,
@@ -80,4 +99,5 @@ def line_config(settings: Settings) -> LineConfig:
         ),
         helpdesk_numbers=frozenset(settings.HELPDESK_NUMBERS),
         dial_number=settings.BUSINESS_HOURS_DIAL_NUMBER or None,
+        caller_sms=settings.CALLER_SMS_AFTER_CALL,
     )

@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
 import click
 import yaml
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
-from . import catalog, migrate
+from . import catalog, context, migrate, oncall, roster, verification
 from .config import PROJECT_ROOT
 from .db import get_db
-from .flows import FlowError, load_flows
+from .flows import Flow, FlowError, load_flows
+from .models import Responder
+from .phones import mask
 from .simulator import Answer, Ask, CallSimulator, ScriptError, scripted
+from .worker import Worker
 
 DEMO_DIR = PROJECT_ROOT / "demo"
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, catalog_cli, demo_cli, flows_cli, call_cli):
+    for group in (db_cli, catalog_cli, demo_cli, flows_cli, call_cli, roster_cli, responders_cli,
+                  oncall_cli):  # fmt: skip
         app.cli.add_command(group)
+    app.cli.add_command(worker_command)
 
 
-def _settings():  # type: ignore[no-untyped-def]
-    return current_app.extensions["settings"]
+_settings = context.settings
 
 
 @click.group("db", cls=AppGroup, help="Database schema.")
@@ -66,10 +72,96 @@ def demo_cli() -> None:
     pass
 
 
-@demo_cli.command("load", help="Load the demo service catalog.")
+@demo_cli.command("load", help="Load the demo service catalog and on-call roster.")
 def demo_load() -> None:
     count = _load_catalog(DEMO_DIR / "catalog.yaml")
-    click.echo(f"demo data loaded: {count} services")
+    loaded = _load_roster(DEMO_DIR / "roster.yaml")
+    click.echo(
+        f"demo data loaded: {count} services, {loaded['responders']} responders, "
+        f"{loaded['rotations']} rotations, {loaded['policies']} escalation policies"
+    )
+
+
+@click.group("roster", cls=AppGroup, help="Responders, rotations, overrides and policies.")
+def roster_cli() -> None:
+    pass
+
+
+@roster_cli.command("load", help="Make the database match a roster YAML file.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def roster_load(path: Path) -> None:
+    loaded = _load_roster(path)
+    click.echo(", ".join(f"{count} {what}" for what, count in loaded.items()) + f" from {path}")
+
+
+def _load_roster(path: Path) -> dict[str, int]:
+    try:
+        parsed = roster.parse_roster(path)
+        with get_db().begin() as session:
+            return roster.load_roster(session, context.clock(), parsed, _settings().TIMEZONE)
+    except roster.RosterError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("responders", cls=AppGroup, help="People who can be paged.")
+def responders_cli() -> None:
+    pass
+
+
+@responders_cli.command("list")
+def responders_list() -> None:
+    with get_db().begin() as session:
+        for person in session.scalars(select(Responder).order_by(Responder.name)):
+            state = "verified" if person.verified else "NOT verified"
+            optout = ", texted STOP" if person.sms_opted_out else ""
+            click.echo(f"{person.name:24} {person.role:10} {mask(person.phone):14} {state}{optout}")
+
+
+@responders_cli.command("verify", help="Text NAME a code; their reply with it verifies the number.")
+@click.argument("name")
+def responders_verify(name: str) -> None:
+    with get_db().begin() as session:
+        person = session.scalar(select(Responder).where(Responder.name == name))
+        if person is None:
+            raise click.ClickException(f"no responder named {name!r}")
+        verification.send_code(session, context.clock(), person, _settings().SECRET_KEY)
+    click.echo(f"code queued for {name}; the worker sends it. It is valid for 15 minutes.")
+
+
+@click.group("oncall", cls=AppGroup, help="Who is on call.")
+def oncall_cli() -> None:
+    pass
+
+
+@oncall_cli.command("show", help="Who is on call now and for the next two weeks.")
+@click.option("--days", default=14, show_default=True)
+def oncall_show(days: int) -> None:
+    zone = _settings().zone
+    now = context.clock().now()
+    with get_db().begin() as session:
+        for rotation in oncall.rotations(session):
+            click.echo(f"{rotation.name} ({rotation.position}):")
+            for start, end, person in oncall.upcoming(rotation, now, now + dt.timedelta(days=days)):
+                who = person.name if person else "nobody"
+                click.echo(
+                    f"  {start.astimezone(zone):%a %d %b %H:%M} - "
+                    f"{end.astimezone(zone):%a %d %b %H:%M}  {who}"
+                )
+
+
+@click.command("worker", help="Fire due escalation steps and send due pages.")
+@click.option("--once", is_flag=True, help="Process what is due now, then exit.")
+@with_appcontext
+def worker_command(once: bool) -> None:
+    app = current_app
+    runner = Worker(
+        get_db().sessionmaker, context.clock(), app.extensions["gateway"], context.callback_urls()
+    )
+    if once:
+        result = runner.run_once()
+        click.echo(f"{result.steps_fired} escalation steps fired, {result.sent} notifications sent")
+        return
+    runner.run_forever(_settings().WORKER_POLL_SECONDS)
 
 
 @click.group("flows", cls=AppGroup, help="Call scripts in voice_flows/.")
@@ -86,8 +178,12 @@ def flows_check(directory: Path | None) -> None:
     except FlowError as exc:
         raise click.ClickException(str(exc)) from None
     for flow in flows.values():
-        steps = ", ".join(step.id for step in flow.steps)
-        click.echo(f"ok  {flow.name} ({flow.language}): {steps}")
+        what = (
+            ", ".join(step.id for step in flow.steps)
+            if isinstance(flow, Flow)
+            else "what a paged responder hears"
+        )
+        click.echo(f"ok  {flow.name} ({flow.language}): {what}")
 
 
 @click.group("call", cls=AppGroup, help="Play calls against the line without Twilio.")

@@ -136,7 +136,26 @@ class Finish(_Strict):
     next: str
 
 
+class PageScript(_Strict):
+    """What a responder hears when a page comes as a phone call."""
+
+    kind: Literal["page"]
+    name: str
+    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    voice: str | None = None
+    intro: str
+    menu: str
+    not_understood: str
+    machine: str
+    acknowledged: str
+    already: str
+    escalated: str
+    gone: str
+    goodbye: str
+
+
 class Flow(_Strict):
+    kind: Literal["caller"] = "caller"
     name: str
     language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     voice: str | None = None
@@ -181,6 +200,11 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "invalid": {"digits"},
     "summary": {"service", "description", "started", "impact", "callback"},
     "reference": {"reference"},
+    "intro": {"reference", "priority", "service", "problem", "impact"},
+    "machine": {"reference"},
+    "acknowledged": {"reference"},
+    "escalated": {"reference"},
+    "already": {"message"},
 }
 
 
@@ -201,7 +225,7 @@ def _check_placeholders(where: str, data: dict) -> None:
             )
 
 
-def load_flow(path: Path) -> Flow:
+def load_flow(path: Path) -> Flow | PageScript:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -209,8 +233,9 @@ def load_flow(path: Path) -> Flow:
     if not isinstance(raw, dict):
         raise FlowError(f"{path}: expected a mapping at the top level")
     steps = raw.get("steps") if isinstance(raw.get("steps"), list) else []
+    model: type[Flow | PageScript] = PageScript if raw.get("kind") == "page" else Flow
     try:
-        flow = Flow.model_validate(raw)
+        flow = model.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
         location = list(error["loc"])
@@ -222,6 +247,9 @@ def load_flow(path: Path) -> Flow:
             location = location[3:] if len(location) > 2 else []
         detail = ".".join(str(part) for part in location)
         raise FlowError(f"{where}{', ' + detail if detail else ''}: {error['msg']}") from None
+    if isinstance(flow, PageScript):
+        _check_placeholders(str(path), raw)
+        return flow
     for step in steps:
         _check_placeholders(f"{path}, step {step.get('id')}", step)
     for section in ("messages", "greeting", "finish"):
@@ -229,11 +257,11 @@ def load_flow(path: Path) -> Flow:
     return flow
 
 
-def load_flows(directory: Path) -> dict[str, Flow]:
+def load_flows(directory: Path) -> dict[str, Flow | PageScript]:
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise FlowError(f"{directory}: no call scripts (*.yaml) found")
-    flows: dict[str, Flow] = {}
+    flows: dict[str, Flow | PageScript] = {}
     for path in files:
         flow = load_flow(path)
         if flow.name in flows:

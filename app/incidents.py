@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from . import escalation, paging
 from .clock import Clock
-from .models import (
-    REFERENCE_OFFSET,
-    Incident,
-    IncidentEvent,
-    IncidentState,
-    Report,
-    Service,
-)
+from .models import REFERENCE_OFFSET, Incident, IncidentState, Report, Service
+from .phones import display
+from .timeline import add_event
 
 LOWEST_PRIORITY = 4
 _REFERENCE = re.compile(r"^\s*(?:ah)?[\s#:-]*(\d{1,9})\s*$", re.IGNORECASE)
@@ -44,6 +39,8 @@ class IncidentDraft:
     caller_number: str | None = None
     incomplete: bool = False
     call_id: int | None = None
+    # Text the caller the reference and what happens next (when the number takes SMS).
+    text_caller: bool = False
 
 
 def effective_priority(base: int, service: Service | None) -> int:
@@ -54,26 +51,11 @@ def effective_priority(base: int, service: Service | None) -> int:
     return priority
 
 
-def add_event(
-    session: Session,
-    incident: Incident,
-    at: dt.datetime,
-    kind: str,
-    actor: str,
-    channel: str,
-    detail: str = "",
-) -> IncidentEvent:
-    event = IncidentEvent(
-        incident=incident, at=at, kind=kind, actor=actor, channel=channel, detail=detail
-    )
-    session.add(event)
-    return event
-
-
 def open_incident(
     session: Session, clock: Clock, draft: IncidentDraft, actor: str, channel: str
 ) -> Incident:
-    """Open an incident with its first report and the opening event, in the caller's transaction."""
+    """Open an incident with its first report, the opening event and its first pages, all in the
+    caller's transaction: if it commits, the page is as certain as the incident."""
     now = clock.now()
     service = session.get(Service, draft.service_id) if draft.service_id else None
     incident = Incident(
@@ -114,6 +96,14 @@ def open_incident(
         detail += "; the caller hung up before finishing the report"
     add_event(session, incident, now, "opened", actor, channel, detail)
     session.flush()
+    escalation.start(session, now, incident)
+    if draft.text_caller:
+        paging.text_caller(
+            session, now, incident,
+            f"{incident.reference}: we received your report about {incident.service_name}. The "
+            f"on-call administrator has been paged and will call you back within 60 minutes at "
+            f"{display(incident.callback_number)}.",
+        )  # fmt: skip
     return incident
 
 

@@ -7,20 +7,16 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
-from .config import Settings
+from .context import settings
 from .voice_reply import Reply
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def settings() -> Settings:
-    return current_app.extensions["settings"]
 
 
 def public_url() -> str:
@@ -57,13 +53,15 @@ def twiml(document: TwiML | str) -> Response:
     return Response(str(document), mimetype="text/xml")
 
 
-def render_reply(reply: Reply, endpoint: str) -> VoiceResponse:
-    """Turn the voice menu's Reply into TwiML; `endpoint` takes (step, turn) to the next URL."""
+def menu_action(spec: dict[str, Any], **flags: Any) -> str:
+    """The caller's menu: the next turn's URL."""
+    return url_for("voice.answer", step=spec["step"], turn=spec["turn"], **flags)
+
+
+def render_reply(reply: Reply, action: Callable[..., str] = menu_action) -> VoiceResponse:
+    """Turn a Reply into TwiML; `action` maps a verb's (step, turn) to the URL it posts to."""
     response = VoiceResponse()
     say_args = {"voice": reply.voice, "language": reply.language}
-
-    def action(spec: dict[str, Any], **extra: Any) -> str:
-        return url_for(endpoint, step=spec["step"], turn=spec["turn"], **extra)
 
     for verb in reply.verbs:
         if "say" in verb:

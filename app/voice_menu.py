@@ -47,6 +47,8 @@ class LineConfig:
     hours: BusinessHours
     helpdesk_numbers: frozenset[str] = frozenset()
     dial_number: str | None = None
+    # Text the caller the reference right after the call.
+    caller_sms: bool = True
 
 
 @dataclass
@@ -547,6 +549,7 @@ class VoiceMenu:
             caller_number=caller,
             incomplete=incomplete,
             call_id=call.id,
+            text_caller=self.line.caller_sms,
         )
         incident = incidents.open_incident(
             self.session,

@@ -19,9 +19,11 @@ from app import create_app
 from app.catalog import upsert_services
 from app.clock import FrozenClock
 from app.db import get_db, make_engine
+from app.gateways import ConsoleGateway, Gateway
 from app.migrate import upgrade
 from app.models import Base
-from tests.support import DEMO_SERVICES, TEST_SETTINGS, TwilioClient
+from app.roster import load_roster, parse_roster
+from tests.support import DEMO_SERVICES, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 
 CHICAGO = ZoneInfo("America/Chicago")
 # A Saturday at two in the morning: after hours.
@@ -54,10 +56,20 @@ def settings(database_url: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def app(settings: dict[str, object], clock: FrozenClock) -> Iterator[Flask]:
-    application = create_app(settings, clock=clock)
+def gateway() -> ConsoleGateway:
+    return ConsoleGateway()
+
+
+def _seed(application: Flask, clock: FrozenClock) -> None:
     with application.app_context(), get_db().begin() as session:
         upsert_services(session, DEMO_SERVICES)
+        load_roster(session, clock, parse_roster(TEST_ROSTER), "America/Chicago")
+
+
+@pytest.fixture
+def app(settings: dict[str, object], clock: FrozenClock, gateway: Gateway) -> Iterator[Flask]:
+    application = create_app(settings, clock=clock, gateway=gateway)
+    _seed(application, clock)
     yield application
     application.extensions["db"].engine.dispose()
 
@@ -110,8 +122,9 @@ def pg_app(postgres_url: str, clock: FrozenClock) -> Iterator[Flask]:
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
-    application = create_app({**TEST_SETTINGS, "DATABASE_URL": postgres_url}, clock=clock)
-    with application.app_context(), get_db().begin() as db_session:
-        upsert_services(db_session, DEMO_SERVICES)
+    application = create_app(
+        {**TEST_SETTINGS, "DATABASE_URL": postgres_url}, clock=clock, gateway=ConsoleGateway()
+    )
+    _seed(application, clock)
     yield application
     application.extensions["db"].engine.dispose()

@@ -27,6 +27,7 @@ TEST_SETTINGS: dict[str, object] = {
     "API_TOKENS": ["api-token-1", "api-token-2"],
     "SECRET_KEY": "test-secret",
 }
+TEST_ROSTER = Path(__file__).resolve().parent / "data" / "roster.yaml"
 DEMO_SERVICES = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "demo" / "catalog.yaml").read_text()
 )["services"]

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask import jsonify, request
 
-from ..twilio_web import settings
+from ..context import settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

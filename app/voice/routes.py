@@ -1,28 +1,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from .. import delivery
+from ..context import caller_flow, clock, incident_actions, page_script
 from ..db import get_db
-from ..flows import Flow
-from ..twilio_web import render_reply, settings, twilio_only, twiml
+from ..models import Notification, NotificationKind
+from ..receipts import once
+from ..twilio_web import render_reply, twilio_only, twiml
 from ..voice_menu import Heard, VoiceMenu
+from ..voice_page import VoicePage
 from . import bp
 
 log = logging.getLogger(__name__)
 
 
-def _flow() -> Flow:
-    return current_app.extensions["flows"][settings().VOICE_FLOW]
-
-
 def _menu() -> VoiceMenu:
-    return VoiceMenu(
-        get_db().session, current_app.extensions["clock"], _flow(), current_app.extensions["line"]
-    )
+    return VoiceMenu(get_db().session, clock(), caller_flow(), current_app.extensions["line"])
 
 
 def _call_sid() -> str:
@@ -36,7 +35,7 @@ def _call_sid() -> str:
 @twilio_only
 def incoming() -> Response:
     reply = _menu().incoming(_call_sid(), request.form.get("From", ""), request.form.get("To", ""))
-    return twiml(render_reply(reply, "voice.answer"))
+    return twiml(render_reply(reply))
 
 
 @bp.post("/answer/<step>")
@@ -55,7 +54,7 @@ def answer(step: str) -> Response:
         nothing_recorded=request.args.get("nothing_recorded") == "1",
     )
     reply = _menu().answer(_call_sid(), turn, heard, from_number=form.get("From", ""))
-    return twiml(render_reply(reply, "voice.answer"))
+    return twiml(render_reply(reply))
 
 
 @bp.post("/status")
@@ -74,7 +73,59 @@ def technical_difficulty(error: Exception) -> Response:
     log.exception("voice webhook failed on %s", request.path)
     get_db().session.rollback()
     response = VoiceResponse()
-    flow = _flow()
+    flow = caller_flow()
     response.say(flow.messages.technical_difficulty, voice=flow.voice, language=flow.language)
     response.hangup()
     return twiml(response)
+
+
+# --- pages delivered as phone calls -----------------------------------------------------------
+
+
+def _voice_page() -> VoicePage:
+    return VoicePage(page_script(), incident_actions(get_db().session))
+
+
+def _page(notification_id: int) -> Notification | None:
+    page = get_db().session.get(Notification, notification_id)
+    ok = page is not None and page.kind == NotificationKind.PAGE and page.channel == "voice"
+    return page if ok else None
+
+
+def _page_action(notification_id: int) -> Callable[..., str]:
+    return lambda _spec, **_flags: url_for("voice.page_answer", notification_id=notification_id)
+
+
+@bp.post("/page/<int:notification_id>")
+@twilio_only
+def page_call(notification_id: int) -> Response:
+    reply = _voice_page().answered(_page(notification_id), request.form.get("AnsweredBy", ""))
+    return twiml(render_reply(reply, _page_action(notification_id)))
+
+
+@bp.post("/page/<int:notification_id>/answer")
+@twilio_only
+def page_answer(notification_id: int) -> Response:
+    digits = request.form.get("Digits", "").strip()[:8]
+    key = f"page:{_call_sid()}:{notification_id}:{digits}"
+
+    def respond() -> str:
+        reply = _voice_page().pressed(_page(notification_id), digits)
+        return str(render_reply(reply, _page_action(notification_id)))
+
+    return twiml(once(get_db().session, clock(), key, respond))
+
+
+@bp.post("/page/<int:notification_id>/status")
+@twilio_only
+def page_status(notification_id: int) -> Response:
+    session = get_db().session
+    page = session.get(Notification, notification_id)
+    call_sid = _call_sid()
+    if page is not None and page.provider_sid in (None, call_sid):
+        delivery.record_provider_status(
+            session, clock(), call_sid, request.form.get("CallStatus", ""),
+            request.form.get("ErrorCode"),
+        )  # fmt: skip
+        session.commit()
+    return Response(status=204)

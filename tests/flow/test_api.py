@@ -33,7 +33,11 @@ def test_list_and_detail_show_what_the_call_gathered(client, twilio):
     assert detail["incomplete"] is False
     assert detail["recording_url"] is None
     assert detail["created_at"].startswith("2026-11-28T08:00:00")
-    assert [event["kind"] for event in detail["timeline"]] == ["opened"]
+    assert [event["kind"] for event in detail["timeline"]] == [
+        "opened",
+        "page-queued",
+        "escalation-step",
+    ]
     assert detail["timeline"][0]["channel"] == "voice"
     assert [report["callback_number"] for report in detail["reports"]] == [CALLER]
 

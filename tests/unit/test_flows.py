@@ -1,5 +1,6 @@
 """Call scripts are data: checked at start-up, with the file and step named when broken."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,7 @@ def test_flows_check_command(runner):
     assert "ok  caller (en-US): service, description, started, impact, callback, review" in (
         result.output
     )
+    assert "ok  page (en-US): what a paged responder hears" in result.output
 
 
 def test_flows_check_names_the_broken_step(runner, tmp_path: Path):
@@ -96,6 +98,7 @@ def test_a_reworded_prompt_needs_no_code_change(settings, clock, tmp_path: Path)
     from tests.support import TwilioClient
 
     broken(tmp_path, lambda d: _step(d, "service").update(prompt="Name the broken thing, please."))
+    shutil.copy(SHIPPED.parent / "page.yaml", tmp_path)
     app = create_app({**settings, "VOICE_FLOWS_DIR": str(tmp_path)}, clock=clock)
     twiml = TwilioClient(app).voice("/voice/incoming", "CA-reworded")
     assert "Name the broken thing, please." in twiml.text

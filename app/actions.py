@@ -1,0 +1,192 @@
+"""What responders do to incidents: acknowledge, resolve, escalate, take over.
+
+SMS replies, voice pages (and later the dashboard and API) all come through here, so the rules
+(who may act, what a late acknowledgement hears, who gets told) are the same on every channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from . import escalation, paging
+from .clock import Clock
+from .models import (
+    Incident,
+    IncidentState,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Responder,
+    Role,
+)
+from .phones import display
+from .timeline import add_event
+
+
+class ActionError(Exception):
+    """Refused, with a message fit to send back to the responder."""
+
+
+class NotAllowed(ActionError):
+    pass
+
+
+class AlreadyHandled(ActionError):
+    pass
+
+
+@dataclass
+class IncidentActions:
+    session: Session
+    clock: Clock
+    zone: ZoneInfo
+    # Text the caller when someone acknowledges ("your report is being worked on").
+    text_caller_on_ack: bool = True
+
+    def local_time(self, moment: dt.datetime) -> str:
+        return moment.astimezone(self.zone).strftime("%H:%M")
+
+    # --- permissions --------------------------------------------------------------------------
+
+    def may_act(self, responder: Responder, incident: Incident) -> bool:
+        """Leads and directors may act on anything; an admin on what they own or were paged for."""
+        if responder.role in (Role.TEAM_LEAD, Role.DIRECTOR):
+            return True
+        if incident.owner_id == responder.id:
+            return True
+        return bool(
+            self.session.scalar(
+                select(
+                    exists().where(
+                        Notification.incident_id == incident.id,
+                        Notification.responder_id == responder.id,
+                        Notification.kind == NotificationKind.PAGE,
+                    )
+                )
+            )
+        )
+
+    def _require(self, responder: Responder, incident: Incident) -> None:
+        if not self.may_act(responder, incident):
+            raise NotAllowed(
+                f"{incident.reference} was not paged to you. Reply TAKE {incident.reference} "
+                "to take it over."
+            )
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def acknowledge(self, incident: Incident, responder: Responder, channel: str) -> str:
+        self._require(responder, incident)
+        if incident.state != IncidentState.OPEN:
+            raise AlreadyHandled(self._already(incident, responder))
+        now = self.clock.now()
+        self._take(incident, responder, now, channel, "acknowledged")
+        minutes = int((now - incident.created_at).total_seconds() // 60)
+        return (
+            f"{incident.reference} acknowledged at {self.local_time(now)} ({minutes} min after "
+            f"it opened). Call the caller: {display(incident.callback_number)}."
+        )
+
+    def resolve(self, incident: Incident, responder: Responder, channel: str, note: str) -> str:
+        self._require(responder, incident)
+        if incident.state in (IncidentState.RESOLVED, IncidentState.CLOSED,
+                              IncidentState.CANCELLED):  # fmt: skip
+            raise AlreadyHandled(self._already(incident, responder))
+        now = self.clock.now()
+        if incident.state == IncidentState.OPEN:
+            self._take(incident, responder, now, channel, "acknowledged")
+        incident.state = IncidentState.RESOLVED
+        incident.resolved_at = now
+        incident.resolution_note = note.strip()
+        incident.updated_at = now
+        add_event(self.session, incident, now, "resolved", responder.name, channel,
+                  note.strip() or "no note")  # fmt: skip
+        return f"{incident.reference} marked resolved at {self.local_time(now)}." + (
+            "" if note.strip() else f" Add a note any time: {incident.reference} and your words."
+        )
+
+    def escalate(self, incident: Incident, responder: Responder, channel: str) -> str:
+        self._require(responder, incident)
+        if incident.state != IncidentState.OPEN:
+            raise AlreadyHandled(self._already(incident, responder))
+        escalation.escalate_now(self.session, self.clock.now(), incident, responder.name, channel)
+        return f"{incident.reference} escalated: the next people in the chain are being paged."
+
+    def take_over(self, incident: Incident, responder: Responder, channel: str) -> str:
+        if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED):
+            raise AlreadyHandled(self._already(incident, responder))
+        if incident.owner_id == responder.id:
+            raise AlreadyHandled(f"{incident.reference} is already yours.")
+        now = self.clock.now()
+        previous = incident.owner
+        self._take(incident, responder, now, channel, "taken-over")
+        if previous is not None:
+            paging.notify_responder(
+                self.session, now, previous,
+                f"{responder.name} took over {incident.reference} at {self.local_time(now)}.",
+                incident,
+            )  # fmt: skip
+        return f"{incident.reference} is yours now. Caller: {display(incident.callback_number)}."
+
+    # --- shared -------------------------------------------------------------------------------
+
+    def _take(self, incident: Incident, responder: Responder, now: dt.datetime, channel: str,
+              kind: str) -> None:  # fmt: skip
+        first_ack = incident.state == IncidentState.OPEN
+        incident.owner = responder
+        incident.updated_at = now
+        if first_ack:
+            incident.state = IncidentState.ACKNOWLEDGED
+            incident.acknowledged_at = now
+            escalation.stop(self.session, incident)
+        add_event(self.session, incident, now, kind, responder.name, channel,
+                  f"{int((now - incident.created_at).total_seconds() // 60)} min after opening"
+                  if first_ack else "")  # fmt: skip
+        if first_ack:
+            self._tell_the_others(incident, responder, now)
+            if self.text_caller_on_ack:
+                paging.text_caller(
+                    self.session, now, incident,
+                    f"{incident.reference}: your report about {incident.service_name} is being "
+                    f"worked on. The on-call administrator will contact you at "
+                    f"{display(incident.callback_number)}.",
+                )  # fmt: skip
+
+    def _tell_the_others(self, incident: Incident, taker: Responder, now: dt.datetime) -> None:
+        paged = self.session.scalars(
+            select(Responder)
+            .join(Notification, Notification.responder_id == Responder.id)
+            .where(
+                Notification.incident_id == incident.id,
+                Notification.kind == NotificationKind.PAGE,
+                Notification.status.in_([
+                    NotificationStatus.SENT, NotificationStatus.DELIVERED,
+                    NotificationStatus.SENDING,
+                ]),
+                Responder.id != taker.id,
+            )
+            .distinct()
+        )  # fmt: skip
+        for responder in paged:
+            paging.notify_responder(
+                self.session, now, responder,
+                f"{incident.reference} was acknowledged by {taker.name} at "
+                f"{self.local_time(now)}. No action needed.",
+                incident,
+            )  # fmt: skip
+
+    def _already(self, incident: Incident, responder: Responder) -> str:
+        if incident.state == IncidentState.ACKNOWLEDGED and incident.acknowledged_at:
+            who = "you" if incident.owner_id == responder.id else (
+                incident.owner.name if incident.owner else "someone"
+            )  # fmt: skip
+            return (
+                f"{incident.reference} was already acknowledged by {who} at "
+                f"{self.local_time(incident.acknowledged_at)}."
+            )
+        return f"{incident.reference} is already {incident.state}."

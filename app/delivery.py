@@ -1,0 +1,270 @@
+"""Sending what is due, retrying what may succeed later, failing over what never will.
+
+The worker claims due notification rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so two workers
+never take the same row), commits the claim, then calls the gateway. A worker killed between the
+gateway call and the commit that records it leaves the row claimed; it is taken again once its
+lease runs out, so such a crash can send that one message twice, never lose it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from . import escalation, paging
+from .clock import Clock
+from .gateways import Gateway, PermanentSendError, SendError, TransientSendError
+from .models import (
+    Channel,
+    IncidentState,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+)
+from .phones import mask
+from .timeline import add_event
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait before each retry of a transient failure; then the page fails over.
+RETRY_DELAYS = (5, 15, 45, 120, 300)
+# A claimed row whose worker died is taken again after this long.
+CLAIM_LEASE = dt.timedelta(minutes=2)
+# Delivery states in the order they happen, so a late callback never moves a page backwards.
+PROVIDER_ORDER = {
+    "accepted": 1, "scheduled": 1, "queued": 1, "initiated": 1,
+    "sending": 2, "ringing": 2,
+    "sent": 3, "in-progress": 3, "answered": 3,
+    "delivered": 4, "read": 5, "completed": 5,
+    "undelivered": 6, "failed": 6, "busy": 6, "no-answer": 6, "canceled": 6,
+}  # fmt: skip
+DELIVERED_PROVIDER_STATES = {"delivered", "read", "answered", "in-progress", "completed"}
+FAILED_PROVIDER_STATES = {"undelivered", "failed", "busy", "no-answer", "canceled"}
+
+
+@dataclass(frozen=True)
+class CallbackUrls:
+    """Where Twilio reports back; built from the public base URL, no web framework needed."""
+
+    base: str
+
+    @property
+    def sms_status(self) -> str:
+        return f"{self.base}/sms/status"
+
+    def voice_page(self, notification_id: int) -> str:
+        return f"{self.base}/voice/page/{notification_id}"
+
+    def voice_page_status(self, notification_id: int) -> str:
+        return f"{self.base}/voice/page/{notification_id}/status"
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+def claim_due(session: Session, now: dt.datetime, limit: int = 100) -> list[Notification]:
+    """Take up to `limit` due rows for this worker alone, committed before anything is sent."""
+    token = uuid.uuid4().hex
+    due = (
+        select(Notification.id)
+        .where(
+            or_(
+                and_(Notification.status == NotificationStatus.QUEUED, Notification.due_at <= now),
+                and_(
+                    Notification.status == NotificationStatus.SENDING,
+                    Notification.claimed_at < now - CLAIM_LEASE,
+                ),
+            )
+        )
+        .order_by(Notification.due_at, Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_(due.scalar_subquery()))
+        .values(status=NotificationStatus.SENDING, claimed_at=now, claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return list(
+        session.scalars(
+            select(Notification).where(Notification.claim_token == token).order_by(Notification.id)
+        )
+    )
+
+
+def send_due(
+    session: Session, clock: Clock, gateway: Gateway, urls: CallbackUrls, limit: int = 100
+) -> int:
+    """Send what is due; returns how many rows were attempted."""
+    claimed = claim_due(session, clock.now(), limit)
+    for notification in claimed:
+        _send_one(session, clock, gateway, urls, notification)
+        session.commit()
+    return len(claimed)
+
+
+def _send_one(
+    session: Session, clock: Clock, gateway: Gateway, urls: CallbackUrls, notification: Notification
+) -> None:
+    if notification.status != NotificationStatus.SENDING:
+        return
+    if _no_longer_needed(notification):
+        notification.status = NotificationStatus.CANCELLED
+        return
+    notification.attempts += 1
+    try:
+        if notification.channel == NotificationChannel.VOICE:
+            sid = gateway.place_call(
+                notification.to_number,
+                urls.voice_page(notification.id),
+                urls.voice_page_status(notification.id),
+            )
+        else:
+            sid = gateway.send_sms(notification.to_number, notification.body, urls.sms_status)
+    except TransientSendError as exc:
+        _retry_or_fail(session, clock, notification, exc)
+        return
+    except PermanentSendError as exc:
+        fail(session, clock, notification, str(exc))
+        return
+    now = clock.now()
+    notification.status = NotificationStatus.SENT
+    notification.provider_sid = sid
+    notification.sent_at = now
+    notification.last_error = ""
+    log.info("%s %s %d sent to %s", notification.kind, notification.channel, notification.id,
+             mask(notification.to_number))  # fmt: skip
+    if notification.incident is not None and notification.kind == NotificationKind.PAGE:
+        add_event(
+            session, notification.incident, now, "page-sent", "worker", Channel.WORKER,
+            f"{notification.channel.upper()} to {_who(notification)} accepted by the gateway",
+        )  # fmt: skip
+
+
+def _no_longer_needed(notification: Notification) -> bool:
+    incident = notification.incident
+    return (
+        notification.kind == NotificationKind.PAGE
+        and incident is not None
+        and incident.state != IncidentState.OPEN
+    )
+
+
+def _retry_or_fail(
+    session: Session, clock: Clock, notification: Notification, error: SendError
+) -> None:
+    now = clock.now()
+    if notification.attempts > len(RETRY_DELAYS):
+        fail(session, clock, notification, f"{error}; gave up after {notification.attempts} tries")
+        return
+    delay = RETRY_DELAYS[notification.attempts - 1]
+    notification.status = NotificationStatus.QUEUED
+    notification.due_at = now + dt.timedelta(seconds=delay)
+    notification.claim_token = None
+    notification.last_error = str(error)[:500]
+    if notification.incident is not None:
+        add_event(
+            session, notification.incident, now, "send-retry", "worker", Channel.WORKER,
+            f"{notification.channel.upper()} to {_who(notification)} failed ({error}); "
+            f"retry {notification.attempts} in {delay}s",
+        )  # fmt: skip
+
+
+def fail(session: Session, clock: Clock, notification: Notification, reason: str) -> None:
+    """A notification failed for good: record it, and for a page, fail over at once."""
+    if notification.status == NotificationStatus.FAILED:
+        return
+    now = clock.now()
+    notification.status = NotificationStatus.FAILED
+    notification.failed_at = now
+    notification.last_error = reason[:500]
+    log.warning("%s %s %d to %s failed: %s", notification.kind, notification.channel,
+                notification.id, mask(notification.to_number), reason)  # fmt: skip
+    incident = notification.incident
+    if incident is None:
+        return
+    add_event(
+        session, incident, now, "send-failed", "worker", Channel.WORKER,
+        f"{notification.channel.upper()} to {_who(notification)} failed: {reason}",
+    )  # fmt: skip
+    if notification.kind == NotificationKind.PAGE and incident.state == IncidentState.OPEN:
+        failover(session, now, notification)
+
+
+def failover(session: Session, now: dt.datetime, page: Notification) -> None:
+    """Move a failed page to the next channel (SMS -> call) or, failing that, the next step."""
+    incident, responder = page.incident, page.responder
+    if incident is None or responder is None:
+        return
+    tried_voice = session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.incident_id == incident.id,
+            Notification.responder_id == responder.id,
+            Notification.kind == NotificationKind.PAGE,
+            Notification.channel == NotificationChannel.VOICE,
+            Notification.step == page.step,
+            Notification.cycle == page.cycle,
+        )
+    )
+    if page.channel == NotificationChannel.SMS and not tried_voice:
+        paging.queue_page(
+            session, now, incident, responder, NotificationChannel.VOICE, page.step, page.cycle
+        )
+        add_event(session, incident, now, "failover", "worker", Channel.WORKER,
+                  f"SMS to {responder.name} failed; calling instead")  # fmt: skip
+        return
+    moved = escalation.hurry_next_step(session, now, incident)
+    add_event(
+        session, incident, now, "failover", "worker", Channel.WORKER,
+        f"{responder.name} cannot be reached; "
+        + ("moving to the next escalation step now" if moved else "no further steps"),
+    )  # fmt: skip
+
+
+def record_provider_status(
+    session: Session, clock: Clock, provider_sid: str, status: str, error_code: str | None = None
+) -> Notification | None:
+    """A delivery callback: move the row forward only, and fail over on failure (once)."""
+    notification = session.scalar(
+        select(Notification).where(Notification.provider_sid == provider_sid)
+    )
+    if notification is None:
+        return None
+    status = status.lower()
+    known = PROVIDER_ORDER.get(status)
+    current = PROVIDER_ORDER.get(notification.provider_status, 0)
+    if known is None or known <= current:
+        return notification  # repeated or out of order: changes nothing
+    notification.provider_status = status
+    now = clock.now()
+    if status in FAILED_PROVIDER_STATES:
+        reason = f"carrier reported {status}" + (f" (error {error_code})" if error_code else "")
+        fail(session, clock, notification, reason)
+    elif status in DELIVERED_PROVIDER_STATES and notification.status not in (
+        NotificationStatus.DELIVERED,
+        NotificationStatus.FAILED,
+    ):
+        notification.status = NotificationStatus.DELIVERED
+        notification.delivered_at = now
+        if notification.incident is not None and notification.kind == NotificationKind.PAGE:
+            voice = notification.channel == NotificationChannel.VOICE
+            verb = "answered" if voice else "delivered"
+            add_event(
+                session, notification.incident, now, f"page-{verb}", "worker", Channel.WORKER,
+                f"{notification.channel.upper()} to {_who(notification)} {verb}",
+            )  # fmt: skip
+    return notification
+
+
+def _who(notification: Notification) -> str:
+    return notification.responder.name if notification.responder else mask(notification.to_number)

@@ -1,0 +1,130 @@
+"""Sending SMS and placing calls: one small interface, a Twilio and a console implementation.
+
+Domain code sees only `Gateway` and its two errors; it never imports Twilio.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from .phones import mask
+
+log = logging.getLogger(__name__)
+
+# Twilio error codes that will fail the same way on every retry.
+PERMANENT_TWILIO_ERRORS = {
+    21211: "invalid 'To' number",
+    21214: "'To' number cannot be reached",
+    21217: "phone number does not appear to be valid",
+    21401: "invalid phone number",
+    21408: "no permission to send to this region",
+    21601: "phone number is not a valid SMS-capable number",
+    21610: "the recipient has opted out (STOP)",
+    21612: "the 'To' number cannot be reached by SMS",
+    21614: "not a mobile number (landline?)",
+    13223: "invalid phone number format for a call",
+    13224: "invalid phone number for a call",
+    30003: "unreachable destination handset",
+    30004: "message blocked",
+    30005: "unknown destination handset",
+    30006: "landline or unreachable carrier",
+    30007: "filtered as spam by the carrier",
+}
+
+
+class SendError(Exception):
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TransientSendError(SendError):
+    """Worth retrying: rate limits, server errors, timeouts, dropped connections."""
+
+
+class PermanentSendError(SendError):
+    """Retrying will not help: bad, opted-out or landline numbers, refused content."""
+
+
+class Gateway(Protocol):
+    def send_sms(self, to: str, body: str, status_callback: str | None) -> str: ...
+
+    def place_call(self, to: str, url: str, status_callback: str | None) -> str: ...
+
+
+def classify_twilio_error(status: int | None, code: int | None, message: str) -> SendError:
+    if code in PERMANENT_TWILIO_ERRORS:
+        return PermanentSendError(f"{PERMANENT_TWILIO_ERRORS[code]} ({code})", code)
+    if status == 429 or code == 20429 or (status is not None and status >= 500):
+        return TransientSendError(f"Twilio answered {status} ({code or 'no code'})", code)
+    return PermanentSendError(f"Twilio refused it: {message} ({status}/{code})", code)
+
+
+class TwilioGateway:
+    """The real REST API through the official client, built when the worker needs it."""
+
+    def __init__(self, account_sid: str, auth_token: str, from_number: str, timeout: float = 10):
+        self.from_number = from_number
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+
+    def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
+        return self._call(
+            lambda: (
+                self.client.messages.create(
+                    to=to, from_=self.from_number, body=body, status_callback=status_callback
+                ).sid
+            )
+        )
+
+    def place_call(self, to: str, url: str, status_callback: str | None) -> str:
+        return self._call(
+            lambda: (
+                self.client.calls.create(
+                    to=to,
+                    from_=self.from_number,
+                    url=url,
+                    method="POST",
+                    status_callback=status_callback,
+                    status_callback_method="POST",
+                    status_callback_event=["answered", "completed"],
+                    machine_detection="Enable",
+                    timeout=30,
+                ).sid
+            )
+        )
+
+    @staticmethod
+    def _call(action) -> str:  # type: ignore[no-untyped-def]
+        try:
+            return action()
+        except TwilioRestException as exc:
+            raise classify_twilio_error(exc.status, exc.code, exc.msg) from exc
+        except requests.RequestException as exc:
+            raise TransientSendError(f"no answer from Twilio: {type(exc).__name__}") from exc
+
+
+@dataclass
+class ConsoleGateway:
+    """Development: print what would be sent; the notification rows keep the rest."""
+
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
+        sid = f"SMconsole{uuid.uuid4().hex}"
+        self.sent.append(("sms", to, body))
+        print(f"[console SMS to {mask(to)}] {body}", flush=True)
+        return sid
+
+    def place_call(self, to: str, url: str, status_callback: str | None) -> str:
+        sid = f"CAconsole{uuid.uuid4().hex}"
+        self.sent.append(("voice", to, url))
+        print(f"[console call to {mask(to)}] would play {url}", flush=True)
+        return sid

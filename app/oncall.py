@@ -1,0 +1,106 @@
+"""Who is on call at a given instant: weekly rotations in a time zone, with one-off overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .models import Override, Responder, Role, Rotation
+
+
+def shift_start(rotation: Rotation, at: dt.datetime) -> dt.datetime:
+    """The hand-off that began the shift running at `at`, as an aware instant.
+
+    Hand-offs happen at a wall-clock time in the rotation's zone, so a 09:00 Monday hand-off stays
+    at 09:00 across daylight-saving changes (the week that contains one is an hour shorter/longer).
+    """
+    zone = ZoneInfo(rotation.time_zone)
+    local = at.astimezone(zone)
+    days_back = (local.weekday() - rotation.handoff_weekday) % 7
+    candidate_date = local.date() - dt.timedelta(days=days_back)
+    candidate = dt.datetime.combine(candidate_date, rotation.handoff_time, tzinfo=zone)
+    if candidate > local:
+        candidate = dt.datetime.combine(
+            candidate_date - dt.timedelta(days=7), rotation.handoff_time, tzinfo=zone
+        )
+    return candidate.astimezone(dt.UTC)
+
+
+def scheduled_member(rotation: Rotation, at: dt.datetime) -> Responder | None:
+    """The rotation's member whose turn it is at `at`, ignoring overrides."""
+    if not rotation.members:
+        return None
+    zone = ZoneInfo(rotation.time_zone)
+    start_local = shift_start(rotation, at).astimezone(zone).date()
+    weeks = (start_local - rotation.start_date).days // 7
+    return rotation.members[weeks % len(rotation.members)].responder
+
+
+def active_override(rotation: Rotation, at: dt.datetime) -> Override | None:
+    current = [o for o in rotation.overrides if o.starts_at <= at < o.ends_at]
+    # The most recently started override wins when two overlap.
+    return max(current, key=lambda o: (o.starts_at, o.id), default=None)
+
+
+def on_call(rotation: Rotation, at: dt.datetime) -> Responder | None:
+    override = active_override(rotation, at)
+    return override.responder if override else scheduled_member(rotation, at)
+
+
+def rotations(session: Session, position: str | None = None) -> list[Rotation]:
+    query = select(Rotation).options(
+        selectinload(Rotation.members), selectinload(Rotation.overrides)
+    )
+    if position:
+        query = query.where(Rotation.position == position)
+    return list(session.scalars(query.order_by(Rotation.id)))
+
+
+def on_call_for(session: Session, position: str, at: dt.datetime) -> list[Responder]:
+    """Everyone on call in rotations of this position (primary or secondary) at `at`."""
+    found: list[Responder] = []
+    for rotation in rotations(session, position):
+        responder = on_call(rotation, at)
+        if responder is not None and responder not in found:
+            found.append(responder)
+    return found
+
+
+def with_role(session: Session, role: Role) -> list[Responder]:
+    return list(
+        session.scalars(
+            select(Responder).where(Responder.role == role, Responder.active).order_by(Responder.id)
+        )
+    )
+
+
+def upcoming(rotation: Rotation, start: dt.datetime, until: dt.datetime) -> list[tuple]:
+    """(from, to, responder) spans of who is on call, overrides included, for display."""
+    moments = {start, until}
+    cursor = shift_start(rotation, start)
+    while cursor < until:
+        zone = ZoneInfo(rotation.time_zone)
+        local = cursor.astimezone(zone)
+        following = dt.datetime.combine(
+            local.date() + dt.timedelta(days=7), rotation.handoff_time, tzinfo=zone
+        ).astimezone(dt.UTC)
+        if start < following < until:
+            moments.add(following)
+        cursor = following
+    for override in rotation.overrides:
+        for moment in (override.starts_at, override.ends_at):
+            if start < moment < until:
+                moments.add(moment)
+    ordered = sorted(moments)
+    spans: list[tuple] = []
+    for begin, end in itertools.pairwise(ordered):
+        responder = on_call(rotation, begin)
+        if spans and spans[-1][2] is responder:
+            spans[-1] = (spans[-1][0], end, responder)
+        else:
+            spans.append((begin, end, responder))
+    return spans

@@ -1,0 +1,189 @@
+"""Notifications as rows: composing pages and texts, and queueing them for the worker.
+
+Nothing here talks to a gateway: a webhook or an escalation step writes rows with a due time, and
+`delivery` sends them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import phonenumbers
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .gsm import fit
+from .models import (
+    Channel,
+    Incident,
+    IncidentState,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    ReplyCode,
+    Responder,
+)
+from .phones import display
+from .timeline import add_event
+
+# --- composing --------------------------------------------------------------------------------
+
+
+def reply_code(session: Session, responder: Responder, incident: Incident) -> int:
+    """The short code for this incident in this responder's replies (`12` in `12a`).
+
+    Codes are small numbers, reused once the incident they named is closed, so a responder never
+    has to type more than a couple of digits.
+    """
+    existing = session.scalar(
+        select(ReplyCode).where(
+            ReplyCode.responder_id == responder.id, ReplyCode.incident_id == incident.id
+        )
+    )
+    if existing is not None:
+        return existing.code
+    rows = session.execute(
+        select(ReplyCode, Incident.state)
+        .join(Incident, Incident.id == ReplyCode.incident_id)
+        .where(ReplyCode.responder_id == responder.id)
+    ).all()
+    finished = {IncidentState.CLOSED, IncidentState.CANCELLED}
+    in_use = {row.code for row, state in rows if state not in finished}
+    code = next(n for n in range(1, len(in_use) + 2) if n not in in_use)
+    for row, state in rows:
+        if row.code == code and state in finished:
+            session.delete(row)
+    session.flush()
+    session.add(ReplyCode(responder_id=responder.id, incident_id=incident.id, code=code))
+    session.flush()
+    return code
+
+
+def page_text(incident: Incident, code: int) -> str:
+    """One GSM-7 segment: reference, priority, service, a slice of the problem, impact, callback,
+    and how to reply."""
+    head = f"{incident.reference} P{incident.priority} {incident.service_name[:40]}"
+    problem = incident.description or ("voicemail left" if incident.recording_url else "")
+    if incident.incomplete:
+        problem = f"(caller hung up) {problem}".strip()
+    tail = (
+        f" Impact: {incident.impact_label or 'unknown'}."
+        f" Call {display(incident.callback_number)}."
+        f" Reply {code}a ack, {code}r fixed"
+    )
+    room = 160 - len(fit(head + tail, 10_000)) - 2
+    slice_ = fit(problem, max(room, 0)) if problem and room >= 8 else ""
+    return fit(f"{head}: {slice_}{tail}" if slice_ else f"{head}.{tail}")
+
+
+def sms_capable(number: str | None) -> bool:
+    """Worth texting: landlines are known in most countries; in NANP a number may be either."""
+    if not number:
+        return False
+    kind = phonenumbers.number_type(phonenumbers.parse(number, None))
+    return kind in {
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
+
+
+# --- queueing ---------------------------------------------------------------------------------
+
+
+def queue(
+    session: Session,
+    now: dt.datetime,
+    *,
+    kind: NotificationKind,
+    channel: NotificationChannel,
+    to: str,
+    body: str = "",
+    incident: Incident | None = None,
+    responder: Responder | None = None,
+    step: int | None = None,
+    cycle: int | None = None,
+) -> Notification:
+    notification = Notification(
+        kind=kind,
+        channel=channel,
+        to_number=to,
+        body=body,
+        incident=incident,
+        responder=responder,
+        step=step,
+        cycle=cycle,
+        due_at=now,
+        created_at=now,
+    )
+    session.add(notification)
+    return notification
+
+
+def queue_page(
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    responder: Responder,
+    channel: NotificationChannel,
+    step: int | None,
+    cycle: int | None,
+) -> Notification:
+    if channel == NotificationChannel.SMS and responder.sms_opted_out:
+        # They texted STOP: SMS cannot reach them, so this page goes as a call.
+        channel = NotificationChannel.VOICE
+    code = reply_code(session, responder, incident)
+    page = queue(
+        session,
+        now,
+        kind=NotificationKind.PAGE,
+        channel=channel,
+        to=responder.phone,
+        body=page_text(incident, code),
+        incident=incident,
+        responder=responder,
+        step=step,
+        cycle=cycle,
+    )
+    add_event(
+        session, incident, now, "page-queued", "escalation", Channel.WORKER,
+        f"{channel.upper()} to {responder.name}"
+        + (f" (step {step + 1})" if step is not None else ""),
+    )  # fmt: skip
+    return page
+
+
+def notify_responder(
+    session: Session, now: dt.datetime, responder: Responder, body: str, incident: Incident | None
+) -> Notification | None:
+    """An FYI by SMS (not a page: it never escalates or fails over)."""
+    if responder.sms_opted_out:
+        return None
+    return queue(
+        session, now, kind=NotificationKind.NOTICE, channel=NotificationChannel.SMS,
+        to=responder.phone, body=fit(body), incident=incident, responder=responder,
+    )  # fmt: skip
+
+
+def text_caller(session: Session, now: dt.datetime, incident: Incident, body: str) -> bool:
+    if not sms_capable(incident.callback_number):
+        return False
+    queue(
+        session, now, kind=NotificationKind.CALLER, channel=NotificationChannel.SMS,
+        to=incident.callback_number or "", body=fit(body, 306), incident=incident,
+    )  # fmt: skip
+    return True
+
+
+def cancel_queued_pages(session: Session, incident: Incident) -> int:
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.incident_id == incident.id,
+            Notification.kind == NotificationKind.PAGE,
+            Notification.status == NotificationStatus.QUEUED,
+        )
+        .values(status=NotificationStatus.CANCELLED)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0

@@ -1,0 +1,279 @@
+"""The roster file: responders, rotations, overrides and escalation policies, as one YAML file.
+
+`flask --app app roster load FILE` makes the database match the file: responders are updated by
+name, rotations and policies replaced by name. A mistake is reported with where it is, and nothing
+is changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .clock import Clock
+from .config import WEEKDAYS
+from .durations import parse_duration
+from .models import (
+    EscalationPolicy,
+    EscalationStep,
+    Override,
+    Responder,
+    Role,
+    Rotation,
+    RotationMember,
+)
+from .phones import InvalidNumber, to_e164
+
+TARGETS = ("primary", "secondary", "team_lead", "director")
+CHANNELS = ("sms", "voice")
+
+
+class RosterError(Exception):
+    pass
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponderEntry(_Strict):
+    name: str = Field(min_length=1)
+    phone: str
+    role: Role = Role.ADMIN
+    email: str = ""
+    # An operator vouches for the number; otherwise it must be verified by SMS code.
+    verified: bool = False
+    active: bool = True
+
+
+class RotationEntry(_Strict):
+    name: str
+    position: Literal["primary", "secondary"] = "primary"
+    time_zone: str
+    handoff: str = Field(description="weekday and local time, e.g. 'mon 09:00'")
+    start: dt.date
+    members: list[str] = Field(min_length=1)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def weekday_and_time(self) -> tuple[int, dt.time]:
+        day, _, clock = self.handoff.strip().lower().partition(" ")
+        if day[:3] not in WEEKDAYS:
+            raise ValueError(f"handoff {self.handoff!r}: expected a weekday like 'mon 09:00'")
+        return WEEKDAYS.index(day[:3]), dt.time.fromisoformat(clock.strip().zfill(5))
+
+    @model_validator(mode="after")
+    def _start_on_handoff_day(self) -> RotationEntry:
+        try:
+            weekday, _ = self.weekday_and_time
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        if self.start.weekday() != weekday:
+            raise ValueError(f"start {self.start} is not a {WEEKDAYS[weekday]} (the hand-off day)")
+        return self
+
+
+class OverrideEntry(_Strict):
+    rotation: str
+    responder: str
+    start: dt.datetime
+    end: dt.datetime
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _order(self) -> OverrideEntry:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+Target = Annotated[str, Field(pattern=r"^(primary|secondary|team_lead|director|responder:.+)$")]
+
+
+class StepEntry(_Strict):
+    after: str | int
+    notify: list[Target] = Field(min_length=1)
+    by: list[Literal["sms", "voice"]] | Literal["sms", "voice"] = "sms"
+    escalate: bool = False
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, value: str | int) -> str | int:
+        parse_duration(value)
+        return value
+
+    @property
+    def channels(self) -> list[str]:
+        return [self.by] if isinstance(self.by, str) else list(self.by)
+
+
+class PolicyEntry(_Strict):
+    name: str
+    priority: int | None = Field(None, ge=1, le=4)
+    repeat: int = Field(0, ge=0, le=10)
+    repeat_after: str = "30m"
+    steps: list[StepEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PolicyEntry:
+        waits = [parse_duration(step.after) for step in self.steps]
+        if waits != sorted(waits):
+            raise ValueError("steps must be in order of their `after`")
+        parse_duration(self.repeat_after)
+        return self
+
+
+class RosterFile(_Strict):
+    responders: list[ResponderEntry] = Field(default_factory=list)
+    rotations: list[RotationEntry] = Field(default_factory=list)
+    overrides: list[OverrideEntry] = Field(default_factory=list)
+    policies: list[PolicyEntry] = Field(default_factory=list)
+
+
+DEFAULT_POLICY = PolicyEntry(
+    name="default",
+    steps=[
+        StepEntry(after="0m", notify=["primary"], by="sms"),
+        StepEntry(after="15m", notify=["primary"], by="sms"),
+        StepEntry(after="30m", notify=["primary"], by="voice"),
+        StepEntry(
+            after="60m", notify=["secondary", "team_lead"], by=["sms", "voice"], escalate=True
+        ),
+        StepEntry(after="90m", notify=["director"], by=["sms", "voice"]),
+    ],
+)
+
+
+def parse_roster(path: Path) -> RosterFile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise RosterError(f"{path}: cannot be read: {exc}") from None
+    try:
+        return RosterFile.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise RosterError(f"{path}: {where}: {error['msg']}") from None
+
+
+def load_roster(session: Session, clock: Clock, roster: RosterFile, zone: str) -> dict[str, int]:
+    """Make the database match the roster; raises RosterError (changing nothing) on a mistake."""
+    now = clock.now()
+    by_name: dict[str, Responder] = {r.name: r for r in session.scalars(select(Responder))}
+    for entry in roster.responders:
+        try:
+            phone = to_e164(entry.phone)
+        except InvalidNumber as exc:
+            raise RosterError(f"responder {entry.name}: phone {entry.phone!r}: {exc}") from None
+        responder = by_name.get(entry.name)
+        if responder is None:
+            responder = Responder(name=entry.name, phone=phone, created_at=now)
+            session.add(responder)
+            by_name[entry.name] = responder
+        elif responder.phone != phone:
+            responder.verified_at = None  # a new number must be verified again
+        responder.phone = phone
+        responder.role = entry.role
+        responder.email = entry.email
+        responder.active = entry.active
+        if entry.verified and responder.verified_at is None:
+            responder.verified_at = now
+
+    def responder(name: str, where: str) -> Responder:
+        if name not in by_name:
+            raise RosterError(f"{where}: no responder named {name!r}")
+        return by_name[name]
+
+    rotations: dict[str, Rotation] = {r.name: r for r in session.scalars(select(Rotation))}
+    for entry in roster.rotations:
+        weekday, handoff = entry.weekday_and_time
+        rotation = rotations.get(entry.name) or Rotation(name=entry.name)
+        session.add(rotation)
+        rotations[entry.name] = rotation
+        rotation.position = entry.position
+        rotation.time_zone = entry.time_zone
+        rotation.handoff_weekday = weekday
+        rotation.handoff_time = handoff
+        rotation.start_date = entry.start
+        rotation.members = [
+            RotationMember(position=i, responder=responder(name, f"rotation {entry.name}"))
+            for i, name in enumerate(entry.members)
+        ]
+    if roster.overrides or roster.rotations:
+        for rotation in rotations.values():
+            rotation.overrides.clear()
+    local = ZoneInfo(zone)
+    for entry in roster.overrides:
+        if entry.rotation not in rotations:
+            raise RosterError(f"override: no rotation named {entry.rotation!r}")
+        rotations[entry.rotation].overrides.append(
+            Override(
+                responder=responder(entry.responder, f"override on {entry.rotation}"),
+                starts_at=_aware(entry.start, local),
+                ends_at=_aware(entry.end, local),
+                note=entry.note,
+            )
+        )
+
+    for entry in roster.policies:
+        for step in entry.steps:
+            for target in step.notify:
+                if target.startswith("responder:"):
+                    responder(target.partition(":")[2], f"policy {entry.name}")
+        save_policy(session, entry)
+    session.flush()
+    return {
+        "responders": len(roster.responders),
+        "rotations": len(roster.rotations),
+        "overrides": len(roster.overrides),
+        "policies": len(roster.policies),
+    }
+
+
+def save_policy(session: Session, entry: PolicyEntry) -> EscalationPolicy:
+    policy = session.scalar(select(EscalationPolicy).where(EscalationPolicy.name == entry.name))
+    if policy is None:
+        policy = EscalationPolicy(name=entry.name)
+        session.add(policy)
+    if entry.priority is not None:
+        # The priority moves to this policy; the unique index allows one policy per priority.
+        session.execute(
+            update(EscalationPolicy)
+            .where(EscalationPolicy.priority == entry.priority, EscalationPolicy.name != entry.name)
+            .values(priority=None)
+        )
+        session.flush()
+    policy.priority = entry.priority
+    policy.repeat = entry.repeat
+    policy.repeat_after_seconds = parse_duration(entry.repeat_after)
+    policy.steps = [
+        EscalationStep(
+            position=i,
+            after_seconds=parse_duration(step.after),
+            targets=list(step.notify),
+            channels=step.channels,
+            marks_escalated=step.escalate,
+        )
+        for i, step in enumerate(entry.steps)
+    ]
+    return policy
+
+
+def _aware(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import logging
+
+from flask import Response, abort, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from .. import delivery
+from ..context import clock, incident_actions, settings
+from ..db import get_db
+from ..sms_commands import SmsDesk
+from ..twilio_web import twilio_only, twiml
+from . import bp
+
+log = logging.getLogger(__name__)
+
+
+@bp.post("/inbound")
+@twilio_only
+def inbound() -> Response:
+    message_sid = request.form.get("MessageSid", "").strip()[:64]
+    if not message_sid:
+        abort(400, "MessageSid is required")
+    session = get_db().session
+    config = settings()
+    desk = SmsDesk(session, incident_actions(session), config.SECRET_KEY, config.DEFAULT_REGION)
+    reply = desk.handle(message_sid, request.form.get("From", ""), request.form.get("Body", ""))
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return twiml(response)
+
+
+@bp.post("/status")
+@twilio_only
+def status() -> Response:
+    message_sid = request.form.get("MessageSid", "").strip()
+    if not message_sid:
+        abort(400, "MessageSid is required")
+    session = get_db().session
+    delivery.record_provider_status(
+        session, clock(), message_sid, request.form.get("MessageStatus", ""),
+        request.form.get("ErrorCode"),
+    )  # fmt: skip
+    session.commit()
+    return Response(status=204)
+
+
+@bp.errorhandler(Exception)
+def failed(error: Exception) -> Response:
+    """Never a stack trace to Twilio; the message is already stored or will be retried."""
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(error, HTTPException):
+        return Response(error.description, status=error.code, mimetype="text/plain")
+    log.exception("SMS webhook failed on %s", request.path)
+    get_db().session.rollback()
+    # A 500 makes Twilio retry the callback later; the reply is idempotent by MessageSid.
+    return Response("temporary failure", status=500, mimetype="text/plain")
