@@ -20,6 +20,9 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         app.extensions["db"] = self
+        # Close at the end of every request, even when an outer app context is shared (tests,
+        # CLI), so no request ever sees another's identity map.
+        app.teardown_request(self._close_request_session)
         app.teardown_appcontext(self._close_request_session)
 
     @property

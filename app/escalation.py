@@ -119,9 +119,10 @@ def _fire_step(session: Session, now: dt.datetime, incident: Incident) -> None:
     fallback = []
     if not reachable:
         # Silence is never the end of it: with nobody reachable, go to the leads at once.
-        fallback = [
-            r for r in _targets(session, now, ["team_lead", "director"]) if r.verified and r.active
-        ]
+        for role in ("team_lead", "director"):
+            fallback = [r for r in _targets(session, now, [role]) if r.verified and r.active]
+            if fallback:
+                break
     for responder in reachable or fallback:
         for channel in step.channels:
             paging.queue_page(

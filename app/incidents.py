@@ -122,7 +122,11 @@ def get_by_reference(session: Session, reference: str) -> Incident:
         session.scalar(
             select(Incident)
             .where(Incident.id == incident_id)
-            .options(selectinload(Incident.events), selectinload(Incident.reports))
+            .options(
+                selectinload(Incident.events),
+                selectinload(Incident.reports),
+                selectinload(Incident.notifications),
+            )
         )
         if incident_id
         else None

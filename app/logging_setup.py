@@ -11,7 +11,8 @@ _TOKENISH = re.compile(r"\b(AC|SK)[0-9a-fA-F]{32}\b|\b[0-9a-fA-F]{32}\b")
 
 def _mask_phone(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group())
-    return f"***{digits[-4:]}" if len(digits) >= 7 else match.group()
+    # Ten digits or more is a phone number (NANP and longer); shorter runs are codes and counts.
+    return f"***{digits[-4:]}" if len(digits) >= 10 else match.group()
 
 
 def scrub(text: str) -> str:

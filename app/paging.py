@@ -12,7 +12,7 @@ import phonenumbers
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .gsm import fit
+from .gsm import SEGMENT, fit, gsm_length
 from .models import (
     Channel,
     Incident,
@@ -72,8 +72,12 @@ def page_text(incident: Incident, code: int) -> str:
         f" Call {display(incident.callback_number)}."
         f" Reply {code}a ack, {code}r fixed"
     )
-    room = 160 - len(fit(head + tail, 10_000)) - 2
-    slice_ = fit(problem, max(room, 0)) if problem and room >= 8 else ""
+    head, tail = fit(head, 60), fit(tail, 100)
+    # What is left of one segment after ": " and a closing full stop goes to the problem.
+    room = SEGMENT - gsm_length(head) - gsm_length(tail) - 3
+    slice_ = fit(problem, room) if problem and room >= 8 else ""
+    if slice_ and slice_[-1] not in ".!?":
+        slice_ += "."
     return fit(f"{head}: {slice_}{tail}" if slice_ else f"{head}.{tail}")
 
 

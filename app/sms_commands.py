@@ -132,9 +132,12 @@ class SmsDesk:
             else None
         )
         record = InboundMessage(
-            message_sid=message_sid, from_number=phone or from_number[:32],
-            responder=responder, body=body[:1600], received_at=self.now,
-        )  # fmt: skip
+            message_sid=message_sid,
+            from_number=phone or from_number[:32],
+            responder_id=responder.id if responder else None,
+            body=body[:1600],
+            received_at=self.now,
+        )
         self.session.add(record)
         if responder is None or not responder.active:
             log.info("SMS %s from unknown number %s ignored", message_sid, mask(from_number))

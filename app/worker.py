@@ -53,7 +53,8 @@ class Worker:
                 sent = delivery.send_due(session, self.clock, self.gateway, self.urls, self.batch)
             total.steps_fired += fired
             total.sent += sent
-            if fired < self.batch and sent < self.batch:
+            # Sending can queue more that is due at once (a failover); stop when a pass is idle.
+            if not (fired or sent):
                 break
         return total
 

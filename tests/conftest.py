@@ -91,10 +91,10 @@ def twilio(app: Flask) -> TwilioClient:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    with app.app_context():
-        db_session = app.extensions["db"].sessionmaker()
-        yield db_session
-        db_session.close()
+    """A session of the test's own, outside any app context (requests get theirs)."""
+    db_session = app.extensions["db"].sessionmaker()
+    yield db_session
+    db_session.close()
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..models import Incident, IncidentEvent, Report
+from ..models import Incident, IncidentEvent, Notification, Report
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -40,7 +40,19 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
         "impact_label": incident.impact_label,
         "callback_number": incident.callback_number,
         "caller_number": incident.caller_number,
+        "acknowledged_at": _time(incident.acknowledged_at),
+        "acknowledged_by": incident.owner.name if incident.owner else None,
+        "time_to_acknowledge_seconds": (
+            int(incident.time_to_acknowledge.total_seconds())
+            if incident.time_to_acknowledge
+            else None
+        ),
+        "escalated": incident.escalated,
+        "resolved_at": _time(incident.resolved_at),
+        "resolution_note": incident.resolution_note,
+        "closed_at": _time(incident.closed_at),
         "reports": [report_json(report) for report in incident.reports],
+        "pages": [page_json(page) for page in incident.pages],
         "timeline": [event_json(event) for event in incident.events],
     }
 
@@ -56,6 +68,26 @@ def report_json(report: Report) -> dict[str, Any]:
         "recording_url": report.recording_url,
         "started": report.started_text,
         "impact": report.impact,
+    }
+
+
+def page_json(page: Notification) -> dict[str, Any]:
+    return {
+        "channel": page.channel,
+        "recipient": {
+            "name": page.responder.name if page.responder else None,
+            "number": page.to_number,
+        },
+        "status": page.status,
+        "carrier_status": page.provider_status or None,
+        # Steps count from 1 for people; None when paged outside the policy (escalate now).
+        "step": page.step + 1 if page.step is not None else None,
+        "attempts": page.attempts,
+        "last_error": page.last_error or None,
+        "due_at": _time(page.due_at),
+        "sent_at": _time(page.sent_at),
+        "delivered_at": _time(page.delivered_at),
+        "failed_at": _time(page.failed_at),
     }
 
 

@@ -1,0 +1,311 @@
+"""Paging the on-call admin, walking the escalation chain, and the replies that stop it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.gateways import ConsoleGateway
+from app.gsm import gsm_length
+from app.models import InboundMessage, NotificationStatus, Responder
+from app.roster import PolicyEntry, StepEntry, save_policy
+from tests.paging_support import (
+    ALEX,
+    CASEY,
+    JORDAN,
+    PAT,
+    SAM,
+    notifications,
+    paged,
+    report_outage,
+    responder,
+    run_worker,
+    text,
+    the_incident,
+)
+from tests.support import CALLER
+
+
+def test_the_first_page_is_written_with_the_incident(twilio, session):
+    report_outage(twilio)
+    # Before any worker has run, the page is already a row, due now.
+    [page] = notifications(session, "page")
+    assert (page.responder.name, page.channel, page.status) == ("Pat Lee", "sms", "queued")
+    assert page.due_at == the_incident(session).created_at
+    [caller_text] = notifications(session, "caller")
+    assert caller_text.to_number == CALLER
+    assert "AH-1001" in caller_text.body and "within 60 minutes" in caller_text.body
+
+
+def test_the_worker_sends_the_page_and_the_callers_text(app, clock, twilio, session, gateway):
+    report_outage(twilio)
+    result = run_worker(app, clock)
+    assert result.sent == 2
+    sms = {to: body for kind, to, body in gateway.sent if kind == "sms"}
+    page = sms[PAT]
+    assert gsm_length(page) <= 160
+    assert page.startswith("AH-1001 P1 Canvas: students get an error page when they log in.")
+    assert "Call (319) 555-0142." in page
+    assert page.endswith("Reply 1a ack, 1r fixed")
+    assert sms[CALLER].startswith("AH-1001: we received your report about Canvas.")
+    assert paged(session) == [("Pat", "sms", "sent")]
+    assert run_worker(app, clock).sent == 0  # nothing is sent twice
+
+
+def test_the_default_chain_minute_by_minute(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    expected = {
+        14: [],
+        15: [("Pat", "sms")],
+        29: [],
+        30: [("Pat", "voice")],
+        59: [],
+        60: [("Alex", "sms"), ("Alex", "voice"), ("Jordan", "sms"), ("Jordan", "voice")],
+        89: [],
+        90: [("Morgan", "sms"), ("Morgan", "voice")],
+        120: [],
+        240: [],
+    }
+    seen = len(paged(session))
+    minute = 0
+    for at, new in expected.items():
+        clock.advance(minutes=at - minute)
+        minute = at
+        run_worker(app, clock)
+        pages = paged(session)
+        assert [(who, channel) for who, channel, _ in pages[seen:]] == new, f"at {at} min"
+        assert all(status == "sent" for *_, status in pages[seen:])
+        seen = len(pages)
+        assert the_incident(session).escalated is (at >= 60)
+    kinds = [event.kind for event in the_incident(session).events]
+    assert kinds.count("escalation-step") == 5
+    assert kinds.count("escalation-ended") == 1
+
+
+def test_a_drill_with_second_long_waits(app, clock, twilio, session):
+    with app.app_context(), app.extensions["db"].begin() as db:
+        save_policy(db, PolicyEntry(name="default", steps=[
+            StepEntry(after="0s", notify=["primary"]),
+            StepEntry(after="10s", notify=["secondary"]),
+            StepEntry(after="20s", notify=["team_lead"], escalate=True),
+        ]))  # fmt: skip
+    report_outage(twilio)
+    run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat"]
+    clock.advance(seconds=9)
+    run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat"]
+    clock.advance(seconds=1)
+    run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat", "Alex"]
+    clock.advance(seconds=10)
+    run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat", "Alex", "Jordan"]
+    assert the_incident(session).escalated
+
+
+def test_acknowledging_stops_the_chain_and_tells_the_caller(app, clock, twilio, session, gateway):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=15)
+    run_worker(app, clock)
+    clock.advance(minutes=5)
+    reply = text(twilio, PAT, "1a")
+    assert reply == (
+        "AH-1001 acknowledged at 02:20 (20 min after it opened). Call the caller: (319) 555-0142."
+    )
+    incident = the_incident(session)
+    assert incident.state == "acknowledged"
+    assert incident.owner.name == "Pat Lee"
+    assert incident.time_to_acknowledge.total_seconds() == 20 * 60
+    assert incident.next_escalation_at is None
+    clock.advance(minutes=120)
+    run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat", "Pat"]  # 0 and 15 min only
+    caller_texts = [body for kind, to, body in gateway.sent if to == CALLER]
+    assert caller_texts[-1].startswith("AH-1001: your report about Canvas is being worked on.")
+    ack = next(e for e in incident.events if e.kind == "acknowledged")
+    assert (ack.actor, ack.channel) == ("Pat Lee", "sms")
+
+
+def test_a_late_acknowledgement_hears_who_took_it(app, clock, twilio, session, gateway):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=61)
+    run_worker(app, clock)  # Alex and Jordan are paged now
+    gateway.sent.clear()
+    assert text(twilio, PAT, "ack").startswith("AH-1001 acknowledged at 03:01")
+    run_worker(app, clock)
+    told = {to: body for kind, to, body in gateway.sent if kind == "sms"}
+    assert told[ALEX] == "AH-1001 was acknowledged by Pat Lee at 03:01. No action needed."
+    assert told[JORDAN] == told[ALEX]
+    clock.advance(minutes=2)
+    assert text(twilio, ALEX, "ACK AH-1001") == (
+        "AH-1001 was already acknowledged by Pat Lee at 03:01."
+    )
+    assert text(twilio, PAT, "1a") == "AH-1001 was already acknowledged by you at 03:01."
+
+
+def test_resolve_with_a_note(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=40)
+    reply = text(twilio, PAT, "1r restarted the app pool, students can log in")
+    assert reply == "AH-1001 marked resolved at 02:40."
+    incident = the_incident(session)
+    assert incident.state == "resolved"
+    assert incident.resolution_note == "restarted the app pool, students can log in"
+    assert incident.acknowledged_at is not None  # resolving implies acknowledging
+    assert [e.kind for e in incident.events][-2:] == ["acknowledged", "resolved"]
+
+
+def test_escalate_now_pages_the_next_step_at_once(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=2)
+    assert "escalated" in text(twilio, PAT, "1e")
+    run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat", "Pat"]  # the 15-minute step, now
+    # The rest of the chain keeps its times: the call still comes at 30 minutes.
+    clock.advance(minutes=28)
+    run_worker(app, clock)
+    assert paged(session)[-1][:2] == ("Pat", "voice")
+
+
+def test_info_list_and_commands(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=5)
+    details = text(twilio, PAT, "1i")
+    assert details.startswith("AH-1001 P1 Canvas, open, opened 5 min ago.")
+    assert "Caller: (319) 555-0142." in details
+    assert text(twilio, PAT, "details 1001") == details
+    assert text(twilio, PAT, "LIST") == "Open: AH-1001 (1) P1 Canvas unacked"
+    assert text(twilio, JORDAN, "list") == "Open: AH-1001 P1 Canvas unacked"
+    assert text(twilio, PAT, "commands").startswith("Reply 12a ack, 12r resolve")
+    hint = text(twilio, PAT, "on my way")
+    assert hint.startswith('Sorry, "on my way" is not a command. Reply 12a ack')
+
+
+def test_only_what_a_responder_may_act_on(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    assert text(twilio, SAM, "ACK 1001") == (
+        "AH-1001 was not paged to you. Reply TAKE AH-1001 to take it over."
+    )
+    assert the_incident(session).state == "open"
+    assert text(twilio, SAM, "ack") == "You have no pages to answer. Reply LIST for open incidents."
+    assert text(twilio, SAM, "9a").startswith("No incident has code 9 for you.")
+    assert text(twilio, PAT, "ack 1999") == "There is no incident AH-1999."
+    # The team lead may act on anything.
+    assert text(twilio, JORDAN, "ACK 1001").startswith("AH-1001 acknowledged")
+
+
+def test_take_over_tells_the_previous_owner(app, clock, twilio, session, gateway):
+    report_outage(twilio)
+    run_worker(app, clock)
+    text(twilio, PAT, "1a")
+    gateway.sent.clear()
+    assert text(twilio, SAM, "take over AH-1001") == (
+        "AH-1001 is yours now. Caller: (319) 555-0142."
+    )
+    run_worker(app, clock)
+    assert ("sms", PAT, "Sam Ortiz took over AH-1001 at 02:00.") in gateway.sent
+    assert the_incident(session).owner.name == "Sam Ortiz"
+    assert text(twilio, SAM, "take 1001") == "AH-1001 is already yours."
+
+
+def test_unknown_numbers_get_no_action_and_no_details(app, clock, twilio, session):
+    report_outage(twilio)
+    assert text(twilio, "+15555550100", "ACK 1001") is None
+    assert text(twilio, "+15555550100", "LIST") is None
+    assert the_incident(session).state == "open"
+    stored = session.scalars(select(InboundMessage)).all()
+    assert [m.responder_id for m in stored] == [None, None]
+
+
+def test_a_message_delivered_twice_acts_once(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    first = text(twilio, PAT, "1a", sid="SM-twice")
+    clock.advance(minutes=1)
+    again = text(twilio, PAT, "1a", sid="SM-twice")
+    assert first == again and first.startswith("AH-1001 acknowledged")
+    kinds = [e.kind for e in the_incident(session).events]
+    assert kinds.count("acknowledged") == 1
+
+
+def test_reserved_keywords_are_never_commands_and_stop_moves_pages_to_voice(
+    app, clock, twilio, session
+):
+    assert text(twilio, PAT, "STOP") is None
+    assert responder(session, "Pat").sms_opted_out
+    report_outage(twilio)
+    run_worker(app, clock)
+    assert paged(session) == [("Pat", "voice", "sent")]
+    assert text(twilio, PAT, "HELP") is None
+    assert text(twilio, PAT, "YES") is None  # opt back in (YES is an opt-in keyword)
+    assert not responder(session, "Pat").sms_opted_out
+    assert the_incident(session).state == "open"
+
+
+def test_an_unverified_number_is_not_paged_and_verifies_by_code(
+    app, clock, twilio, session, runner, gateway
+):
+    assert text(twilio, CASEY, "ack").startswith("Your number is not verified yet.")
+    result = runner.invoke(args=["responders", "verify", "Casey New"])
+    assert result.exit_code == 0, result.output
+    run_worker(app, clock)
+    [(_, _to, body)] = [entry for entry in gateway.sent if entry[1] == CASEY]
+    code = body.split("code is ")[1][:6]
+    assert text(twilio, CASEY, "000000").startswith("That code is not right (4 tries left)")
+    assert text(twilio, CASEY, code) == (
+        "Thanks Casey, your number is verified: pages will come here."
+    )
+    assert responder(session, "Casey").verified
+
+
+def test_a_verification_code_expires_after_15_minutes(app, clock, twilio, session, runner, gateway):
+    runner.invoke(args=["responders", "verify", "Casey New"])
+    run_worker(app, clock)
+    code = next(body for _, to, body in gateway.sent if to == CASEY).split("code is ")[1][:6]
+    clock.advance(minutes=15, seconds=1)
+    assert text(twilio, CASEY, f"VERIFY {code}").startswith("That code has expired")
+    assert not responder(session, "Casey").verified
+
+
+def test_nobody_on_call_pages_the_team_lead_instead(app, clock, twilio, session):
+    with app.app_context(), app.extensions["db"].begin() as db:
+        for person in db.scalars(select(Responder).where(Responder.role == "admin")):
+            person.active = False
+    report_outage(twilio)
+    assert [who for who, *_ in paged(session)] == ["Jordan"]
+    step = next(e for e in the_incident(session).events if e.kind == "escalation-step")
+    assert "nobody else reachable, so paged Jordan Reyes" in step.detail
+
+
+def test_console_gateway_prints_masked_numbers(capsys):
+    ConsoleGateway().send_sms(PAT, "hello", None)
+    out = capsys.readouterr().out
+    assert "hello" in out and PAT not in out and "0101" in out
+
+
+def test_api_shows_pages_with_channel_recipient_status_and_times(app, clock, twilio, client):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=7)
+    text(twilio, PAT, "1a")
+    detail = client.get(
+        "/api/incidents/AH-1001", headers={"Authorization": "Bearer api-token-1"}
+    ).get_json()
+    [page] = detail["pages"]
+    assert page["channel"] == "sms"
+    assert page["recipient"] == {"name": "Pat Lee", "number": PAT}
+    assert page["status"] == NotificationStatus.SENT
+    assert page["due_at"].startswith("2026-11-28T08:00")
+    assert page["sent_at"].startswith("2026-11-28T08:00")
+    assert page["step"] == 1
+    assert detail["acknowledged_at"].startswith("2026-11-28T08:07")
+    assert detail["acknowledged_by"] == "Pat Lee"
+    assert detail["time_to_acknowledge_seconds"] == 420
+    assert detail["escalated"] is False

@@ -1,0 +1,201 @@
+"""Sending through the real Twilio client, its HTTP intercepted with `responses`."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+import requests
+import responses
+
+from app.gateways import TwilioGateway
+from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, the_incident
+from tests.support import CALLER, PUBLIC, TEST_SETTINGS, TwilioClient
+
+SID = str(TEST_SETTINGS["TWILIO_ACCOUNT_SID"])
+API = f"https://api.twilio.com/2010-04-01/Accounts/{SID}"
+MESSAGES = f"{API}/Messages.json"
+CALLS = f"{API}/Calls.json"
+LINE = "+13195550000"
+
+
+@pytest.fixture
+def gateway() -> TwilioGateway:
+    return TwilioGateway(SID, str(TEST_SETTINGS["TWILIO_AUTH_TOKEN"]), LINE)
+
+
+@pytest.fixture
+def twilio_api():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def message(sid: str, to: str, status: int = 201) -> responses.Response:
+    body = {"sid": sid, "account_sid": SID, "to": to, "from": LINE, "status": "queued",
+            "body": "", "num_segments": "1"}  # fmt: skip
+    return responses.Response("POST", MESSAGES, json=body, status=status)
+
+
+def error(url: str, status: int, code: int, text: str) -> responses.Response:
+    body = {"code": code, "message": text, "more_info": "", "status": status}
+    return responses.Response("POST", url, json=body, status=status)
+
+
+def form(call: responses.Call) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(call.request.body))
+
+
+def test_pages_and_texts_go_through_messages_create(app, clock, twilio, twilio_api):
+    twilio_api.add(message("SM-page", PAT))
+    twilio_api.add(message("SM-caller", CALLER))
+    report_outage(twilio)
+    assert run_worker(app, clock).sent == 2
+    page, caller = (form(call) for call in twilio_api.calls)
+    assert page["To"] == PAT and page["From"] == LINE
+    assert page["StatusCallback"] == f"{PUBLIC}/sms/status"
+    assert page["Body"].startswith("AH-1001 P1 Canvas:")
+    assert caller["To"] == CALLER
+    auth = twilio_api.calls[0].request.headers["Authorization"]
+    assert auth.startswith("Basic ")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        error(MESSAGES, 429, 20429, "Too Many Requests"),
+        error(MESSAGES, 500, 20500, "Internal Server Error"),
+        error(MESSAGES, 503, 20503, "Service Unavailable"),
+        responses.Response("POST", MESSAGES, body=requests.exceptions.ConnectTimeout("slow")),
+        responses.Response("POST", MESSAGES, body=requests.exceptions.ConnectionError("reset")),
+    ],
+    ids=["429", "500", "503", "timeout", "connection"],
+)
+def test_transient_errors_are_retried_with_backoff(app, clock, twilio, session, twilio_api,
+                                                   failure):  # fmt: skip
+    twilio_api.add(failure)
+    twilio_api.add(message("SM-caller", CALLER))
+    twilio_api.add(message("SM-page", PAT))
+    report_outage(twilio)
+    run_worker(app, clock)
+    [page] = notifications(session, "page")
+    assert (page.status, page.attempts) == ("queued", 1)
+    assert (page.due_at - clock.now()).total_seconds() == 5
+    retry = [e for e in the_incident(session).events if e.kind == "send-retry"]
+    assert "retry 1 in 5s" in retry[0].detail
+    clock.advance(seconds=4)
+    run_worker(app, clock)
+    assert notifications(session, "page")[0].status == "queued"
+    clock.advance(seconds=1)
+    run_worker(app, clock)
+    page = notifications(session, "page")[0]
+    assert (page.status, page.provider_sid, page.attempts) == ("sent", "SM-page", 2)
+
+
+def test_a_page_that_keeps_failing_gives_up_and_fails_over_to_a_call(
+    app, clock, twilio, session, twilio_api
+):
+    twilio_api.add(error(MESSAGES, 503, 20503, "Service Unavailable"))
+    twilio_api.add(message("SM-caller", CALLER))
+    for _ in range(5):
+        twilio_api.add(error(MESSAGES, 503, 20503, "Service Unavailable"))
+    twilio_api.add(responses.Response("POST", CALLS, json={"sid": "CA-page", "status": "queued"}))
+    report_outage(twilio)
+    for delay in (0, 5, 15, 45, 120, 300):
+        clock.advance(seconds=delay)
+        run_worker(app, clock)
+    assert paged(session) == [("Pat", "sms", "failed"), ("Pat", "voice", "sent")]
+    sms = notifications(session, "page")[0]
+    assert sms.attempts == 6 and "gave up after 6 tries" in sms.last_error
+    call = form(twilio_api.calls[-1])
+    assert call["To"] == PAT and call["Url"].startswith(f"{PUBLIC}/voice/page/")
+    assert call["MachineDetection"] == "Enable"
+    assert call["StatusCallback"].endswith("/status")
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(21610, "opted out"), (21211, "invalid 'To' number"), (21614, "not a mobile number")],
+)
+def test_permanent_errors_fail_over_at_once(app, clock, twilio, session, twilio_api, code, reason):
+    twilio_api.add(error(MESSAGES, 400, code, "refused"))
+    twilio_api.add(message("SM-caller", CALLER))
+    twilio_api.add(responses.Response("POST", CALLS, json={"sid": "CA-page", "status": "queued"}))
+    report_outage(twilio)
+    run_worker(app, clock)
+    assert paged(session) == [("Pat", "sms", "failed"), ("Pat", "voice", "sent")]
+    assert reason in notifications(session, "page")[0].last_error
+    kinds = [e.kind for e in the_incident(session).events]
+    assert "send-failed" in kinds and "failover" in kinds
+
+
+def test_a_call_that_cannot_be_placed_moves_to_the_next_step(app, clock, twilio, session,
+                                                             twilio_api):  # fmt: skip
+    twilio_api.add(error(MESSAGES, 400, 21610, "unsubscribed"))
+    twilio_api.add(message("SM-caller", CALLER))
+    twilio_api.add(error(CALLS, 400, 13224, "invalid number"))
+    twilio_api.add(message("SM-step2", PAT))
+    report_outage(twilio)
+    run_worker(app, clock)
+    # SMS failed, the call failed, so the 15-minute step came forward.
+    assert [(who, channel) for who, channel, _ in paged(session)] == [
+        ("Pat", "sms"), ("Pat", "voice"), ("Pat", "sms"),
+    ]  # fmt: skip
+    assert clock.now() == the_incident(session).created_at
+
+
+class TestDeliveryCallbacks:
+    def _sent(self, app, clock, twilio, twilio_api):
+        twilio_api.add(message("SM-page", PAT))
+        twilio_api.add(message("SM-caller", CALLER))
+        report_outage(twilio)
+        run_worker(app, clock)
+
+    def _status(self, twilio: TwilioClient, sid: str, status: str, **extra: str) -> None:
+        response = twilio.post("/sms/status", {"MessageSid": sid, "MessageStatus": status, **extra})
+        assert response.status_code == 204
+
+    def test_delivered_is_recorded_once(self, app, clock, twilio, session, twilio_api):
+        self._sent(app, clock, twilio, twilio_api)
+        for status in ("sent", "delivered", "delivered"):
+            self._status(twilio, "SM-page", status)
+        page = notifications(session, "page")[0]
+        assert (page.status, page.provider_status) == ("delivered", "delivered")
+        kinds = [e.kind for e in the_incident(session).events]
+        assert kinds.count("page-delivered") == 1
+
+    def test_out_of_order_callbacks_never_move_backwards(self, app, clock, twilio, session,
+                                                         twilio_api):  # fmt: skip
+        self._sent(app, clock, twilio, twilio_api)
+        self._status(twilio, "SM-page", "delivered")
+        self._status(twilio, "SM-page", "sent")
+        self._status(twilio, "SM-page", "queued")
+        assert notifications(session, "page")[0].provider_status == "delivered"
+
+    def test_undelivered_fails_over_to_a_call_once(self, app, clock, twilio, session, twilio_api):
+        self._sent(app, clock, twilio, twilio_api)
+        twilio_api.add(responses.Response("POST", CALLS, json={"sid": "CA-1", "status": "queued"}))
+        for _ in range(2):
+            self._status(twilio, "SM-page", "undelivered", ErrorCode="30003")
+        run_worker(app, clock)
+        assert paged(session) == [("Pat", "sms", "failed"), ("Pat", "voice", "sent")]
+        assert "carrier reported undelivered (error 30003)" in (
+            notifications(session, "page")[0].last_error
+        )
+
+    def test_status_for_an_unknown_message_is_harmless(self, twilio):
+        self._status(twilio, "SM-nobody", "delivered")
+
+    def test_status_callbacks_need_a_signature(self, twilio):
+        response = twilio.post("/sms/status", {"MessageSid": "SM-x"}, signed=False)
+        assert response.status_code == 403
+
+
+def test_twilio_error_bodies_are_parsed_by_the_official_client(gateway, twilio_api):
+    twilio_api.add(error(MESSAGES, 400, 21610, "Attempt to send to unsubscribed recipient"))
+    from app.gateways import PermanentSendError
+
+    with pytest.raises(PermanentSendError) as failure:
+        gateway.send_sms(PAT, "hi", None)
+    assert failure.value.code == 21610
+    assert json.loads(twilio_api.calls[0].response.text)["code"] == 21610

@@ -1,0 +1,81 @@
+"""Helpers for paging tests: run the worker, text the line, read what was paged."""
+
+from __future__ import annotations
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import FrozenClock
+from app.delivery import CallbackUrls
+from app.models import Incident, Notification, NotificationKind, Responder
+from app.worker import PassResult, Worker
+from tests.support import FULL_CANVAS_CALL, PUBLIC, TwilioClient
+
+PAT, SAM, ALEX, JORDAN, MORGAN, CASEY = (
+    "+13195550101", "+13195550102", "+13195550103", "+13195550110", "+13195550120",
+    "+13195550130",
+)  # fmt: skip
+
+
+def run_worker(app: Flask, clock: FrozenClock) -> PassResult:
+    worker = Worker(
+        app.extensions["db"].sessionmaker, clock, app.extensions["gateway"], CallbackUrls(PUBLIC)
+    )
+    return worker.run_once()
+
+
+def report_outage(twilio: TwilioClient) -> None:
+    twilio.call(*FULL_CANVAS_CALL)
+
+
+def text(twilio: TwilioClient, sender: str, body: str, sid: str | None = None) -> str | None:
+    """Send an SMS to the line; returns the reply the sender gets (None for no reply)."""
+    response = twilio.post(
+        "/sms/inbound",
+        {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "From": sender, "Body": body,
+         "To": "+13195550000"},
+    )  # fmt: skip
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/xml"
+    root = ET.fromstring(response.get_data(as_text=True))
+    assert root.tag == "Response"
+    messages = [el.text or "" for el in root.iter("Message")]
+    assert len(messages) <= 1
+    return messages[0] if messages else None
+
+
+def notifications(session: Session, kind: str | None = None) -> list[Notification]:
+    session.expire_all()
+    query = select(Notification).order_by(Notification.id)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return list(session.scalars(query))
+
+
+def paged(session: Session) -> list[tuple[str, str, str]]:
+    """(who, channel, status) of every page, in order."""
+    return [
+        (n.responder.first_name, n.channel, n.status)
+        for n in notifications(session, NotificationKind.PAGE)
+    ]
+
+
+def the_incident(session: Session) -> Incident:
+    session.expire_all()
+    return session.scalars(select(Incident)).one()
+
+
+def responder(session: Session, name: str) -> Responder:
+    session.expire_all()
+    return session.scalars(select(Responder).where(Responder.name.startswith(name))).one()
+
+
+def code_in(body: str) -> str:
+    match = re.search(r"Reply (\d+)a ack", body)
+    assert match, body
+    return match[1]
