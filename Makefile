@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo load
+	@echo "Serving on http://127.0.0.1:$(PORT) with the worker beside it (Ctrl-C stops both)."
+	@echo "Play a call in another terminal: $(BIN)/flask --app app call play --url http://127.0.0.1:$(PORT)"
+	$(BIN)/flask --app app worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)

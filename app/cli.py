@@ -151,11 +151,16 @@ def oncall_show(days: int) -> None:
 
 @click.command("worker", help="Fire due escalation steps and send due pages.")
 @click.option("--once", is_flag=True, help="Process what is due now, then exit.")
+@click.option("--batch", default=100, show_default=True, help="Rows claimed at a time.")
 @with_appcontext
-def worker_command(once: bool) -> None:
+def worker_command(once: bool, batch: int) -> None:
     app = current_app
     runner = Worker(
-        get_db().sessionmaker, context.clock(), app.extensions["gateway"], context.callback_urls()
+        get_db().sessionmaker,
+        context.clock(),
+        app.extensions["gateway"],
+        context.callback_urls(),
+        batch=batch,
     )
     if once:
         result = runner.run_once()

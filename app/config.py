@@ -71,8 +71,6 @@ class Settings(BaseSettings):
     CALLER_SMS_ON_ACK: bool = True
     # How often the worker looks for due pages and escalation steps when idle.
     WORKER_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
-    # The roster `make run` loads; operators load their own with `flask --app app roster load`.
-    ROSTER_FILE: str = ""
 
     _split = field_validator("HOLIDAYS", "HELPDESK_NUMBERS", "API_TOKENS", mode="before")(
         _split_list

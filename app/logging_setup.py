@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-_PHONE = re.compile(r"\+?\d[\d\-\s().]{8,}\d")
+# Not inside a word, so the digits of a CallSid or MessageSid are left alone.
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\-\s().]{8,}\d(?!\w)")
 _TOKENISH = re.compile(r"\b(AC|SK)[0-9a-fA-F]{32}\b|\b[0-9a-fA-F]{32}\b")
 
 

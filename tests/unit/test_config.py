@@ -86,3 +86,23 @@ def test_without_an_auth_token_a_local_one_is_made_and_still_checked(settings, c
         == 200
     )
     app.extensions["db"].engine.dispose()
+
+
+def test_logs_never_hold_full_numbers_or_tokens():
+    from app.logging_setup import scrub
+
+    line = scrub(
+        "SMS from +13195550142, call (319) 555-0143 token 0123456789abcdef0123456789abcdef"
+    )
+    assert "5550142" not in line and "555-0143" not in line
+    assert "***0142" in line and "***0143" in line
+    assert "0123456789abcdef" not in line and "[secret]" in line
+    assert scrub("Twilio answered 503 (20503)") == "Twilio answered 503 (20503)"
+
+
+def test_message_ids_are_not_mistaken_for_numbers():
+    from app.logging_setup import scrub
+
+    assert scrub("call CAfecdf2718281828459045da6b5f6054df1ef36 done") == (
+        "call CAfecdf2718281828459045da6b5f6054df1ef36 done"
+    )

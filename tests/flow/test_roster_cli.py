@@ -1,0 +1,97 @@
+"""Loading rosters, seeing who is on call, and running the worker from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.models import EscalationPolicy, Override, Responder
+from tests.paging_support import report_outage
+
+
+def roster(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "roster.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_the_demo_roster_loads(runner, session):
+    result = runner.invoke(args=["roster", "load", "demo/roster.yaml"])
+    assert result.exit_code == 0, result.output
+    assert "5 responders, 2 rotations, 0 overrides, 2 policies" in result.output
+    urgent = session.scalar(select(EscalationPolicy).where(EscalationPolicy.name == "urgent"))
+    assert urgent.priority == 1
+    assert [step.after_seconds for step in urgent.steps] == [0, 900, 1800, 3600]
+
+
+def test_overrides_use_the_configured_zone_and_show_in_oncall(runner, session, tmp_path):
+    path = roster(
+        tmp_path,
+        """
+overrides:
+  - {rotation: primary, responder: Sam Ortiz, start: 2026-11-28T18:00, end: 2026-11-29T08:00,
+     note: Pat at a wedding}
+""",
+    )
+    result = runner.invoke(args=["roster", "load", path])
+    assert result.exit_code == 0, result.output
+    override = session.scalars(select(Override)).one()
+    assert override.starts_at.isoformat() == "2026-11-29T00:00:00+00:00"  # 18:00 in Chicago
+    shown = runner.invoke(args=["oncall", "show", "--days", "3"]).output
+    assert "primary (primary):" in shown
+    assert "Sat 28 Nov 02:00 - Sat 28 Nov 18:00  Pat Lee" in shown
+    assert "Sat 28 Nov 18:00 - Sun 29 Nov 08:00  Sam Ortiz" in shown
+    assert "Sun 29 Nov 08:00 - Mon 30 Nov 09:00  Pat Lee" in shown
+    assert "Mon 30 Nov 09:00 - Tue 01 Dec 02:00  Sam Ortiz" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("responders: [{name: X, phone: '12'}]", "responder X: phone '12'"),
+        ("rotations: [{name: r, time_zone: Mars/Base, handoff: mon 09:00, start: 2026-11-23, "
+         "members: [Pat Lee]}]", "unknown time zone 'Mars/Base'"),
+        ("rotations: [{name: r, time_zone: UTC, handoff: mon 09:00, start: 2026-11-24, "
+         "members: [Pat Lee]}]", "start 2026-11-24 is not a mon"),
+        ("rotations: [{name: r, time_zone: UTC, handoff: mon 09:00, start: 2026-11-23, "
+         "members: [Nobody]}]", "rotation r: no responder named 'Nobody'"),
+        ("policies: [{name: p, steps: [{after: 15, notify: [primary]}]}]", "needs a unit"),
+        ("policies: [{name: p, steps: [{after: 5m, notify: [everyone]}]}]", "notify.0"),
+        ("policies: [{name: p, steps: [{after: 5m, notify: [primary], by: pigeon}]}]", "by"),
+        ("policies: [{name: p, steps: [{after: 5m, notify: [primary]}, {after: 1m, "
+         "notify: [primary]}]}]", "in order of their `after`"),
+        ("policies: [{name: p, steps: [{after: 5m, notify: ['responder:Nobody']}]}]",
+         "policy p: no responder named 'Nobody'"),
+        ("colour: blue", "colour: Extra inputs are not permitted"),
+    ],
+)  # fmt: skip
+def test_a_broken_roster_says_where_and_changes_nothing(runner, session, tmp_path, text, message):
+    before = len(session.scalars(select(Responder)).all())
+    result = runner.invoke(args=["roster", "load", roster(tmp_path, text)])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert len(session.scalars(select(Responder)).all()) == before
+
+
+def test_a_changed_number_must_be_verified_again(runner, session, tmp_path):
+    path = roster(tmp_path, "responders: [{name: Pat Lee, phone: '+13195550199'}]")
+    assert runner.invoke(args=["roster", "load", path]).exit_code == 0
+    pat = session.scalars(select(Responder).where(Responder.name == "Pat Lee")).one()
+    assert pat.phone == "+13195550199" and not pat.verified
+
+
+def test_responders_list_masks_numbers(runner):
+    output = runner.invoke(args=["responders", "list"]).output
+    assert "Casey New" in output and "NOT verified" in output
+    assert "+13195550101" not in output and "0101" in output
+
+
+def test_worker_once_sends_what_is_due(runner, twilio, gateway):
+    report_outage(twilio)
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "1 escalation steps fired, 2 notifications sent" not in result.output
+    assert "0 escalation steps fired, 2 notifications sent" in result.output
+    assert len(gateway.sent) == 2
