@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import uuid
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import click
@@ -11,6 +13,7 @@ import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from . import catalog, context, migrate, oncall, roster, verification
 from .config import PROJECT_ROOT
@@ -25,8 +28,8 @@ DEMO_DIR = PROJECT_ROOT / "demo"
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, catalog_cli, demo_cli, flows_cli, call_cli, roster_cli, responders_cli,
-                  oncall_cli):  # fmt: skip
+    for group in (db_cli, catalog_cli, demo_cli, flows_cli, call_cli, sms_cli, roster_cli,
+                  responders_cli, oncall_cli):  # fmt: skip
         app.cli.add_command(group)
     app.cli.add_command(worker_command)
 
@@ -228,6 +231,29 @@ def call_play(caller: str, script, answers: tuple[str, ...], url: str | None) ->
         click.echo(f"error: {error}", err=True)
     if transcript.errors:
         sys.exit(1)
+
+
+@click.group("sms", cls=AppGroup, help="Text the line without Twilio.")
+def sms_cli() -> None:
+    pass
+
+
+@sms_cli.command("send")
+@click.option("--from", "sender", required=True, help="The responder's number.")
+@click.option("--url", help="A running server (default: this app, in-process).")
+@click.argument("body")
+def sms_send(sender: str, body: str, url: str | None) -> None:
+    """Deliver BODY to the line as an SMS from --from, signed like Twilio; print the reply."""
+    config = _settings()
+    params = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": sender, "To": "", "Body": body}
+    target = f"{config.PUBLIC_BASE_URL}/sms/inbound"
+    signature = RequestValidator(config.TWILIO_AUTH_TOKEN).compute_signature(target, params)
+    transport = _http_transport(url) if url else _app_transport(current_app)
+    status, xml = transport(target, params, signature)
+    if status != 200:
+        raise click.ClickException(f"the line answered HTTP {status}: {xml[:200]}")
+    replies = [el.text or "" for el in ET.fromstring(xml).iter("Message")]
+    click.echo(f"reply: {replies[0]}" if replies else "(no reply)")
 
 
 def _keyboard(ask: Ask) -> Answer:

@@ -18,8 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
 from app.catalog import upsert_services
+from app.clock import SystemClock
 from app.migrate import upgrade
-from tests.support import DEMO_SERVICES, FULL_CANVAS_CALL, TEST_SETTINGS, TwilioClient
+from app.roster import load_roster, parse_roster
+from tests.support import DEMO_SERVICES, FULL_CANVAS_CALL, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 
 
 def main() -> None:
@@ -32,6 +34,8 @@ def main() -> None:
     app = create_app({**TEST_SETTINGS, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     with app.app_context(), app.extensions["db"].begin() as session:
         upsert_services(session, DEMO_SERVICES)
+        # With a roster, each call's last webhook also writes the first page (as in production).
+        load_roster(session, SystemClock(), parse_roster(TEST_ROSTER), "America/Chicago")
     twilio = TwilioClient(app)
     twilio.call(*FULL_CANVAS_CALL, call_sid="CA-warmup")
 

@@ -95,3 +95,12 @@ def test_worker_once_sends_what_is_due(runner, twilio, gateway):
     assert "1 escalation steps fired, 2 notifications sent" not in result.output
     assert "0 escalation steps fired, 2 notifications sent" in result.output
     assert len(gateway.sent) == 2
+
+
+def test_sms_send_texts_the_line_and_prints_the_reply(runner, twilio, session):
+    report_outage(twilio)
+    result = runner.invoke(args=["sms", "send", "--from", "+13195550101", "1a"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("reply: AH-1001 acknowledged at 02:00")
+    result = runner.invoke(args=["sms", "send", "--from", "+15555550100", "LIST"])
+    assert result.output == "(no reply)\n"

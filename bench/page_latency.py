@@ -1,0 +1,166 @@
+"""From a page falling due to the gateway call, with many open incidents in PostgreSQL.
+
+A real worker (the same loop `flask --app app worker` runs, polling every WORKER_POLL_SECONDS)
+runs in a thread against PostgreSQL holding OPEN open incidents; pages are made due at known
+instants and the gateway records when it is called. Also times one worker pass with 100 due.
+
+    .venv/bin/python bench/page_latency.py --open 10000 [--url postgresql://...]
+
+The database named by --url is emptied first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, text
+from sqlalchemy.orm import sessionmaker
+
+from app.clock import SystemClock
+from app.db import make_engine
+from app.delivery import CallbackUrls
+from app.migrate import upgrade
+from app.models import Incident, Notification, Responder
+from app.worker import Worker
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+class TimingGateway:
+    def __init__(self) -> None:
+        self.calls: dict[str, float] = {}
+
+    def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
+        self.calls[body] = time.time()
+        return f"SM{uuid.uuid4().hex}"
+
+    def place_call(self, to: str, url: str, status_callback: str | None) -> str:
+        raise NotImplementedError
+
+
+def reset(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+
+
+def seed(url: str, open_incidents: int) -> tuple[int, int]:
+    engine = make_engine(url)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as connection:
+        responder_id = connection.execute(
+            insert(Responder).returning(Responder.id),
+            {"name": "Pat Lee", "phone": "+13195550101", "role": "admin", "email": "",
+             "verified_at": now, "sms_opted_out": False, "active": True, "created_at": now},
+        ).scalar_one()  # fmt: skip
+        rows = [
+            {"state": "open", "source": "phone", "service_text": f"service {n}",
+             "description": "bench", "started_text": "", "impact": "everyone",
+             "impact_label": "down for everyone", "priority": 2, "incomplete": False,
+             "created_at": now, "updated_at": now, "resolution_note": "", "escalated": False,
+             "escalation_step": 1, "escalation_cycle": 0,
+             "next_escalation_at": now + dt.timedelta(days=1)}
+            for n in range(open_incidents)
+        ]  # fmt: skip
+        connection.execute(insert(Incident), rows)
+        # Every open incident already has its first page sent, as in real life.
+        connection.execute(text(
+            "INSERT INTO notifications (kind, channel, status, incident_id, responder_id, "
+            "to_number, body, due_at, attempts, provider_status, last_error, created_at, sent_at) "
+            "SELECT 'page', 'sms', 'sent', id, :r, '+13195550101', 'old', created_at, 1, "
+            "'delivered', '', created_at, created_at FROM incidents"
+        ), {"r": responder_id})  # fmt: skip
+        first = connection.execute(text("SELECT min(id) FROM incidents")).scalar_one()
+    engine.dispose()
+    return responder_id, first
+
+
+def queue_pages(url: str, responder_id: int, incident_id: int, due: list[dt.datetime]) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Notification),
+            [{"kind": "page", "channel": "sms", "status": "queued", "incident_id": incident_id,
+              "responder_id": responder_id, "to_number": "+13195550101", "body": f"bench-{n}",
+              "due_at": at, "attempts": 0, "provider_status": "", "last_error": "",
+              "created_at": dt.datetime.now(dt.UTC)}
+             for n, at in enumerate(due)],
+        )  # fmt: skip
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--open", type=int, default=10_000, help="open incidents in the database")
+    parser.add_argument("--pages", type=int, default=60, help="pages made due one by one")
+    parser.add_argument("--poll", type=float, default=1.0)
+    args = parser.parse_args()
+
+    reset(args.url)
+    started = time.perf_counter()
+    responder_id, incident_id = seed(args.url, args.open)
+    print(f"seeded {args.open} open incidents in {time.perf_counter() - started:.1f}s")
+    engine = make_engine(args.url)
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    gateway = TimingGateway()
+    worker = Worker(sessions, SystemClock(), gateway, CallbackUrls("https://line.example.org"))
+
+    # One pass with 100 pages due at once.
+    now = dt.datetime.now(dt.UTC)
+    queue_pages(args.url, responder_id, incident_id, [now] * 100)
+    for n in range(100):
+        gateway.calls.pop(f"bench-{n}", None)
+    began = time.perf_counter()
+    result = worker.run_once()
+    pass_ms = (time.perf_counter() - began) * 1000
+    print(f"one pass, {result.sent} due, {args.open} open: {pass_ms:.0f} ms "
+          f"({pass_ms / max(result.sent, 1):.2f} ms a page)")  # fmt: skip
+
+    # Pages falling due one at a time while the worker polls.
+    gateway.calls.clear()
+    runner = threading.Thread(target=_poll, args=(worker, args.poll), daemon=True)
+    runner.start()
+    base = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    due = [base + dt.timedelta(seconds=0.37 * n) for n in range(args.pages)]
+    queue_pages(args.url, responder_id, incident_id, due)
+    deadline = time.time() + 0.37 * args.pages + 15
+    while len(gateway.calls) < args.pages and time.time() < deadline:
+        time.sleep(0.1)
+    worker.stopping.set()
+    runner.join(timeout=10)
+    delays = sorted(
+        gateway.calls[f"bench-{n}"] - at.timestamp()
+        for n, at in enumerate(due)
+        if f"bench-{n}" in gateway.calls
+    )
+    print(f"due -> gateway call, {len(delays)} pages, poll {args.poll}s, {args.open} open: "
+          f"median {statistics.median(delays) * 1000:.0f} ms, "
+          f"p95 {delays[int(len(delays) * 0.95) - 1] * 1000:.0f} ms, "
+          f"max {delays[-1] * 1000:.0f} ms")  # fmt: skip
+    engine.dispose()
+
+
+def _poll(worker: Worker, poll: float) -> None:
+    # run_forever installs signal handlers, which only the main thread may do; loop here instead.
+    while not worker.stopping.is_set():
+        if not worker.run_once().busy:
+            worker.stopping.wait(poll)
+
+
+if __name__ == "__main__":
+    main()
