@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from app.gateways import ConsoleGateway
@@ -309,3 +311,20 @@ def test_api_shows_pages_with_channel_recipient_status_and_times(app, clock, twi
     assert detail["acknowledged_by"] == "Pat Lee"
     assert detail["time_to_acknowledge_seconds"] == 420
     assert detail["escalated"] is False
+
+
+def test_a_policy_repeats_and_names_a_responder(app, clock, twilio, session):
+    with app.app_context(), app.extensions["db"].begin() as db:
+        save_policy(db, PolicyEntry(name="default", repeat=1, repeat_after="5m", steps=[
+            StepEntry(after="0m", notify=["primary"]),
+            StepEntry(after="10m", notify=["responder:Morgan Chen"], by="voice"),
+        ]))  # fmt: skip
+    report_outage(twilio)
+    for minutes in (0, 10, 14, 15, 25, 60):
+        clock.set(the_incident(session).created_at + dt.timedelta(minutes=minutes))
+        run_worker(app, clock)
+    # Run one at 0 and 10 minutes; run two (after 10 + 5 minutes) at 15 and 25; then it ends.
+    assert [(who, channel) for who, channel, _ in paged(session)] == [
+        ("Pat", "sms"), ("Morgan", "voice"), ("Pat", "sms"), ("Morgan", "voice"),
+    ]  # fmt: skip
+    assert the_incident(session).next_escalation_at is None
