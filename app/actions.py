@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from . import escalation, paging
+from . import callbacks, escalation, followups, paging, summaries
 from .clock import Clock
+from .followups import FollowUpPolicy
 from .models import (
     Incident,
     IncidentState,
@@ -47,6 +48,8 @@ class IncidentActions:
     zone: ZoneInfo
     # Text the caller when someone acknowledges ("your report is being worked on").
     text_caller_on_ack: bool = True
+    # What happens after a resolution (caller confirmation, the summary); None skips it.
+    followups: FollowUpPolicy | None = None
 
     def local_time(self, moment: dt.datetime) -> str:
         return moment.astimezone(self.zone).strftime("%H:%M")
@@ -106,8 +109,46 @@ class IncidentActions:
         incident.updated_at = now
         add_event(self.session, incident, now, "resolved", responder.name, channel,
                   note.strip() or "no note")  # fmt: skip
-        return f"{incident.reference} marked resolved at {self.local_time(now)}." + (
-            "" if note.strip() else f" Add a note any time: {incident.reference} and your words."
+        if self.followups is not None:
+            followups.on_resolved(self.session, now, incident, incident.owner or responder,
+                                  self.followups)  # fmt: skip
+        callers = len(paging.caller_numbers(incident))
+        return (
+            f"{incident.reference} marked resolved at {self.local_time(now)}. "
+            f"{callers} caller{'s' if callers != 1 else ''} asked to confirm; "
+            f"CLOSE {incident.id + 1000} once they do."
+        )
+
+    def close(self, incident: Incident, responder: Responder, channel: str, by_phone: bool) -> str:
+        self._require(responder, incident)
+        return followups.close(self.session, self.clock.now(), incident, responder, channel,
+                               by_phone)  # fmt: skip
+
+    def call_back(self, incident: Incident, responder: Responder, channel: str) -> str:
+        self._require(responder, incident)
+        if not incident.callback_number:
+            raise ActionError(f"{incident.reference} has no callback number.")
+        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+            raise AlreadyHandled(self._already(incident, responder))
+        callbacks.start(self.session, self.clock.now(), incident, responder)
+        return (
+            f"Calling you now for {incident.reference}; answer to be connected to "
+            f"{display(incident.callback_number)}. They will see the line's number."
+        )
+
+    def summarise(self, incident: Incident, responder: Responder, channel: str, text: str) -> str:
+        self._require(responder, incident)
+        if incident.state not in (IncidentState.RESOLVED, IncidentState.CLOSED):
+            raise ActionError(f"{incident.reference} is not resolved yet; resolve it first.")
+        try:
+            minutes, work = summaries.split_time_and_work(text)
+            summaries.submit(self.session, self.clock.now(), incident, responder, minutes, work,
+                             channel)  # fmt: skip
+        except summaries.SummaryError as exc:
+            raise ActionError(str(exc)) from None
+        return (
+            f"Summary for {incident.reference} saved ({summaries.format_minutes(minutes)}) and "
+            "sent to the team lead."
         )
 
     def escalate(self, incident: Incident, responder: Responder, channel: str) -> str:

@@ -17,6 +17,8 @@ import phonenumbers
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .durations import parse_duration
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'afterhours.db'}"
 
@@ -72,9 +74,40 @@ class Settings(BaseSettings):
     # How often the worker looks for due pages and escalation steps when idle.
     WORKER_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
 
+    # After a resolution: nudge the owner when the caller has not confirmed within this time.
+    CONFIRMATION_REMINDER: str = "2h"
+    # The work summary: due this long after resolution, with a reminder this long before.
+    SUMMARY_DUE: str = "24h"
+    SUMMARY_REMINDER_BEFORE: str = "2h"
+    # How long the summary form's signed link works.
+    SUMMARY_LINK_VALID: str = "7d"
+    # At most one "N callers now" update to the owner per this window.
+    REPORTER_UPDATE_WINDOW: str = "15m"
+
+    # E-mail (summaries to the team lead): console (print) or smtp.
+    MAIL_BACKEND: Literal["console", "smtp"] = "console"
+    MAIL_FROM: str = "after-hours line <afterhours@localhost>"
+    SMTP_HOST: str = "localhost"
+    SMTP_PORT: int = Field(587, ge=1, le=65535)
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_STARTTLS: bool = True
+
     _split = field_validator("HOLIDAYS", "HELPDESK_NUMBERS", "API_TOKENS", mode="before")(
         _split_list
     )
+
+    @field_validator(
+        "CONFIRMATION_REMINDER",
+        "SUMMARY_DUE",
+        "SUMMARY_REMINDER_BEFORE",
+        "SUMMARY_LINK_VALID",
+        "REPORTER_UPDATE_WINDOW",
+    )
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
 
     @field_validator("TIMEZONE")
     @classmethod
@@ -158,6 +191,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.TIMEZONE)
+
+    def seconds(self, name: str) -> int:
+        """A duration setting in seconds."""
+        return parse_duration(getattr(self, name))
 
 
 def _e164_or_raise(value: str) -> str:

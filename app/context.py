@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,8 @@ from .clock import Clock
 from .config import Settings
 from .delivery import CallbackUrls
 from .flows import Flow, PageScript
+from .followups import FollowUpPolicy
+from .summaries import SummaryLinks
 
 
 def settings() -> Settings:
@@ -28,9 +32,27 @@ def page_script() -> PageScript:
     return current_app.extensions["flows"]["page"]
 
 
+def followup_policy() -> FollowUpPolicy:
+    config = settings()
+
+    def span(name: str) -> dt.timedelta:
+        return dt.timedelta(seconds=config.seconds(name))
+
+    return FollowUpPolicy(
+        zone=config.zone,
+        confirmation_reminder=span("CONFIRMATION_REMINDER"),
+        summary_due=span("SUMMARY_DUE"),
+        summary_remind_before=span("SUMMARY_REMINDER_BEFORE"),
+        reporter_window=span("REPORTER_UPDATE_WINDOW"),
+        links=SummaryLinks(config.SECRET_KEY, config.PUBLIC_BASE_URL, span("SUMMARY_LINK_VALID")),
+    )
+
+
 def incident_actions(session: Session) -> IncidentActions:
     config = settings()
-    return IncidentActions(session, clock(), config.zone, config.CALLER_SMS_ON_ACK)
+    return IncidentActions(
+        session, clock(), config.zone, config.CALLER_SMS_ON_ACK, followup_policy()
+    )
 
 
 def callback_urls() -> CallbackUrls:

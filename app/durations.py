@@ -1,11 +1,11 @@
-"""Durations as people write them in roster files: `30s`, `15m`, `1h`, `1h30m`, `2.5h`."""
+"""Durations as people write them in roster files: `30s`, `15m`, `1h`, `1h30m`, `2.5h`, `7d`."""
 
 from __future__ import annotations
 
 import re
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)")
-_UNITS = {"h": 3600, "m": 60, "s": 1}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def parse_duration(text: str | int) -> int:

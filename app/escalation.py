@@ -51,6 +51,31 @@ def start(session: Session, now: dt.datetime, incident: Incident) -> None:
     fire_due(session, now, incident)
 
 
+def resume(session: Session, now: dt.datetime, incident: Incident) -> None:
+    """Reopened: the owner was paged directly; the rest of the chain follows from now if nobody
+    answers, as if the first step had just fired."""
+    policy = policy_for(session, incident.priority)
+    incident.policy = policy
+    if len(policy.steps) < 2:
+        start(session, now, incident)
+        return
+    incident.escalation_started_at = now - dt.timedelta(seconds=policy.steps[0].after_seconds)
+    incident.escalation_step = 1
+    incident.escalation_cycle = 0
+    incident.next_escalation_at = incident.escalation_started_at + dt.timedelta(
+        seconds=policy.steps[1].after_seconds
+    )
+
+
+def paged_so_far(session: Session, incident: Incident) -> list[Responder]:
+    """Everyone who has had a page about this incident, in the order they were first paged."""
+    seen: list[Responder] = []
+    for page in incident.pages:
+        if page.responder is not None and page.responder not in seen:
+            seen.append(page.responder)
+    return seen
+
+
 def stop(session: Session, incident: Incident) -> int:
     """Acknowledged (or otherwise handled): no more steps, and unsent pages are cancelled."""
     incident.next_escalation_at = None

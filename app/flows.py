@@ -53,6 +53,10 @@ class ServiceStep(_Strict):
     not_found: str
     kept_as_text: str
     misses_before_free_text: int = Field(2, ge=1, le=5)
+    known: str
+    known_taken: str
+    known_waiting: str
+    known_menu: str
 
 
 class SpeechStep(_Strict):
@@ -134,6 +138,7 @@ Step = Annotated[
 class Finish(_Strict):
     reference: str
     next: str
+    added: str
 
 
 class PageScript(_Strict):
@@ -152,6 +157,10 @@ class PageScript(_Strict):
     escalated: str
     gone: str
     goodbye: str
+    bridge_connecting: str
+    bridge_machine: str
+    bridge_done: str
+    bridge_no_answer: str
 
 
 class Flow(_Strict):
@@ -200,11 +209,15 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "invalid": {"digits"},
     "summary": {"service", "description", "started", "impact", "callback"},
     "reference": {"reference"},
+    "known": {"service", "reported_at", "reference", "status"},
+    "added": {"reference"},
     "intro": {"reference", "priority", "service", "problem", "impact"},
     "machine": {"reference"},
     "acknowledged": {"reference"},
     "escalated": {"reference"},
     "already": {"message"},
+    "bridge_connecting": {"reference"},
+    "bridge_machine": {"reference"},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import escalation, paging
 from .clock import Clock
-from .models import REFERENCE_OFFSET, Incident, IncidentState, Report, Service
+from .models import REFERENCE_OFFSET, Incident, IncidentState, PriorityContact, Report, Service
 from .phones import display
 from .timeline import add_event
 
@@ -43,12 +44,24 @@ class IncidentDraft:
     text_caller: bool = False
 
 
-def effective_priority(base: int, service: Service | None) -> int:
-    """Priority 1 is most urgent; services of priority (CAS) customers move up one level."""
+def effective_priority(base: int, priority_customer: bool) -> int:
+    """Priority 1 is most urgent; priority (CAS) customers move up one level."""
     priority = min(max(base, 1), LOWEST_PRIORITY)
+    return max(priority - 1, 1) if priority_customer else priority
+
+
+def is_priority_customer(session: Session, service: Service | None, *numbers: str | None) -> bool:
+    """A CAS customer, known by the service they call about or by the number they call from."""
     if service is not None and service.priority_customer:
-        priority = max(priority - 1, 1)
-    return priority
+        return True
+    known = [n for n in numbers if n]
+    return (
+        bool(known)
+        and session.scalar(
+            select(PriorityContact.id).where(PriorityContact.number.in_(known)).limit(1)
+        )
+        is not None
+    )
 
 
 def open_incident(
@@ -58,6 +71,7 @@ def open_incident(
     caller's transaction: if it commits, the page is as certain as the incident."""
     now = clock.now()
     service = session.get(Service, draft.service_id) if draft.service_id else None
+    cas = is_priority_customer(session, service, draft.callback_number, draft.caller_number)
     incident = Incident(
         state=IncidentState.OPEN,
         source=draft.source,
@@ -68,7 +82,8 @@ def open_incident(
         started_text=draft.started_text,
         impact=draft.impact,
         impact_label=draft.impact_label,
-        priority=effective_priority(draft.priority, service),
+        priority=effective_priority(draft.priority, cas),
+        priority_customer=cas,
         callback_number=draft.callback_number,
         caller_number=draft.caller_number,
         incomplete=draft.incomplete,
@@ -76,22 +91,10 @@ def open_incident(
         updated_at=now,
     )
     session.add(incident)
-    session.add(
-        Report(
-            incident=incident,
-            call_id=draft.call_id,
-            source=draft.source,
-            created_at=now,
-            caller_number=draft.caller_number,
-            callback_number=draft.callback_number,
-            service_text=draft.service_text,
-            description=draft.description,
-            recording_url=draft.recording_url,
-            started_text=draft.started_text,
-            impact=draft.impact,
-        )
-    )
+    session.add(_report(incident, draft, now))
     detail = f"priority P{incident.priority}, {incident.service_name}"
+    if cas:
+        detail += ", priority (CAS) customer"
     if draft.incomplete:
         detail += "; the caller hung up before finishing the report"
     add_event(session, incident, now, "opened", actor, channel, detail)
@@ -105,6 +108,77 @@ def open_incident(
             f"{display(incident.callback_number)}.",
         )  # fmt: skip
     return incident
+
+
+def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Report:
+    return Report(
+        incident=incident,
+        call_id=draft.call_id,
+        source=draft.source,
+        created_at=now,
+        caller_number=draft.caller_number,
+        callback_number=draft.callback_number,
+        service_text=draft.service_text,
+        description=draft.description,
+        recording_url=draft.recording_url,
+        started_text=draft.started_text,
+        impact=draft.impact,
+        incomplete=draft.incomplete,
+    )
+
+
+def add_report(
+    session: Session, clock: Clock, incident: Incident, draft: IncidentDraft, actor: str,
+    channel: str, reporter_window: dt.timedelta,
+) -> Report:  # fmt: skip
+    """Another caller about the same outage: their account joins the incident; no new chain."""
+    now = clock.now()
+    report = _report(incident, draft, now)
+    session.add(report)
+    session.flush()
+    count = len(incident.reports)
+    add_event(
+        session,
+        incident,
+        now,
+        "report-added",
+        actor,
+        channel,
+        f"caller {count}" + ("; hung up before finishing" if draft.incomplete else ""),
+    )
+    incident.updated_at = now
+    if is_priority_customer(session, None, draft.callback_number, draft.caller_number) and (
+        not incident.priority_customer
+    ):
+        incident.priority_customer = True
+        incident.priority = effective_priority(incident.priority, True)
+    last = incident.reporter_update_sent_at
+    # At most one "N callers now" to the owner per window; the worker sends it when due.
+    incident.reporter_update_at = now if last is None or now - last >= reporter_window else (
+        last + reporter_window
+    )  # fmt: skip
+    if draft.text_caller:
+        paging.text_caller(
+            session, now, incident,
+            f"{incident.reference}: your details were added to the report about "
+            f"{incident.service_name}. The on-call administrator will contact you at "
+            f"{display(draft.callback_number)}.",
+            to=draft.callback_number,
+        )  # fmt: skip
+    return report
+
+
+def active_for_service(session: Session, service_id: int) -> Incident | None:
+    """The newest open or acknowledged incident about this service, if there is one."""
+    return session.scalar(
+        select(Incident)
+        .where(
+            Incident.service_id == service_id,
+            Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED]),
+        )
+        .order_by(Incident.id.desc())
+        .limit(1)
+    )
 
 
 def parse_reference(text: str) -> int | None:

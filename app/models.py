@@ -94,6 +94,7 @@ class Role(StrEnum):
 
 class NotificationKind(StrEnum):
     PAGE = "page"  # a responder, about an incident, from the escalation policy
+    BRIDGE = "bridge"  # a call to a responder that then connects them to the caller
     NOTICE = "notice"  # an FYI to a responder ("Pat took AH-1042")
     CALLER = "caller"  # a text to the person who reported the incident
     VERIFICATION = "verification"  # a code proving a responder's number
@@ -164,6 +165,15 @@ class Incident(Base):
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[dt.datetime | None]
     escalated: Mapped[bool] = mapped_column(default=False)
+    # A CAS customer's incident (by service or by the caller's number): served first.
+    priority_customer: Mapped[bool] = mapped_column(default=False)
+    # The caller's word that it works again: when, and how (sms, or phone as the admin recorded).
+    confirmed_at: Mapped[dt.datetime | None]
+    confirmed_via: Mapped[str] = mapped_column(String(16), default="")
+    # Follow-ups as rows: a nudge when a resolution stays unconfirmed, a "N callers now" update.
+    confirm_reminder_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    reporter_update_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    reporter_update_sent_at: Mapped[dt.datetime | None]
 
     # The escalation chain, as rows: the worker acts when next_escalation_at falls due.
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_policies.id"))
@@ -177,6 +187,10 @@ class Incident(Base):
     policy: Mapped[EscalationPolicy | None] = relationship()
     notifications: Mapped[list[Notification]] = relationship(
         back_populates="incident", order_by="Notification.id"
+    )
+    summary: Mapped[Summary | None] = relationship(back_populates="incident")
+    callbacks: Mapped[list[Callback]] = relationship(
+        back_populates="incident", order_by="Callback.id"
     )
     reports: Mapped[list[Report]] = relationship(
         back_populates="incident", order_by="Report.id", cascade="all, delete-orphan"
@@ -219,6 +233,10 @@ class Report(Base):
     recording_url: Mapped[str | None] = mapped_column(String(500))
     started_text: Mapped[str] = mapped_column(String(500), default="")
     impact: Mapped[str] = mapped_column(String(32), default="")
+    incomplete: Mapped[bool] = mapped_column(default=False)
+    # The caller's answer to "is it fixed?": works or broken, and when.
+    confirmation: Mapped[str] = mapped_column(String(16), default="")
+    confirmed_at: Mapped[dt.datetime | None]
 
     incident: Mapped[Incident] = relationship(back_populates="reports")
 
@@ -476,5 +494,75 @@ class WebhookReceipt(Base):
     at: Mapped[dt.datetime]
 
 
+class Summary(Base):
+    """The work performed and the hours spent, due 24 hours after resolution."""
+
+    __tablename__ = "summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id"))
+    requested_at: Mapped[dt.datetime]
+    due_at: Mapped[dt.datetime]
+    remind_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    overdue_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    submitted_at: Mapped[dt.datetime | None]
+    minutes: Mapped[int | None]
+    work: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16), default="")
+
+    incident: Mapped[Incident] = relationship(back_populates="summary")
+    responder: Mapped[Responder] = relationship()
+
+
+class Callback(Base):
+    """The owner calling the caller back through the line (the line's number as caller ID)."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id"))
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
+    caller_number: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32), default="")
+    talk_seconds: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+    incident: Mapped[Incident] = relationship(back_populates="callbacks")
+    responder: Mapped[Responder] = relationship()
+    notification: Mapped[Notification] = relationship()
+
+
+class Email(Base):
+    """An e-mail to send (summaries to the team lead), by the worker, with retries."""
+
+    __tablename__ = "emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.QUEUED)
+    due_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+
+
+class PriorityContact(Base):
+    """A number that belongs to a priority (CAS) customer, whatever service they call about."""
+
+    __tablename__ = "priority_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer: Mapped[str] = mapped_column(String(200))
+
+
 Index("ix_incidents_service_state", Incident.service_id, Incident.state)
 Index("ix_notifications_status_due", Notification.status, Notification.due_at)
+Index("ix_emails_status_due", Email.status, Email.due_at)

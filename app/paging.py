@@ -63,7 +63,8 @@ def reply_code(session: Session, responder: Responder, incident: Incident) -> in
 def page_text(incident: Incident, code: int) -> str:
     """One GSM-7 segment: reference, priority, service, a slice of the problem, impact, callback,
     and how to reply."""
-    head = f"{incident.reference} P{incident.priority} {incident.service_name[:40]}"
+    cas = " CAS" if incident.priority_customer else ""
+    head = f"{incident.reference} P{incident.priority}{cas} {incident.service_name[:40]}"
     problem = incident.description or ("voicemail left" if incident.recording_url else "")
     if incident.incomplete:
         problem = f"(caller hung up) {problem}".strip()
@@ -158,25 +159,40 @@ def queue_page(
 
 
 def notify_responder(
-    session: Session, now: dt.datetime, responder: Responder, body: str, incident: Incident | None
-) -> Notification | None:
+    session: Session, now: dt.datetime, responder: Responder, body: str,
+    incident: Incident | None, limit: int = SEGMENT,
+) -> Notification | None:  # fmt: skip
     """An FYI by SMS (not a page: it never escalates or fails over)."""
     if responder.sms_opted_out:
         return None
     return queue(
         session, now, kind=NotificationKind.NOTICE, channel=NotificationChannel.SMS,
-        to=responder.phone, body=fit(body), incident=incident, responder=responder,
+        to=responder.phone, body=fit(body, limit), incident=incident, responder=responder,
     )  # fmt: skip
 
 
-def text_caller(session: Session, now: dt.datetime, incident: Incident, body: str) -> bool:
-    if not sms_capable(incident.callback_number):
+def text_caller(
+    session: Session, now: dt.datetime, incident: Incident, body: str, to: str | None = None
+) -> bool:
+    """Text a caller (the incident's first, unless `to` names another) if the number takes SMS."""
+    number = to or incident.callback_number
+    if not sms_capable(number):
         return False
     queue(
         session, now, kind=NotificationKind.CALLER, channel=NotificationChannel.SMS,
-        to=incident.callback_number or "", body=fit(body, 306), incident=incident,
+        to=number or "", body=fit(body, 2 * SEGMENT), incident=incident,
     )  # fmt: skip
     return True
+
+
+def caller_numbers(incident: Incident) -> list[str]:
+    """Every distinct callback number among the incident's reports, first caller first."""
+    numbers: list[str] = []
+    for report in incident.reports:
+        number = report.callback_number or report.caller_number
+        if number and number not in numbers:
+            numbers.append(number)
+    return numbers
 
 
 def cancel_queued_pages(session: Session, incident: Incident) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import verification
+from . import followups, verification
 from .actions import ActionError, IncidentActions
 from .incidents import IncidentNotFound, get_by_reference
 from .models import (
@@ -50,18 +50,23 @@ VERBS = {
     "commands": "commands", "cmds": "commands", "cmd": "commands", "menu": "commands",
     "?": "commands",
     "verify": "verify", "code": "verify",
+    "close": "close", "closed": "close",
+    "call": "call", "callback": "call",
+    "sum": "sum", "summary": "sum",
 }  # fmt: skip
-LETTERS = {"a": "ack", "r": "resolve", "e": "escalate", "i": "info", "t": "take"}
+LETTERS = {"a": "ack", "r": "resolve", "e": "escalate", "i": "info", "t": "take", "c": "close"}
 
 COMMAND_LIST = (
-    "Reply 12a ack, 12r resolve (add a note after), 12e escalate, 12i details, 12t take over "
-    "(12 = the code in the page). Or ACK/RESOLVE/ESC/DETAILS/TAKE with AH-1042, LIST for open."
+    "Reply 12a ack, 12r resolve (+note), 12e escalate, 12i details, 12t take over, 12c close "
+    "(12 = the code in the page). Or ACK/RESOLVE/ESC/DETAILS/TAKE/CLOSE/CALL with AH-1042; "
+    "SUM 1042 2.5 what you did; LIST for open."
 )
 
 
 @dataclass(frozen=True)
 class Command:
-    verb: str  # ack, resolve, escalate, info, take, list, commands, verify, reserved, unknown
+    verb: str  # ack, resolve, escalate, info, take, close, call, sum, list, commands, verify,
+    # reserved or unknown
     code: int | None = None  # the responder's short code for an incident
     reference: int | None = None  # an incident id, from AH-1042 / 1042
     note: str = ""
@@ -96,7 +101,17 @@ def parse(text: str) -> Command:
         return Command("unknown", note=body)
     if verb == "verify":
         return Command("verify", note=re.sub(r"\D", "", rest))
+    if verb == "call" and rest.lower().startswith("back"):
+        rest = rest[4:].lstrip(" :.,;!-")
     target = _TARGET.match(rest)
+    if (
+        verb == "sum"
+        and target
+        and int(target[1]) <= REFERENCE_OFFSET
+        and not re.match(r"^(ah|#)", rest, re.IGNORECASE)
+    ):
+        # SUM 2.5 restarted it: no reference (the latest page), the time comes first.
+        return Command(verb, note=rest.strip())
     if target:
         number = int(target[1])
         # References start at 1001; anything smaller is the responder's short code.
@@ -139,11 +154,17 @@ class SmsDesk:
             received_at=self.now,
         )
         self.session.add(record)
-        if responder is None or not responder.active:
-            log.info("SMS %s from unknown number %s ignored", message_sid, mask(from_number))
-            reply = None
-        else:
+        if responder is not None and responder.active:
             reply = self._answer(responder, parse(body))
+        elif phone and self.actions.followups is not None:
+            # Perhaps a caller answering "is it fixed?"; anyone else gets nothing back.
+            reply = followups.caller_reply(
+                self.session, self.now, phone, body, self.actions.followups
+            )
+        else:
+            reply = None
+        if reply is None:
+            log.info("SMS %s from unknown number %s ignored", message_sid, mask(from_number))
         record.reply = reply or ""
         try:
             self.session.commit()
@@ -227,6 +248,13 @@ class SmsDesk:
             return actions.escalate(incident, responder, Channel.SMS)
         if command.verb == "take":
             return actions.take_over(incident, responder, Channel.SMS)
+        if command.verb == "close":
+            by_phone = bool(re.search(r"\bphone\b", command.note, re.IGNORECASE))
+            return actions.close(incident, responder, Channel.SMS, by_phone)
+        if command.verb == "call":
+            return actions.call_back(incident, responder, Channel.SMS)
+        if command.verb == "sum":
+            return actions.summarise(incident, responder, Channel.SMS, command.note)
         return self._details(incident)
 
     def _details(self, incident: Incident) -> str:

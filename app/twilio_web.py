@@ -102,7 +102,11 @@ def render_reply(reply: Reply, action: Callable[..., str] = menu_action) -> Voic
         elif "dial" in verb:
             spec = verb["dial"]
             response.dial(
-                spec["number"], action=action(spec), method="POST", timeout=spec["timeout"]
+                spec["number"],
+                action=action(spec),
+                method="POST",
+                timeout=spec["timeout"],
+                caller_id=spec.get("caller_id"),
             )
         elif "redirect" in verb:
             spec = verb["redirect"]

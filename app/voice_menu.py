@@ -6,6 +6,7 @@ reply it got, so each answer is saved as it arrives and a repeated webhook chang
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from . import catalog, incidents
 from .business_hours import BusinessHours
 from .clock import Clock
 from .flows import Flow, MenuOption, MenuStep, PhoneStep, ReviewStep, ServiceStep, SpeechStep, Step
-from .models import Call, CallStatus, CallTurn, Channel, Incident, Service, Source
+from .models import Call, CallStatus, CallTurn, Channel, Incident, IncidentState, Service, Source
 from .phones import InvalidNumber, mask, spoken_groups, to_e164, try_e164
 from .voice_reply import Reply
 
@@ -49,6 +50,8 @@ class LineConfig:
     dial_number: str | None = None
     # Text the caller the reference right after the call.
     caller_sms: bool = True
+    # At most one "N callers now" update to the owner per this window.
+    reporter_window: dt.timedelta = dt.timedelta(minutes=15)
 
 
 @dataclass
@@ -147,7 +150,7 @@ class VoiceMenu:
         incident = None
         if call.status == CallStatus.IN_PROGRESS:
             if any(call.answers.get(key) for key in USEFUL_ANSWERS):
-                incident = self._open_incident(call, incomplete=True)
+                incident, _ = self._file_report(call, incomplete=True)
                 log.info("call %s hung up during %s: incomplete incident", call_sid, call.step)
             else:
                 call.status = CallStatus.ABANDONED
@@ -254,7 +257,19 @@ class VoiceMenu:
             return
         step = self.flow.step(call.step)
         if isinstance(step, ServiceStep):
-            if call.stage == "confirm":
+            if call.stage == "known":
+                known = self.session.get(Incident, call.answers.get("known_incident") or 0)
+                assert known is not None
+                status = step.known_taken if known.owner_id else step.known_waiting
+                reported = known.created_at.astimezone(self.line.hours.zone)
+                text = step.known.format(
+                    service=known.service_name,
+                    reported_at=reported.strftime("%I:%M %p").lstrip("0"),
+                    reference=spoken_reference(known.reference),
+                    status=status,
+                )
+                reply.gather(step.id, n, [*([] if retry else [text]), step.known_menu])
+            elif call.stage == "confirm":
                 name = self._candidate_name(call)
                 text = step.confirm_reprompt if retry else step.confirm
                 reply.gather(step.id, n, [text.format(service=name, number="")])
@@ -363,8 +378,31 @@ class VoiceMenu:
         elif isinstance(step, ReviewStep):
             self._answer_review(turn, step)
 
+    def _service_chosen(self, turn: _Turn) -> None:
+        """If this service already has an open incident, offer to join it instead."""
+        service_id = turn.call.answers.get("service_id")
+        known = incidents.active_for_service(self.session, service_id) if service_id else None
+        if known is None:
+            self._advance(turn)
+            return
+        self._set(turn.call, known_incident=known.id)
+        turn.call.stage, turn.call.attempts = "known", 0
+        self._ask(turn)
+
     def _answer_service(self, turn: _Turn, step: ServiceStep) -> None:
         call, heard, reply = turn.call, turn.heard, turn.reply
+        if call.stage == "known":
+            # Silence counts as joining: one outage should not start a second page chain.
+            if heard.digits == "1" or (heard.digits != "2" and self._fail_attempt(turn)):
+                self._set(call, attach_to=call.answers.get("known_incident"))
+                reply.say(self.flow.messages.thanks)
+                self._advance(turn)
+            elif heard.digits == "2":
+                self._advance(turn)
+            else:
+                reply.say(self._sorry(turn))
+                self._ask(turn, retry=True)
+            return
         if call.stage == "confirm":
             heard_words = call.answers.get("service_heard", "")
             if heard.digits == "1":
@@ -372,7 +410,7 @@ class VoiceMenu:
                     call, service_id=call.answers.get("service_candidate"), service_text=heard_words
                 )
                 reply.say(self.flow.messages.thanks)
-                self._advance(turn)
+                self._service_chosen(turn)
             elif heard.digits == "2":
                 call.misses += 1
                 if call.misses >= step.misses_before_free_text:
@@ -385,7 +423,7 @@ class VoiceMenu:
                 self._set(
                     call, service_id=call.answers.get("service_candidate"), service_text=heard_words
                 )
-                self._advance(turn)
+                self._service_chosen(turn)
             else:
                 reply.say(self._sorry(turn))
                 self._ask(turn, retry=True)
@@ -523,18 +561,46 @@ class VoiceMenu:
     # --- the end of the call --------------------------------------------------------------
 
     def _finish(self, turn: _Turn) -> None:
-        incident = self._open_incident(turn.call, incomplete=False)
+        incident, added = self._file_report(turn.call, incomplete=False)
         reference = spoken_reference(incident.reference)
-        turn.reply.say(
-            self.flow.finish.reference.format(reference=reference), self.flow.finish.next
-        )
+        if added:
+            turn.reply.say(self.flow.finish.added.format(reference=reference))
+        else:
+            turn.reply.say(
+                self.flow.finish.reference.format(reference=reference), self.flow.finish.next
+            )
         turn.reply.hangup()
 
-    def _open_incident(self, call: Call, incomplete: bool) -> Incident:
+    def _file_report(self, call: Call, incomplete: bool) -> tuple[Incident, bool]:
+        """Join the known incident the caller chose (if still active), else open a new one.
+        Returns the incident and whether the report joined an existing one."""
+        draft = self._draft(call, incomplete)
+        actor = mask(draft.caller_number or call.from_number)
+        target = self.session.get(Incident, call.answers.get("attach_to") or 0)
+        joined = target is not None and target.state in (
+            IncidentState.OPEN,
+            IncidentState.ACKNOWLEDGED,
+        )
+        if target is not None and joined:
+            incidents.add_report(
+                self.session, self.clock, target, draft, actor=actor, channel=Channel.VOICE,
+                reporter_window=self.line.reporter_window,
+            )  # fmt: skip
+            incident = target
+        else:
+            incident = incidents.open_incident(
+                self.session, self.clock, draft, actor=actor, channel=Channel.VOICE
+            )
+        call.incident = incident
+        call.status = CallStatus.REPORTED
+        call.step = FINISHED
+        return incident, joined
+
+    def _draft(self, call: Call, incomplete: bool) -> incidents.IncidentDraft:
         answers = call.answers
         impact = self._impact_option(answers.get("impact"))
         caller = try_e164(call.from_number, self.line.region)
-        draft = incidents.IncidentDraft(
+        return incidents.IncidentDraft(
             source=call.source,
             # A match the caller never got to confirm is still the best guess there is.
             service_id=answers.get("service_id") or answers.get("service_candidate"),
@@ -551,17 +617,6 @@ class VoiceMenu:
             call_id=call.id,
             text_caller=self.line.caller_sms,
         )
-        incident = incidents.open_incident(
-            self.session,
-            self.clock,
-            draft,
-            actor=mask(caller or call.from_number),
-            channel=Channel.VOICE,
-        )
-        call.incident = incident
-        call.status = CallStatus.REPORTED
-        call.step = FINISHED
-        return incident
 
 
 def spoken_reference(reference: str) -> str:

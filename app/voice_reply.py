@@ -57,10 +57,13 @@ class Reply:
         # <Record> falls through to the next verb when nothing was recorded.
         return self.redirect(step, turn, nothing_recorded=True)
 
-    def dial(self, step: str, turn: int, number: str, timeout: int = 25) -> Reply:
-        self.verbs.append(
-            {"dial": {"step": step, "turn": turn, "number": number, "timeout": timeout}}
-        )
+    def dial(
+        self, step: str, turn: int, number: str, timeout: int = 25, caller_id: str | None = None
+    ) -> Reply:
+        spec = {"step": step, "turn": turn, "number": number, "timeout": timeout}
+        if caller_id:
+            spec["caller_id"] = caller_id
+        self.verbs.append({"dial": spec})
         return self
 
     def redirect(self, step: str, turn: int, **flags: bool) -> Reply:

@@ -45,7 +45,7 @@ def test_the_worker_sends_the_page_and_the_callers_text(app, clock, twilio, sess
     sms = {to: body for kind, to, body in gateway.sent if kind == "sms"}
     page = sms[PAT]
     assert gsm_length(page) <= 160
-    assert page.startswith("AH-1001 P1 Canvas: students get an error page when they log in.")
+    assert page.startswith("AH-1001 P1 CAS Canvas: students get an error page when they log in.")
     assert "Call (319) 555-0142." in page
     assert page.endswith("Reply 1a ack, 1r fixed")
     assert sms[CALLER].startswith("AH-1001: we received your report about Canvas.")
@@ -153,7 +153,9 @@ def test_resolve_with_a_note(app, clock, twilio, session):
     run_worker(app, clock)
     clock.advance(minutes=40)
     reply = text(twilio, PAT, "1r restarted the app pool, students can log in")
-    assert reply == "AH-1001 marked resolved at 02:40."
+    assert reply == (
+        "AH-1001 marked resolved at 02:40. 1 caller asked to confirm; CLOSE 1001 once they do."
+    )
     incident = the_incident(session)
     assert incident.state == "resolved"
     assert incident.resolution_note == "restarted the app pool, students can log in"

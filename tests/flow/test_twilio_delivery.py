@@ -54,7 +54,7 @@ def test_pages_and_texts_go_through_messages_create(app, clock, twilio, twilio_a
     page, caller = (form(call) for call in twilio_api.calls)
     assert page["To"] == PAT and page["From"] == LINE
     assert page["StatusCallback"] == f"{PUBLIC}/sms/status"
-    assert page["Body"].startswith("AH-1001 P1 Canvas:")
+    assert page["Body"].startswith("AH-1001 P1 CAS Canvas:")
     assert caller["To"] == CALLER
     auth = twilio_api.calls[0].request.headers["Authorization"]
     assert auth.startswith("Basic ")

@@ -1,0 +1,280 @@
+"""After the acknowledgement: the caller confirms the fix, the admin closes, and nothing is left
+hanging (an unconfirmed resolution, a summary not written, callers piling onto one outage).
+
+Every later nudge is a due time on a row; `run_due` (the worker) acts on what has come due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from . import escalation, mail, oncall, paging, summaries
+from .models import (
+    Channel,
+    Incident,
+    IncidentState,
+    NotificationChannel,
+    Report,
+    Responder,
+    Role,
+    Summary,
+)
+from .phones import display
+from .summaries import SummaryLinks
+from .timeline import add_event
+
+WORKS = re.compile(r"^\W*(works?|working|it works|fixed|ok|okay|good|all good|1)\W*$", re.I)
+BROKEN = re.compile(
+    r"^\W*(broken|still broken|not fixed|no|nope|still down|down|not working|2)\W*$", re.I
+)
+
+
+@dataclass(frozen=True)
+class FollowUpPolicy:
+    zone: ZoneInfo
+    confirmation_reminder: dt.timedelta
+    summary_due: dt.timedelta
+    summary_remind_before: dt.timedelta
+    reporter_window: dt.timedelta
+    links: SummaryLinks
+
+
+def local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M")
+
+
+# --- resolution and the caller's word ---------------------------------------------------------
+
+
+def on_resolved(
+    session: Session, now: dt.datetime, incident: Incident, owner: Responder, policy: FollowUpPolicy
+) -> None:
+    """Ask every caller whether it works, start the confirmation clock, ask for the summary."""
+    for number in paging.caller_numbers(incident):
+        paging.text_caller(
+            session, now, incident,
+            f"{incident.reference}: the on-call administrator reports {incident.service_name} is "
+            "fixed. Reply WORKS if it works for you now, or BROKEN if it is still broken.",
+            to=number,
+        )  # fmt: skip
+    incident.confirm_reminder_at = now + policy.confirmation_reminder
+    summaries.request(
+        session, now, incident, owner, policy.summary_due, policy.summary_remind_before,
+        policy.links, policy.zone,
+    )  # fmt: skip
+
+
+def caller_reply(
+    session: Session, now: dt.datetime, number: str, body: str, policy: FollowUpPolicy
+) -> str | None:
+    """A text from someone who is not a responder: a caller answering "is it fixed?"."""
+    report = session.scalar(
+        select(Report)
+        .join(Incident)
+        .where(
+            or_(Report.callback_number == number, Report.caller_number == number),
+            Incident.state.in_([IncidentState.RESOLVED, IncidentState.ACKNOWLEDGED,
+                                IncidentState.OPEN]),
+        )
+        .order_by(Incident.resolved_at.is_(None), Incident.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    if report is None:
+        return None  # not a caller we know: no action, no details
+    incident = report.incident
+    if incident.state != IncidentState.RESOLVED:
+        return (
+            f"{incident.reference} is still being worked on; the on-call administrator will "
+            f"contact you at {display(report.callback_number)}."
+        )
+    if WORKS.match(body):
+        return confirm_works(session, now, incident, report, policy)
+    if BROKEN.match(body):
+        return reopen(session, now, incident, report, policy)
+    return f"{incident.reference}: please reply WORKS if it works now, or BROKEN if not."
+
+
+def confirm_works(
+    session: Session, now: dt.datetime, incident: Incident, report: Report, policy: FollowUpPolicy
+) -> str:
+    report.confirmation, report.confirmed_at = "works", now
+    if incident.confirmed_at is None:
+        incident.confirmed_at, incident.confirmed_via = now, "sms"
+        incident.confirm_reminder_at = None
+        add_event(session, incident, now, "confirmed", display(report.callback_number),
+                  Channel.SMS, "the caller says it works")  # fmt: skip
+        if incident.owner is not None:
+            paging.notify_responder(
+                session, now, incident.owner,
+                f"{incident.reference}: the caller confirmed it works. Reply CLOSE "
+                f"{incident.id + 1000} to close it.",
+                incident,
+            )  # fmt: skip
+    return f"Thank you. {incident.reference} will be closed. Call the help desk if it breaks again."
+
+
+def reopen(
+    session: Session, now: dt.datetime, incident: Incident, report: Report, policy: FollowUpPolicy
+) -> str:
+    """Still broken: back to open, the owner paged again, and the chain resumes if unanswered."""
+    report.confirmation, report.confirmed_at = "broken", now
+    incident.state = IncidentState.OPEN
+    incident.resolved_at = None
+    incident.confirm_reminder_at = None
+    incident.updated_at = now
+    add_event(session, incident, now, "reopened", display(report.callback_number), Channel.SMS,
+              "the caller says it is still broken")  # fmt: skip
+    owner = incident.owner
+    if owner is not None and owner.active and owner.verified:
+        paging.queue_page(session, now, incident, owner, NotificationChannel.SMS, None, None)
+    escalation.resume(session, now, incident)
+    return (
+        f"Sorry it is still broken. {incident.reference} is reopened and the administrator has "
+        "been paged again."
+    )
+
+
+def close(
+    session: Session, now: dt.datetime, incident: Incident, responder: Responder, channel: str,
+    by_phone: bool,
+) -> str:  # fmt: skip
+    if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+        return f"{incident.reference} is already {incident.state}."
+    if incident.state != IncidentState.RESOLVED:
+        return (
+            f"{incident.reference} is {incident.state}: resolve it first ({incident.id + 1000}r)."
+        )
+    if incident.confirmed_at is None and not by_phone:
+        return (
+            f"The caller has not confirmed {incident.reference} yet. If they confirmed by phone, "
+            f"reply CLOSE {incident.id + 1000} PHONE."
+        )
+    if incident.confirmed_at is None:
+        incident.confirmed_at, incident.confirmed_via = now, "phone"
+        add_event(session, incident, now, "confirmed", responder.name, channel,
+                  "the caller confirmed by phone")  # fmt: skip
+    incident.state = IncidentState.CLOSED
+    incident.closed_at = now
+    incident.updated_at = now
+    incident.confirm_reminder_at = None
+    add_event(session, incident, now, "closed", responder.name, channel)
+    summary = incident.summary
+    pending = summary is not None and summary.submitted_at is None
+    return f"{incident.reference} closed." + (
+        f" The work summary is still due: SUM {incident.id + 1000} <hours> <work>."
+        if pending
+        else ""
+    )
+
+
+# --- many callers, one outage -----------------------------------------------------------------
+
+
+def _send_reporter_update(session: Session, now: dt.datetime, incident: Incident) -> None:
+    incident.reporter_update_at = None
+    incident.reporter_update_sent_at = now
+    count = len(incident.reports)
+    if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED):
+        return
+    recipients = [incident.owner] if incident.owner else escalation.paged_so_far(session, incident)
+    for responder in recipients:
+        paging.notify_responder(
+            session, now, responder,
+            f"{incident.reference} {incident.service_name}: {count} callers now.", incident,
+        )  # fmt: skip
+    add_event(
+        session,
+        incident,
+        now,
+        "callers-update",
+        "worker",
+        Channel.WORKER,
+        f"{count} callers; told {', '.join(r.name for r in recipients) or 'nobody'}",
+    )
+
+
+# --- the worker's share -----------------------------------------------------------------------
+
+
+def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: int = 100) -> int:
+    done = 0
+    for incident in session.scalars(
+        select(Incident).where(Incident.reporter_update_at <= now).limit(limit)
+        .with_for_update(skip_locked=True)
+    ):  # fmt: skip
+        _send_reporter_update(session, now, incident)
+        done += 1
+    for incident in session.scalars(
+        select(Incident).where(Incident.confirm_reminder_at <= now).limit(limit)
+        .with_for_update(skip_locked=True)
+    ):  # fmt: skip
+        incident.confirm_reminder_at = None
+        if incident.state == IncidentState.RESOLVED and incident.owner is not None:
+            paging.notify_responder(
+                session, now, incident.owner,
+                f"{incident.reference} was resolved at "
+                f"{local(incident.resolved_at or now, policy.zone)} but the caller has not "
+                f"confirmed. Call them: {display(incident.callback_number)} or CALL {incident.id + 1000}; then CLOSE {incident.id + 1000} PHONE.",
+                incident, limit=320,
+            )  # fmt: skip
+            add_event(session, incident, now, "confirmation-reminder", "worker", Channel.WORKER,
+                      f"reminded {incident.owner.name}")  # fmt: skip
+        done += 1
+    for summary in session.scalars(
+        select(Summary).where(Summary.remind_at <= now, Summary.submitted_at.is_(None))
+        .limit(limit).with_for_update(skip_locked=True)
+    ):  # fmt: skip
+        summary.remind_at = None
+        incident = summary.incident
+        paging.notify_responder(
+            session, now, summary.responder,
+            f"Reminder: the work summary for {incident.reference} is due at "
+            f"{local(summary.due_at, policy.zone)}. Reply SUM {incident.id + 1000} <hours> "
+            f"<what you did>, or use {policy.links.make(summary, now)}",
+            incident, limit=320,
+        )  # fmt: skip
+        done += 1
+    for summary in session.scalars(
+        select(Summary).where(Summary.overdue_at <= now, Summary.submitted_at.is_(None))
+        .limit(limit).with_for_update(skip_locked=True)
+    ):  # fmt: skip
+        summary.overdue_at = None
+        _tell_leads_overdue(session, now, summary)
+        done += 1
+    session.commit()
+    return done
+
+
+def _tell_leads_overdue(session: Session, now: dt.datetime, summary: Summary) -> None:
+    incident = summary.incident
+    text = (
+        f"The work summary for {incident.reference} ({incident.service_name}) from "
+        f"{summary.responder.name} was due {summary.due_at:%Y-%m-%d %H:%M} UTC and has not come in."
+    )
+    leads = oncall.with_role(session, Role.TEAM_LEAD)
+    for lead in leads:
+        paging.notify_responder(session, now, lead, text, incident, limit=320)
+        if lead.email:
+            mail.queue_email(
+                session,
+                now,
+                lead.email,
+                f"Overdue work summary: {incident.reference}",
+                text,
+                incident,
+            )
+    add_event(
+        session,
+        incident,
+        now,
+        "summary-overdue",
+        "worker",
+        Channel.WORKER,
+        f"told {', '.join(lead.name for lead in leads) or 'nobody (no team lead)'}",
+    )

@@ -1,0 +1,178 @@
+"""The 24-hour work summary: asking for it, taking it (SMS or a signed web link), and sending it
+to the team lead by e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
+
+from . import mail, oncall, paging
+from .models import Incident, Responder, Role, Summary
+from .phones import display
+from .timeline import add_event
+
+_HOURS = [
+    (re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:h|hr|hrs|hour|hours)?$"), lambda m: float(m[1]) * 60),
+    (re.compile(r"^(\d+)\s*h\s*(\d{1,2})\s*m?$"), lambda m: int(m[1]) * 60 + int(m[2])),
+    (re.compile(r"^(\d+)\s*(?:m|min|mins|minutes?)$"), lambda m: int(m[1])),
+    (re.compile(r"^(\d+):(\d{2})$"), lambda m: int(m[1]) * 60 + int(m[2])),
+]
+MAX_MINUTES = 7 * 24 * 60
+
+
+class SummaryError(ValueError):
+    """Refused, with a message for the person who sent it."""
+
+
+def parse_minutes(text: str) -> int:
+    """`2.5`, `2.5h`, `2h30`, `150m`, `90 min`, `1:30` -> minutes."""
+    cleaned = text.strip().lower().replace(",", ".")
+    for pattern, minutes in _HOURS:
+        match = pattern.match(cleaned)
+        if match:
+            value = round(minutes(match))
+            if not 0 < value <= MAX_MINUTES:
+                raise SummaryError(f"{text!r} is not a believable time spent")
+            return value
+    raise SummaryError(f"{text!r} is not a time like 2.5, 2h30 or 150m")
+
+
+def split_time_and_work(text: str) -> tuple[int, str]:
+    """`2h30 restarted the database` -> (150, 'restarted the database'); also `2 hours ...`."""
+    words = text.split()
+    for taken in (2, 1):
+        if len(words) > taken:
+            try:
+                return parse_minutes(" ".join(words[:taken])), " ".join(words[taken:])
+            except SummaryError:
+                continue
+    raise SummaryError(
+        "Start with the time spent, then the work: SUM 1042 2.5 restarted the database"
+    )
+
+
+def format_minutes(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest:02d}" if hours else f"{rest} min"
+
+
+@dataclass(frozen=True)
+class SummaryLinks:
+    """Signed links that open one incident's summary form for one responder, until they expire."""
+
+    secret: str
+    base_url: str
+    valid_for: dt.timedelta
+
+    def _serializer(self) -> URLSafeSerializer:
+        return URLSafeSerializer(self.secret, salt="work-summary")
+
+    def make(self, summary: Summary, now: dt.datetime) -> str:
+        expires = int((now + self.valid_for).timestamp())
+        token = self._serializer().dumps([summary.id, summary.responder_id, expires])
+        return f"{self.base_url}/summary/{token}"
+
+    def read(self, token: str, now: dt.datetime) -> tuple[int, int]:
+        """(summary id, responder id); raises SummaryError for a tampered or expired link."""
+        try:
+            summary_id, responder_id, expires = self._serializer().loads(token)
+        except (BadSignature, ValueError, TypeError):
+            raise SummaryError(
+                "This link is not valid. Use the link from your text message."
+            ) from None
+        if now.timestamp() > expires:
+            raise SummaryError(
+                "This link has expired. Send SUM with the reference, hours and work by SMS instead."
+            )
+        return int(summary_id), int(responder_id)
+
+
+def request(
+    session: Session, now: dt.datetime, incident: Incident, responder: Responder,
+    due_in: dt.timedelta, remind_before: dt.timedelta, links: SummaryLinks, zone: ZoneInfo,
+) -> Summary:  # fmt: skip
+    summary = incident.summary
+    if summary is None:
+        summary = Summary(incident=incident, responder=responder, requested_at=now, due_at=now)
+        session.add(summary)
+    if summary.submitted_at is not None:
+        return summary
+    summary.responder = responder
+    summary.due_at = now + due_in
+    summary.remind_at = max(summary.due_at - remind_before, now)
+    summary.overdue_at = summary.due_at
+    session.flush()
+    due = summary.due_at.astimezone(zone).strftime("%a %H:%M")
+    number = incident.id + 1000
+    paging.notify_responder(
+        session, now, responder,
+        f"Thanks. Work summary for {incident.reference} due {due}: reply SUM {number} <hours> "
+        f"<what you did>, or use {links.make(summary, now)}",
+        incident, limit=320,
+    )  # fmt: skip
+    return summary
+
+
+def submit(
+    session: Session, now: dt.datetime, incident: Incident, responder: Responder, minutes: int,
+    work: str, channel: str,
+) -> Summary:  # fmt: skip
+    work = work.strip()
+    if len(work) < 3:
+        raise SummaryError("Say what was done, in a few words.")
+    if responder.role == Role.ADMIN and incident.owner_id not in (None, responder.id):
+        raise SummaryError(f"The summary for {incident.reference} is for {incident.owner.name}.")
+    summary = incident.summary
+    if summary is None:
+        summary = Summary(incident=incident, responder=responder, requested_at=now, due_at=now)
+        session.add(summary)
+    first = summary.submitted_at is None
+    summary.responder = responder
+    summary.minutes = minutes
+    summary.work = work[:4000]
+    summary.channel = channel
+    summary.submitted_at = now
+    summary.remind_at = None
+    summary.overdue_at = None
+    add_event(session, incident, now, "summary" if first else "summary-updated", responder.name,
+              channel, f"{format_minutes(minutes)}: {work[:300]}")  # fmt: skip
+    for lead in oncall.with_role(session, Role.TEAM_LEAD):
+        if lead.email:
+            mail.queue_email(
+                session, now, lead.email,
+                f"Work summary {incident.reference}: {incident.service_name}"
+                + ("" if first else " (updated)"),
+                summary_email(incident, summary), incident,
+            )  # fmt: skip
+    return summary
+
+
+def summary_email(incident: Incident, summary: Summary) -> str:
+    calls = [c for c in incident.callbacks if c.talk_seconds]
+    talk = sum(c.talk_seconds for c in calls)
+    lines = [
+        f"Incident {incident.reference}: {incident.service_name} (priority P{incident.priority})",
+        f"Reported: {incident.created_at:%Y-%m-%d %H:%M} UTC by {display(incident.caller_number)}"
+        f" ({len(incident.reports)} caller{'s' if len(incident.reports) != 1 else ''})",
+        f"Problem: {incident.description or '-'}",
+        f"Impact: {incident.impact_label or '-'}",
+        f"Acknowledged: {incident.acknowledged_at:%Y-%m-%d %H:%M} UTC"
+        if incident.acknowledged_at
+        else "Acknowledged: -",
+        f"Resolved: {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else "",
+        f"Caller confirmed: {incident.confirmed_via or 'not yet'}",
+        "",
+        f"Work performed by {summary.responder.name}:",
+        summary.work,
+        "",
+        f"Hours spent: {summary.minutes / 60:.2f} ({format_minutes(summary.minutes or 0)})",
+        f"Calls with the caller through the line: {len(calls)}, {format_minutes(talk // 60)}"
+        if calls
+        else "Calls with the caller through the line: none",
+    ]
+    return "\n".join(line for line in lines if line is not None)
