@@ -17,6 +17,7 @@ from .db import Database
 from .flows import Flow, FlowError, PageScript, load_flows
 from .gateways import ConsoleGateway, Gateway, TwilioGateway
 from .logging_setup import configure_logging
+from .mail import ConsoleMailer, Mailer, SmtpMailer
 from .voice_menu import LineConfig
 
 PAGE_SCRIPT = "page"
@@ -28,6 +29,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     gateway: Gateway | None = None,
+    mailer: Mailer | None = None,
 ) -> Flask:
     """Build the app: settings (defaults, then environment and .env, then `config`), the call
     scripts, the database and the blueprints. Bad settings or scripts stop start-up here."""
@@ -62,14 +64,16 @@ def create_app(
     app.extensions["clock"] = clock or SystemClock()
     app.extensions["line"] = line_config(settings)
     app.extensions["gateway"] = gateway or make_gateway(settings)
+    app.extensions["mailer"] = mailer or make_mailer(settings)
     Database(settings.DATABASE_URL).init_app(app)
 
-    from . import api, sms, voice
+    from . import api, sms, summary, voice
     from .cli import register_cli
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(sms.bp)
+    app.register_blueprint(summary.bp)
     register_cli(app)
     return app
 
@@ -89,6 +93,15 @@ def make_gateway(settings: Settings) -> Gateway:
             settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM_NUMBER
         )
     return ConsoleGateway()
+
+
+def make_mailer(settings: Settings) -> Mailer:
+    if settings.MAIL_BACKEND == "smtp":
+        return SmtpMailer(
+            settings.SMTP_HOST, settings.SMTP_PORT, settings.MAIL_FROM, settings.SMTP_USERNAME,
+            settings.SMTP_PASSWORD, settings.SMTP_STARTTLS,
+        )  # fmt: skip
+    return ConsoleMailer()
 
 
 def line_config(settings: Settings) -> LineConfig:

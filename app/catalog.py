@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
-from .models import Service
+from .models import PriorityContact, Service
+from .phones import to_e164
 
 # Below this a guess is more often wrong than right (see the table of recogniser spellings in
 # tests/unit/test_catalog.py, which pins both the hits and the near misses).
@@ -99,3 +100,15 @@ def upsert_services(session: Session, entries: Iterable[dict]) -> int:
         service.active = bool(entry.get("active", True))
         count += 1
     return count
+
+
+def replace_priority_contacts(session: Session, entries: Iterable[dict]) -> int:
+    """The numbers of priority (CAS) customers; the list in the file replaces the stored one."""
+    contacts = {to_e164(str(entry["number"])): entry.get("customer", "") for entry in entries}
+    for existing in session.scalars(select(PriorityContact)):
+        if existing.number not in contacts:
+            session.delete(existing)
+        else:
+            existing.customer = contacts.pop(existing.number)
+    session.add_all(PriorityContact(number=n, customer=c) for n, c in contacts.items())
+    return len(contacts)

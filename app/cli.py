@@ -20,7 +20,7 @@ from .config import PROJECT_ROOT
 from .db import get_db
 from .flows import Flow, FlowError, load_flows
 from .models import Responder
-from .phones import mask
+from .phones import InvalidNumber, mask
 from .simulator import Answer, Ask, CallSimulator, ScriptError, scripted
 from .worker import Worker
 
@@ -66,8 +66,18 @@ def _load_catalog(path: Path) -> int:
         isinstance(e, dict) and {"slug", "name"} <= e.keys() for e in entries
     ):
         raise click.ClickException(f"{path}: expected `services:` with a slug and name for each")
-    with get_db().begin() as session:
-        return catalog.upsert_services(session, entries)
+    contacts = data.get("priority_contacts", [])
+    if not isinstance(contacts, list) or not all(
+        isinstance(c, dict) and "number" in c for c in contacts
+    ):
+        raise click.ClickException(f"{path}: `priority_contacts:` needs a number for each")
+    try:
+        with get_db().begin() as session:
+            count = catalog.upsert_services(session, entries)
+            catalog.replace_priority_contacts(session, contacts)
+    except InvalidNumber as exc:
+        raise click.ClickException(f"{path}: priority contact: {exc}") from None
+    return count
 
 
 @click.group("demo", cls=AppGroup, help="Demo data for a local run.")
@@ -163,11 +173,13 @@ def worker_command(once: bool, batch: int) -> None:
         context.clock(),
         app.extensions["gateway"],
         context.callback_urls(),
+        context.followup_policy(),
+        app.extensions["mailer"],
         batch=batch,
     )
     if once:
         result = runner.run_once()
-        click.echo(f"{result.steps_fired} escalation steps fired, {result.sent} notifications sent")
+        click.echo(f"{result.steps_fired} steps and follow-ups due, {result.sent} messages sent")
         return
     runner.run_forever(_settings().WORKER_POLL_SECONDS)
 

@@ -61,6 +61,9 @@ class CallbackUrls:
     def voice_page(self, notification_id: int) -> str:
         return f"{self.base}/voice/page/{notification_id}"
 
+    def voice_bridge(self, notification_id: int) -> str:
+        return f"{self.base}/voice/bridge/{notification_id}"
+
     def voice_page_status(self, notification_id: int) -> str:
         return f"{self.base}/voice/page/{notification_id}/status"
 
@@ -122,9 +125,10 @@ def _send_one(
     notification.attempts += 1
     try:
         if notification.channel == NotificationChannel.VOICE:
+            bridge = notification.kind == NotificationKind.BRIDGE
             sid = gateway.place_call(
                 notification.to_number,
-                urls.voice_page(notification.id),
+                urls.voice_bridge(notification.id) if bridge else urls.voice_page(notification.id),
                 urls.voice_page_status(notification.id),
             )
         else:

@@ -220,7 +220,8 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
                 session, now, incident.owner,
                 f"{incident.reference} was resolved at "
                 f"{local(incident.resolved_at or now, policy.zone)} but the caller has not "
-                f"confirmed. Call them: {display(incident.callback_number)} or CALL {incident.id + 1000}; then CLOSE {incident.id + 1000} PHONE.",
+                f"confirmed. Call them: {display(incident.callback_number)} or reply CALL "
+                f"{incident.id + 1000}; then CLOSE {incident.id + 1000} PHONE.",
                 incident, limit=320,
             )  # fmt: skip
             add_event(session, incident, now, "confirmation-reminder", "worker", Channel.WORKER,

@@ -10,18 +10,20 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import delivery, escalation
+from . import delivery, escalation, followups, mail
 from .clock import Clock
 from .delivery import CallbackUrls
+from .followups import FollowUpPolicy
 from .gateways import Gateway
+from .mail import Mailer
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class PassResult:
-    steps_fired: int = 0
-    sent: int = 0
+    steps_fired: int = 0  # escalation steps and follow-ups (reminders, caller counts)
+    sent: int = 0  # SMS, calls and e-mail
 
     @property
     def busy(self) -> bool:
@@ -35,12 +37,16 @@ class Worker:
         clock: Clock,
         gateway: Gateway,
         urls: CallbackUrls,
+        followup_policy: FollowUpPolicy,
+        mailer: Mailer,
         batch: int = 100,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.gateway = gateway
         self.urls = urls
+        self.followup_policy = followup_policy
+        self.mailer = mailer
         self.batch = batch
         self.stopping = threading.Event()
 
@@ -50,7 +56,11 @@ class Worker:
         while not self.stopping.is_set():
             with self.sessions() as session:
                 fired = escalation.advance_due(session, self.clock.now(), self.batch)
+                fired += followups.run_due(
+                    session, self.clock.now(), self.followup_policy, self.batch
+                )
                 sent = delivery.send_due(session, self.clock, self.gateway, self.urls, self.batch)
+                sent += mail.send_due(session, self.clock, self.mailer, self.batch)
             total.steps_fired += fired
             total.sent += sent
             # Sending can queue more that is due at once (a failover); stop when a pass is idle.

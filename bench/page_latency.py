@@ -25,9 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text
 from sqlalchemy.orm import sessionmaker
 
+from app import create_app
 from app.clock import SystemClock
+from app.context import followup_policy
 from app.db import make_engine
 from app.delivery import CallbackUrls
+from app.mail import ConsoleMailer
 from app.migrate import upgrade
 from app.models import Incident, Notification, Responder
 from app.worker import Worker
@@ -118,7 +121,13 @@ def main() -> None:
         connection.execute(text("ANALYZE"))
     sessions = sessionmaker(engine, expire_on_commit=False)
     gateway = TimingGateway()
-    worker = Worker(sessions, SystemClock(), gateway, CallbackUrls("https://line.example.org"))
+    app = create_app({"DATABASE_URL": args.url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        policy = followup_policy()
+    worker = Worker(
+        sessions, SystemClock(), gateway, CallbackUrls("https://line.example.org"), policy,
+        ConsoleMailer(),
+    )  # fmt: skip
 
     # One pass with 100 pages due at once.
     now = dt.datetime.now(dt.UTC)

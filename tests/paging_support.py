@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
+from app.context import followup_policy
 from app.delivery import CallbackUrls
 from app.models import Incident, Notification, NotificationKind, Responder
 from app.worker import PassResult, Worker
@@ -23,9 +24,12 @@ PAT, SAM, ALEX, JORDAN, MORGAN, CASEY = (
 
 
 def run_worker(app: Flask, clock: FrozenClock) -> PassResult:
+    with app.app_context():
+        policy = followup_policy()
     worker = Worker(
-        app.extensions["db"].sessionmaker, clock, app.extensions["gateway"], CallbackUrls(PUBLIC)
-    )
+        app.extensions["db"].sessionmaker, clock, app.extensions["gateway"], CallbackUrls(PUBLIC),
+        policy, app.extensions["mailer"],
+    )  # fmt: skip
     return worker.run_once()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..models import Incident, IncidentEvent, Notification, Report
+from ..models import Callback, Incident, IncidentEvent, Notification, Report, Summary
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -48,6 +48,20 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
             else None
         ),
         "escalated": incident.escalated,
+        "priority_customer": incident.priority_customer,
+        "confirmed_at": _time(incident.confirmed_at),
+        "confirmed_via": incident.confirmed_via or None,
+        "confirmations": [
+            {
+                "callback_number": r.callback_number,
+                "answer": r.confirmation,
+                "at": _time(r.confirmed_at),
+            }
+            for r in incident.reports
+            if r.confirmation
+        ],
+        "summary": summary_json(incident.summary) if incident.summary else None,
+        "callbacks": [callback_json(c) for c in incident.callbacks],
         "resolved_at": _time(incident.resolved_at),
         "resolution_note": incident.resolution_note,
         "closed_at": _time(incident.closed_at),
@@ -68,6 +82,31 @@ def report_json(report: Report) -> dict[str, Any]:
         "recording_url": report.recording_url,
         "started": report.started_text,
         "impact": report.impact,
+        "incomplete": report.incomplete,
+        "confirmation": report.confirmation or None,
+        "confirmed_at": _time(report.confirmed_at),
+    }
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    return {
+        "by": summary.responder.name,
+        "due_at": _time(summary.due_at),
+        "submitted_at": _time(summary.submitted_at),
+        "hours": round(summary.minutes / 60, 2) if summary.minutes else None,
+        "work": summary.work or None,
+        "channel": summary.channel or None,
+    }
+
+
+def callback_json(callback: Callback) -> dict[str, Any]:
+    return {
+        "by": callback.responder.name,
+        "to": callback.caller_number,
+        "outcome": callback.outcome or "calling",
+        "talk_seconds": callback.talk_seconds,
+        "at": _time(callback.created_at),
+        "ended_at": _time(callback.ended_at),
     }
 
 

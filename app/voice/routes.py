@@ -7,10 +7,10 @@ from flask import Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .. import delivery
-from ..context import caller_flow, clock, incident_actions, page_script
+from .. import callbacks, delivery
+from ..context import caller_flow, clock, incident_actions, page_script, settings
 from ..db import get_db
-from ..models import Notification, NotificationKind
+from ..models import Callback, Notification, NotificationKind
 from ..receipts import once
 from ..twilio_web import render_reply, twilio_only, twiml
 from ..voice_menu import Heard, VoiceMenu
@@ -129,3 +129,36 @@ def page_status(notification_id: int) -> Response:
         )  # fmt: skip
         session.commit()
     return Response(status=204)
+
+
+# --- calling the caller back through the line -------------------------------------------------
+
+
+def _bridge_action(notification_id: int) -> Callable[..., str]:
+    return lambda _spec, **_flags: url_for("voice.bridge_done", notification_id=notification_id)
+
+
+def _callback(notification_id: int) -> Callback | None:
+    return callbacks.for_notification(get_db().session, notification_id)
+
+
+@bp.post("/bridge/<int:notification_id>")
+@twilio_only
+def bridge(notification_id: int) -> Response:
+    reply = callbacks.answered(
+        page_script(), _callback(notification_id), request.form.get("AnsweredBy", ""),
+        settings().TWILIO_FROM_NUMBER,
+    )  # fmt: skip
+    return twiml(render_reply(reply, _bridge_action(notification_id)))
+
+
+@bp.post("/bridge/<int:notification_id>/done")
+@twilio_only
+def bridge_done(notification_id: int) -> Response:
+    session = get_db().session
+    status = request.form.get("DialCallStatus", "")
+    duration = request.form.get("DialCallDuration", default=0, type=int)
+    reply = callbacks.ended(session, clock().now(), page_script(), _callback(notification_id),
+                            status, duration)  # fmt: skip
+    session.commit()
+    return twiml(render_reply(reply, _bridge_action(notification_id)))

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import hmac
+
+from flask import Response, render_template, request
+
+from .. import summaries
+from ..context import clock, followup_policy, settings
+from ..db import get_db
+from ..models import Channel, Incident, IncidentState, Responder, Summary
+from . import bp
+
+
+def _form_key(token: str) -> str:
+    """Ties each form to its link, so a form posted from elsewhere is refused."""
+    digest = hmac.new(settings().SECRET_KEY.encode(), f"form:{token}".encode(), "sha256")
+    return digest.hexdigest()
+
+
+def _page(template: str, status: int = 200, **values: object) -> Response:
+    return Response(render_template(template, **values), status=status, mimetype="text/html")
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+def form(token: str) -> Response:
+    session = get_db().session
+    now = clock().now()
+    try:
+        summary_id, responder_id = followup_policy().links.read(token, now)
+    except summaries.SummaryError as exc:
+        expired = "expired" in str(exc)
+        return _page("summary/error.html", 410 if expired else 403, message=str(exc))
+    summary = session.get(Summary, summary_id)
+    responder = session.get(Responder, responder_id)
+    if summary is None or responder is None:
+        return _page("summary/error.html", 404, message="This summary no longer exists.")
+    incident: Incident = summary.incident
+    values = {
+        "incident": incident,
+        "summary": summary,
+        "responder": responder,
+        "form_key": _form_key(token),
+        "error": None,
+        "hours": request.form.get("hours", ""),
+        "work": request.form.get("work", ""),
+    }
+    if request.method == "GET":
+        return _page("summary/form.html", **values)
+    if not hmac.compare_digest(request.form.get("form_key", ""), _form_key(token)):
+        return _page(
+            "summary/error.html", 403, message="This form has expired; open the link again."
+        )
+    if incident.state not in (IncidentState.RESOLVED, IncidentState.CLOSED):
+        values["error"] = f"{incident.reference} is open again; send the summary once it is fixed."
+        return _page("summary/form.html", 409, **values)
+    try:
+        minutes = summaries.parse_minutes(values["hours"])  # type: ignore[arg-type]
+        summaries.submit(session, now, incident, responder, minutes, str(values["work"]),
+                         Channel.DASHBOARD)  # fmt: skip
+    except summaries.SummaryError as exc:
+        values["error"] = str(exc)
+        return _page("summary/form.html", 400, **values)
+    session.commit()
+    return _page("summary/done.html", incident=incident, summary=incident.summary,
+                 spent=summaries.format_minutes(minutes))  # fmt: skip
