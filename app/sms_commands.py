@@ -156,7 +156,7 @@ class SmsDesk:
         self.session.add(record)
         if responder is not None and responder.active:
             reply = self._answer(responder, parse(body))
-        elif phone and self.actions.followups is not None:
+        elif phone and self.actions.followups is not None and parse(body).verb != "reserved":
             # Perhaps a caller answering "is it fixed?"; anyone else gets nothing back.
             reply = followups.caller_reply(
                 self.session, self.now, phone, body, self.actions.followups

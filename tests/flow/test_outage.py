@@ -1,0 +1,110 @@
+"""Many callers, one outage: later callers hear it is known and join it; no page storm."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.models import Incident, PriorityContact, Report
+from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, text
+from tests.support import FULL_CANVAS_CALL
+
+JOIN = (
+    "say canvas", "press 1",  # the service, confirmed
+    "press 1",  # "we already have a report": add my details
+    "say canvas will not load for me either", "say since two", "press 1", "press 1", "press 1",
+)  # fmt: skip
+
+
+def caller(n: int) -> str:
+    return f"+1319555{2000 + n:04d}"
+
+
+def test_a_second_caller_hears_it_is_known_and_joins(twilio, session, clock, app):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=4)
+    transcript = twilio.call(*JOIN, caller=caller(2))
+    assert (
+        "We already have a report about Canvas from 2:00 AM, reference A, H, 1, 0, 0, 1. "
+        "The on-call administrator has been paged."
+    ) in transcript.text
+    assert "To add your details to that report, press 1." in transcript.text
+    assert "Your details were added to incident A, H, 1, 0, 0, 1." in transcript.text
+    [incident] = session.scalars(select(Incident)).all()
+    assert [r.callback_number for r in incident.reports] == ["+13195550142", caller(2)]
+    assert incident.reports[1].description == "canvas will not load for me either"
+    text(twilio, PAT, "1a")
+    transcript = twilio.call(*JOIN, caller=caller(3))
+    assert "An administrator is working on it." in transcript.text
+
+
+def test_a_different_problem_opens_its_own_incident(twilio, session, app, clock):
+    report_outage(twilio)
+    twilio.call("say canvas", "press 1", "press 2", "say grades page is blank", "say today",
+                "press 3", "press 1", "press 1", caller=caller(5))  # fmt: skip
+    assert len(session.scalars(select(Incident)).all()) == 2
+
+
+def test_a_storm_of_30_callers_makes_one_incident_30_reports_and_few_pages(
+    twilio, session, app, clock, gateway
+):
+    twilio.call(*FULL_CANVAS_CALL, caller=caller(1))
+    run_worker(app, clock)
+    for n in range(2, 31):
+        clock.advance(minutes=1)
+        twilio.call(*JOIN, caller=caller(n))
+        run_worker(app, clock)
+    clock.advance(minutes=2)
+    run_worker(app, clock)
+
+    [incident] = session.scalars(select(Incident)).all()
+    assert len(incident.reports) == 30
+    assert len({r.callback_number for r in incident.reports}) == 30
+    # One page chain, as for a single caller: nobody acknowledged, so 0, 15 and 30 minutes.
+    assert [(who, channel) for who, channel, _ in paged(session)] == [
+        ("Pat", "sms"), ("Pat", "sms"), ("Pat", "voice"),
+    ]  # fmt: skip
+    updates = [n.body for n in notifications(session, "notice") if "callers now" in n.body]
+    # At most one "N callers now" per 15 minutes across the half hour.
+    assert updates == [
+        "AH-1001 Canvas: 2 callers now.",
+        "AH-1001 Canvas: 17 callers now.",
+        "AH-1001 Canvas: 30 callers now.",
+    ]
+    # Every caller got their own confirmation text, and every one hears about the resolution.
+    confirmations = {n.to_number for n in notifications(session, "caller")}
+    assert confirmations == {caller(n) for n in range(1, 31)}
+    text(twilio, PAT, "1r failed over to the standby")
+    asked = [n.to_number for n in notifications(session, "caller") if "Reply WORKS" in n.body]
+    assert sorted(asked) == sorted(caller(n) for n in range(1, 31))
+
+
+def test_a_cas_callers_number_raises_the_priority(twilio, session, app, clock, gateway):
+    with app.app_context(), app.extensions["db"].begin() as db:
+        db.add(PriorityContact(number=caller(9), customer="CAS Research Computing"))
+    twilio.call("say sharepoint", "press 1", "say site down", "say now", "press 3", "press 1",
+                "press 1", caller=caller(9))  # fmt: skip
+    incident = session.scalars(select(Incident)).one()
+    assert (incident.priority, incident.priority_customer) == (2, True)
+    run_worker(app, clock)
+    [page] = [body for kind, to, body in gateway.sent if to == PAT]
+    assert page.startswith("AH-1001 P2 CAS SharePoint:")
+
+
+def test_api_shows_reports_confirmations_and_the_summary(twilio, session, app, clock, client):
+    report_outage(twilio)
+    twilio.call(*JOIN, caller=caller(2))
+    run_worker(app, clock)
+    text(twilio, PAT, "1a")
+    text(twilio, PAT, "1r fixed")
+    text(twilio, caller(2), "works")
+    text(twilio, PAT, "SUM 1001 0.5 restarted tomcat")
+    detail = client.get("/api/incidents/AH-1001", headers={"Authorization": "Bearer api-token-1"})
+    body = detail.get_json()
+    assert [r["callback_number"] for r in body["reports"]] == ["+13195550142", caller(2)]
+    assert body["confirmations"] == [
+        {"callback_number": caller(2), "answer": "works", "at": body["confirmed_at"]}
+    ]
+    assert body["confirmed_via"] == "sms"
+    assert body["summary"]["work"] == "restarted tomcat" and body["summary"]["hours"] == 0.5
+    assert len(session.scalars(select(Report)).all()) == 2
