@@ -18,7 +18,7 @@ from .timeline import add_event
 
 _HOURS = [
     (re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:h|hr|hrs|hour|hours)?$"), lambda m: float(m[1]) * 60),
-    (re.compile(r"^(\d+)\s*h\s*(\d{1,2})\s*m?$"), lambda m: int(m[1]) * 60 + int(m[2])),
+    (re.compile(r"^(\d+)\s*h\s*([0-5]?\d)\s*m?$"), lambda m: int(m[1]) * 60 + int(m[2])),
     (re.compile(r"^(\d+)\s*(?:m|min|mins|minutes?)$"), lambda m: int(m[1])),
     (re.compile(r"^(\d+):(\d{2})$"), lambda m: int(m[1]) * 60 + int(m[2])),
 ]

@@ -108,3 +108,12 @@ def test_api_shows_reports_confirmations_and_the_summary(twilio, session, app, c
     assert body["confirmed_via"] == "sms"
     assert body["summary"]["work"] == "restarted tomcat" and body["summary"]["hours"] == 0.5
     assert len(session.scalars(select(Report)).all()) == 2
+
+
+def test_a_caller_who_joins_then_hangs_up_still_adds_their_report(twilio, session, app, clock):
+    report_outage(twilio)
+    twilio.call("say canvas", "press 1", "press 1", "say it is down for my class", "hangup",
+                caller=caller(4))  # fmt: skip
+    [incident] = session.scalars(select(Incident)).all()
+    assert [r.incomplete for r in incident.reports] == [False, True]
+    assert incident.reports[1].description == "it is down for my class"

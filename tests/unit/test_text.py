@@ -74,3 +74,29 @@ def test_page_text_example():
 def test_a_long_service_name_still_fits():
     text = page_text(incident("x" * 50, service="The very long research computing cluster name"), 7)
     assert gsm_length(text) <= 160 and "Reply 7a ack" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("2.5", 150), ("2,5", 150), ("2.5h", 150), ("2h30", 150), ("2h30m", 150), ("150m", 150),
+     ("90 min", 90), ("1:30", 90), ("2 hours", 120), ("1 hr", 60), ("0.25", 15)],
+)  # fmt: skip
+def test_time_spent_spellings(text, minutes):
+    from app.summaries import parse_minutes
+
+    assert parse_minutes(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["lots", "0", "-1", "200h", "2h75", ""])
+def test_unbelievable_time_spent(text):
+    from app.summaries import SummaryError, parse_minutes
+
+    with pytest.raises(SummaryError):
+        parse_minutes(text)
+
+
+def test_time_then_work():
+    from app.summaries import split_time_and_work
+
+    assert split_time_and_work("2 hours restarted it") == (120, "restarted it")
+    assert split_time_and_work("2.5 restarted it") == (150, "restarted it")
