@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Mapping
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from .business_hours import BusinessHours
 from .clock import Clock, SystemClock
@@ -58,7 +60,16 @@ def create_app(
             LOCAL_TOKEN_FILE.relative_to(PROJECT_ROOT),
         )
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.SECRET_KEY, DATABASE_URL=settings.DATABASE_URL)
+    app.config.update(
+        SECRET_KEY=settings.SECRET_KEY,
+        DATABASE_URL=settings.DATABASE_URL,
+        # Session cookies: hidden from scripts, not sent cross-site, HTTPS-only when served so.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.PUBLIC_BASE_URL.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, which expires on its own
+    )
     app.extensions["settings"] = settings
     app.extensions["flows"] = flows
     app.extensions["clock"] = clock or SystemClock()
@@ -67,13 +78,16 @@ def create_app(
     app.extensions["mailer"] = mailer or make_mailer(settings)
     Database(settings.DATABASE_URL).init_app(app)
 
-    from . import api, sms, summary, voice
+    from . import api, dashboard, sms, summary, voice
     from .cli import register_cli
 
-    app.register_blueprint(voice.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(sms.bp)
-    app.register_blueprint(summary.bp)
+    csrf = CSRFProtect(app)
+    # Twilio signs its webhooks, API clients send bearer tokens, summary links carry their own
+    # key: none of those have a browser session to forge, so CSRF tokens guard the dashboard.
+    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp):
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+    app.register_blueprint(dashboard.bp)
     register_cli(app)
     return app
 

@@ -20,6 +20,7 @@ from .models import (
     Incident,
     IncidentState,
     Notification,
+    NotificationChannel,
     NotificationKind,
     NotificationStatus,
     Responder,
@@ -173,6 +174,53 @@ class IncidentActions:
                 incident,
             )  # fmt: skip
         return f"{incident.reference} is yours now. Caller: {display(incident.callback_number)}."
+
+    def add_note(self, incident: Incident, author: str, channel: str, note: str) -> str:
+        note = note.strip()
+        if not note:
+            raise ActionError("A note needs some words.")
+        now = self.clock.now()
+        incident.updated_at = now
+        add_event(self.session, incident, now, "note", author, channel, note[:2000])
+        return f"Note added to {incident.reference}."
+
+    def reassign(
+        self, incident: Incident, responder: Responder, to: Responder, channel: str
+    ) -> str:
+        """Hand the incident to someone else; they are paged so they know it is theirs."""
+        self._require(responder, incident)
+        if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED,
+                                  IncidentState.RESOLVED):  # fmt: skip
+            raise AlreadyHandled(self._already(incident, responder))
+        if not to.verified or not to.active:
+            raise ActionError(f"{to.name}'s number is not verified, so they cannot be paged.")
+        now = self.clock.now()
+        previous = incident.owner
+        incident.owner = to
+        incident.updated_at = now
+        if incident.state == IncidentState.OPEN:
+            incident.state = IncidentState.ACKNOWLEDGED
+            incident.acknowledged_at = now
+            escalation.stop(self.session, incident)
+        add_event(self.session, incident, now, "reassigned", responder.name, channel,
+                  f"to {to.name}" + (f" (was {previous.name})" if previous else ""))  # fmt: skip
+        paging.queue_page(self.session, now, incident, to, NotificationChannel.SMS, None, None)
+        return f"{incident.reference} is now {to.name}'s; they have been paged."
+
+    def cancel(self, incident: Incident, responder: Responder, channel: str, reason: str) -> str:
+        if responder.role not in (Role.TEAM_LEAD, Role.DIRECTOR):
+            raise NotAllowed("Only a team lead or director can cancel an incident.")
+        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+            raise AlreadyHandled(self._already(incident, responder))
+        now = self.clock.now()
+        incident.state = IncidentState.CANCELLED
+        incident.updated_at = now
+        incident.confirm_reminder_at = None
+        incident.reporter_update_at = None
+        escalation.stop(self.session, incident)
+        add_event(self.session, incident, now, "cancelled", responder.name, channel,
+                  reason.strip() or "no reason given")  # fmt: skip
+        return f"{incident.reference} cancelled."
 
     # --- shared -------------------------------------------------------------------------------
 

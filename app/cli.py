@@ -15,21 +15,23 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from . import catalog, context, migrate, oncall, roster, verification
+from . import catalog, context, migrate, oncall, roster, users, verification
 from .config import PROJECT_ROOT
 from .db import get_db
 from .flows import Flow, FlowError, load_flows
-from .models import Responder
+from .models import Responder, User, UserRole
 from .phones import InvalidNumber, mask
 from .simulator import Answer, Ask, CallSimulator, ScriptError, scripted
 from .worker import Worker
 
 DEMO_DIR = PROJECT_ROOT / "demo"
+# The demo account `make run` creates; a real deployment makes its own with `users create`.
+DEMO_USER, DEMO_PASSWORD, DEMO_PIN = "lead", "after-hours-demo", "4321"
 
 
 def register_cli(app: Flask) -> None:
     for group in (db_cli, catalog_cli, demo_cli, flows_cli, call_cli, sms_cli, roster_cli,
-                  responders_cli, oncall_cli):  # fmt: skip
+                  responders_cli, oncall_cli, users_cli):  # fmt: skip
         app.cli.add_command(group)
     app.cli.add_command(worker_command)
 
@@ -93,6 +95,40 @@ def demo_load() -> None:
         f"demo data loaded: {count} services, {loaded['responders']} responders, "
         f"{loaded['rotations']} rotations, {loaded['policies']} escalation policies"
     )
+    with get_db().begin() as session:
+        if session.scalar(select(User).where(User.username == DEMO_USER)) is None:
+            users.create_user(session, context.clock().now(), DEMO_USER, "Jordan Reyes",
+                              UserRole.TEAM_LEAD, DEMO_PASSWORD, "Jordan Reyes",
+                              pin=DEMO_PIN)  # fmt: skip
+    click.echo(
+        f"demo sign-in: {_settings().PUBLIC_BASE_URL}/login as {DEMO_USER} / {DEMO_PASSWORD} "
+        f"(team lead; staff phone PIN {DEMO_PIN})"
+    )
+
+
+@click.group("users", cls=AppGroup, help="Dashboard accounts.")
+def users_cli() -> None:
+    pass
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="Full name (default: the username).")
+@click.option("--role", type=click.Choice(list(UserRole)), default=UserRole.HELPDESK,
+              show_default=True)  # fmt: skip
+@click.option("--responder", help="The responder an admin or team lead acts as.")
+@click.option("--pin", help="A 4-8 digit PIN for the help-desk staff phone entry.")
+@click.password_option(help="At least 10 characters; asked for when not given.")
+def users_create(username: str, name: str, role: str, responder: str | None, pin: str | None,
+                 password: str) -> None:  # fmt: skip
+    """Create a dashboard account."""
+    try:
+        with get_db().begin() as session:
+            users.create_user(session, context.clock().now(), username, name, role, password,
+                              responder, pin)  # fmt: skip
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"user {username.lower()} created ({role})")
 
 
 @click.group("roster", cls=AppGroup, help="Responders, rotations, overrides and policies.")

@@ -92,6 +92,12 @@ class Role(StrEnum):
     DIRECTOR = "director"
 
 
+class UserRole(StrEnum):
+    HELPDESK = "helpdesk"
+    ADMIN = "admin"
+    TEAM_LEAD = "team_lead"
+
+
 class NotificationKind(StrEnum):
     PAGE = "page"  # a responder, about an incident, from the escalation policy
     BRIDGE = "bridge"  # a call to a responder that then connects them to the caller
@@ -280,6 +286,8 @@ class Call(Base):
     ended_at: Mapped[dt.datetime | None]
     duration_seconds: Mapped[int | None]
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    # Help-desk staff reporting on a caller's behalf through the staff entry.
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     incident: Mapped[Incident | None] = relationship()
     turns: Mapped[list[CallTurn]] = relationship(
@@ -561,6 +569,39 @@ class PriorityContact(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     customer: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    """A dashboard account: help desk, admin or team lead."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default=UserRole.HELPDESK)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    # Help-desk staff key this on the phone to report for a caller; stored hashed.
+    pin_hash: Mapped[str | None] = mapped_column(String(256))
+    # Admins and team leads act on incidents as this responder.
+    responder_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime]
+    last_login_at: Mapped[dt.datetime | None]
+
+    responder: Mapped[Responder | None] = relationship()
+
+
+class LoginAttempt(Base):
+    """Sign-in attempts, so repeated failures can be slowed down across every web process."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool]
+    at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 Index("ix_incidents_service_state", Incident.service_id, Incident.state)

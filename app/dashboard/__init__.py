@@ -1,0 +1,7 @@
+"""The team's web dashboard: server-rendered pages for help desk, admins and team leads."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)
+
+from . import routes  # noqa: E402, F401

@@ -1,0 +1,81 @@
+"""A new incident typed in by a person (dashboard) or sent by a program (API): checked field by
+field, so every mistake comes back with a message and nothing typed is lost."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .flows import Flow, MenuOption, MenuStep
+from .incidents import IncidentDraft
+from .models import Service
+from .phones import InvalidNumber, to_e164
+
+
+class IncidentFormError(ValueError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+def impact_options(flow: Flow) -> list[MenuOption]:
+    """The impact choices of the caller's menu, so phone and web rank the same way."""
+    for step in flow.steps:
+        if isinstance(step, MenuStep) and step.field == "impact":
+            return list(step.options)
+    return []
+
+
+def draft_from_form(
+    session: Session, form: Mapping[str, Any], region: str, impacts: list[MenuOption], source: str
+) -> IncidentDraft:
+    errors: dict[str, str] = {}
+
+    def text(name: str, limit: int) -> str:
+        value = form.get(name) or ""
+        if not isinstance(value, str):
+            errors[name] = "must be text"
+            return ""
+        if len(value) > limit:
+            errors[name] = f"at most {limit} characters"
+        return value.strip()
+
+    slug = text("service", 64)
+    service_text = text("service_text", 500)
+    service = session.scalar(select(Service).where(Service.slug == slug)) if slug else None
+    if slug and service is None:
+        errors["service"] = f"no service {slug!r} in the catalog"
+    if not slug and not service_text:
+        errors["service"] = "choose a service, or describe it"
+    description = text("description", 5000)
+    if len(description) < 3:
+        errors["description"] = "say what is wrong"
+    impact_value = text("impact", 32)
+    impact = next((option for option in impacts if option.value == impact_value), None)
+    if impact is None:
+        errors["impact"] = "one of: " + ", ".join(option.value for option in impacts)
+    number = text("callback_number", 40)
+    callback = None
+    try:
+        callback = to_e164(number, region)
+    except InvalidNumber:
+        errors["callback_number"] = "a phone number with area code, like (319) 555-0142"
+    if errors:
+        raise IncidentFormError(errors)
+    assert impact is not None
+    return IncidentDraft(
+        source=source,
+        service_id=service.id if service else None,
+        service_text=service_text or (service.name if service else ""),
+        description=description,
+        started_text=text("started", 500),
+        impact=impact.value,
+        impact_label=impact.label,
+        priority=impact.priority,
+        callback_number=callback,
+        caller_number=callback,
+        text_caller=True,
+    )

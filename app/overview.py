@@ -1,0 +1,113 @@
+"""What the dashboard shows: read-only views over incidents, calls, summaries and the team."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, selectinload
+
+from .models import (
+    Call,
+    Incident,
+    IncidentState,
+    Responder,
+    Service,
+    Summary,
+)
+
+GOAL = dt.timedelta(minutes=60)
+ACTIVE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED)
+
+
+def open_incidents(session: Session) -> list[Incident]:
+    """Unacknowledged first, then by priority, then newest."""
+    unacked_first = case((Incident.state == IncidentState.OPEN, 0), else_=1)
+    return list(
+        session.scalars(
+            select(Incident)
+            .where(Incident.state.in_(ACTIVE))
+            .order_by(unacked_first, Incident.priority, Incident.id.desc())
+            .options(
+                selectinload(Incident.service),
+                selectinload(Incident.owner),
+                selectinload(Incident.reports),
+            )
+        )
+    )
+
+
+def recent_closed(session: Session, limit: int = 20) -> list[Incident]:
+    return list(
+        session.scalars(
+            select(Incident)
+            .where(Incident.state.in_([IncidentState.CLOSED, IncidentState.CANCELLED]))
+            .order_by(Incident.updated_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def age(incident: Incident, now: dt.datetime) -> dt.timedelta:
+    return now - incident.created_at
+
+
+def goal_state(incident: Incident, now: dt.datetime) -> str:
+    """How the 60-minute goal is holding: met, missed, or (still waiting) ok / late."""
+    if incident.acknowledged_at is not None:
+        return "met" if incident.acknowledged_at - incident.created_at <= GOAL else "missed"
+    return "late" if now - incident.created_at > GOAL else "waiting"
+
+
+@dataclass(frozen=True)
+class AckPoint:
+    reference: str
+    opened: dt.datetime
+    minutes: float | None  # None: never acknowledged
+
+
+def ack_times(session: Session, now: dt.datetime, days: int = 30) -> list[AckPoint]:
+    since = now - dt.timedelta(days=days)
+    incidents = session.scalars(
+        select(Incident).where(Incident.created_at >= since).order_by(Incident.created_at)
+    )
+    return [
+        AckPoint(
+            i.reference,
+            i.created_at,
+            (i.acknowledged_at - i.created_at).total_seconds() / 60 if i.acknowledged_at else None,
+        )
+        for i in incidents
+        if i.state != IncidentState.CANCELLED
+    ]
+
+
+def calls(session: Session, limit: int = 100) -> list[Call]:
+    return list(session.scalars(select(Call).order_by(Call.id.desc()).limit(limit)))
+
+
+def summaries(session: Session) -> list[Summary]:
+    """Outstanding first (soonest due), then the latest submitted."""
+    pending = list(
+        session.scalars(
+            select(Summary).where(Summary.submitted_at.is_(None)).order_by(Summary.due_at)
+        )
+    )
+    done = list(
+        session.scalars(
+            select(Summary)
+            .where(Summary.submitted_at.is_not(None))
+            .order_by(Summary.submitted_at.desc())
+            .limit(30)
+        )
+    )
+    return pending + done
+
+
+def responders(session: Session) -> list[Responder]:
+    return list(session.scalars(select(Responder).order_by(Responder.role, Responder.name)))
+
+
+def services(session: Session) -> list[Service]:
+    return list(session.scalars(select(Service).order_by(Service.name)))
