@@ -42,6 +42,14 @@ class Greeting(_Strict):
     dial_completed: str
 
 
+class StaffTexts(_Strict):
+    greeting: str
+    pin: str
+    wrong_pin: str
+    locked: str
+    welcome: str
+
+
 class ServiceStep(_Strict):
     id: str
     type: Literal["service"]
@@ -171,6 +179,7 @@ class Flow(_Strict):
     max_attempts: int = Field(3, ge=1, le=5)
     messages: Messages
     greeting: Greeting
+    staff: StaffTexts
     steps: list[Step] = Field(min_length=1)
     finish: Finish
 
@@ -211,6 +220,7 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "reference": {"reference"},
     "known": {"service", "reported_at", "reference", "status"},
     "added": {"reference"},
+    "welcome": {"name"},
     "intro": {"reference", "priority", "service", "problem", "impact"},
     "machine": {"reference"},
     "acknowledged": {"reference"},
@@ -265,7 +275,7 @@ def load_flow(path: Path) -> Flow | PageScript:
         return flow
     for step in steps:
         _check_placeholders(f"{path}, step {step.get('id')}", step)
-    for section in ("messages", "greeting", "finish"):
+    for section in ("messages", "greeting", "finish", "staff"):
         _check_placeholders(f"{path}, {section}", raw.get(section) or {})
     return flow
 

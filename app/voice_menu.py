@@ -15,17 +15,28 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import catalog, incidents
+from . import catalog, incidents, users
 from .business_hours import BusinessHours
 from .clock import Clock
 from .flows import Flow, MenuOption, MenuStep, PhoneStep, ReviewStep, ServiceStep, SpeechStep, Step
-from .models import Call, CallStatus, CallTurn, Channel, Incident, IncidentState, Service, Source
+from .models import (
+    Call,
+    CallStatus,
+    CallTurn,
+    Channel,
+    Incident,
+    IncidentState,
+    Service,
+    Source,
+    User,
+)
 from .phones import InvalidNumber, mask, spoken_groups, to_e164, try_e164
 from .voice_reply import Reply
 
 log = logging.getLogger(__name__)
 
 GREETING = "greeting"
+STAFF = "staff"
 FINISHED = "done"
 # Answers worth an incident even when the caller hangs up before the end.
 USEFUL_ANSWERS = (
@@ -88,12 +99,16 @@ class VoiceMenu:
 
     # --- webhooks -------------------------------------------------------------------------
 
-    def incoming(self, call_sid: str, from_number: str, to_number: str) -> Reply:
+    def incoming(
+        self, call_sid: str, from_number: str, to_number: str, staff: bool = False
+    ) -> Reply:
         call = self._find(call_sid)
         if call is not None:
             return self._stored_reply(call, 0) or self._reprompt(call)
         now = self.clock.now()
         caller = try_e164(from_number, self.line.region)
+        if staff:
+            return self._staff_call(call_sid, caller or from_number, to_number, now)
         helpdesk = caller is not None and caller in self.line.helpdesk_numbers
         call = Call(
             call_sid=call_sid,
@@ -119,6 +134,42 @@ class VoiceMenu:
         log.info("call %s from %s: %s", call_sid, mask(from_number), call.source)
         return self._save(turn, 0, GREETING)
 
+    def _staff_call(self, call_sid: str, from_number: str, to_number: str,
+                    now: dt.datetime) -> Reply:  # fmt: skip
+        """Help-desk staff reporting for a caller: a PIN first, then the usual questions."""
+        call = Call(
+            call_sid=call_sid,
+            from_number=(from_number or "")[:32],
+            to_number=(to_number or "")[:32],
+            source=Source.HELPDESK,
+            business_hours=False,
+            flow=self.flow.name,
+            step=STAFF,
+            stage="pin",
+            started_at=now,
+        )
+        self.session.add(call)
+        turn = _Turn(call, Heard(), self._new_reply(), next_turn=1)
+        turn.reply.say(self.flow.staff.greeting)
+        self._ask(turn)
+        log.info("staff call %s from %s", call_sid, mask(from_number))
+        return self._save(turn, 0, STAFF)
+
+    def _staff_pin(self, turn: _Turn) -> None:
+        staff = users.staff_by_pin(self.session, turn.heard.digits)
+        if staff is not None:
+            turn.call.staff_user_id = staff.id
+            turn.reply.say(self.flow.staff.welcome.format(name=staff.name.split()[0]))
+            self._advance(turn, to=self.flow.steps[0].id)
+        elif self._fail_attempt(turn):
+            # No report is taken without a known staff member: this entry skips the caller's checks.
+            turn.call.step = FINISHED
+            turn.call.status = CallStatus.ABANDONED
+            turn.reply.say(self.flow.staff.locked).hangup()
+        else:
+            turn.reply.say(self.flow.staff.wrong_pin)
+            self._ask(turn)
+
     def answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str = "") -> Reply:
         call = self._find(call_sid)
         if call is None:
@@ -133,6 +184,8 @@ class VoiceMenu:
         step_id = call.step
         if call.step == GREETING:
             self._greeting(turn)
+        elif call.step == STAFF:
+            self._staff_pin(turn)
         elif call.step == FINISHED:
             turn.reply.say(self.flow.messages.goodbye).hangup()
         else:
@@ -246,6 +299,10 @@ class VoiceMenu:
     def _ask(self, turn: _Turn, retry: bool = False) -> None:
         """Append the question for the call's current step and stage."""
         call, reply, n = turn.call, turn.reply, turn.next_turn
+        if call.step == STAFF:
+            reply.gather(STAFF, n, [self.flow.staff.pin], num_digits=None, finish_on_key="#",
+                         timeout=10)  # fmt: skip
+            return
         if call.step == GREETING:
             greeting = self.flow.greeting
             menu = (
@@ -299,7 +356,8 @@ class VoiceMenu:
 
     def _ask_phone(self, turn: _Turn, step: PhoneStep) -> None:
         call, reply, n = turn.call, turn.reply, turn.next_turn
-        caller = try_e164(call.from_number, self.line.region)
+        # On the staff entry the number calling is the help desk's: always key the caller's in.
+        caller = None if call.staff_user_id else try_e164(call.from_number, self.line.region)
         if call.stage == "ask":
             call.stage = "offer" if caller else "keyin"
         if call.stage == "offer" and caller:
@@ -493,7 +551,7 @@ class VoiceMenu:
 
     def _answer_phone(self, turn: _Turn, step: PhoneStep) -> None:
         call, heard, reply = turn.call, turn.heard, turn.reply
-        caller = try_e164(call.from_number, self.line.region)
+        caller = None if call.staff_user_id else try_e164(call.from_number, self.line.region)
         pending_key = f"{step.field}_pending"
         if call.stage == "offer":
             if heard.digits == "1" and caller:
@@ -575,7 +633,10 @@ class VoiceMenu:
         """Join the known incident the caller chose (if still active), else open a new one.
         Returns the incident and whether the report joined an existing one."""
         draft = self._draft(call, incomplete)
-        actor = mask(draft.caller_number or call.from_number)
+        staff = self.session.get(User, call.staff_user_id) if call.staff_user_id else None
+        actor = (
+            f"help desk: {staff.name}" if staff else mask(draft.caller_number or call.from_number)
+        )
         target = self.session.get(Incident, call.answers.get("attach_to") or 0)
         joined = target is not None and target.state in (
             IncidentState.OPEN,
@@ -600,6 +661,8 @@ class VoiceMenu:
         answers = call.answers
         impact = self._impact_option(answers.get("impact"))
         caller = try_e164(call.from_number, self.line.region)
+        if call.staff_user_id:
+            caller = answers.get("callback")  # the help desk's own number is not the caller's
         return incidents.IncidentDraft(
             source=call.source,
             # A match the caller never got to confirm is still the best guess there is.

@@ -38,6 +38,15 @@ def incoming() -> Response:
     return twiml(render_reply(reply))
 
 
+@bp.post("/staff")
+@twilio_only
+def staff() -> Response:
+    """The help-desk staff entry: point a second number's voice URL here."""
+    form = request.form
+    reply = _menu().incoming(_call_sid(), form.get("From", ""), form.get("To", ""), staff=True)
+    return twiml(render_reply(reply))
+
+
 @bp.post("/answer/<step>")
 @twilio_only
 def answer(step: str) -> Response:
