@@ -254,7 +254,8 @@ def call_cli() -> None:
 @click.option("--script", type=click.File("r"), help="Answers, one a line ('press 1', 'say vpn').")
 @click.option("--answer", "answers", multiple=True, help="An answer; repeat in order.")
 @click.option("--url", help="A running server to call (default: this app, in-process).")
-def call_play(caller: str, script, answers: tuple[str, ...], url: str | None) -> None:  # type: ignore[no-untyped-def]
+@click.option("--staff", is_flag=True, help="Call the help-desk staff entry (/voice/staff).")
+def call_play(caller: str, script, answers: tuple[str, ...], url: str | None, staff: bool) -> None:  # type: ignore[no-untyped-def]
     """Play one call, printing what the caller hears.
 
     With --script or --answer the call runs unattended; otherwise type the answers: keys for a
@@ -274,7 +275,7 @@ def call_play(caller: str, script, answers: tuple[str, ...], url: str | None) ->
         caller=caller,
         hear=lambda text: click.echo(f"  line: {text}"),
     )
-    transcript = simulator.play(answer)
+    transcript = simulator.play(answer, "/voice/staff" if staff else "/voice/incoming")
     for error in transcript.errors:
         click.echo(f"error: {error}", err=True)
     if transcript.errors:

@@ -110,9 +110,10 @@ class CallSimulator:
             return None
         return body
 
-    def play(self, answer: Callable[[Ask], Answer]) -> Transcript:
+    def play(self, answer: Callable[[Ask], Answer], entry: str = "/voice/incoming") -> Transcript:
+        """Call `entry` (`/voice/staff` for the help-desk staff line) and follow the call."""
         transcript = Transcript()
-        url: str | None = f"{self.base}/voice/incoming"
+        url: str | None = f"{self.base}{entry}"
         params: dict[str, str] = {}
         while url is not None and len(transcript.requests) < MAX_REQUESTS:
             body = self._post(url, params, transcript)

@@ -98,7 +98,10 @@ class TwilioClient:
         assert response.mimetype == "text/xml"
         return TwiML.parse(response.get_data(as_text=True))
 
-    def call(self, *answers: str, caller: str = CALLER, call_sid: str | None = None) -> Transcript:
+    def call(
+        self, *answers: str, caller: str = CALLER, call_sid: str | None = None,
+        entry: str = "/voice/incoming",
+    ) -> Transcript:  # fmt: skip
         """A whole call through the simulator, as Twilio would drive it."""
 
         def transport(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
@@ -108,7 +111,7 @@ class TwilioClient:
             return response.status_code, response.get_data(as_text=True)
 
         simulator = CallSimulator(transport, PUBLIC, AUTH_TOKEN, caller=caller, call_sid=call_sid)
-        transcript = simulator.play(scripted(answers))
+        transcript = simulator.play(scripted(answers), entry)
         assert not transcript.errors, transcript.errors
         return transcript
 
