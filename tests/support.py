@@ -80,15 +80,16 @@ class TwiML:
 class TwilioClient:
     """Posts webhooks signed exactly as Twilio signs them."""
 
-    def __init__(self, app: Flask, token: str = AUTH_TOKEN) -> None:
+    def __init__(self, app: Flask, token: str = AUTH_TOKEN, public: str = PUBLIC) -> None:
         self.app = app
         self.client = app.test_client()
         self.validator = RequestValidator(token)
+        self.public = public
 
     def post(self, path: str, params: dict[str, str], *, signed: bool = True, **headers: str):  # type: ignore[no-untyped-def]
         if signed:
             headers.setdefault(
-                "X-Twilio-Signature", self.validator.compute_signature(PUBLIC + path, params)
+                "X-Twilio-Signature", self.validator.compute_signature(self.public + path, params)
             )
         return self.client.post(path, data=params, headers=headers)
 
@@ -106,11 +107,14 @@ class TwilioClient:
 
         def transport(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
             response = self.client.post(
-                url.removeprefix(PUBLIC), data=params, headers={"X-Twilio-Signature": signature}
-            )
+                url.removeprefix(self.public), data=params,
+                headers={"X-Twilio-Signature": signature},
+            )  # fmt: skip
             return response.status_code, response.get_data(as_text=True)
 
-        simulator = CallSimulator(transport, PUBLIC, AUTH_TOKEN, caller=caller, call_sid=call_sid)
+        simulator = CallSimulator(
+            transport, self.public, AUTH_TOKEN, caller=caller, call_sid=call_sid
+        )
         transcript = simulator.play(scripted(answers), entry)
         assert not transcript.errors, transcript.errors
         return transcript

@@ -4,6 +4,7 @@ import datetime as dt
 
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from .. import incidents, oncall, overview, users
 from ..actions import ActionError
@@ -11,11 +12,20 @@ from ..context import caller_flow, clock, incident_actions, settings
 from ..db import get_db
 from ..incident_forms import IncidentFormError, draft_from_form, impact_options
 from ..models import Channel, Override, Responder, Rotation, UserRole
+from ..phones import display
 from . import bp
 from .auth import current_user, signed_in
 
 LEADS = (UserRole.TEAM_LEAD,)
 STAFF = (UserRole.HELPDESK, UserRole.ADMIN, UserRole.TEAM_LEAD)
+
+
+@bp.app_template_filter("phone")
+def phone_link(number: str | None) -> Markup:
+    """A tappable number for the admin on a phone: (319) 555-0142."""
+    if not number:
+        return Markup("—")
+    return Markup('<a href="tel:{}">{}</a>').format(number, display(number))
 
 
 @bp.app_context_processor

@@ -1,0 +1,156 @@
+"""The dashboard in a real headless Chromium (Debian's), driven by Playwright, against the app
+served over HTTP on loopback. Screenshots land in the pytest temporary folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.gateways import ConsoleGateway
+from tests.accounts import PASSWORD, STAFF_PIN, make_accounts
+from tests.conftest import _seed
+from tests.flow.test_staff_and_api import HELPDESK_PHONE, STAFF_CALL
+from tests.paging_support import run_worker
+from tests.support import FULL_CANVAS_CALL, TwilioClient
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture
+def live(settings, clock) -> Iterator[tuple[Flask, str]]:  # type: ignore[no-untyped-def]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    app = create_app({**settings, "PUBLIC_BASE_URL": base}, clock=clock, gateway=ConsoleGateway())
+    _seed(app, clock)
+    make_accounts(app, clock)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, base
+    server.shutdown()
+    thread.join(timeout=5)
+    app.extensions["db"].engine.dispose()
+
+
+@pytest.fixture
+def page(live, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 412, "height": 915})  # a phone
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        yield tab
+        tab.screenshot(path=str(tmp_path / "last.png"), full_page=True)
+        context.close()
+        browser.close()
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button:has-text('Sign in')")
+
+
+def test_sign_in_see_a_called_in_incident_acknowledge_and_watch_the_timeline(
+    live, page, clock, tmp_path
+):
+    app, base = live
+    TwilioClient(app, public=base).call(*FULL_CANVAS_CALL)
+    run_worker(app, clock)
+    clock.advance(minutes=9)
+
+    sign_in(page, base, "pat")
+    row = page.locator('tr[data-reference="AH-1001"]')
+    assert "Canvas" in row.inner_text()
+    assert "9 min · waiting" in row.inner_text()
+    page.screenshot(path=str(tmp_path / "incidents.png"), full_page=True)
+
+    row.locator("a").click()
+    page.wait_for_url(f"{base}/incidents/AH-1001")
+    assert page.locator("#state").inner_text() == "open"
+    assert page.locator('#timeline li[data-kind="acknowledged"]').count() == 0
+    page.click("button:has-text('Acknowledge')")
+    page.wait_for_selector('#timeline li[data-kind="acknowledged"]')
+    assert page.locator("#state").inner_text() == "acknowledged"
+    assert "acknowledged at 02:09 (9 min after it opened)" in page.locator(".flash.ok").inner_text()
+    first = page.locator("#timeline li").first.inner_text()
+    assert first.startswith("acknowledged") and "Pat Lee via dashboard" in first
+    page.screenshot(path=str(tmp_path / "incident.png"), full_page=True)
+
+
+def test_a_wrong_password_is_refused(live, page):
+    _, base = live
+    sign_in(page, base, "pat", "wrong password")
+    assert "That username and password do not match." in page.locator("[role=alert]").inner_text()
+    assert page.url.endswith("/login")
+
+
+def test_a_form_with_a_forged_csrf_token_is_rejected(live, page):
+    app, base = live
+    TwilioClient(app, public=base).call(*FULL_CANVAS_CALL)
+    sign_in(page, base, "jordan")
+    page.goto(f"{base}/incidents/AH-1001")
+    page.evaluate(
+        "document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'forged')"
+    )
+    page.click("button:has-text('Acknowledge')")
+    assert "did not come from this site" in page.locator("[role=alert]").inner_text()
+    page.goto(f"{base}/incidents/AH-1001")
+    assert page.locator("#state").inner_text() == "open"
+
+
+def test_the_staff_phone_entry_end_to_end(live, page, clock, tmp_path):
+    app, base = live
+    transcript = TwilioClient(app, public=base).call(
+        *STAFF_CALL, caller=HELPDESK_PHONE, entry="/voice/staff"
+    )
+    assert "Your reference number is A, H, 1, 0, 0, 1" in transcript.text
+    assert STAFF_PIN not in transcript.text
+    sign_in(page, base, "hana")
+    page.click('tr[data-reference="AH-1001"] a')
+    facts = page.locator("dl.facts").inner_text()
+    assert "helpdesk" in facts and "(319) 555-0166" in facts
+    assert "help desk: Hana Desk via voice" in page.locator("#timeline").inner_text()
+    assert page.locator("button:has-text('Acknowledge')").count() == 0  # help desk can't ack
+    page.fill("#note", "caller's manager also rang")
+    page.click("button:has-text('Add note')")
+    page.wait_for_selector('#timeline li[data-kind="note"]')
+    page.screenshot(path=str(tmp_path / "staff.png"), full_page=True)
+
+
+def test_the_new_incident_form_shows_errors_then_pages(live, page, clock):
+    _, base = live
+    sign_in(page, base, "hana")
+    page.goto(f"{base}/incidents/new")
+    page.fill("#callback_number", "12")
+    page.click("button:has-text('Open incident')")
+    assert "a phone number with area code" in page.locator(".error-text").all_inner_texts()[-1]
+    page.select_option("#service", "sharepoint")
+    page.fill("#description", "team sites return 503")
+    page.select_option("#impact", "degraded")
+    page.fill("#callback_number", "(319) 555-0190")
+    page.click("button:has-text('Open incident')")
+    page.wait_for_url(f"{base}/incidents/AH-1001")
+    assert "the on-call admin is being paged" in page.locator(".flash.ok").inner_text()
