@@ -36,7 +36,7 @@ def test_sign_in_and_out(client, accounts):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" in cookie  # the public URL is https
-    assert "Open incidents" in client.get("/").get_data(as_text=True)
+    assert "Active incidents" in client.get("/").get_data(as_text=True)
     post_form(client, "/", "/logout")
     assert client.get("/").status_code == 302
 
@@ -84,6 +84,7 @@ def test_acknowledge_from_the_incident_page(client, accounts, twilio, session, a
     assert '<li data-kind="acknowledged">' in html
     incident = the_incident(session)
     assert incident.state == "acknowledged" and incident.owner.name == "Pat Lee"
+    assert "acked in 12 min · met" in client.get("/").get_data(as_text=True)
     ack = next(e for e in incident.events if e.kind == "acknowledged")
     assert ack.channel == "dashboard"
 
