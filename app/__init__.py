@@ -78,13 +78,13 @@ def create_app(
     app.extensions["mailer"] = mailer or make_mailer(settings)
     Database(settings.DATABASE_URL).init_app(app)
 
-    from . import api, dashboard, sms, summary, voice
+    from . import api, dashboard, ops, sms, summary, voice
     from .cli import register_cli
 
     csrf = CSRFProtect(app)
     # Twilio signs its webhooks, API clients send bearer tokens, summary links carry their own
     # key: none of those have a browser session to forge, so CSRF tokens guard the dashboard.
-    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp):
+    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp, ops.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(dashboard.bp)

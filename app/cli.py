@@ -212,6 +212,8 @@ def worker_command(once: bool, batch: int) -> None:
         context.followup_policy(),
         app.extensions["mailer"],
         batch=batch,
+        spool=Path(_settings().VOICEMAIL_SPOOL_DIR),
+        region=_settings().DEFAULT_REGION,
     )
     if once:
         result = runner.run_once()

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     HELPDESK_NUMBERS: CommaList = Field(default_factory=list)
 
     VOICE_FLOWS_DIR: str = str(PROJECT_ROOT / "voice_flows")
+    # Where /voice/fallback keeps voicemail while the database is unreachable (local disk).
+    VOICEMAIL_SPOOL_DIR: str = str(PROJECT_ROOT / "instance" / "voicemail-spool")
     VOICE_FLOW: str = "caller"
 
     API_TOKENS: CommaList = Field(default_factory=list)
@@ -73,6 +75,8 @@ class Settings(BaseSettings):
     CALLER_SMS_ON_ACK: bool = True
     # How often the worker looks for due pages and escalation steps when idle.
     WORKER_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
+    # /readyz (and the dashboard banner) call the worker down after this long without a pass.
+    WORKER_STALE_SECONDS: int = Field(30, ge=5, le=3600)
 
     # After a resolution: nudge the owner when the caller has not confirmed within this time.
     CONFIRMATION_REMINDER: str = "2h"
@@ -163,7 +167,7 @@ class Settings(BaseSettings):
             raise ValueError("must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
         return value.replace("postgresql://", "postgresql+psycopg://", 1)
 
-    @field_validator("VOICE_FLOWS_DIR")
+    @field_validator("VOICE_FLOWS_DIR", "VOICEMAIL_SPOOL_DIR")
     @classmethod
     def _flows_dir(cls, value: str) -> str:
         path = Path(value)

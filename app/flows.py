@@ -29,6 +29,10 @@ class Messages(_Strict):
     start_over: str
     technical_difficulty: str
     goodbye: str
+    fallback_intro: str
+    fallback_number: str
+    fallback_record: str
+    fallback_thanks: str
 
 
 class Greeting(_Strict):

@@ -604,6 +604,18 @@ class LoginAttempt(Base):
     at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
+class WorkerHeartbeat(Base):
+    """Each worker process writes here every pass, so readiness checks can tell it is alive."""
+
+    __tablename__ = "worker_heartbeats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker: Mapped[str] = mapped_column(String(128), unique=True)
+    beat_at: Mapped[dt.datetime] = mapped_column(index=True)
+    started_at: Mapped[dt.datetime]
+    passes: Mapped[int] = mapped_column(default=0)
+
+
 Index("ix_incidents_service_state", Incident.service_id, Incident.state)
 Index("ix_notifications_status_due", Notification.status, Notification.due_at)
 Index("ix_emails_status_due", Email.status, Email.due_at)

@@ -7,10 +7,11 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import delivery, escalation, followups, mail
+from . import delivery, escalation, followups, health, mail, voicemail_spool
 from .clock import Clock
 from .delivery import CallbackUrls
 from .followups import FollowUpPolicy
@@ -40,6 +41,8 @@ class Worker:
         followup_policy: FollowUpPolicy,
         mailer: Mailer,
         batch: int = 100,
+        spool: Path | None = None,
+        region: str = "US",
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -48,19 +51,26 @@ class Worker:
         self.followup_policy = followup_policy
         self.mailer = mailer
         self.batch = batch
+        self.spool = spool
+        self.region = region
         self.stopping = threading.Event()
+        self.name = health.worker_name()
 
     def run_once(self) -> PassResult:
         """Everything due now, in batches, until nothing is left."""
         total = PassResult()
         while not self.stopping.is_set():
             with self.sessions() as session:
+                if self.spool is not None:
+                    # Voicemail kept on disk while the database was down becomes incidents.
+                    voicemail_spool.import_spooled(session, self.clock, self.spool, self.region)
                 fired = escalation.advance_due(session, self.clock.now(), self.batch)
                 fired += followups.run_due(
                     session, self.clock.now(), self.followup_policy, self.batch
                 )
                 sent = delivery.send_due(session, self.clock, self.gateway, self.urls, self.batch)
                 sent += mail.send_due(session, self.clock, self.mailer, self.batch)
+                health.beat(session, self.clock.now(), self.name)
             total.steps_fired += fired
             total.sent += sent
             # Sending can queue more that is due at once (a failover); stop when a pass is idle.

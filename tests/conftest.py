@@ -51,8 +51,12 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> dict[str, object]:
-    return {**TEST_SETTINGS, "DATABASE_URL": database_url}
+def settings(database_url: str, tmp_path: Path) -> dict[str, object]:
+    return {
+        **TEST_SETTINGS,
+        "DATABASE_URL": database_url,
+        "VOICEMAIL_SPOOL_DIR": str(tmp_path / "voicemail-spool"),
+    }
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
@@ -26,9 +27,10 @@ PAT, SAM, ALEX, JORDAN, MORGAN, CASEY = (
 def run_worker(app: Flask, clock: FrozenClock) -> PassResult:
     with app.app_context():
         policy = followup_policy()
+    settings = app.extensions["settings"]
     worker = Worker(
         app.extensions["db"].sessionmaker, clock, app.extensions["gateway"], CallbackUrls(PUBLIC),
-        policy, app.extensions["mailer"],
+        policy, app.extensions["mailer"], spool=Path(settings.VOICEMAIL_SPOOL_DIR),
     )  # fmt: skip
     return worker.run_once()
 

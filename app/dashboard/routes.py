@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from .. import incidents, oncall, overview, users
+from .. import health, incidents, oncall, overview, users
 from ..actions import ActionError
 from ..context import caller_flow, clock, incident_actions, settings
 from ..db import get_db
@@ -31,8 +31,13 @@ def phone_link(number: str | None) -> Markup:
 @bp.app_context_processor
 def _globals() -> dict[str, object]:
     zone = settings().zone
+    user = current_user()
+    stale = user is not None and health.worker_stale(
+        get_db().session, clock().now(), dt.timedelta(seconds=settings().WORKER_STALE_SECONDS)
+    )
     return {
-        "user": current_user(),
+        "user": user,
+        "worker_down": stale,
         "now": clock().now(),
         "local": lambda moment, fmt="%a %d %b %H:%M": (
             moment.astimezone(zone).strftime(fmt) if moment else "—"

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .. import callbacks, delivery
+from .. import callbacks, delivery, voicemail_spool
 from ..context import caller_flow, clock, incident_actions, page_script, settings
 from ..db import get_db
 from ..models import Callback, Notification, NotificationKind
@@ -76,14 +78,72 @@ def status() -> Response:
 
 @bp.errorhandler(Exception)
 def technical_difficulty(error: Exception) -> Response:
-    """A caller never hears an application error: a calm message, and the help desk's number."""
+    """A caller never hears an application error: if the menu fails (the database is down, say),
+    the call moves to the fallback voicemail, which needs nothing but local disk."""
     if isinstance(error, HTTPException):
         return Response(error.description, status=error.code, mimetype="text/plain")
     log.exception("voice webhook failed on %s", request.path)
-    get_db().session.rollback()
-    response = VoiceResponse()
     flow = caller_flow()
-    response.say(flow.messages.technical_difficulty, voice=flow.voice, language=flow.language)
+    response = VoiceResponse()
+    if request.path.startswith("/voice/fallback"):
+        response.say(flow.messages.technical_difficulty, voice=flow.voice, language=flow.language)
+        response.hangup()
+        return twiml(response)
+    with contextlib.suppress(Exception):
+        get_db().session.rollback()
+    response.redirect(url_for("voice.fallback"), method="POST")
+    return twiml(response)
+
+
+# --- the fallback line: no database needed ----------------------------------------------------
+
+
+def _spool(**fields: str) -> None:
+    voicemail_spool.record(
+        Path(settings().VOICEMAIL_SPOOL_DIR), _call_sid(), clock().now(), **fields
+    )
+
+
+@bp.post("/fallback")
+@twilio_only
+def fallback() -> Response:
+    """Usable as the number's Fallback URL: a calm message, a callback number, a voicemail."""
+    flow = caller_flow()
+    _spool(**{"from": request.form.get("From", "")})
+    say = {"voice": flow.voice, "language": flow.language}
+    response = VoiceResponse()
+    response.say(flow.messages.fallback_intro, **say)
+    action = url_for("voice.fallback_number")
+    gather = response.gather(input="dtmf", finish_on_key="#", timeout=10, action=action,
+                             method="POST", action_on_empty_result=True)  # fmt: skip
+    gather.say(flow.messages.fallback_number, **say)
+    response.redirect(action, method="POST")
+    return twiml(response)
+
+
+@bp.post("/fallback/number")
+@twilio_only
+def fallback_number() -> Response:
+    flow = caller_flow()
+    digits = "".join(ch for ch in request.form.get("Digits", "") if ch.isdigit())[:15]
+    _spool(callback=digits)
+    say = {"voice": flow.voice, "language": flow.language}
+    response = VoiceResponse()
+    response.say(flow.messages.fallback_record, **say)
+    response.record(action=url_for("voice.fallback_recorded"), method="POST", max_length=180,
+                    finish_on_key="#", play_beep=True, timeout=5)  # fmt: skip
+    response.say(flow.messages.fallback_thanks, **say)
+    response.hangup()
+    return twiml(response)
+
+
+@bp.post("/fallback/recorded")
+@twilio_only
+def fallback_recorded() -> Response:
+    flow = caller_flow()
+    _spool(recording_url=request.form.get("RecordingUrl", ""))
+    response = VoiceResponse()
+    response.say(flow.messages.fallback_thanks, voice=flow.voice, language=flow.language)
     response.hangup()
     return twiml(response)
 

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from flask import Response, jsonify
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from .. import health
+from ..context import clock, settings
+from ..db import get_db
+from . import bp
+
+ACK_BUCKETS = (60, 300, 900, 1800, 3600, 5400, 7200)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Alive: the process answers. Nothing else is checked, so a busy database never kills it."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    session = get_db().session
+    now = clock().now()
+    database = health.database_ok(session)
+    limit = dt.timedelta(seconds=settings().WORKER_STALE_SECONDS)
+    worker = database and not health.worker_stale(session, now, limit)
+    beat_at = health.last_beat(session) if database else None
+    response = jsonify(
+        status="ok" if database and worker else "unavailable",
+        database="ok" if database else "unreachable",
+        worker="ok" if worker else "no recent heartbeat",
+        heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
+    )
+    response.status_code = 200 if database and worker else 503
+    return response
+
+
+class _DatabaseCollector:
+    """Reads the numbers at scrape time, so every web process reports the same truth."""
+
+    def __init__(self, counts: health.Counts) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        n = self.counts
+        calls = CounterMetricFamily(
+            "afterhours_calls", "Inbound calls by outcome", labels=["status"]
+        )
+        for status, count in n.calls.items():
+            calls.add_metric([status], count)
+        yield calls
+        incidents = GaugeMetricFamily(
+            "afterhours_incidents", "Incidents by state", labels=["state"]
+        )
+        for state, count in n.incidents.items():
+            incidents.add_metric([state], count)
+        yield incidents
+        pages = GaugeMetricFamily(
+            "afterhours_pages", "Pages by channel and status", labels=["channel", "status"]
+        )
+        for channel, status, count in n.pages:
+            pages.add_metric([channel, status], count)
+        yield pages
+        buckets = [(str(edge), sum(1 for s in n.ack_seconds if s <= edge)) for edge in ACK_BUCKETS]
+        yield HistogramMetricFamily(
+            "afterhours_time_to_acknowledge_seconds",
+            "From opening to acknowledgement",
+            buckets=[*buckets, ("+Inf", len(n.ack_seconds))],
+            sum_value=sum(n.ack_seconds),
+        )
+        yield CounterMetricFamily(
+            "afterhours_escalations", "Incidents escalated past the primary", value=n.escalated
+        )
+        yield GaugeMetricFamily(
+            "afterhours_worker_lag_seconds", "Age of the oldest page due and unsent", n.lag_seconds
+        )
+        age = n.heartbeat_age_seconds
+        yield GaugeMetricFamily(
+            "afterhours_worker_heartbeat_age_seconds",
+            "Seconds since a worker last finished a pass",
+            value=age if age is not None else float("nan"),
+        )
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_DatabaseCollector(health.counts(get_db().session, clock().now())))
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,73 @@
+"""The fallback line: with the database unreachable a caller still leaves a voicemail and a
+callback number on local disk, and it becomes an incident once the database is back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app import create_app
+from app.models import Incident
+from tests.paging_support import run_worker
+from tests.support import CALLER, TwilioClient
+
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE123"
+
+
+def test_a_voicemail_is_kept_on_disk_without_a_database_then_becomes_an_incident(
+    settings, clock, app, session
+):
+    spool = Path(str(settings["VOICEMAIL_SPOOL_DIR"]))
+    down = create_app({**settings, "DATABASE_URL": UNREACHABLE}, clock=clock)
+    twilio = TwilioClient(down)
+    # The main menu fails without its database and hands the caller to the fallback.
+    moved = twilio.voice("/voice/incoming", "CA-down")
+    assert moved.first("Redirect").text == "/voice/fallback"
+    first = twilio.voice("/voice/fallback", "CA-down")
+    assert "your report will not be lost" in first.text
+    assert first.gather.get("finishOnKey") == "#"
+    assert first.gather.get("action") == "/voice/fallback/number"
+    second = twilio.voice("/voice/fallback/number", "CA-down", Digits="3195550155#")
+    assert second.first("Record").get("action") == "/voice/fallback/recorded"
+    last = twilio.voice("/voice/fallback/recorded", "CA-down", RecordingUrl=RECORDING)
+    assert "Your message is saved" in last.text and last.verbs[-1] == "Hangup"
+    saved = json.loads((spool / "CA-down.json").read_text())
+    assert (saved["from"], saved["callback"], saved["recording_url"]) == (
+        CALLER, "3195550155", RECORDING,
+    )  # fmt: skip
+    down.extensions["db"].engine.dispose()
+
+    # The database is back: the next worker pass opens the incident and pages.
+    run_worker(app, clock)
+    incident = session.scalars(select(Incident)).one()
+    assert incident.recording_url == RECORDING
+    assert incident.callback_number == "+13195550155"
+    assert incident.caller_number == CALLER
+    assert [p.responder.name for p in incident.pages] == ["Pat Lee"]
+    assert not list(spool.glob("*.json"))
+    assert (spool / "imported" / "CA-down.json").exists()
+
+
+def test_a_caller_who_hangs_up_before_recording_is_still_called_back(settings, clock, app,
+                                                                    session):  # fmt: skip
+    down = create_app({**settings, "DATABASE_URL": UNREACHABLE}, clock=clock)
+    TwilioClient(down).voice("/voice/fallback", "CA-short")
+    down.extensions["db"].engine.dispose()
+    run_worker(app, clock)
+    assert session.scalars(select(Incident)).all() == []  # it may still be recording
+    clock.advance(minutes=5)
+    run_worker(app, clock)
+    incident = session.scalars(select(Incident)).one()
+    assert incident.incomplete and incident.callback_number == CALLER
+
+
+def test_the_fallback_needs_a_signature_too(settings, clock):
+    down = create_app({**settings, "DATABASE_URL": UNREACHABLE}, clock=clock)
+    assert (
+        TwilioClient(down).post("/voice/fallback", {"CallSid": "x"}, signed=False).status_code
+        == 403
+    )
+    down.extensions["db"].engine.dispose()
