@@ -42,6 +42,7 @@ def live(settings, clock) -> Iterator[tuple[Flask, str]]:  # type: ignore[no-unt
     app = create_app({**settings, "PUBLIC_BASE_URL": base}, clock=clock, gateway=ConsoleGateway())
     _seed(app, clock)
     make_accounts(app, clock)
+    run_worker(app, clock)  # a fresh heartbeat: no "worker is down" banner
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
