@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,11 @@ VERBS = {
     "call": "call", "callback": "call",
     "sum": "sum", "summary": "sum",
 }  # fmt: skip
+# More than this many texts from one number within the window are stored but not acted on.
+FLOOD_LIMIT = 20
+FLOOD_WINDOW = dt.timedelta(minutes=5)
+FLOOD_REPLY = "Too many messages in a few minutes; the line is ignoring this number for a while."
+
 LETTERS = {"a": "ack", "r": "resolve", "e": "escalate", "i": "info", "t": "take", "c": "close"}
 
 COMMAND_LIST = (
@@ -154,6 +159,15 @@ class SmsDesk:
             received_at=self.now,
         )
         self.session.add(record)
+        recent = self._recent_from(record.from_number)
+        if recent > FLOOD_LIMIT:
+            # A flood (a loop, a stuck phone, an attack): keep every message, act on none, and
+            # answer only the first one over the limit so the line never amplifies it.
+            reply = FLOOD_REPLY if recent == FLOOD_LIMIT + 1 and responder is not None else None
+            record.reply = reply or ""
+            self.session.commit()
+            log.warning("SMS flood from %s: %d in %s", mask(from_number), recent, FLOOD_WINDOW)
+            return reply
         if responder is not None and responder.active:
             reply = self._answer(responder, parse(body))
         elif phone and self.actions.followups is not None and parse(body).verb != "reserved":
@@ -176,6 +190,21 @@ class SmsDesk:
             )
             return seen.reply or None if seen else None
         return reply
+
+    def _recent_from(self, number: str) -> int:
+        """Messages from this number in the flood window, this one included."""
+        self.session.flush()
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(InboundMessage)
+                .where(
+                    InboundMessage.from_number == number,
+                    InboundMessage.received_at > self.now - FLOOD_WINDOW,
+                )
+            )
+            or 0
+        )
 
     def _answer(self, responder: Responder, command: Command) -> str | None:
         if command.verb == "reserved":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -47,6 +48,16 @@ def twilio_only(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+# Characters XML 1.0 cannot carry (most control characters, lone surrogates, U+FFFE/U+FFFF):
+# a recogniser or a phone may send them, and echoing one would make the TwiML unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def form_text(name: str, limit: int) -> str:
+    """A webhook parameter as text that is safe to store and to speak back."""
+    return _NOT_XML.sub("", request.form.get(name, "")).strip()[:limit]
 
 
 def twiml(document: TwiML | str) -> Response:

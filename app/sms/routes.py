@@ -9,7 +9,7 @@ from .. import delivery
 from ..context import clock, incident_actions, settings
 from ..db import get_db
 from ..sms_commands import SmsDesk
-from ..twilio_web import twilio_only, twiml
+from ..twilio_web import form_text, twilio_only, twiml
 from . import bp
 
 log = logging.getLogger(__name__)
@@ -18,13 +18,13 @@ log = logging.getLogger(__name__)
 @bp.post("/inbound")
 @twilio_only
 def inbound() -> Response:
-    message_sid = request.form.get("MessageSid", "").strip()[:64]
+    message_sid = form_text("MessageSid", 64)
     if not message_sid:
         abort(400, "MessageSid is required")
     session = get_db().session
     config = settings()
     desk = SmsDesk(session, incident_actions(session), config.SECRET_KEY, config.DEFAULT_REGION)
-    reply = desk.handle(message_sid, request.form.get("From", ""), request.form.get("Body", ""))
+    reply = desk.handle(message_sid, form_text("From", 32), form_text("Body", 1600))
     response = MessagingResponse()
     if reply:
         response.message(reply)

@@ -14,7 +14,7 @@ from ..context import caller_flow, clock, incident_actions, page_script, setting
 from ..db import get_db
 from ..models import Callback, Notification, NotificationKind
 from ..receipts import once
-from ..twilio_web import render_reply, twilio_only, twiml
+from ..twilio_web import form_text, render_reply, twilio_only, twiml
 from ..voice_menu import Heard, VoiceMenu
 from ..voice_page import VoicePage
 from . import bp
@@ -27,10 +27,10 @@ def _menu() -> VoiceMenu:
 
 
 def _call_sid() -> str:
-    call_sid = request.form.get("CallSid", "").strip()
+    call_sid = form_text("CallSid", 64)
     if not call_sid:
         abort(400, "CallSid is required")
-    return call_sid[:64]
+    return call_sid
 
 
 @bp.post("/incoming")
@@ -58,8 +58,8 @@ def answer(step: str) -> Response:
         abort(400, "turn must be a positive number")
     form = request.form
     heard = Heard(
-        digits=form.get("Digits", "").strip()[:32],
-        speech=form.get("SpeechResult", "").strip()[:1000],
+        digits=form_text("Digits", 32),
+        speech=form_text("SpeechResult", 1000),
         recording_url=form.get("RecordingUrl") or None,
         dial_status=form.get("DialCallStatus") or None,
         nothing_recorded=request.args.get("nothing_recorded") == "1",
