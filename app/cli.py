@@ -214,6 +214,7 @@ def worker_command(once: bool, batch: int) -> None:
         batch=batch,
         spool=Path(_settings().VOICEMAIL_SPOOL_DIR),
         region=_settings().DEFAULT_REGION,
+        lease=dt.timedelta(seconds=_settings().WORKER_CLAIM_LEASE_SECONDS),
     )
     if once:
         result = runner.run_once()

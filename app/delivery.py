@@ -71,7 +71,9 @@ class CallbackUrls:
 # --- sending ----------------------------------------------------------------------------------
 
 
-def claim_due(session: Session, now: dt.datetime, limit: int = 100) -> list[Notification]:
+def claim_due(
+    session: Session, now: dt.datetime, limit: int = 100, lease: dt.timedelta = CLAIM_LEASE
+) -> list[Notification]:
     """Take up to `limit` due rows for this worker alone, committed before anything is sent."""
     token = uuid.uuid4().hex
     due = (
@@ -81,7 +83,7 @@ def claim_due(session: Session, now: dt.datetime, limit: int = 100) -> list[Noti
                 and_(Notification.status == NotificationStatus.QUEUED, Notification.due_at <= now),
                 and_(
                     Notification.status == NotificationStatus.SENDING,
-                    Notification.claimed_at < now - CLAIM_LEASE,
+                    Notification.claimed_at < now - lease,
                 ),
             )
         )
@@ -104,10 +106,11 @@ def claim_due(session: Session, now: dt.datetime, limit: int = 100) -> list[Noti
 
 
 def send_due(
-    session: Session, clock: Clock, gateway: Gateway, urls: CallbackUrls, limit: int = 100
-) -> int:
+    session: Session, clock: Clock, gateway: Gateway, urls: CallbackUrls, limit: int = 100,
+    lease: dt.timedelta = CLAIM_LEASE,
+) -> int:  # fmt: skip
     """Send what is due; returns how many rows were attempted."""
-    claimed = claim_due(session, clock.now(), limit)
+    claimed = claim_due(session, clock.now(), limit, lease)
     for notification in claimed:
         _send_one(session, clock, gateway, urls, notification)
         session.commit()

@@ -3,6 +3,7 @@ everything it acts on is a row, so a restart, a deploy or a crash loses nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -43,6 +44,7 @@ class Worker:
         batch: int = 100,
         spool: Path | None = None,
         region: str = "US",
+        lease: dt.timedelta = delivery.CLAIM_LEASE,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -53,6 +55,7 @@ class Worker:
         self.batch = batch
         self.spool = spool
         self.region = region
+        self.lease = lease
         self.stopping = threading.Event()
         self.name = health.worker_name()
 
@@ -68,7 +71,9 @@ class Worker:
                 fired += followups.run_due(
                     session, self.clock.now(), self.followup_policy, self.batch
                 )
-                sent = delivery.send_due(session, self.clock, self.gateway, self.urls, self.batch)
+                sent = delivery.send_due(
+                    session, self.clock, self.gateway, self.urls, self.batch, self.lease
+                )
                 sent += mail.send_due(session, self.clock, self.mailer, self.batch)
                 health.beat(session, self.clock.now(), self.name)
             total.steps_fired += fired

@@ -1,0 +1,160 @@
+"""Faults, injected and counted: Twilio failing in every way it does, a worker killed mid-batch,
+the clock jumping. Nothing may be lost; the counts are printed for docs/reliability.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+
+import pytest
+import requests
+import responses
+from sqlalchemy import select
+
+from app.config import PROJECT_ROOT
+from app.gateways import TwilioGateway
+from app.incidents import IncidentDraft, open_incident
+from app.models import Notification, NotificationStatus
+from tests.paging_support import paged, report_outage, run_worker
+from tests.support import AUTH_TOKEN, TEST_SETTINGS, TwilioClient
+
+SID = str(TEST_SETTINGS["TWILIO_ACCOUNT_SID"])
+API = f"https://api.twilio.com/2010-04-01/Accounts/{SID}"
+
+
+class FlakyTwilio:
+    """Twilio's REST API failing a third of the time: 500, 503, 429 (20429) or no answer."""
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+        self.outcomes: Counter[str] = Counter()
+
+    def __call__(self, request):  # type: ignore[no-untyped-def]
+        roll = self.random.random()
+        if roll < 0.08:
+            self.outcomes["timeout"] += 1
+            raise requests.exceptions.ReadTimeout("no answer in 10 s")
+        for limit, status, code in ((0.16, 500, 20500), (0.24, 503, 20503), (0.33, 429, 20429)):
+            if roll < limit:
+                self.outcomes[str(status)] += 1
+                return status, {}, json.dumps({"code": code, "message": "x", "status": status})
+        self.outcomes["ok"] += 1
+        prefix = "CA" if request.url.endswith("Calls.json") else "SM"
+        return 201, {}, json.dumps({"sid": f"{prefix}{uuid.uuid4().hex}", "status": "queued"})
+
+
+@pytest.fixture
+def gateway() -> TwilioGateway:
+    return TwilioGateway(SID, AUTH_TOKEN, "+13195550000")
+
+
+def test_every_page_is_sent_or_failed_over_under_a_flaky_twilio(app, clock, session):
+    flaky = FlakyTwilio(seed=2026)
+    with responses.RequestsMock() as api:
+        api.add_callback("POST", f"{API}/Messages.json", callback=flaky)
+        api.add_callback("POST", f"{API}/Calls.json", callback=flaky)
+        with app.app_context(), app.extensions["db"].begin() as db:
+            for n in range(40):  # 40 separate outages, each walking its own chain
+                open_incident(db, clock, IncidentDraft(
+                    source="phone", service_text=f"lab system {n}", description="down",
+                    impact="everyone", impact_label="down for everyone", priority=3,
+                    callback_number=f"+1319555{4000 + n:04d}",
+                ), actor="test", channel="voice")  # fmt: skip
+        for _ in range(95 * 4):  # a worker pass every 15 seconds
+            clock.advance(seconds=15)
+            run_worker(app, clock)
+        for _ in range(40):  # let the last retries (up to 5 minutes) run out
+            clock.advance(seconds=30)
+            run_worker(app, clock)
+    pages = session.scalars(select(Notification).where(Notification.kind == "page")).all()
+    statuses = Counter(page.status for page in pages)
+    lost = [p for p in pages if p.status in (NotificationStatus.QUEUED, NotificationStatus.SENDING)]
+    failed_over = sum(1 for p in pages if p.status == NotificationStatus.FAILED)
+    retries = sum(max(p.attempts - 1, 0) for p in pages)
+    print(
+        f"\nFAULTS twilio: outcomes={dict(flaky.outcomes)} pages={len(pages)} "
+        f"statuses={dict(statuses)} retries={retries} failed_over={failed_over} lost={len(lost)}"
+    )
+    assert lost == []
+    assert statuses[NotificationStatus.SENT] + failed_over == len(pages)
+    assert sum(flaky.outcomes[k] for k in ("500", "503", "429", "timeout")) > 50
+    # Each failure that gave up was followed by the next channel or step.
+    for page in pages:
+        if page.status == NotificationStatus.FAILED:
+            kinds = [e.kind for e in page.incident.events]
+            assert "failover" in kinds
+
+
+def test_a_clock_jump_fires_each_missed_step_once(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(hours=3)  # the worker was stopped, or the clock jumped
+    run_worker(app, clock)
+    assert [(who, channel) for who, channel, _ in paged(session)] == [
+        ("Pat", "sms"), ("Pat", "sms"), ("Pat", "voice"),
+        ("Alex", "sms"), ("Alex", "voice"), ("Jordan", "sms"), ("Jordan", "voice"),
+        ("Morgan", "sms"), ("Morgan", "voice"),
+    ]  # fmt: skip
+    clock.advance(hours=-2)  # and back again
+    run_worker(app, clock)
+    clock.advance(hours=4)
+    run_worker(app, clock)
+    assert len(paged(session)) == 9
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app, postgres_url):
+    report_outage(TwilioClient(pg_app))
+    sessions = pg_app.extensions["db"].sessionmaker
+    total = 600
+    with sessions.begin() as db:
+        template = db.scalars(select(Notification).where(Notification.kind == "page")).one()
+        due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.add_all(
+            Notification(kind="notice", channel="sms", responder_id=template.responder_id,
+                         to_number=template.to_number, body=f"crash drill #{n}", due_at=due,
+                         created_at=due)
+            for n in range(total)
+        )  # fmt: skip
+    env = {**os.environ, "DATABASE_URL": postgres_url, "SMS_BACKEND": "console",
+           "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "LOG_LEVEL": "WARNING",
+           "WORKER_CLAIM_LEASE_SECONDS": "2", "WORKER_POLL_SECONDS": "0.2"}  # fmt: skip
+    command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--batch", "10"]
+    first = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    seen: list[str] = []
+    assert first.stdout is not None
+    for line in first.stdout:
+        seen.extend(re.findall(r"crash drill #(\d+)", line))
+        if len(seen) >= 150:
+            first.send_signal(signal.SIGKILL)  # mid-batch, mid-loop, no clean-up
+            break
+    first.wait(timeout=30)
+    remaining = first.stdout.read()
+    first.stdout.close()
+    seen.extend(re.findall(r"crash drill #(\d+)", remaining))
+    time.sleep(2.5)  # the dead worker's claims run out
+    second = subprocess.run([*command, "--once"], env=env, cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, timeout=300)  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    seen.extend(re.findall(r"crash drill #(\d+)", second.stdout))
+    counts = Counter(seen)
+    duplicates = sum(count - 1 for count in counts.values())
+    print(
+        f"\nFAULTS sigkill: before kill {len(seen) - len(re.findall('#', second.stdout))}, "
+        f"sent {len(counts)}/{total}, duplicates {duplicates}"
+    )
+    assert len(counts) == total  # nothing lost
+    assert duplicates <= 1  # at most the one message in flight when the worker died
+    with sessions() as db:
+        drills = db.scalars(select(Notification).where(Notification.body.like("crash drill #%")))
+        assert {n.status for n in drills} == {NotificationStatus.SENT}
