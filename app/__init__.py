@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from .business_hours import BusinessHours
@@ -18,7 +18,7 @@ from .config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from .db import Database
 from .flows import Flow, FlowError, PageScript, load_flows
 from .gateways import ConsoleGateway, Gateway, TwilioGateway
-from .logging_setup import configure_logging
+from .logging_setup import configure_logging, twilio_id
 from .mail import ConsoleMailer, Mailer, SmtpMailer
 from .voice_menu import LineConfig
 
@@ -51,7 +51,7 @@ def create_app(
             raise SystemExit(f"afterhours: {exc}") from None
         raise
 
-    configure_logging(settings.LOG_LEVEL)
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     if not settings.TWILIO_AUTH_TOKEN:
         settings = settings.model_copy(update={"TWILIO_AUTH_TOKEN": local_auth_token()})
         logging.getLogger(__name__).warning(
@@ -89,6 +89,16 @@ def create_app(
         app.register_blueprint(blueprint)
     app.register_blueprint(dashboard.bp)
     register_cli(app)
+
+    @app.before_request
+    def _tag_logs() -> None:
+        # Every line logged for a webhook carries its CallSid or MessageSid.
+        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+            sid = request.form.get("CallSid") or request.form.get("MessageSid") or "-"
+            twilio_id.set(sid[:64])
+        else:
+            twilio_id.set("-")
+
     return app
 
 

@@ -13,9 +13,11 @@ import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client as TwilioClient
 
-from . import catalog, context, migrate, oncall, roster, users, verification
+from . import catalog, context, migrate, oncall, roster, twilio_setup, users, verification
 from .config import PROJECT_ROOT
 from .db import get_db
 from .flows import Flow, FlowError, load_flows
@@ -31,7 +33,7 @@ DEMO_USER, DEMO_PASSWORD, DEMO_PIN = "lead", "after-hours-demo", "4321"
 
 def register_cli(app: Flask) -> None:
     for group in (db_cli, catalog_cli, demo_cli, flows_cli, call_cli, sms_cli, roster_cli,
-                  responders_cli, oncall_cli, users_cli):  # fmt: skip
+                  responders_cli, oncall_cli, users_cli, twilio_cli):  # fmt: skip
         app.cli.add_command(group)
     app.cli.add_command(worker_command)
 
@@ -104,6 +106,33 @@ def demo_load() -> None:
         f"demo sign-in: {_settings().PUBLIC_BASE_URL}/login as {DEMO_USER} / {DEMO_PASSWORD} "
         f"(team lead; staff phone PIN {DEMO_PIN})"
     )
+
+
+@click.group("twilio", cls=AppGroup, help="The Twilio account's numbers.")
+def twilio_cli() -> None:
+    pass
+
+
+@twilio_cli.command("configure")
+@click.option("--number", help="The line's number (default: TWILIO_FROM_NUMBER).")
+@click.option("--staff", is_flag=True, help="Configure the help-desk staff entry number.")
+def twilio_configure(number: str | None, staff: bool) -> None:
+    """Point a number's voice, status, fallback and SMS URLs at PUBLIC_BASE_URL."""
+    config = _settings()
+    if not (config.TWILIO_ACCOUNT_SID and config.TWILIO_AUTH_TOKEN):
+        raise click.ClickException("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN first")
+    number = number or config.TWILIO_FROM_NUMBER
+    if not number:
+        raise click.ClickException("give --number or set TWILIO_FROM_NUMBER")
+    client = TwilioClient(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN)
+    try:
+        sid = twilio_setup.configure_number(client, number, config.PUBLIC_BASE_URL, staff)
+    except (twilio_setup.SetupError, TwilioRestException) as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, url in twilio_setup.number_urls(config.PUBLIC_BASE_URL, staff).items():
+        if name.endswith("url") or name == "status_callback":
+            click.echo(f"{name:20} {url}")
+    click.echo(f"{mask(number)} ({sid}) now points at {config.PUBLIC_BASE_URL}")
 
 
 @click.group("users", cls=AppGroup, help="Dashboard accounts.")

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     DATABASE_URL: str = DEFAULT_DATABASE_URL
     SECRET_KEY: str = "dev-only-secret-change-me"
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # text for people, json (one object a line) for log shippers.
+    LOG_FORMAT: Literal["text", "json"] = "text"
 
     TWILIO_ACCOUNT_SID: str = ""
     TWILIO_AUTH_TOKEN: str = ""

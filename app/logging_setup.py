@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
 
@@ -20,22 +22,50 @@ def scrub(text: str) -> str:
     return _PHONE.sub(_mask_phone, _TOKENISH.sub("[secret]", text))
 
 
+# The Twilio call or message a log line is about, set per webhook request.
+twilio_id: contextvars.ContextVar[str] = contextvars.ContextVar("twilio_id", default="-")
+
+
 class ScrubbingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = scrub(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        record.twilio_id = twilio_id.get()
         return True
 
 
-def configure_logging(level: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, for log shippers: time, level, logger, Twilio id, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "twilio_id": getattr(record, "twilio_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(entry)
+
+
+def configure_logging(level: str, style: str = "text") -> None:
     root = logging.getLogger()
-    if not any(isinstance(f, ScrubbingFilter) for h in root.handlers for f in h.filters):
+    handler = next(
+        (h for h in root.handlers if any(isinstance(f, ScrubbingFilter) for f in h.filters)), None
+    )
+    if handler is None:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(ScrubbingFilter())
         root.addHandler(handler)
+    handler.setFormatter(
+        JsonFormatter()
+        if style == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(twilio_id)s]: %(message)s")
+    )
     root.setLevel(level)
     # Alembic announces every plugin at INFO; only the migrations themselves are news.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -106,3 +106,32 @@ def test_message_ids_are_not_mistaken_for_numbers():
     assert scrub("call CAfecdf2718281828459045da6b5f6054df1ef36 done") == (
         "call CAfecdf2718281828459045da6b5f6054df1ef36 done"
     )
+
+
+def test_json_logs_carry_the_twilio_id_and_mask_numbers(settings, clock):
+    import io
+    import json
+    import logging
+
+    from app import create_app
+    from app.logging_setup import ScrubbingFilter
+    from tests.support import TwilioClient
+
+    app = create_app({**settings, "LOG_FORMAT": "json"}, clock=clock)
+    handler = next(
+        h for h in logging.getLogger().handlers
+        if any(isinstance(f, ScrubbingFilter) for f in h.filters)
+    )  # fmt: skip
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        TwilioClient(app).voice("/voice/incoming", "CA-logged", caller="+13195550142")
+    finally:
+        handler.setStream(previous)
+        restored = create_app({**settings, "LOG_FORMAT": "text"}, clock=clock)  # text again
+        restored.extensions["db"].engine.dispose()
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    [entry] = [line for line in lines if line["logger"] == "app.voice_menu"]
+    assert entry["twilio_id"] == "CA-logged"
+    assert "+13195550142" not in entry["message"] and "0142" in entry["message"]
+    app.extensions["db"].engine.dispose()
