@@ -10,6 +10,7 @@ import datetime as dt
 
 import phonenumbers
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .gsm import SEGMENT, fit, gsm_length
@@ -43,21 +44,32 @@ def reply_code(session: Session, responder: Responder, incident: Incident) -> in
     )
     if existing is not None:
         return existing.code
-    rows = session.execute(
-        select(ReplyCode, Incident.state)
-        .join(Incident, Incident.id == ReplyCode.incident_id)
-        .where(ReplyCode.responder_id == responder.id)
-    ).all()
     finished = {IncidentState.CLOSED, IncidentState.CANCELLED}
-    in_use = {row.code for row, state in rows if state not in finished}
-    code = next(n for n in range(1, len(in_use) + 2) if n not in in_use)
-    for row, state in rows:
-        if row.code == code and state in finished:
-            session.delete(row)
-    session.flush()
-    session.add(ReplyCode(responder_id=responder.id, incident_id=incident.id, code=code))
-    session.flush()
-    return code
+    taken: set[int] = set()
+    for _ in range(50):
+        rows = session.execute(
+            select(ReplyCode, Incident.state)
+            .join(Incident, Incident.id == ReplyCode.incident_id)
+            .where(ReplyCode.responder_id == responder.id)
+        ).all()
+        in_use = {row.code for row, state in rows if state not in finished} | taken
+        code = next(n for n in range(1, len(in_use) + 2) if n not in in_use)
+        try:
+            # Another transaction paging the same responder may pick the same number at the same
+            # moment; the unique index decides, and the loser takes the next free one.
+            with session.begin_nested():
+                for row, state in rows:
+                    if row.code == code and state in finished:
+                        session.delete(row)
+                session.flush()
+                session.add(
+                    ReplyCode(responder_id=responder.id, incident_id=incident.id, code=code)
+                )
+                session.flush()
+            return code
+        except IntegrityError:
+            taken.add(code)
+    raise RuntimeError(f"no free reply code for responder {responder.id}")
 
 
 def page_text(incident: Incident, code: int) -> str:
