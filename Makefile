@@ -39,8 +39,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# A short version of every benchmark (a few minutes); docs/benchmarks.md has the full runs.
 bench: $(STAMP)
-	$(BIN)/python bench/call_inprocess.py
+	$(BIN)/python bench/call_inprocess.py --calls 50
+	$(BIN)/python bench/call_storm.py --callers 20 --calls 60
+	$(BIN)/python bench/page_latency.py --open 1000 --pages 10
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -6,7 +6,7 @@ instants and the gateway records when it is called. Also times one worker pass w
 
     .venv/bin/python bench/page_latency.py --open 10000 [--url postgresql://...]
 
-The database named by --url is emptied first.
+The database named by --url (default: afterhours_bench, created when missing) is emptied first.
 """
 
 from __future__ import annotations
@@ -31,11 +31,9 @@ from app.context import followup_policy
 from app.db import make_engine
 from app.delivery import CallbackUrls
 from app.mail import ConsoleMailer
-from app.migrate import upgrade
 from app.models import Incident, Notification, Responder
 from app.worker import Worker
-
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench.pg import BENCH_URL, fresh_database
 
 
 class TimingGateway:
@@ -48,15 +46,6 @@ class TimingGateway:
 
     def place_call(self, to: str, url: str, status_callback: str | None) -> str:
         raise NotImplementedError
-
-
-def reset(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
 
 
 def seed(url: str, open_incidents: int) -> tuple[int, int]:
@@ -106,13 +95,13 @@ def queue_pages(url: str, responder_id: int, incident_id: int, due: list[dt.date
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--url", default=BENCH_URL)
     parser.add_argument("--open", type=int, default=10_000, help="open incidents in the database")
     parser.add_argument("--pages", type=int, default=60, help="pages made due one by one")
     parser.add_argument("--poll", type=float, default=1.0)
     args = parser.parse_args()
 
-    reset(args.url)
+    fresh_database(args.url)
     started = time.perf_counter()
     responder_id, incident_id = seed(args.url, args.open)
     print(f"seeded {args.open} open incidents in {time.perf_counter() - started:.1f}s")
