@@ -43,7 +43,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/call_inprocess.py --calls 50
 	$(BIN)/python bench/call_storm.py --callers 20 --calls 60
-	$(BIN)/python bench/page_latency.py --open 1000 --pages 10
+	$(BIN)/python bench/page_latency.py --open 100 1000 --pages 10
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

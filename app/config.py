@@ -117,14 +117,7 @@ class Settings(BaseSettings):
         parse_duration(value)
         return value
 
-    @field_validator("TIMEZONE")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+    _zone = field_validator("TIMEZONE")(lambda value: known_zone(value))
 
     @field_validator("DEFAULT_REGION")
     @classmethod
@@ -203,6 +196,15 @@ class Settings(BaseSettings):
     def seconds(self, name: str) -> int:
         """A duration setting in seconds."""
         return parse_duration(getattr(self, name))
+
+
+def known_zone(value: str) -> str:
+    """The name of an IANA time zone, or ValueError (for settings and roster files alike)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
 
 
 def _e164_or_raise(value: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .clock import Clock
-from .config import WEEKDAYS
+from .config import WEEKDAYS, known_zone
 from .durations import parse_duration
 from .models import (
     EscalationPolicy,
@@ -61,14 +61,7 @@ class RotationEntry(_Strict):
     start: dt.date
     members: list[str] = Field(min_length=1)
 
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+    _zone = field_validator("time_zone")(lambda value: known_zone(value))
 
     @property
     def weekday_and_time(self) -> tuple[int, dt.time]:

@@ -172,13 +172,14 @@ def main() -> None:
         floor.terminate()
         floor.wait()
     log = workdir / "line.log"
+    log_file = log.open("w")
     # The line signs its checks against PUBLIC_BASE_URL: give it the URL the driver calls.
     port = free_port()
     env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     line = subprocess.Popen([str(GUNICORN), "app:create_app()", "-b", f"127.0.0.1:{port}", "-k",
                              "gthread", "-w", str(args.workers), "--threads", str(args.threads),
                              "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log.open("w"))  # fmt: skip
+                            stdout=subprocess.DEVNULL, stderr=log_file)  # fmt: skip
     base = env["PUBLIC_BASE_URL"]
     for _ in range(300):
         try:
@@ -191,6 +192,7 @@ def main() -> None:
     finally:
         line.terminate()
         line.wait()
+        log_file.close()
 
     print(f"{args.callers} concurrent callers, {args.calls} calls, gunicorn gthread "
           f"{args.workers}x{args.threads}, {args.database}, {os.cpu_count()} cores")  # fmt: skip

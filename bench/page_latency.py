@@ -93,24 +93,18 @@ def queue_pages(url: str, responder_id: int, incident_id: int, due: list[dt.date
     engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", default=BENCH_URL)
-    parser.add_argument("--open", type=int, default=10_000, help="open incidents in the database")
-    parser.add_argument("--pages", type=int, default=60, help="pages made due one by one")
-    parser.add_argument("--poll", type=float, default=1.0)
-    args = parser.parse_args()
-
-    fresh_database(args.url)
+def measure(url: str, open_incidents: int, pages: int, poll: float) -> tuple[float, list[float]]:
+    """(ms for one pass with 100 due, due-to-gateway delays in seconds) at this scale."""
+    fresh_database(url)
     started = time.perf_counter()
-    responder_id, incident_id = seed(args.url, args.open)
-    print(f"seeded {args.open} open incidents in {time.perf_counter() - started:.1f}s")
-    engine = make_engine(args.url)
+    responder_id, incident_id = seed(url, open_incidents)
+    print(f"seeded {open_incidents} open incidents in {time.perf_counter() - started:.1f}s")
+    engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
     sessions = sessionmaker(engine, expire_on_commit=False)
     gateway = TimingGateway()
-    app = create_app({"DATABASE_URL": args.url, "LOG_LEVEL": "WARNING"})
+    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     with app.app_context():
         policy = followup_policy()
     worker = Worker(
@@ -119,38 +113,51 @@ def main() -> None:
     )  # fmt: skip
 
     # One pass with 100 pages due at once.
-    now = dt.datetime.now(dt.UTC)
-    queue_pages(args.url, responder_id, incident_id, [now] * 100)
-    for n in range(100):
-        gateway.calls.pop(f"bench-{n}", None)
+    queue_pages(url, responder_id, incident_id, [dt.datetime.now(dt.UTC)] * 100)
     began = time.perf_counter()
-    result = worker.run_once()
+    worker.run_once()
     pass_ms = (time.perf_counter() - began) * 1000
-    print(f"one pass, {result.sent} due, {args.open} open: {pass_ms:.0f} ms "
-          f"({pass_ms / max(result.sent, 1):.2f} ms a page)")  # fmt: skip
 
     # Pages falling due one at a time while the worker polls.
     gateway.calls.clear()
-    runner = threading.Thread(target=_poll, args=(worker, args.poll), daemon=True)
+    runner = threading.Thread(target=_poll, args=(worker, poll), daemon=True)
     runner.start()
     base = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
-    due = [base + dt.timedelta(seconds=0.37 * n) for n in range(args.pages)]
-    queue_pages(args.url, responder_id, incident_id, due)
-    deadline = time.time() + 0.37 * args.pages + 15
-    while len(gateway.calls) < args.pages and time.time() < deadline:
+    due = [base + dt.timedelta(seconds=0.37 * n) for n in range(pages)]
+    queue_pages(url, responder_id, incident_id, due)
+    deadline = time.time() + 0.37 * pages + 15
+    while len(gateway.calls) < pages and time.time() < deadline:
         time.sleep(0.1)
     worker.stopping.set()
     runner.join(timeout=10)
+    engine.dispose()
+    app.extensions["db"].engine.dispose()
     delays = sorted(
         gateway.calls[f"bench-{n}"] - at.timestamp()
         for n, at in enumerate(due)
         if f"bench-{n}" in gateway.calls
     )
-    print(f"due -> gateway call, {len(delays)} pages, poll {args.poll}s, {args.open} open: "
-          f"median {statistics.median(delays) * 1000:.0f} ms, "
-          f"p95 {delays[int(len(delays) * 0.95) - 1] * 1000:.0f} ms, "
-          f"max {delays[-1] * 1000:.0f} ms")  # fmt: skip
-    engine.dispose()
+    return pass_ms, delays
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default=BENCH_URL)
+    parser.add_argument("--open", type=int, nargs="+", default=[100, 10_000, 100_000],
+                        help="open incidents in the database, one run each")  # fmt: skip
+    parser.add_argument("--pages", type=int, default=60, help="pages made due one by one")
+    parser.add_argument("--poll", type=float, default=1.0)
+    args = parser.parse_args()
+
+    results = {scale: measure(args.url, scale, args.pages, args.poll) for scale in args.open}
+    smallest = results[min(results)][0]
+    print(f"\n{'open':>8} {'pass, 100 due':>14} {'vs smallest':>12} {'due->gateway p50':>17} "
+          f"{'p95':>6} {'max':>6}   (poll {args.poll}s, {args.pages} pages)")  # fmt: skip
+    for scale, (pass_ms, delays) in results.items():
+        p95 = delays[max(int(len(delays) * 0.95) - 1, 0)]
+        print(f"{scale:>8} {pass_ms:>11.0f} ms {pass_ms / smallest:>11.2f}x "
+              f"{statistics.median(delays) * 1000:>14.0f} ms {p95 * 1000:>4.0f} ms "
+              f"{delays[-1] * 1000:>4.0f} ms")  # fmt: skip
 
 
 def _poll(worker: Worker, poll: float) -> None:

@@ -96,7 +96,7 @@ params = st.fixed_dictionaries(
     },
 )  # fmt: skip
 FUZZ = hypothesis_settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
