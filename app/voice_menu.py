@@ -175,11 +175,11 @@ class VoiceMenu:
         if call is None:
             # The row is gone (or the first webhook never reached us): start the call afresh.
             return self.incoming(call_sid, from_number, "")
-        stored = self._stored_reply(call, turn_number)
-        if stored is not None:
-            return stored
         if turn_number != call.turn + 1:
-            return self._reprompt(call)
+            # Every turn up to call.turn is stored: a repeat gets its stored reply; anything
+            # else is out of order and hears the current question again.
+            stored = self._stored_reply(call, turn_number) if turn_number <= call.turn else None
+            return stored or self._reprompt(call)
         turn = _Turn(call, heard, self._new_reply(), next_turn=turn_number + 1)
         step_id = call.step
         if call.step == GREETING:
