@@ -45,15 +45,25 @@ class Database:
             session.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, foreign_keys: bool = True) -> Engine:
+    """`foreign_keys=False` is for SQLite migrations only: Alembic's batch mode rebuilds a table
+    (copy, drop, rename), which SQLite refuses while other tables' keys point at it."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if not foreign_keys:
+            event.listen(engine, "connect", _sqlite_no_foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_no_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

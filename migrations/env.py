@@ -30,7 +30,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     url = config.get_main_option("sqlalchemy.url") or load_settings().DATABASE_URL
-    engine = make_engine(url)
+    engine = make_engine(url, foreign_keys=False)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()
