@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 
 from .config import PROJECT_ROOT
+from .db import make_engine
 
 
 def alembic_config(url: str) -> Config:
@@ -17,3 +19,14 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+def rebuild_postgres(url: str) -> None:
+    """Drop everything in the PostgreSQL database's public schema, then migrate from scratch.
+    Destroys data: for the test suite's and the benchmarks' own databases only."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)

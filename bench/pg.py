@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 
-from app.db import make_engine
-from app.migrate import upgrade
+from app.migrate import rebuild_postgres
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 BENCH_URL = f"{SERVER}/afterhours_bench"
@@ -22,10 +21,5 @@ def fresh_database(url: str = BENCH_URL) -> str:
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
+    rebuild_postgres(url)
     return url

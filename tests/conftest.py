@@ -20,7 +20,7 @@ from app.catalog import upsert_services
 from app.clock import FrozenClock
 from app.db import get_db, make_engine
 from app.gateways import ConsoleGateway, Gateway
-from app.migrate import upgrade
+from app.migrate import rebuild_postgres, upgrade
 from app.models import Base
 from app.roster import load_roster, parse_roster
 from tests.support import DEMO_SERVICES, TEST_ROSTER, TEST_SETTINGS, TwilioClient
@@ -110,12 +110,7 @@ def postgres_url() -> str:
     if not url:
         pytest.fail("TEST_DATABASE_URL is not set; `make test-postgres` sets it")
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
+    rebuild_postgres(url)
     return url
 
 
