@@ -120,6 +120,17 @@ def storm(base: str, callers: int, calls: int, sms_every: int) -> tuple[Recorder
     return recorder, time.perf_counter() - started
 
 
+def peak_memory_mb(parent: int) -> list[float]:
+    """VmHWM (peak resident memory) of each gunicorn worker under `parent`, in MiB (Linux)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children")
+    peaks = []
+    for pid in children.read_text().split() if children.exists() else []:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -189,6 +200,7 @@ def main() -> None:
             time.sleep(0.2)
     try:
         line_recorder, line_seconds = storm(base, args.callers, args.calls, args.sms_every)
+        peaks = peak_memory_mb(line.pid)
     finally:
         line.terminate()
         line.wait()
@@ -198,6 +210,9 @@ def main() -> None:
           f"{args.workers}x{args.threads}, {args.database}, {os.cpu_count()} cores")  # fmt: skip
     floor_figures = report("floor (static TwiML)", floor_recorder, floor_seconds)
     line_figures = report(f"the line ({args.database})", line_recorder, line_seconds)
+    if peaks:
+        print(f"  peak memory of each web process after {args.calls} calls: "
+              + ", ".join(f"{mb:.0f} MiB" for mb in peaks))  # fmt: skip
     print("\nratios, line / floor:")
     for key in ("p50", "p95", "p99"):
         print(f"  {key}: {line_figures[key] / floor_figures[key]:.2f}x")
