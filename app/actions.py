@@ -117,7 +117,7 @@ class IncidentActions:
         return (
             f"{incident.reference} marked resolved at {self.local_time(now)}. "
             f"{callers} caller{'s' if callers != 1 else ''} asked to confirm; "
-            f"CLOSE {incident.id + 1000} once they do."
+            f"CLOSE {incident.number} once they do."
         )
 
     def close(self, incident: Incident, responder: Responder, channel: str, by_phone: bool) -> str:

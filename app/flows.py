@@ -205,6 +205,13 @@ class Flow(_Strict):
                 return step
         raise KeyError(step_id)
 
+    def impact_options(self) -> list[MenuOption]:
+        """The impact menu's choices, so the phone, the dashboard and the API rank alike."""
+        for step in self.steps:
+            if isinstance(step, MenuStep) and step.field == "impact":
+                return list(step.options)
+        return []
+
     def next_step_id(self, step_id: str) -> str | None:
         ids = [step.id for step in self.steps]
         position = ids.index(step_id) + 1

@@ -113,7 +113,7 @@ def confirm_works(
             paging.notify_responder(
                 session, now, incident.owner,
                 f"{incident.reference}: the caller confirmed it works. Reply CLOSE "
-                f"{incident.id + 1000} to close it.",
+                f"{incident.number} to close it.",
                 incident,
             )  # fmt: skip
     return f"Thank you. {incident.reference} will be closed. Call the help desk if it breaks again."
@@ -147,13 +147,11 @@ def close(
     if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
         return f"{incident.reference} is already {incident.state}."
     if incident.state != IncidentState.RESOLVED:
-        return (
-            f"{incident.reference} is {incident.state}: resolve it first ({incident.id + 1000}r)."
-        )
+        return f"{incident.reference} is {incident.state}: resolve it first ({incident.number}r)."
     if incident.confirmed_at is None and not by_phone:
         return (
             f"The caller has not confirmed {incident.reference} yet. If they confirmed by phone, "
-            f"reply CLOSE {incident.id + 1000} PHONE."
+            f"reply CLOSE {incident.number} PHONE."
         )
     if incident.confirmed_at is None:
         incident.confirmed_at, incident.confirmed_via = now, "phone"
@@ -167,9 +165,7 @@ def close(
     summary = incident.summary
     pending = summary is not None and summary.submitted_at is None
     return f"{incident.reference} closed." + (
-        f" The work summary is still due: SUM {incident.id + 1000} <hours> <work>."
-        if pending
-        else ""
+        f" The work summary is still due: SUM {incident.number} <hours> <work>." if pending else ""
     )
 
 
@@ -221,7 +217,7 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
                 f"{incident.reference} was resolved at "
                 f"{local(incident.resolved_at or now, policy.zone)} but the caller has not "
                 f"confirmed. Call them: {display(incident.callback_number)} or reply CALL "
-                f"{incident.id + 1000}; then CLOSE {incident.id + 1000} PHONE.",
+                f"{incident.number}; then CLOSE {incident.number} PHONE.",
                 incident, limit=320,
             )  # fmt: skip
             add_event(session, incident, now, "confirmation-reminder", "worker", Channel.WORKER,
@@ -236,7 +232,7 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
         paging.notify_responder(
             session, now, summary.responder,
             f"Reminder: the work summary for {incident.reference} is due at "
-            f"{local(summary.due_at, policy.zone)}. Reply SUM {incident.id + 1000} <hours> "
+            f"{local(summary.due_at, policy.zone)}. Reply SUM {incident.number} <hours> "
             f"<what you did>, or use {policy.links.make(summary, now)}",
             incident, limit=320,
         )  # fmt: skip

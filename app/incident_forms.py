@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .flows import Flow, MenuOption, MenuStep
+from .flows import MenuOption
 from .incidents import IncidentDraft
 from .models import Service
 from .phones import InvalidNumber, to_e164
@@ -19,14 +19,6 @@ class IncidentFormError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = errors
-
-
-def impact_options(flow: Flow) -> list[MenuOption]:
-    """The impact choices of the caller's menu, so phone and web rank the same way."""
-    for step in flow.steps:
-        if isinstance(step, MenuStep) and step.field == "impact":
-            return list(step.options)
-    return []
 
 
 def draft_from_form(

@@ -206,8 +206,13 @@ class Incident(Base):
     )
 
     @property
+    def number(self) -> int:
+        """The reference's number, as responders type it in replies (`ACK 1042`)."""
+        return self.id + REFERENCE_OFFSET
+
+    @property
     def reference(self) -> str:
-        return f"{REFERENCE_PREFIX}{self.id + REFERENCE_OFFSET}"
+        return f"{REFERENCE_PREFIX}{self.number}"
 
     @property
     def service_name(self) -> str:

@@ -108,11 +108,10 @@ def request(
     summary.overdue_at = summary.due_at
     session.flush()
     due = summary.due_at.astimezone(zone).strftime("%a %H:%M")
-    number = incident.id + 1000
     paging.notify_responder(
         session, now, responder,
-        f"Thanks. Work summary for {incident.reference} due {due}: reply SUM {number} <hours> "
-        f"<what you did>, or use {links.make(summary, now)}",
+        f"Thanks. Work summary for {incident.reference} due {due}: reply SUM {incident.number} "
+        f"<hours> <what you did>, or use {links.make(summary, now)}",
         incident, limit=320,
     )  # fmt: skip
     return summary

@@ -396,10 +396,7 @@ class VoiceMenu:
         )
 
     def _impact_option(self, value: str | None) -> MenuOption | None:
-        for step in self.flow.steps:
-            if isinstance(step, MenuStep) and step.field == "impact":
-                return step.option(value=value) if value else None
-        return None
+        return next((o for o in self.flow.impact_options() if o.value == value), None)
 
     # --- answering ------------------------------------------------------------------------
 

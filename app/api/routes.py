@@ -10,7 +10,7 @@ from .. import incidents
 from ..actions import ActionError, NotAllowed
 from ..context import caller_flow, clock, incident_actions, settings
 from ..db import get_db
-from ..incident_forms import IncidentFormError, draft_from_form, impact_options
+from ..incident_forms import IncidentFormError, draft_from_form
 from ..models import Channel, Incident, IncidentState, Responder
 from . import bp
 from .auth import token_required
@@ -97,7 +97,7 @@ def create_incident() -> Response:
     data = _body()
     try:
         draft = draft_from_form(
-            session, data, settings().DEFAULT_REGION, impact_options(caller_flow()), "api"
+            session, data, settings().DEFAULT_REGION, caller_flow().impact_options(), "api"
         )
     except IncidentFormError as invalid:
         response = jsonify(error="validation failed", fields=invalid.errors)

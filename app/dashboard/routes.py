@@ -10,7 +10,7 @@ from .. import health, incidents, oncall, overview, users
 from ..actions import ActionError
 from ..context import caller_flow, clock, incident_actions, settings
 from ..db import get_db
-from ..incident_forms import IncidentFormError, draft_from_form, impact_options
+from ..incident_forms import IncidentFormError, draft_from_form
 from ..models import Channel, Override, Responder, Rotation, UserRole
 from ..phones import display
 from . import bp
@@ -96,17 +96,17 @@ def new_incident() -> Response | str:
     services = overview.services(db)
     if request.method == "GET":
         return render_template("dashboard/new_incident.html", services=services, form={},
-                               errors={}, impacts=impact_options(caller_flow()))  # fmt: skip
+                               errors={}, impacts=caller_flow().impact_options())  # fmt: skip
     user = current_user()
     assert user is not None
     try:
         draft = draft_from_form(
-            db, request.form, settings().DEFAULT_REGION, impact_options(caller_flow()), "dashboard"
+            db, request.form, settings().DEFAULT_REGION, caller_flow().impact_options(), "dashboard"
         )
     except IncidentFormError as invalid:
         return Response(
             render_template("dashboard/new_incident.html", services=services, form=request.form,
-                            errors=invalid.errors, impacts=impact_options(caller_flow())),
+                            errors=invalid.errors, impacts=caller_flow().impact_options()),
             status=400,
         )  # fmt: skip
     incident = incidents.open_incident(db, clock(), draft, actor=user.name,
