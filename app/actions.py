@@ -122,8 +122,19 @@ class IncidentActions:
 
     def close(self, incident: Incident, responder: Responder, channel: str, by_phone: bool) -> str:
         self._require(responder, incident)
-        return followups.close(self.session, self.clock.now(), incident, responder, channel,
-                               by_phone)  # fmt: skip
+        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+            raise AlreadyHandled(self._already(incident, responder))
+        if incident.state != IncidentState.RESOLVED:
+            raise ActionError(
+                f"{incident.reference} is {incident.state}: resolve it first "
+                f"(RESOLVE {incident.number})."
+            )
+        if incident.confirmed_at is None and not by_phone:
+            raise ActionError(
+                f"The caller has not confirmed {incident.reference} yet. If they confirmed by "
+                f"phone, reply CLOSE {incident.number} PHONE."
+            )
+        return followups.close(self.session, self.clock.now(), incident, responder, channel)
 
     def call_back(self, incident: Incident, responder: Responder, channel: str) -> str:
         self._require(responder, incident)

@@ -141,18 +141,10 @@ def reopen(
 
 
 def close(
-    session: Session, now: dt.datetime, incident: Incident, responder: Responder, channel: str,
-    by_phone: bool,
-) -> str:  # fmt: skip
-    if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
-        return f"{incident.reference} is already {incident.state}."
-    if incident.state != IncidentState.RESOLVED:
-        return f"{incident.reference} is {incident.state}: resolve it first ({incident.number}r)."
-    if incident.confirmed_at is None and not by_phone:
-        return (
-            f"The caller has not confirmed {incident.reference} yet. If they confirmed by phone, "
-            f"reply CLOSE {incident.number} PHONE."
-        )
+    session: Session, now: dt.datetime, incident: Incident, responder: Responder, channel: str
+) -> str:
+    """Close a resolved incident; with no caller confirmation yet, the admin's CLOSE ... PHONE
+    records that the caller confirmed on the phone (IncidentActions.close checks which)."""
     if incident.confirmed_at is None:
         incident.confirmed_at, incident.confirmed_via = now, "phone"
         add_event(session, incident, now, "confirmed", responder.name, channel,

@@ -112,7 +112,12 @@ def test_api_acknowledge_resolve_close_and_notes(client, twilio, session):
     note = client.post(f"{url}/notes", headers=AUTH, json={"text": "ticket INC0012345",
                                                            "author": "ServiceNow"})  # fmt: skip
     assert note.status_code == 201
+    early = client.post(f"{url}/close", headers=AUTH, json={"responder": "Pat Lee"})
+    assert early.status_code == 409
+    assert early.get_json()["error"] == "AH-1001 is acknowledged: resolve it first (RESOLVE 1001)."
     client.post(f"{url}/resolve", headers=AUTH, json={"responder": "Pat Lee", "note": "fixed"})
+    unconfirmed = client.post(f"{url}/close", headers=AUTH, json={"responder": "Pat Lee"})
+    assert unconfirmed.status_code == 409 and "has not confirmed" in unconfirmed.get_json()["error"]
     closed = client.post(f"{url}/close", headers=AUTH,
                          json={"responder": "Pat Lee", "confirmed_by_phone": True})  # fmt: skip
     assert closed.get_json()["incident"]["state"] == "closed"
