@@ -98,11 +98,15 @@ def claim_due(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return list(
-        session.scalars(
-            select(Notification).where(Notification.claim_token == token).order_by(Notification.id)
-        )
+    # Refresh rows this session loaded earlier in the pass (the escalation sweep, follow-ups):
+    # a stale copy still reads "queued", and the row would sit claimed until its lease ran out.
+    claimed = (
+        select(Notification)
+        .where(Notification.claim_token == token)
+        .order_by(Notification.id)
+        .execution_options(populate_existing=True)
     )
+    return list(session.scalars(claimed))
 
 
 def send_due(

@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from app.delivery import CallbackUrls, send_due
 from app.gateways import ConsoleGateway
 from app.gsm import gsm_length
-from app.models import InboundMessage, NotificationStatus, Responder
+from app.models import InboundMessage, Notification, NotificationStatus, Responder
 from app.roster import PolicyEntry, StepEntry, save_policy
 from tests.paging_support import (
     ALEX,
@@ -24,7 +25,7 @@ from tests.paging_support import (
     text,
     the_incident,
 )
-from tests.support import CALLER
+from tests.support import CALLER, PUBLIC
 
 
 def test_the_first_page_is_written_with_the_incident(twilio, session):
@@ -330,3 +331,16 @@ def test_a_policy_repeats_and_names_a_responder(app, clock, twilio, session):
         ("Pat", "sms"), ("Morgan", "voice"), ("Pat", "sms"), ("Morgan", "voice"),
     ]  # fmt: skip
     assert the_incident(session).next_escalation_at is None
+
+
+def test_rows_the_pass_loaded_before_claiming_them_are_still_sent(app, clock, twilio, gateway):
+    # A worker pass fires escalation steps and follow-ups before it sends, and those may load
+    # the very notifications it then claims: the claim must not trust those stale copies.
+    report_outage(twilio)
+    with app.extensions["db"].sessionmaker() as session:
+        loaded = session.scalars(select(Notification)).all()
+        assert {n.status for n in loaded} == {"queued"}
+        sent = send_due(session, clock, gateway, CallbackUrls(PUBLIC))
+        assert sent == 2
+        assert {n.status for n in loaded} == {"sent"}
+    assert sorted(to for kind, to, _ in gateway.sent if kind == "sms") == sorted([PAT, CALLER])
