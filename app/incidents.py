@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from . import escalation, paging
@@ -133,10 +133,12 @@ def add_report(
 ) -> Report:  # fmt: skip
     """Another caller about the same outage: their account joins the incident; no new chain."""
     now = clock.now()
+    # Reads first, writes last: when a campus calls at once, each join holds the write locks
+    # (SQLite's single writer, the incident's row in PostgreSQL) only for its commit.
+    earlier = session.scalar(select(func.count(Report.id)).where(Report.incident_id == incident.id))
+    cas = is_priority_customer(session, None, draft.callback_number, draft.caller_number)
     report = _report(incident, draft, now)
     session.add(report)
-    session.flush()
-    count = len(incident.reports)
     add_event(
         session,
         incident,
@@ -144,12 +146,10 @@ def add_report(
         "report-added",
         actor,
         channel,
-        f"caller {count}" + ("; hung up before finishing" if draft.incomplete else ""),
+        f"caller {(earlier or 0) + 1}" + ("; hung up before finishing" if draft.incomplete else ""),
     )
     incident.updated_at = now
-    if is_priority_customer(session, None, draft.callback_number, draft.caller_number) and (
-        not incident.priority_customer
-    ):
+    if cas and not incident.priority_customer:
         incident.priority_customer = True
         incident.priority = effective_priority(incident.priority, True)
     last = incident.reporter_update_sent_at
