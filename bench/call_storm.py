@@ -1,18 +1,23 @@
 """A call storm against gunicorn, side by side with the bare-Flask floor.
 
 N concurrent callers play the whole voice menu over HTTP with signed requests, following the
-TwiML like Twilio does (the project's call simulator); responders' SMS replies arrive meanwhile.
-The same driver then hits the floor app (static TwiML) under the same gunicorn settings, so the
-line's figures can be given as ratios to what the stack itself costs.
+TwiML like Twilio does (the project's call simulator); responders' SMS replies arrive meanwhile
+and the worker sends the callers' texts and the pages beside the web processes, as deployed.
+The same driver calls the floor app (static TwiML) under the same gunicorn settings. Floor and
+line take turns in rounds, so a shared machine's slow spells fall on both; the line's figures
+are given as ratios to the floor's.
 
-    .venv/bin/python bench/call_storm.py --callers 50 --calls 300 [--database postgres]
+    .venv/bin/python bench/call_storm.py --callers 50 --calls 1000 [--database postgres]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import runpy
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -26,17 +31,30 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.migrate import upgrade  # noqa: E402
+from app.models import Notification, NotificationStatus  # noqa: E402
 from app.simulator import CallSimulator, scripted  # noqa: E402
 from bench.pg import fresh_database  # noqa: E402
 from tests.support import FULL_CANVAS_CALL  # noqa: E402
 
 TOKEN = "bench-auth-token"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
+BIN = Path(sys.executable).parent
+TICKS = os.sysconf("SC_CLK_TCK")
+# Everyone calls about the same outage and joins it, as in a campus-wide failure.
+SCRIPT = (*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])
+# The demo roster's people, answering their pages while the calls come in.
+RESPONDERS = ("+13195550101", "+13195550102", "+13195550103", "+13195550110", "+13195550120")
+REPLIES = ("ACK", "LIST")
+
+
+# --- processes -------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -45,90 +63,164 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(
-    app: str, env: dict[str, str], workers: int, threads: int
-) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [str(GUNICORN), app, "-b", f"127.0.0.1:{port}", "-k", "gthread", "-w",
-               str(workers), "--threads", str(threads), "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"{base}/healthz", timeout=5)
-            return process, base
-        except requests.RequestException:
-            if time.monotonic() > deadline:
-                raise
+def workers_of(parent: int) -> list[int]:
+    children = Path(f"/proc/{parent}/task/{parent}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def peak_of(pid: int) -> float:
+    """VmHWM (peak resident memory) of one process, in MiB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, to tell how much of the cores a run used."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+class Server:
+    """gunicorn as the deployment guide runs it (`deploy/gunicorn.conf.py`), serving `app`."""
+
+    def __init__(self, app: str, env: dict[str, str], workers: int, threads: int, log: Path):
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        # The line checks signatures against PUBLIC_BASE_URL: give it the URL the driver calls.
+        env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
+               "WEB_THREADS": str(threads), "PUBLIC_BASE_URL": self.base}  # fmt: skip
+        command = [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), app]
+        with log.open("a") as errors:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                            stderr=errors)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while len(self.pids) < workers or not self._answers():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.process.kill()
+                raise RuntimeError(f"gunicorn did not start serving {app}: see {log}")
             time.sleep(0.2)
 
+    @property
+    def pids(self) -> list[int]:
+        return workers_of(self.process.pid)
 
-class Recorder:
-    def __init__(self) -> None:
+    def _answers(self) -> bool:
+        try:
+            return requests.get(f"{self.base}/healthz", timeout=5).ok
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def profile(parent: int, output: Path | None) -> subprocess.Popen | None:
+    """py-spy sampling every web process (it needs ptrace rights: root, or ptrace_scope 0)."""
+    if output is None:
+        return None
+    command = [str(BIN / "py-spy"), "record", "--subprocesses", "--pid", str(parent), "--rate",
+               "200", "--format", "raw", "--output", str(output)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # let it attach before the first caller rings
+    return process
+
+
+# --- the storm -------------------------------------------------------------------------------
+
+
+class Tally:
+    """One side's requests and the CPU spent on them, summed over its rounds."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors = 0
+        self.seconds = 0.0
+        self.web_cpu = self.driver_cpu = 0.0
+        self.busy = self.jiffies = 0
+        self.round_rps: list[float] = []
 
-    def transport(self, session: requests.Session):  # type: ignore[no-untyped-def]
-        def post(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
-            started = time.perf_counter()
-            try:
-                headers = {"X-Twilio-Signature": signature}
-                response = session.post(url, data=params, headers=headers, timeout=15)
-                status, body = response.status_code, response.text
-            except requests.RequestException:
-                status, body = 599, ""
-            elapsed = time.perf_counter() - started
-            path = url.split("://", 1)[1].split("/", 1)[1].split("?")[0]
-            kind = "/" + "/".join(path.split("/")[:2])
-            if path.startswith("voice/answer/"):
-                kind = "/voice/answer/" + path.split("/")[2]
-            with self.lock:
-                self.times[kind].append(elapsed)
-                if status >= 400:
-                    self.errors += 1
-            return status, body
+    @property
+    def requests(self) -> int:
+        return sum(len(times) for times in self.times.values())
 
-        return post
+    def storm(self, base: str, callers: int, calls: range, sms_every: int) -> None:
+        served, web, driver = self.requests, cpu_seconds(self.pids), sum(os.times()[:2])
+        busy, jiffies = machine_busy()
+        seconds = storm(self, base, callers, calls, sms_every)
+        self.seconds += seconds
+        self.round_rps.append((self.requests - served) / seconds)
+        self.web_cpu += cpu_seconds(self.pids) - web
+        self.driver_cpu += sum(os.times()[:2]) - driver
+        now_busy, now_jiffies = machine_busy()
+        self.busy += now_busy - busy
+        self.jiffies += now_jiffies - jiffies
+
+    def record(self, url: str, status: int, elapsed: float) -> None:
+        path = url.split("://", 1)[1].split("/", 1)[1].split("?")[0]
+        kind = "/" + "/".join(path.split("/")[:2])
+        if path.startswith("voice/answer/"):
+            kind = "/voice/answer/" + path.split("/")[2]
+        with self.lock:
+            self.times[kind].append(elapsed)
+            if status >= 400:
+                self.errors += 1
 
 
-def storm(base: str, callers: int, calls: int, sms_every: int) -> tuple[Recorder, float]:
-    recorder = Recorder()
+def transport(tally: Tally, session: requests.Session):  # type: ignore[no-untyped-def]
+    def post(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
+        started = time.perf_counter()
+        try:
+            headers = {"X-Twilio-Signature": signature}
+            response = session.post(url, data=params, headers=headers, timeout=15)
+            status, body = response.status_code, response.text
+        except requests.RequestException:
+            status, body = 599, ""
+        tally.record(url, status, time.perf_counter() - started)
+        return status, body
+
+    return post
+
+
+def storm(tally: Tally, base: str, callers: int, calls: range, sms_every: int) -> float:
     local = threading.local()
+    validator = RequestValidator(TOKEN)
 
     def one_call(n: int) -> None:
         if not hasattr(local, "session"):
             local.session = requests.Session()
-        simulator = CallSimulator(recorder.transport(local.session), base, TOKEN,
-                                  caller=f"+1319555{(n % 9000) + 1000:04d}",
+        post = transport(tally, local.session)
+        simulator = CallSimulator(post, base, TOKEN, caller=f"+1319555{(n % 9000) + 1000:04d}",
                                   call_sid=f"CA{uuid.uuid4().hex}")  # fmt: skip
-        # Everyone calls about the same outage and joins it, as in a campus-wide failure.
-        simulator.play(scripted((*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])))
+        simulator.play(scripted(SCRIPT))
         if sms_every and n % sms_every == 0:
-            sms = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": "+13195550101", "Body": "LIST"}
-            from twilio.request_validator import RequestValidator
-
+            reply = n // sms_every
+            sms = {"MessageSid": f"SM{uuid.uuid4().hex}", "Body": REPLIES[reply % len(REPLIES)],
+                   "From": RESPONDERS[reply % len(RESPONDERS)]}  # fmt: skip
             url = f"{base}/sms/inbound"
-            signature = RequestValidator(TOKEN).compute_signature(url, sms)
-            recorder.transport(local.session)(url, sms, signature)
+            post(url, sms, validator.compute_signature(url, sms))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=callers) as pool:
-        list(pool.map(one_call, range(calls)))
-    return recorder, time.perf_counter() - started
+        list(pool.map(one_call, calls))
+    return time.perf_counter() - started
 
 
-def peak_memory_mb(parent: int) -> list[float]:
-    """VmHWM (peak resident memory) of each gunicorn worker under `parent`, in MiB (Linux)."""
-    children = Path(f"/proc/{parent}/task/{parent}/children")
-    peaks = []
-    for pid in children.read_text().split() if children.exists() else []:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return peaks
+# --- figures ---------------------------------------------------------------------------------
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -136,18 +228,51 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def report(label: str, recorder: Recorder, seconds: float) -> dict[str, float]:
-    every = [t for times in recorder.times.values() for t in times]
-    print(f"\n{label}: {len(every)} requests in {seconds:.1f}s = {len(every) / seconds:.0f} req/s, "
-          f"errors {recorder.errors}")  # fmt: skip
+def report(label: str, tally: Tally) -> dict[str, float]:
+    every = [t for times in tally.times.values() for t in times]
+    rps = len(every) / tally.seconds
+    print(f"\n{label}: {len(every)} requests in {tally.seconds:.1f}s = {rps:.0f} req/s, "
+          f"errors {tally.errors}")  # fmt: skip
     print(f"  {'webhook':28} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
-    for kind, times in sorted(recorder.times.items()):
+    for kind, times in sorted(tally.times.items()):
         p50, p95 = statistics.median(times) * 1000, percentile(times, 0.95) * 1000
         p99 = percentile(times, 0.99) * 1000
         print(f"  {kind:28} {len(times):6} {p50:8.1f} {p95:8.1f} {p99:8.1f}")
-    return {"rps": len(every) / seconds, "p50": statistics.median(every),
-            "p95": percentile(every, 0.95), "p99": percentile(every, 0.99),
-            "errors": recorder.errors}  # fmt: skip
+    print(f"  CPU per request: web {tally.web_cpu * 1000 / len(every):.2f} ms, driver "
+          f"{tally.driver_cpu * 1000 / len(every):.2f} ms; machine busy "
+          f"{tally.busy / max(1, tally.jiffies):.0%}")  # fmt: skip
+    return {"rps": rps, "p50": statistics.median(every), "p95": percentile(every, 0.95),
+            "p99": percentile(every, 0.99), "errors": tally.errors}  # fmt: skip
+
+
+def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
+    """Wait (up to `wait` s) for the worker to send everything due, then say how long the texts
+    and pages created during the storm waited between falling due and reaching the gateway."""
+    engine = create_engine(url)
+    unsent = (NotificationStatus.QUEUED, NotificationStatus.SENDING)
+    deadline = time.monotonic() + wait
+    with Session(engine) as session:
+        while time.monotonic() < deadline and session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.status.in_(unsent), Notification.due_at <= dt.datetime.now(dt.UTC)
+            )
+        ):
+            session.rollback()
+            time.sleep(0.5)
+        rows = session.execute(
+            select(Notification.kind, Notification.status, Notification.due_at,
+                   Notification.sent_at).where(Notification.created_at >= since)
+        ).all()  # fmt: skip
+    engine.dispose()
+    counts: dict[str, int] = defaultdict(int)
+    for kind, status, _, _ in rows:
+        counts[f"{kind} {status}"] += 1
+    summary = ", ".join(f"{n} {key}" for key, n in sorted(counts.items())) or "none"
+    waits = sorted((sent - due).total_seconds() for _, _, due, sent in rows if sent and due)
+    if not waits:
+        return f"notifications: {summary}"
+    return (f"notifications: {summary}; due -> gateway p50 {statistics.median(waits):.2f} s, "
+            f"p99 {percentile(waits, 0.99):.2f} s, max {waits[-1]:.2f} s")  # fmt: skip
 
 
 def prepare(database: str, workdir: Path) -> str:
@@ -162,61 +287,80 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--callers", type=int, default=50)
     parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument(
+        "--rounds", type=int, help="turns each side takes (default: 1 per 100 calls)"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--sms-every", type=int, default=5, help="an SMS reply every N calls")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn processes (default: the deployment's)"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads per process (default: the deployment's)"
+    )
+    parser.add_argument("--sms-every", type=int, default=10, help="an SMS reply every N calls")
+    parser.add_argument(
+        "--profile", type=Path, metavar="FILE", help="py-spy samples of the line, collapsed stacks"
+    )
     args = parser.parse_args()
+    rounds = args.rounds or max(1, args.calls // 100)
+    deployed = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    workers, threads = args.workers or deployed["workers"], args.threads or deployed["threads"]
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-storm-"))
     url = prepare(args.database, workdir)
     env = {**os.environ, "DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN, "LOG_LEVEL": "WARNING",
-           "PUBLIC_BASE_URL": "http://127.0.0.1", "SMS_BACKEND": "console",
-           "VOICEMAIL_SPOOL_DIR": str(workdir / "spool")}  # fmt: skip
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "demo", "load"], cwd=ROOT,
-                   env=env, check=True, capture_output=True)  # fmt: skip
+           "SMS_BACKEND": "console", "VOICEMAIL_SPOOL_DIR": str(workdir / "spool")}  # fmt: skip
+    subprocess.run([str(BIN / "flask"), "--app", "app", "demo", "load"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)  # fmt: skip
 
-    floor, floor_base = serve("bench.floor_app:create_app()", env, args.workers, args.threads)
+    log = workdir / "servers.log"
+    floor = Server("bench.floor_app:create_app()", env, workers, threads, log)
+    line = Server("app:create_app()", env, workers, threads, log)
+    with log.open("a") as errors:
+        worker = subprocess.Popen([str(BIN / "flask"), "--app", "app", "worker"], cwd=ROOT,
+                                  env=env, stdout=subprocess.DEVNULL, stderr=errors)  # fmt: skip
+    tallies = {"floor": Tally(floor.pids), "line": Tally(line.pids)}
+    worker_cpu = cpu_seconds([worker.pid])
+    started = dt.datetime.now(dt.UTC)
+    profiler = profile(line.process.pid, args.profile)
     try:
-        floor_recorder, floor_seconds = storm(floor_base, args.callers, args.calls, 0)
+        for n in range(rounds):
+            calls = range(n * args.calls // rounds, (n + 1) * args.calls // rounds)
+            tallies["floor"].storm(floor.base, args.callers, calls, 0)
+            tallies["line"].storm(line.base, args.callers, calls, args.sms_every)
+        queue = queue_figures(url, started, wait=120)
+        worker_cpu = cpu_seconds([worker.pid]) - worker_cpu
+        peaks = {label: [peak_of(pid) for pid in server.pids]
+                 for label, server in (("floor", floor), ("line", line))}  # fmt: skip
+        worker_peak = peak_of(worker.pid)
     finally:
-        floor.terminate()
-        floor.wait()
-    log = workdir / "line.log"
-    log_file = log.open("w")
-    # The line signs its checks against PUBLIC_BASE_URL: give it the URL the driver calls.
-    port = free_port()
-    env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
-    line = subprocess.Popen([str(GUNICORN), "app:create_app()", "-b", f"127.0.0.1:{port}", "-k",
-                             "gthread", "-w", str(args.workers), "--threads", str(args.threads),
-                             "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log_file)  # fmt: skip
-    base = env["PUBLIC_BASE_URL"]
-    for _ in range(300):
-        try:
-            requests.get(f"{base}/healthz", timeout=5)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
-    try:
-        line_recorder, line_seconds = storm(base, args.callers, args.calls, args.sms_every)
-        peaks = peak_memory_mb(line.pid)
-    finally:
-        line.terminate()
-        line.wait()
-        log_file.close()
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait()
+        worker.terminate()
+        worker.wait()
+        floor.stop()
+        line.stop()
 
-    print(f"{args.callers} concurrent callers, {args.calls} calls, gunicorn gthread "
-          f"{args.workers}x{args.threads}, {args.database}, {os.cpu_count()} cores")  # fmt: skip
-    floor_figures = report("floor (static TwiML)", floor_recorder, floor_seconds)
-    line_figures = report(f"the line ({args.database})", line_recorder, line_seconds)
-    if peaks:
+    print(f"{args.callers} concurrent callers, {args.calls} calls in {rounds} rounds on each "
+          f"side, gunicorn gthread {workers}x{threads}, {args.database}, "
+          f"{os.cpu_count()} cores")  # fmt: skip
+    figures = {}
+    titles = {"floor": "floor (static TwiML)", "line": f"the line ({args.database})"}
+    for label, title in titles.items():
+        figures[label] = report(title, tallies[label])
         print(f"  peak memory of each web process after {args.calls} calls: "
-              + ", ".join(f"{mb:.0f} MiB" for mb in peaks))  # fmt: skip
+              + ", ".join(f"{mb:.0f} MiB" for mb in peaks[label]))  # fmt: skip
+    print(f"  worker: peak memory {worker_peak:.0f} MiB, CPU {worker_cpu:.1f} s; {queue}")
     print("\nratios, line / floor:")
     for key in ("p50", "p95", "p99"):
-        print(f"  {key}: {line_figures[key] / floor_figures[key]:.2f}x")
-    print(f"  throughput: {line_figures['rps'] / floor_figures['rps']:.2f} of the floor")
+        print(f"  {key}: {figures['line'][key] / figures['floor'][key]:.2f}x")
+    pairs = zip(tallies["line"].round_rps, tallies["floor"].round_rps, strict=True)
+    by_round = [line / floor for line, floor in pairs]
+    print(
+        f"  throughput: {figures['line']['rps'] / figures['floor']['rps']:.2f} of the floor "
+        f"(by round: {', '.join(f'{ratio:.2f}' for ratio in by_round)})"
+    )
     failures = log.read_text().count("Traceback")
     print(f"  server-side exceptions: {failures}" + (f" (see {log})" if failures else ""))
     if not failures:

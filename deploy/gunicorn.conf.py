@@ -5,10 +5,11 @@ import os
 
 wsgi_app = "app:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# Webhooks are short and mostly wait on the database: a few threads per process keep a burst of
-# callers answered within Twilio's 15 seconds.
+# Webhooks are short and mostly Python: processes, not threads, carry a burst of callers. Threads
+# share one interpreter lock, so a thread holding the database's write lock waits its turn behind
+# the others and every other process waits on it (docs/benchmarks.md measures 4x1 against 4x4).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("WEB_THREADS", 4))
+threads = int(os.environ.get("WEB_THREADS", 1))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
