@@ -168,8 +168,15 @@ def add_report(
     return report
 
 
-def active_for_service(session: Session, service_id: int) -> Incident | None:
-    """The newest open or acknowledged incident about this service, if there is one."""
+def active_for_service(session: Session, service_id: int, lock: bool = False) -> Incident | None:
+    """The newest open or acknowledged incident about this service, if there is one.
+
+    `lock` is for a caller about to open one: it holds the service's row until the commit, so
+    callers finishing at the same moment open one incident between them, not one each. (SQLite
+    takes no row locks: two callers confirming within the same few milliseconds there can still
+    open one each.)"""
+    if lock:
+        session.execute(select(Service.id).where(Service.id == service_id).with_for_update())
     return session.scalar(
         select(Incident)
         .where(

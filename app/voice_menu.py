@@ -647,6 +647,11 @@ class VoiceMenu:
             f"help desk: {staff.name}" if staff else mask(draft.caller_number or call.from_number)
         )
         target = self.session.get(Incident, call.answers.get("attach_to") or 0)
+        if target is None and draft.service_id and "known_incident" not in call.answers:
+            # Someone reported this service while this caller was still answering, so nobody
+            # offered it to them: join it rather than start a second page chain. (A caller who
+            # was offered it and said "a different problem" keeps their own incident.)
+            target = incidents.active_for_service(self.session, draft.service_id, lock=True)
         joined = target is not None and target.state in (
             IncidentState.OPEN,
             IncidentState.ACKNOWLEDGED,

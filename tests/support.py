@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import yaml
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from app.simulator import CallSimulator, Transcript, scripted
+from app.simulator import Answer, Ask, CallSimulator, Transcript, scripted
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC = "https://line.example.org"
@@ -104,6 +105,13 @@ class TwilioClient:
         entry: str = "/voice/incoming",
     ) -> Transcript:  # fmt: skip
         """A whole call through the simulator, as Twilio would drive it."""
+        return self.call_answering(scripted(answers), caller=caller, call_sid=call_sid, entry=entry)
+
+    def call_answering(
+        self, answer: Callable[[Ask], Answer], caller: str = CALLER, call_sid: str | None = None,
+        entry: str = "/voice/incoming",
+    ) -> Transcript:  # fmt: skip
+        """A whole call whose answers come from `answer`, asked at each question."""
 
         def transport(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
             response = self.client.post(
@@ -115,7 +123,7 @@ class TwilioClient:
         simulator = CallSimulator(
             transport, self.public, AUTH_TOKEN, caller=caller, call_sid=call_sid
         )
-        transcript = simulator.play(scripted(answers), entry)
+        transcript = simulator.play(answer, entry)
         assert not transcript.errors, transcript.errors
         return transcript
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import Incident, PriorityContact, Report
+from app.simulator import Answer, Ask, scripted
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, text
 from tests.support import FULL_CANVAS_CALL
 
@@ -117,3 +118,23 @@ def test_a_caller_who_joins_then_hangs_up_still_adds_their_report(twilio, sessio
     [incident] = session.scalars(select(Incident)).all()
     assert [r.incomplete for r in incident.reports] == [False, True]
     assert incident.reports[1].description == "it is down for my class"
+
+
+def test_callers_who_began_before_the_first_report_join_it_at_the_end(twilio, session, app, clock):
+    # A campus-wide failure: the second caller picked Canvas before anyone had reported it, so
+    # nobody told them it was known; by the time they confirm, the first caller's report is in.
+    script = scripted(FULL_CANVAS_CALL)
+    asked = []
+
+    def second_caller(ask: Ask) -> Answer:
+        asked.append(ask)
+        if len(asked) == len(FULL_CANVAS_CALL):  # the review: "press 1 if that is right"
+            twilio.call(*FULL_CANVAS_CALL, caller=caller(1))
+        return script(ask)
+
+    transcript = twilio.call_answering(second_caller, caller=caller(2))
+    assert "Your details were added to incident A, H, 1, 0, 0, 1." in transcript.text
+    [incident] = session.scalars(select(Incident)).all()
+    assert [r.callback_number for r in incident.reports] == [caller(1), caller(2)]
+    run_worker(app, clock)
+    assert [(who, channel) for who, channel, _ in paged(session)] == [("Pat", "sms")]

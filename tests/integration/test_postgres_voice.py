@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import CallTurn, Incident
+from app.simulator import Answer, Ask, Transcript, scripted
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
 pytestmark = pytest.mark.postgres
@@ -57,3 +58,40 @@ def test_hang_up_leaves_an_incomplete_incident_on_postgres(pg_app):
         incident = session.scalars(select(Incident)).one()
         assert incident.incomplete and incident.description == "cannot connect"
         session.close()
+
+
+def test_callers_confirming_at_the_same_moment_open_one_incident(pg_app):
+    # Six people report Canvas at once; nobody was told it was known (it was not yet). However
+    # their last webhooks interleave, one incident opens and the other five join it.
+    callers = 6
+    barrier = threading.Barrier(callers)
+    transcripts: list[Transcript] = []
+
+    def call(n: int) -> None:
+        script = scripted(FULL_CANVAS_CALL)
+        asked = 0
+
+        def answer(ask: Ask) -> Answer:
+            nonlocal asked
+            asked += 1
+            if asked == len(FULL_CANVAS_CALL):  # everyone confirms the review together
+                barrier.wait()
+            return script(ask)
+
+        transcripts.append(TwilioClient(pg_app).call_answering(answer, caller=f"+131955520{n:02d}"))
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(transcripts) == callers
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        [incident] = session.scalars(select(Incident)).all()
+        assert len(incident.reports) == callers
+        pages = [n for n in incident.notifications if n.kind == "page"]
+        assert len(pages) == 1
+        session.close()
+    added = [t for t in transcripts if "Your details were added to incident" in t.text]
+    assert len(added) == callers - 1
