@@ -42,7 +42,8 @@ format: $(STAMP)
 # A short version of every benchmark (a few minutes); docs/benchmarks.md has the full runs.
 bench: $(STAMP)
 	$(BIN)/python bench/call_inprocess.py --calls 50
-	$(BIN)/python bench/call_storm.py --callers 20 --calls 60
+	$(BIN)/python bench/call_storm.py --callers 50 --calls 200
+	$(BIN)/python bench/call_storm.py --callers 50 --calls 200 --database postgres
 	$(BIN)/python bench/page_latency.py --open 100 1000 --pages 10
 
 clean:

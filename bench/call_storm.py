@@ -80,7 +80,10 @@ def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of these processes so far (Linux)."""
     total = 0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a database backend that ended
         total += int(fields[11]) + int(fields[12])
     return total / TICKS
 
@@ -90,6 +93,18 @@ def machine_busy() -> tuple[int, int]:
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]
     return sum(values) - idle, sum(values)
+
+
+def database_pids() -> list[int]:
+    """PostgreSQL's server processes on this machine: their CPU comes out of the same cores."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                pids.append(int(entry.name))
+        except OSError:
+            continue  # gone meanwhile
+    return pids
 
 
 class Server:
@@ -150,7 +165,7 @@ class Tally:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors = 0
         self.seconds = 0.0
-        self.web_cpu = self.driver_cpu = 0.0
+        self.web_cpu = self.driver_cpu = self.database_cpu = 0.0
         self.busy = self.jiffies = 0
         self.round_rps: list[float] = []
 
@@ -160,12 +175,15 @@ class Tally:
 
     def storm(self, base: str, callers: int, calls: range, sms_every: int) -> None:
         served, web, driver = self.requests, cpu_seconds(self.pids), sum(os.times()[:2])
+        database = database_pids()
+        database_cpu = cpu_seconds(database)
         busy, jiffies = machine_busy()
         seconds = storm(self, base, callers, calls, sms_every)
         self.seconds += seconds
         self.round_rps.append((self.requests - served) / seconds)
         self.web_cpu += cpu_seconds(self.pids) - web
         self.driver_cpu += sum(os.times()[:2]) - driver
+        self.database_cpu += cpu_seconds(database) - database_cpu
         now_busy, now_jiffies = machine_busy()
         self.busy += now_busy - busy
         self.jiffies += now_jiffies - jiffies
@@ -231,14 +249,17 @@ def percentile(values: list[float], share: float) -> float:
 def report(label: str, tally: Tally) -> dict[str, float]:
     every = [t for times in tally.times.values() for t in times]
     rps = len(every) / tally.seconds
+    p50, p95, p99 = (percentile(every, share) * 1000 for share in (0.5, 0.95, 0.99))
     print(f"\n{label}: {len(every)} requests in {tally.seconds:.1f}s = {rps:.0f} req/s, "
-          f"errors {tally.errors}")  # fmt: skip
+          f"errors {tally.errors}; all webhooks p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+          f"p99 {p99:.1f} ms")  # fmt: skip
     print(f"  {'webhook':28} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind, times in sorted(tally.times.items()):
         p50, p95 = statistics.median(times) * 1000, percentile(times, 0.95) * 1000
         p99 = percentile(times, 0.99) * 1000
         print(f"  {kind:28} {len(times):6} {p50:8.1f} {p95:8.1f} {p99:8.1f}")
-    print(f"  CPU per request: web {tally.web_cpu * 1000 / len(every):.2f} ms, driver "
+    print(f"  CPU per request: web {tally.web_cpu * 1000 / len(every):.2f} ms, PostgreSQL "
+          f"{tally.database_cpu * 1000 / len(every):.2f} ms, driver "
           f"{tally.driver_cpu * 1000 / len(every):.2f} ms; machine busy "
           f"{tally.busy / max(1, tally.jiffies):.0%}")  # fmt: skip
     return {"rps": rps, "p50": statistics.median(every), "p95": percentile(every, 0.95),
@@ -359,7 +380,8 @@ def main() -> None:
     by_round = [line / floor for line, floor in pairs]
     print(
         f"  throughput: {figures['line']['rps'] / figures['floor']['rps']:.2f} of the floor "
-        f"(by round: {', '.join(f'{ratio:.2f}' for ratio in by_round)})"
+        f"(by round: median {statistics.median(by_round):.2f}, {min(by_round):.2f} to "
+        f"{max(by_round):.2f})"
     )
     failures = log.read_text().count("Traceback")
     print(f"  server-side exceptions: {failures}" + (f" (see {log})" if failures else ""))
