@@ -39,7 +39,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# A short version of every benchmark (a few minutes); docs/benchmarks.md has the full runs.
+# A short version of every benchmark (about a minute); docs/benchmarks.md has the full runs.
 bench: $(STAMP)
 	$(BIN)/python bench/call_inprocess.py --calls 50
 	$(BIN)/python bench/call_storm.py --callers 50 --calls 200
