@@ -133,8 +133,9 @@ def add_report(
 ) -> Report:  # fmt: skip
     """Another caller about the same outage: their account joins the incident; no new chain."""
     now = clock.now()
-    # Reads first, writes last: when a campus calls at once, each join holds the write locks
-    # (SQLite's single writer, the incident's row in PostgreSQL) only for its commit.
+    # Reads first, then the new rows, and the incident's own row last: when a campus calls at
+    # once, every join queues for that row (PostgreSQL's row lock; SQLite's single writer), so
+    # each should hold it only from its update to its commit.
     earlier = session.scalar(select(func.count(Report.id)).where(Report.incident_id == incident.id))
     cas = is_priority_customer(session, None, draft.callback_number, draft.caller_number)
     report = _report(incident, draft, now)
@@ -148,6 +149,15 @@ def add_report(
         channel,
         f"caller {(earlier or 0) + 1}" + ("; hung up before finishing" if draft.incomplete else ""),
     )
+    if draft.text_caller:
+        paging.text_caller(
+            session, now, incident,
+            f"{incident.reference}: your details were added to the report about "
+            f"{incident.service_name}. The on-call administrator will contact you at "
+            f"{display(draft.callback_number)}.",
+            to=draft.callback_number,
+        )  # fmt: skip
+    session.flush()
     incident.updated_at = now
     if cas and not incident.priority_customer:
         incident.priority_customer = True
@@ -157,14 +167,6 @@ def add_report(
     incident.reporter_update_at = now if last is None or now - last >= reporter_window else (
         last + reporter_window
     )  # fmt: skip
-    if draft.text_caller:
-        paging.text_caller(
-            session, now, incident,
-            f"{incident.reference}: your details were added to the report about "
-            f"{incident.service_name}. The on-call administrator will contact you at "
-            f"{display(draft.callback_number)}.",
-            to=draft.callback_number,
-        )  # fmt: skip
     return report
 
 

@@ -376,6 +376,14 @@ def main() -> None:
     print("\nratios, line / floor:")
     for key in ("p50", "p95", "p99"):
         print(f"  {key}: {figures['line'][key] / figures['floor'][key]:.2f}x")
+    # Each webhook's p99 against the floor's for the same kind (its answers stand for every step).
+    floor_times = tallies["floor"].times
+    each = []
+    for kind, times in sorted(tallies["line"].times.items()):
+        floor_kind = kind if kind in floor_times else "/voice/answer/x"
+        ratio = percentile(times, 0.99) / percentile(floor_times[floor_kind], 0.99)
+        each.append(f"{kind.rsplit('/', 1)[-1]} {ratio:.2f}x")
+    print(f"  p99 by webhook: {', '.join(each)}")
     pairs = zip(tallies["line"].round_rps, tallies["floor"].round_rps, strict=True)
     by_round = [line / floor for line, floor in pairs]
     print(
