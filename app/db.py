@@ -47,17 +47,21 @@ class Database:
             session.close()
 
 
-def make_engine(url: str, foreign_keys: bool = True) -> Engine:
-    """`foreign_keys=False` is for SQLite migrations only: Alembic's batch mode rebuilds a table
-    (copy, drop, rename), which SQLite refuses while other tables' keys point at it."""
+def make_engine(url: str, migrating: bool = False) -> Engine:
+    """`migrating` is for the migrations' own engine; on SQLite it turns foreign keys off
+    (Alembic's batch mode rebuilds a table by copy, drop and rename, which SQLite refuses while
+    other tables' keys point at it) and puts DDL inside the transaction (pysqlite runs CREATE,
+    ALTER and DROP outside any), so a migration that fails half-way is rolled back whole, as on
+    PostgreSQL."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        if not foreign_keys:
-            event.listen(engine, "connect", _sqlite_no_foreign_keys)
+        if migrating:
+            event.listen(engine, "connect", _sqlite_for_migrations)
+            event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(url)
     _ping_when_idle(engine)
@@ -89,10 +93,17 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError(str(error)) from error
 
 
-def _sqlite_no_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_for_migrations(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=OFF")
     cursor.close()
+    # pysqlite stops issuing its own BEGIN (only ever before INSERT/UPDATE/DELETE); _sqlite_begin
+    # issues one when SQLAlchemy starts a transaction, so DDL is inside it too.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    connection.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

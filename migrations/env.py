@@ -14,11 +14,14 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
+        # make_engine(migrating=True) keeps SQLite's DDL inside the transaction.
+        transactional_ddl=True if sqlite else None,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -30,7 +33,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     url = config.get_main_option("sqlalchemy.url") or load_settings().DATABASE_URL
-    engine = make_engine(url, foreign_keys=False)
+    engine = make_engine(url, migrating=True)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

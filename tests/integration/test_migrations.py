@@ -51,3 +51,49 @@ def test_an_existing_database_with_data_upgrades_to_head(tmp_path):
         assert connection.execute(text("SELECT count(*) FROM incident_events")).scalar() == 1
         assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
     engine.dispose()
+
+
+FAILING_REVISION = """
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))
+    with op.batch_alter_table("half_done") as batch:
+        batch.add_column(sa.Column("note", sa.String(20)))
+    op.execute("INSERT INTO no_such_table VALUES (1)")
+"""
+
+
+def test_a_migration_failing_half_way_on_sqlite_leaves_nothing_behind(tmp_path):
+    # Alembic runs our env.py against a revision that creates and alters a table, then fails.
+    import shutil
+
+    import pytest
+    from alembic import command
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError
+
+    from app.config import PROJECT_ROOT
+    from app.migrate import alembic_config
+
+    scripts = tmp_path / "migrations"
+    (scripts / "versions").mkdir(parents=True)
+    for name in ("env.py", "script.py.mako"):
+        shutil.copy(PROJECT_ROOT / "migrations" / name, scripts / name)
+    (scripts / "versions" / "0001_fails.py").write_text(FAILING_REVISION)
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    config = alembic_config(url)
+    config.set_main_option("script_location", str(scripts))
+
+    with pytest.raises(OperationalError, match="no_such_table"):
+        command.upgrade(config, "head")
+    engine = make_engine(url)
+    tables = inspect(engine).get_table_names()
+    engine.dispose()
+    assert "half_done" not in tables
+    assert "_alembic_tmp_half_done" not in tables
