@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 
 from app import db
@@ -34,15 +35,22 @@ def kill_every_other_connection(url: str) -> int:
     return killed or 0
 
 
-def test_a_connection_idle_since_the_restart_is_checked_and_replaced(
-    pg_app, postgres_url, monkeypatch
-):
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
+def after_a_restart(
+    pg_app: Flask, postgres_url: str, monkeypatch: pytest.MonkeyPatch, ping_after: float
+) -> tuple[TwilioClient, str]:
+    """One caller served, the database restarted, then the next caller: what do they hear?"""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", ping_after)
     twilio = TwilioClient(pg_app)
     assert "<Gather" in ring(twilio)
     assert kill_every_other_connection(postgres_url) >= 1
+    return twilio, ring(twilio)
+
+
+def test_a_connection_idle_since_the_restart_is_checked_and_replaced(
+    pg_app, postgres_url, monkeypatch
+):
+    _, heard = after_a_restart(pg_app, postgres_url, monkeypatch, ping_after=0.0)
     # The caller hears the menu, not the fallback voicemail.
-    heard = ring(twilio)
     assert "<Gather" in heard and "/voice/fallback" not in heard
 
 
@@ -50,10 +58,7 @@ def test_without_the_check_the_dead_connection_sends_the_caller_to_the_fallback(
     pg_app, postgres_url, monkeypatch
 ):
     # The check above is what saves that caller: skip it and the dead connection is used.
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
-    twilio = TwilioClient(pg_app)
-    assert "<Gather" in ring(twilio)
-    assert kill_every_other_connection(postgres_url) >= 1
-    assert "/voice/fallback" in ring(twilio)
+    twilio, heard = after_a_restart(pg_app, postgres_url, monkeypatch, ping_after=3600.0)
+    assert "/voice/fallback" in heard
     # The pool threw the dead connection away: the next caller is served again.
     assert "<Gather" in ring(twilio)
