@@ -51,7 +51,10 @@ def database_ok(session: Session) -> bool:
 
 
 def worker_stale(session: Session, now: dt.datetime, limit: dt.timedelta) -> bool:
-    beat_at = last_beat(session)
+    return is_stale(last_beat(session), now, limit)
+
+
+def is_stale(beat_at: dt.datetime | None, now: dt.datetime, limit: dt.timedelta) -> bool:
     return beat_at is None or now - beat_at > limit
 
 

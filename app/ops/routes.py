@@ -33,8 +33,8 @@ def readyz() -> Response:
     now = clock().now()
     database = health.database_ok(session)
     limit = dt.timedelta(seconds=settings().WORKER_STALE_SECONDS)
-    worker = database and not health.worker_stale(session, now, limit)
     beat_at = health.last_beat(session) if database else None
+    worker = database and not health.is_stale(beat_at, now, limit)
     response = jsonify(
         status="ok" if database and worker else "unavailable",
         database="ok" if database else "unreachable",
