@@ -250,13 +250,16 @@ class VoiceMenu:
     def _save(self, turn: _Turn, turn_number: int, step_id: str) -> Reply:
         call = turn.call
         call.turn = turn_number
-        turn_row = {"turn": turn_number, "step": step_id, "params": turn.heard.params,
-                    "reply": turn.reply.as_dict(), "at": self.clock.now()}  # fmt: skip
         try:
-            self.session.flush()
+            self.session.flush()  # a new call gets its id
             # The turn log is append-only and never read back in this request: a plain insert
             # costs a fraction of a unit-of-work flush, on the line's hottest path.
-            self.session.execute(insert(CallTurn), [{**turn_row, "call_id": call.id}])
+            self.session.execute(
+                insert(CallTurn),
+                [{"call_id": call.id, "turn": turn_number, "step": step_id,
+                  "params": turn.heard.params, "reply": turn.reply.as_dict(),
+                  "at": self.clock.now()}],
+            )  # fmt: skip
             self.session.commit()
         except IntegrityError:
             # The same webhook raced us and won; its reply is the one the caller hears.
