@@ -12,15 +12,15 @@ from typing import Any
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from .business_hours import BusinessHours
-from .clock import Clock, SystemClock
-from .config import PROJECT_ROOT, ConfigError, Settings, load_settings
-from .db import Database
-from .flows import Flow, FlowError, PageScript, load_flows
-from .gateways import ConsoleGateway, Gateway, TwilioGateway
-from .logging_setup import configure_logging, twilio_id
-from .mail import ConsoleMailer, Mailer, SmtpMailer
-from .voice_menu import LineConfig
+from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
+from app.adapters.logging_setup import configure_logging, twilio_id
+from app.adapters.mail import ConsoleMailer, Mailer, SmtpMailer
+from app.calls.hours import BusinessHours
+from app.calls.menu import LineConfig
+from app.calls.script import Flow, FlowError, PageScript, load_flows
+from app.clock import Clock, SystemClock
+from app.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from app.db import Database
 
 PAGE_SCRIPT = "page"
 LOCAL_TOKEN_FILE = PROJECT_ROOT / "instance" / "local-twilio-auth-token"
@@ -78,8 +78,9 @@ def create_app(
     app.extensions["mailer"] = mailer or make_mailer(settings)
     Database(settings.DATABASE_URL).init_app(app)
 
+    from app.cli import register_cli
+
     from . import api, dashboard, ops, sms, summary, voice
-    from .cli import register_cli
 
     csrf = CSRFProtect(app)
     # Twilio signs its webhooks, API clients send bearer tokens, summary links carry their own

@@ -17,14 +17,17 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client as TwilioClient
 
-from . import catalog, context, migrate, oncall, roster, twilio_setup, users, verification
-from .config import PROJECT_ROOT
-from .db import get_db
-from .flows import Flow, FlowError, load_flows
-from .models import Responder, User, UserRole
-from .phones import InvalidNumber, mask
-from .simulator import Answer, Ask, CallSimulator, ScriptError, scripted
-from .worker import Worker
+from app import context, users
+from app.adapters import migrate, twilio_setup
+from app.adapters.simulator import Answer, Ask, CallSimulator, ScriptError, scripted
+from app.calls.script import Flow, FlowError, load_flows
+from app.config import PROJECT_ROOT
+from app.db import get_db
+from app.incidents import catalog
+from app.models import Responder, User, UserRole
+from app.paging import oncall, roster, verification
+from app.phones import InvalidNumber, mask
+from app.worker import Worker
 
 DEMO_DIR = PROJECT_ROOT / "demo"
 # The demo account `make run` creates; a real deployment makes its own with `users create`.

@@ -7,13 +7,13 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from .actions import IncidentActions
-from .clock import Clock
-from .config import Settings
-from .delivery import CallbackUrls
-from .flows import Flow, PageScript
-from .followups import FollowUpPolicy
-from .summaries import SummaryLinks
+from app.calls.script import Flow, PageScript
+from app.clock import Clock
+from app.config import Settings
+from app.incidents.actions import IncidentActions
+from app.incidents.followups import FollowUpPolicy
+from app.incidents.summaries import SummaryLinks
+from app.paging.delivery import CallbackUrls
 
 
 def settings() -> Settings:

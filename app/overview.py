@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, selectinload
 
-from .models import (
+from app.models import (
     Call,
     Incident,
     IncidentState,

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .clock import Clock
-from .models import WebhookReceipt
+from app.clock import Clock
+from app.models import WebhookReceipt
 
 
 def once(session: Session, clock: Clock, key: str, act: Callable[[], str]) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from .models import Incident, IncidentEvent
+from app.models import Incident, IncidentEvent
 
 
 def add_event(

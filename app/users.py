@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .models import LoginAttempt, Responder, User, UserRole
+from app.models import LoginAttempt, Responder, User, UserRole
 
 # Five failures within fifteen minutes, for one account or from one address, lock it for the rest
 # of the window: slow enough to stop guessing, short enough not to lock out a tired admin for long.

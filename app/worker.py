@@ -12,12 +12,16 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import delivery, escalation, followups, health, mail, voicemail_spool
-from .clock import Clock
-from .delivery import CallbackUrls
-from .followups import FollowUpPolicy
-from .gateways import Gateway
-from .mail import Mailer
+from app import health
+from app.adapters import mail
+from app.adapters.gateways import Gateway
+from app.adapters.mail import Mailer
+from app.calls import spool
+from app.clock import Clock
+from app.incidents import followups
+from app.incidents.followups import FollowUpPolicy
+from app.paging import delivery, escalation
+from app.paging.delivery import CallbackUrls
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ class Worker:
             with self.sessions() as session:
                 if self.spool is not None:
                     # Voicemail kept on disk while the database was down becomes incidents.
-                    voicemail_spool.import_spooled(session, self.clock, self.spool, self.region)
+                    spool.import_spooled(session, self.clock, self.spool, self.region)
                 fired = escalation.advance_due(session, self.clock.now(), self.batch)
                 fired += followups.run_due(
                     session, self.clock.now(), self.followup_policy, self.batch

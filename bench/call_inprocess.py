@@ -19,10 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
-from app.catalog import upsert_services
+from app.adapters.migrate import upgrade
 from app.clock import SystemClock
-from app.migrate import upgrade
-from app.roster import load_roster, parse_roster
+from app.incidents.catalog import upsert_services
+from app.paging.roster import load_roster, parse_roster
 from bench.pg import fresh_database
 from tests.support import DEMO_SERVICES, FULL_CANVAS_CALL, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 

@@ -38,9 +38,9 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.migrate import upgrade  # noqa: E402
+from app.adapters.migrate import upgrade  # noqa: E402
+from app.adapters.simulator import CallSimulator, scripted  # noqa: E402
 from app.models import Notification, NotificationStatus  # noqa: E402
-from app.simulator import CallSimulator, scripted  # noqa: E402
 from bench.pg import fresh_database  # noqa: E402
 from tests.support import FULL_CANVAS_CALL  # noqa: E402
 

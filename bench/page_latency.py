@@ -26,12 +26,12 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import sessionmaker
 
 from app import create_app
+from app.adapters.mail import ConsoleMailer
 from app.clock import SystemClock
 from app.context import followup_policy
 from app.db import make_engine
-from app.delivery import CallbackUrls
-from app.mail import ConsoleMailer
 from app.models import Incident, Notification, Responder
+from app.paging.delivery import CallbackUrls
 from app.worker import Worker
 from bench.pg import BENCH_URL, fresh_database
 

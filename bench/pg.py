@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 
-from app.migrate import rebuild_postgres
+from app.adapters.migrate import rebuild_postgres
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 BENCH_URL = f"{SERVER}/afterhours_bench"

@@ -16,13 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app import create_app
-from app.catalog import upsert_services
+from app.adapters.gateways import ConsoleGateway, Gateway
+from app.adapters.migrate import rebuild_postgres, upgrade
 from app.clock import FrozenClock
 from app.db import get_db, make_engine
-from app.gateways import ConsoleGateway, Gateway
-from app.migrate import rebuild_postgres, upgrade
+from app.incidents.catalog import upsert_services
 from app.models import Base
-from app.roster import load_roster, parse_roster
+from app.paging.roster import load_roster, parse_roster
 from tests.support import DEMO_SERVICES, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 
 CHICAGO = ZoneInfo("America/Chicago")

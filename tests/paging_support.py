@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.context import followup_policy
-from app.delivery import CallbackUrls
 from app.models import Incident, Notification, NotificationKind, Responder
+from app.paging.delivery import CallbackUrls
 from app.worker import PassResult, Worker
 from tests.support import FULL_CANVAS_CALL, PUBLIC, TwilioClient
 

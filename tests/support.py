@@ -11,7 +11,7 @@ import yaml
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from app.simulator import Answer, Ask, CallSimulator, Transcript, scripted
+from app.adapters.simulator import Answer, Ask, CallSimulator, Transcript, scripted
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC = "https://line.example.org"

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask import jsonify, request
 
-from ..context import settings
+from app.context import settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

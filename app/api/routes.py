@@ -6,16 +6,17 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from .. import incidents
-from ..actions import ActionError, NotAllowed
-from ..context import caller_flow, clock, incident_actions, settings
-from ..db import get_db
-from ..incident_forms import IncidentFormError, draft_from_form
-from ..models import Channel, Incident, IncidentState, Responder
+from app.api.auth import token_required
+from app.api.openapi import openapi_document
+from app.api.serialize import incident_detail, incident_summary
+from app.context import caller_flow, clock, incident_actions, settings
+from app.db import get_db
+from app.incidents import service as incident_service
+from app.incidents.actions import ActionError, NotAllowed
+from app.incidents.forms import IncidentFormError, draft_from_form
+from app.models import Channel, Incident, IncidentState, Responder
+
 from . import bp
-from .auth import token_required
-from .openapi import openapi_document
-from .serialize import incident_detail, incident_summary
 
 MAX_PAGE = 200
 
@@ -30,7 +31,7 @@ def list_incidents() -> Response:
     offset = request.args.get("offset", default=0, type=int)
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         return _error(400, f"limit must be 1 to {MAX_PAGE} and offset 0 or more")
-    found = incidents.list_incidents(get_db().session, state, limit, offset)
+    found = incident_service.list_incidents(get_db().session, state, limit, offset)
     return jsonify(incidents=[incident_summary(incident) for incident in found])
 
 
@@ -38,8 +39,8 @@ def list_incidents() -> Response:
 @token_required
 def show_incident(reference: str) -> Response:
     try:
-        incident = incidents.get_by_reference(get_db().session, reference)
-    except incidents.IncidentNotFound:
+        incident = incident_service.get_by_reference(get_db().session, reference)
+    except incident_service.IncidentNotFound:
         return _error(404, f"no incident {reference}")
     return jsonify(incident_detail(incident))
 
@@ -78,8 +79,8 @@ def _responder(data: dict[str, Any]) -> Responder:
 
 def _incident(reference: str) -> Incident:
     try:
-        return incidents.get_by_reference(get_db().session, reference)
-    except incidents.IncidentNotFound:
+        return incident_service.get_by_reference(get_db().session, reference)
+    except incident_service.IncidentNotFound:
         raise ApiError(404, f"no incident {reference}") from None
 
 
@@ -103,7 +104,9 @@ def create_incident() -> Response:
         response = jsonify(error="validation failed", fields=invalid.errors)
         response.status_code = 422
         return response
-    incident = incidents.open_incident(session, clock(), draft, actor="api", channel=Channel.API)
+    incident = incident_service.open_incident(
+        session, clock(), draft, actor="api", channel=Channel.API
+    )
     response = _done(
         incident, f"{incident.reference} opened; the on-call admin is being paged", 201
     )

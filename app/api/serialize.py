@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..models import Callback, Incident, IncidentEvent, Notification, Report, Summary
+from app.models import Callback, Incident, IncidentEvent, Notification, Report, Summary
 
 
 def _time(value: dt.datetime | None) -> str | None:

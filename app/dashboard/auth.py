@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, session, url_for
 
-from ..db import get_db
-from ..models import User
+from app.db import get_db
+from app.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,15 +6,18 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from .. import health, incidents, oncall, overview, users
-from ..actions import ActionError
-from ..context import caller_flow, clock, incident_actions, settings
-from ..db import get_db
-from ..incident_forms import IncidentFormError, draft_from_form
-from ..models import Channel, Override, Responder, Rotation, UserRole
-from ..phones import display
+from app import health, overview, users
+from app.context import caller_flow, clock, incident_actions, settings
+from app.dashboard.auth import current_user, signed_in
+from app.db import get_db
+from app.incidents import service as incident_service
+from app.incidents.actions import ActionError
+from app.incidents.forms import IncidentFormError, draft_from_form
+from app.models import Channel, Override, Responder, Rotation, UserRole
+from app.paging import oncall
+from app.phones import display
+
 from . import bp
-from .auth import current_user, signed_in
 
 LEADS = (UserRole.TEAM_LEAD,)
 STAFF = (UserRole.HELPDESK, UserRole.ADMIN, UserRole.TEAM_LEAD)
@@ -109,7 +112,7 @@ def new_incident() -> Response | str:
                             errors=invalid.errors, impacts=caller_flow().impact_options()),
             status=400,
         )  # fmt: skip
-    incident = incidents.open_incident(db, clock(), draft, actor=user.name,
+    incident = incident_service.open_incident(db, clock(), draft, actor=user.name,
                                        channel=Channel.DASHBOARD)  # fmt: skip
     db.commit()
     flash(f"{incident.reference} opened; the on-call admin is being paged.", "ok")
@@ -121,8 +124,8 @@ def new_incident() -> Response | str:
 def incident(reference: str) -> str:
     db = get_db().session
     try:
-        found = incidents.get_by_reference(db, reference)
-    except incidents.IncidentNotFound:
+        found = incident_service.get_by_reference(db, reference)
+    except incident_service.IncidentNotFound:
         abort(404)
     people = [r for r in overview.responders(db) if r.verified and r.active]
     return render_template("dashboard/incident.html", incident=found, responders=people)
@@ -133,8 +136,8 @@ def incident(reference: str) -> str:
 def act(reference: str) -> Response:
     db = get_db().session
     try:
-        found = incidents.get_by_reference(db, reference)
-    except incidents.IncidentNotFound:
+        found = incident_service.get_by_reference(db, reference)
+    except incident_service.IncidentNotFound:
         abort(404)
     user = current_user()
     assert user is not None

@@ -13,9 +13,10 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from .. import health
-from ..context import clock, settings
-from ..db import get_db
+from app import health
+from app.context import clock, settings
+from app.db import get_db
+
 from . import bp
 
 ACK_BUCKETS = (60, 300, 900, 1800, 3600, 5400, 7200)

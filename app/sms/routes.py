@@ -5,11 +5,12 @@ import logging
 from flask import Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from .. import delivery
-from ..context import clock, incident_actions, settings
-from ..db import get_db
-from ..sms_commands import SmsDesk
-from ..twilio_web import form_text, twilio_only, twiml
+from app.adapters.twilio_web import form_text, twilio_only, twiml
+from app.context import clock, incident_actions, settings
+from app.db import get_db
+from app.paging import delivery
+from app.responders.desk import SmsDesk
+
 from . import bp
 
 log = logging.getLogger(__name__)

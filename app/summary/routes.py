@@ -4,10 +4,11 @@ import hmac
 
 from flask import Response, render_template, request
 
-from .. import summaries
-from ..context import clock, followup_policy, settings
-from ..db import get_db
-from ..models import Channel, Incident, IncidentState, Responder, Summary
+from app.context import clock, followup_policy, settings
+from app.db import get_db
+from app.incidents import summaries
+from app.models import Channel, Incident, IncidentState, Responder, Summary
+
 from . import bp
 
 

@@ -9,14 +9,17 @@ from flask import Response, abort, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from .. import callbacks, delivery, voicemail_spool
-from ..context import caller_flow, clock, incident_actions, page_script, settings
-from ..db import get_db
-from ..models import Callback, Notification, NotificationKind
-from ..receipts import once
-from ..twilio_web import form_text, render_reply, twilio_only, twiml
-from ..voice_menu import Heard, VoiceMenu
-from ..voice_page import VoicePage
+from app.adapters.twilio_web import form_text, render_reply, twilio_only, twiml
+from app.calls import spool
+from app.calls.menu import Heard, VoiceMenu
+from app.context import caller_flow, clock, incident_actions, page_script, settings
+from app.db import get_db
+from app.models import Callback, Notification, NotificationKind
+from app.paging import delivery
+from app.receipts import once
+from app.responders import bridge
+from app.responders.page_call import VoicePage
+
 from . import bp
 
 log = logging.getLogger(__name__)
@@ -99,9 +102,7 @@ def technical_difficulty(error: Exception) -> Response:
 
 
 def _spool(**fields: str) -> None:
-    voicemail_spool.record(
-        Path(settings().VOICEMAIL_SPOOL_DIR), _call_sid(), clock().now(), **fields
-    )
+    spool.record(Path(settings().VOICEMAIL_SPOOL_DIR), _call_sid(), clock().now(), **fields)
 
 
 @bp.post("/fallback")
@@ -208,13 +209,13 @@ def _bridge_action(notification_id: int) -> Callable[..., str]:
 
 
 def _callback(notification_id: int) -> Callback | None:
-    return callbacks.for_notification(get_db().session, notification_id)
+    return bridge.for_notification(get_db().session, notification_id)
 
 
 @bp.post("/bridge/<int:notification_id>")
 @twilio_only
-def bridge(notification_id: int) -> Response:
-    reply = callbacks.answered(
+def bridge_answered(notification_id: int) -> Response:
+    reply = bridge.answered(
         page_script(), _callback(notification_id), request.form.get("AnsweredBy", ""),
         settings().TWILIO_FROM_NUMBER,
     )  # fmt: skip
@@ -227,7 +228,7 @@ def bridge_done(notification_id: int) -> Response:
     session = get_db().session
     status = request.form.get("DialCallStatus", "")
     duration = request.form.get("DialCallDuration", default=0, type=int)
-    reply = callbacks.ended(session, clock().now(), page_script(), _callback(notification_id),
+    reply = bridge.ended(session, clock().now(), page_script(), _callback(notification_id),
                             status, duration)  # fmt: skip
     session.commit()
     return twiml(render_reply(reply, _bridge_action(notification_id)))

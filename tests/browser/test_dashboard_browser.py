@@ -15,7 +15,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.gateways import ConsoleGateway
+from app.adapters.gateways import ConsoleGateway
 from tests.accounts import PASSWORD, STAFF_PIN, make_accounts
 from tests.conftest import _seed
 from tests.flow.test_staff_and_api import HELPDESK_PHONE, STAFF_CALL

@@ -15,7 +15,7 @@ import responses
 from aiosmtpd.controller import Controller
 
 from app import create_app
-from app.gateways import TwilioGateway
+from app.adapters.gateways import TwilioGateway
 from tests.conftest import _seed
 from tests.flow.test_after_ack import acked_and_resolved, sms_to
 from tests.paging_support import PAT, report_outage, run_worker, text, the_incident

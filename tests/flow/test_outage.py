@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.adapters.simulator import Answer, Ask, scripted
 from app.models import Incident, PriorityContact, Report
-from app.simulator import Answer, Ask, scripted
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, text
 from tests.support import FULL_CANVAS_CALL
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from app.delivery import CallbackUrls, send_due
-from app.gateways import ConsoleGateway
-from app.gsm import gsm_length
+from app.adapters.gateways import ConsoleGateway
 from app.models import InboundMessage, Notification, NotificationStatus, Responder
-from app.roster import PolicyEntry, StepEntry, save_policy
+from app.paging.delivery import CallbackUrls, send_due
+from app.paging.gsm import gsm_length
+from app.paging.roster import PolicyEntry, StepEntry, save_policy
 from tests.paging_support import (
     ALEX,
     CASEY,

@@ -9,7 +9,7 @@ import pytest
 import requests
 import responses
 
-from app.gateways import TwilioGateway
+from app.adapters.gateways import TwilioGateway
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, the_incident
 from tests.support import CALLER, PUBLIC, TEST_SETTINGS, TwilioClient
 
@@ -193,7 +193,7 @@ class TestDeliveryCallbacks:
 
 def test_twilio_error_bodies_are_parsed_by_the_official_client(gateway, twilio_api):
     twilio_api.add(error(MESSAGES, 400, 21610, "Attempt to send to unsubscribed recipient"))
-    from app.gateways import PermanentSendError
+    from app.adapters.gateways import PermanentSendError
 
     with pytest.raises(PermanentSendError) as failure:
         gateway.send_sms(PAT, "hi", None)

@@ -19,7 +19,7 @@ def test_an_existing_database_with_data_upgrades_to_head(tmp_path):
     """A team's SQLite file from an older version keeps its incidents through every upgrade."""
     from sqlalchemy import text
 
-    from app.migrate import upgrade
+    from app.adapters.migrate import upgrade
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     upgrade(url, "0002")
@@ -78,8 +78,8 @@ def test_a_migration_failing_half_way_on_sqlite_leaves_nothing_behind(tmp_path):
     from sqlalchemy import inspect
     from sqlalchemy.exc import OperationalError
 
+    from app.adapters.migrate import alembic_config
     from app.config import PROJECT_ROOT
-    from app.migrate import alembic_config
 
     scripts = tmp_path / "migrations"
     (scripts / "versions").mkdir(parents=True)

@@ -16,9 +16,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from app.adapters.simulator import CallSimulator, scripted
 from app.config import PROJECT_ROOT
 from app.models import Incident, Notification
-from app.simulator import CallSimulator, scripted
 from tests.support import AUTH_TOKEN
 
 pytestmark = pytest.mark.postgres

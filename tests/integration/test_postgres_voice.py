@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from app.adapters.simulator import Answer, Ask, Transcript, scripted
 from app.models import CallTurn, Incident
-from app.simulator import Answer, Ask, Transcript, scripted
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
 pytestmark = pytest.mark.postgres

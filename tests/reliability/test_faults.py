@@ -20,9 +20,9 @@ import requests
 import responses
 from sqlalchemy import select
 
+from app.adapters.gateways import TwilioGateway
 from app.config import PROJECT_ROOT
-from app.gateways import TwilioGateway
-from app.incidents import IncidentDraft, open_incident
+from app.incidents.service import IncidentDraft, open_incident
 from app.models import Notification, NotificationStatus
 from tests.paging_support import paged, report_outage, run_worker
 from tests.support import AUTH_TOKEN, TEST_SETTINGS, TwilioClient

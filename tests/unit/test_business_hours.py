@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.business_hours import BusinessHours
+from app.calls.hours import BusinessHours
 
 CHICAGO = ZoneInfo("America/Chicago")
 HOURS = BusinessHours.from_settings(

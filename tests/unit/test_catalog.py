@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.catalog import match_service, normalise
+from app.incidents.catalog import match_service, normalise
 from app.models import Service
 from tests.support import DEMO_SERVICES
 

@@ -89,7 +89,7 @@ def test_without_an_auth_token_a_local_one_is_made_and_still_checked(settings, c
 
 
 def test_logs_never_hold_full_numbers_or_tokens():
-    from app.logging_setup import scrub
+    from app.adapters.logging_setup import scrub
 
     line = scrub(
         "SMS from +13195550142, call (319) 555-0143 token 0123456789abcdef0123456789abcdef"
@@ -101,7 +101,7 @@ def test_logs_never_hold_full_numbers_or_tokens():
 
 
 def test_message_ids_are_not_mistaken_for_numbers():
-    from app.logging_setup import scrub
+    from app.adapters.logging_setup import scrub
 
     assert scrub("call CAfecdf2718281828459045da6b5f6054df1ef36 done") == (
         "call CAfecdf2718281828459045da6b5f6054df1ef36 done"
@@ -114,7 +114,7 @@ def test_json_logs_carry_the_twilio_id_and_mask_numbers(settings, clock):
     import logging
 
     from app import create_app
-    from app.logging_setup import ScrubbingFilter
+    from app.adapters.logging_setup import ScrubbingFilter
     from tests.support import TwilioClient
 
     app = create_app({**settings, "LOG_FORMAT": "json"}, clock=clock)
@@ -131,7 +131,7 @@ def test_json_logs_carry_the_twilio_id_and_mask_numbers(settings, clock):
         restored = create_app({**settings, "LOG_FORMAT": "text"}, clock=clock)  # text again
         restored.extensions["db"].engine.dispose()
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
-    [entry] = [line for line in lines if line["logger"] == "app.voice_menu"]
+    [entry] = [line for line in lines if line["logger"] == "app.calls.menu"]
     assert entry["twilio_id"] == "CA-logged"
     assert "+13195550142" not in entry["message"] and "0142" in entry["message"]
     app.extensions["db"].engine.dispose()

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.calls.script import FlowError, SpeechStep, load_flow, load_flows
 from app.config import PROJECT_ROOT
-from app.flows import FlowError, SpeechStep, load_flow, load_flows
 
 SHIPPED = PROJECT_ROOT / "voice_flows" / "caller.yaml"
 

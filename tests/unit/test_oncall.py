@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.models import Override, Responder, Rotation, RotationMember
-from app.oncall import on_call, shift_start, upcoming
+from app.paging.oncall import on_call, shift_start, upcoming
 
 CHICAGO = ZoneInfo("America/Chicago")
 PAT, SAM, ALEX = (Responder(id=i, name=n, phone=f"+1319555010{i}") for i, n in

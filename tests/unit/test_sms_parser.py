@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.sms_commands import Command, parse
+from app.responders.desk import Command, parse
 
 SPELLINGS = [
     # short codes from the page

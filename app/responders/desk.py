@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import followups, verification
-from .actions import ActionError, IncidentActions
-from .incidents import IncidentNotFound, get_by_reference
-from .models import (
+from app.incidents import followups
+from app.incidents.actions import ActionError, IncidentActions
+from app.incidents.service import IncidentNotFound, get_by_reference
+from app.models import (
     REFERENCE_OFFSET,
     Channel,
     InboundMessage,
@@ -30,7 +30,8 @@ from .models import (
     ReplyCode,
     Responder,
 )
-from .phones import display, mask, try_e164
+from app.paging import verification
+from app.phones import display, mask, try_e164
 
 log = logging.getLogger(__name__)
 

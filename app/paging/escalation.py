@@ -12,8 +12,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import oncall, paging
-from .models import (
+from app.models import (
     Channel,
     EscalationPolicy,
     Incident,
@@ -22,8 +21,9 @@ from .models import (
     Responder,
     Role,
 )
-from .roster import DEFAULT_POLICY, save_policy
-from .timeline import add_event
+from app.paging import notify, oncall
+from app.paging.roster import DEFAULT_POLICY, save_policy
+from app.timeline import add_event
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def paged_so_far(session: Session, incident: Incident) -> list[Responder]:
 def stop(session: Session, incident: Incident) -> int:
     """Acknowledged (or otherwise handled): no more steps, and unsent pages are cancelled."""
     incident.next_escalation_at = None
-    return paging.cancel_queued_pages(session, incident)
+    return notify.cancel_queued_pages(session, incident)
 
 
 def fire_due(session: Session, now: dt.datetime, incident: Incident) -> int:
@@ -111,7 +111,7 @@ def escalate_now(session: Session, now: dt.datetime, incident: Incident, actor: 
         # The chain has run out: go to the team lead and director directly.
         for responder in _targets(session, now, ["team_lead", "director"]):
             for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
-                paging.queue_page(session, now, incident, responder, medium, None, None)
+                notify.queue_page(session, now, incident, responder, medium, None, None)
         incident.escalated = True
     add_event(session, incident, now, "escalated", actor, channel, "escalated on request")
     return True
@@ -150,7 +150,7 @@ def _fire_step(session: Session, now: dt.datetime, incident: Incident) -> None:
                 break
     for responder in reachable or fallback:
         for channel in step.channels:
-            paging.queue_page(
+            notify.queue_page(
                 session, now, incident, responder, NotificationChannel(channel),
                 incident.escalation_step, incident.escalation_cycle,
             )  # fmt: skip

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import incidents
-from .clock import Clock
-from .models import Channel, Source
-from .phones import mask, try_e164
+from app.clock import Clock
+from app.incidents import service as incident_service
+from app.models import Channel, Source
+from app.phones import mask, try_e164
 
 log = logging.getLogger(__name__)
 # A spooled call is imported once its recording arrived, or after this long regardless (the
@@ -69,7 +69,7 @@ def import_spooled(session: Session, clock: Clock, spool: Path, region: str) -> 
             continue
         caller = try_e164(data.get("from", ""), region)
         callback = try_e164(data.get("callback", ""), region) or caller
-        draft = incidents.IncidentDraft(
+        draft = incident_service.IncidentDraft(
             source=Source.PHONE,
             description="Voicemail left while the line's database was unreachable.",
             recording_url=data.get("recording_url"),
@@ -78,7 +78,7 @@ def import_spooled(session: Session, clock: Clock, spool: Path, region: str) -> 
             incomplete=not data.get("recording_url"),
             text_caller=True,
         )
-        incident = incidents.open_incident(
+        incident = incident_service.open_incident(
             session, clock, draft, actor=mask(caller or data.get("from")), channel=Channel.VOICE
         )
         session.commit()

@@ -13,8 +13,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
-from .context import settings
-from .voice_reply import Reply
+from app.calls.reply import Reply
+from app.context import settings
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,9 +10,9 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import paging
-from .clock import Clock
-from .models import NotificationChannel, NotificationKind, PhoneVerification, Responder
+from app.clock import Clock
+from app.models import NotificationChannel, NotificationKind, PhoneVerification, Responder
+from app.paging import notify
 
 VALID_FOR = dt.timedelta(minutes=15)
 MAX_TRIES = 5
@@ -33,7 +33,7 @@ def send_code(session: Session, clock: Clock, responder: Responder, secret: str)
             expires_at=now + VALID_FOR,
         )
     )
-    paging.queue(
+    notify.queue(
         session, now, kind=NotificationKind.VERIFICATION, channel=NotificationChannel.SMS,
         to=responder.phone, responder=responder,
         body=f"Your after-hours line code is {code}. Reply with it within 15 minutes to "

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from .config import parse_business_hours
+from app.config import parse_business_hours
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from . import escalation, paging
-from .clock import Clock
-from .models import REFERENCE_OFFSET, Incident, IncidentState, PriorityContact, Report, Service
-from .phones import display
-from .timeline import add_event
+from app.clock import Clock
+from app.models import REFERENCE_OFFSET, Incident, IncidentState, PriorityContact, Report, Service
+from app.paging import escalation, notify
+from app.phones import display
+from app.timeline import add_event
 
 LOWEST_PRIORITY = 4
 _REFERENCE = re.compile(r"^\s*(?:ah)?[\s#:-]*(\d{1,9})\s*$", re.IGNORECASE)
@@ -101,7 +101,7 @@ def open_incident(
     session.flush()
     escalation.start(session, now, incident)
     if draft.text_caller:
-        paging.text_caller(
+        notify.text_caller(
             session, now, incident,
             f"{incident.reference}: we received your report about {incident.service_name}. The "
             f"on-call administrator has been paged and will call you back within 60 minutes at "
@@ -150,7 +150,7 @@ def add_report(
         f"caller {(earlier or 0) + 1}" + ("; hung up before finishing" if draft.incomplete else ""),
     )
     if draft.text_caller:
-        paging.text_caller(
+        notify.text_caller(
             session, now, incident,
             f"{incident.reference}: your details were added to the report about "
             f"{incident.service_name}. The on-call administrator will contact you at "

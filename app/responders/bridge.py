@@ -8,9 +8,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import paging
-from .flows import PageScript
-from .models import (
+from app.calls.menu import spoken_reference
+from app.calls.reply import Reply
+from app.calls.script import PageScript
+from app.models import (
     Callback,
     Channel,
     Incident,
@@ -19,10 +20,9 @@ from .models import (
     NotificationKind,
     Responder,
 )
-from .phones import display
-from .timeline import add_event
-from .voice_menu import spoken_reference
-from .voice_reply import Reply
+from app.paging import notify
+from app.phones import display
+from app.timeline import add_event
 
 STEP = "bridge"
 DIAL_OUTCOMES = {
@@ -35,7 +35,7 @@ DIAL_OUTCOMES = {
 
 
 def start(session: Session, now: dt.datetime, incident: Incident, responder: Responder) -> Callback:
-    notification = paging.queue(
+    notification = notify.queue(
         session, now, kind=NotificationKind.BRIDGE, channel=NotificationChannel.VOICE,
         to=responder.phone, body=f"call back the caller of {incident.reference}",
         incident=incident, responder=responder,

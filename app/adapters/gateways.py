@@ -15,7 +15,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .phones import mask
+from app.phones import mask
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .clock import Clock
-from .models import Email, Incident, NotificationStatus
+from app.clock import Clock
+from app.models import Email, Incident, NotificationStatus
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (30, 120, 600, 1800, 3600)

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import escalation, mail, oncall, paging, summaries
-from .models import (
+from app.adapters import mail
+from app.incidents import summaries
+from app.incidents.summaries import SummaryLinks
+from app.models import (
     Channel,
     Incident,
     IncidentState,
@@ -25,9 +27,9 @@ from .models import (
     Role,
     Summary,
 )
-from .phones import display
-from .summaries import SummaryLinks
-from .timeline import add_event
+from app.paging import escalation, notify, oncall
+from app.phones import display
+from app.timeline import add_event
 
 WORKS = re.compile(r"^\W*(works?|working|it works|fixed|ok|okay|good|all good|1)\W*$", re.I)
 BROKEN = re.compile(
@@ -56,8 +58,8 @@ def on_resolved(
     session: Session, now: dt.datetime, incident: Incident, owner: Responder, policy: FollowUpPolicy
 ) -> None:
     """Ask every caller whether it works, start the confirmation clock, ask for the summary."""
-    for number in paging.caller_numbers(incident):
-        paging.text_caller(
+    for number in notify.caller_numbers(incident):
+        notify.text_caller(
             session, now, incident,
             f"{incident.reference}: the on-call administrator reports {incident.service_name} is "
             "fixed. Reply WORKS if it works for you now, or BROKEN if it is still broken.",
@@ -110,7 +112,7 @@ def confirm_works(
         add_event(session, incident, now, "confirmed", display(report.callback_number),
                   Channel.SMS, "the caller says it works")  # fmt: skip
         if incident.owner is not None:
-            paging.notify_responder(
+            notify.notify_responder(
                 session, now, incident.owner,
                 f"{incident.reference}: the caller confirmed it works. Reply CLOSE "
                 f"{incident.number} to close it.",
@@ -132,7 +134,7 @@ def reopen(
               "the caller says it is still broken")  # fmt: skip
     owner = incident.owner
     if owner is not None and owner.active and owner.verified:
-        paging.queue_page(session, now, incident, owner, NotificationChannel.SMS, None, None)
+        notify.queue_page(session, now, incident, owner, NotificationChannel.SMS, None, None)
     escalation.resume(session, now, incident)
     return (
         f"Sorry it is still broken. {incident.reference} is reopened and the administrator has "
@@ -172,7 +174,7 @@ def _send_reporter_update(session: Session, now: dt.datetime, incident: Incident
         return
     recipients = [incident.owner] if incident.owner else escalation.paged_so_far(session, incident)
     for responder in recipients:
-        paging.notify_responder(
+        notify.notify_responder(
             session, now, responder,
             f"{incident.reference} {incident.service_name}: {count} callers now.", incident,
         )  # fmt: skip
@@ -204,7 +206,7 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
     ):  # fmt: skip
         incident.confirm_reminder_at = None
         if incident.state == IncidentState.RESOLVED and incident.owner is not None:
-            paging.notify_responder(
+            notify.notify_responder(
                 session, now, incident.owner,
                 f"{incident.reference} was resolved at "
                 f"{local(incident.resolved_at or now, policy.zone)} but the caller has not "
@@ -221,7 +223,7 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
     ):  # fmt: skip
         summary.remind_at = None
         incident = summary.incident
-        paging.notify_responder(
+        notify.notify_responder(
             session, now, summary.responder,
             f"Reminder: the work summary for {incident.reference} is due at "
             f"{local(summary.due_at, policy.zone)}. Reply SUM {incident.number} <hours> "
@@ -248,7 +250,7 @@ def _tell_leads_overdue(session: Session, now: dt.datetime, summary: Summary) ->
     )
     leads = oncall.with_role(session, Role.TEAM_LEAD)
     for lead in leads:
-        paging.notify_responder(session, now, lead, text, incident, limit=320)
+        notify.notify_responder(session, now, lead, text, incident, limit=320)
         if lead.email:
             mail.queue_email(
                 session,

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .flows import MenuOption
-from .incidents import IncidentDraft
-from .models import Service
-from .phones import InvalidNumber, to_e164
+from app.calls.script import MenuOption
+from app.incidents.service import IncidentDraft
+from app.models import Service
+from app.phones import InvalidNumber, to_e164
 
 
 class IncidentFormError(ValueError):

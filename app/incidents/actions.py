@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from . import callbacks, escalation, followups, paging, summaries
-from .clock import Clock
-from .followups import FollowUpPolicy
-from .models import (
+from app.clock import Clock
+from app.incidents import followups, summaries
+from app.incidents.followups import FollowUpPolicy
+from app.models import (
     Incident,
     IncidentState,
     Notification,
@@ -26,8 +26,10 @@ from .models import (
     Responder,
     Role,
 )
-from .phones import display
-from .timeline import add_event
+from app.paging import escalation, notify
+from app.phones import display
+from app.responders import bridge
+from app.timeline import add_event
 
 
 class ActionError(Exception):
@@ -113,7 +115,7 @@ class IncidentActions:
         if self.followups is not None:
             followups.on_resolved(self.session, now, incident, incident.owner or responder,
                                   self.followups)  # fmt: skip
-        callers = len(paging.caller_numbers(incident))
+        callers = len(notify.caller_numbers(incident))
         return (
             f"{incident.reference} marked resolved at {self.local_time(now)}. "
             f"{callers} caller{'s' if callers != 1 else ''} asked to confirm; "
@@ -142,7 +144,7 @@ class IncidentActions:
             raise ActionError(f"{incident.reference} has no callback number.")
         if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
             raise AlreadyHandled(self._already(incident, responder))
-        callbacks.start(self.session, self.clock.now(), incident, responder)
+        bridge.start(self.session, self.clock.now(), incident, responder)
         return (
             f"Calling you now for {incident.reference}; answer to be connected to "
             f"{display(incident.callback_number)}. They will see the line's number."
@@ -179,7 +181,7 @@ class IncidentActions:
         previous = incident.owner
         self._take(incident, responder, now, channel, "taken-over")
         if previous is not None:
-            paging.notify_responder(
+            notify.notify_responder(
                 self.session, now, previous,
                 f"{responder.name} took over {incident.reference} at {self.local_time(now)}.",
                 incident,
@@ -215,7 +217,7 @@ class IncidentActions:
             escalation.stop(self.session, incident)
         add_event(self.session, incident, now, "reassigned", responder.name, channel,
                   f"to {to.name}" + (f" (was {previous.name})" if previous else ""))  # fmt: skip
-        paging.queue_page(self.session, now, incident, to, NotificationChannel.SMS, None, None)
+        notify.queue_page(self.session, now, incident, to, NotificationChannel.SMS, None, None)
         return f"{incident.reference} is now {to.name}'s; they have been paged."
 
     def cancel(self, incident: Incident, responder: Responder, channel: str, reason: str) -> str:
@@ -250,7 +252,7 @@ class IncidentActions:
         if first_ack:
             self._tell_the_others(incident, responder, now)
             if self.text_caller_on_ack:
-                paging.text_caller(
+                notify.text_caller(
                     self.session, now, incident,
                     f"{incident.reference}: your report about {incident.service_name} is being "
                     f"worked on. The on-call administrator will contact you at "
@@ -273,7 +275,7 @@ class IncidentActions:
             .distinct()
         )  # fmt: skip
         for responder in paged:
-            paging.notify_responder(
+            notify.notify_responder(
                 self.session, now, responder,
                 f"{incident.reference} was acknowledged by {taker.name} at "
                 f"{self.local_time(now)}. No action needed.",

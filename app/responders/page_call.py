@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .actions import ActionError, IncidentActions
-from .flows import PageScript
-from .models import Channel, IncidentState, Notification
-from .voice_menu import spoken_reference
-from .voice_reply import Reply
+from app.calls.menu import spoken_reference
+from app.calls.reply import Reply
+from app.calls.script import PageScript
+from app.incidents.actions import ActionError, IncidentActions
+from app.models import Channel, IncidentState, Notification
 
 STEP = "page"
 

@@ -15,11 +15,23 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import catalog, incidents, users
-from .business_hours import BusinessHours
-from .clock import Clock
-from .flows import Flow, MenuOption, MenuStep, PhoneStep, ReviewStep, ServiceStep, SpeechStep, Step
-from .models import (
+from app import users
+from app.calls.hours import BusinessHours
+from app.calls.reply import Reply
+from app.calls.script import (
+    Flow,
+    MenuOption,
+    MenuStep,
+    PhoneStep,
+    ReviewStep,
+    ServiceStep,
+    SpeechStep,
+    Step,
+)
+from app.clock import Clock
+from app.incidents import catalog
+from app.incidents import service as incident_service
+from app.models import (
     Call,
     CallStatus,
     CallTurn,
@@ -30,8 +42,7 @@ from .models import (
     Source,
     User,
 )
-from .phones import InvalidNumber, mask, spoken_groups, to_e164, try_e164
-from .voice_reply import Reply
+from app.phones import InvalidNumber, mask, spoken_groups, to_e164, try_e164
 
 log = logging.getLogger(__name__)
 
@@ -451,7 +462,9 @@ class VoiceMenu:
     def _service_chosen(self, turn: _Turn) -> None:
         """If this service already has an open incident, offer to join it instead."""
         service_id = turn.call.answers.get("service_id")
-        known = incidents.active_for_service(self.session, service_id) if service_id else None
+        known = (
+            incident_service.active_for_service(self.session, service_id) if service_id else None
+        )
         if known is None:
             self._advance(turn)
             return
@@ -654,19 +667,19 @@ class VoiceMenu:
             # Someone reported this service while this caller was still answering, so nobody
             # offered it to them: join it rather than start a second page chain. (A caller who
             # was offered it and said "a different problem" keeps their own incident.)
-            target = incidents.active_for_service(self.session, draft.service_id, lock=True)
+            target = incident_service.active_for_service(self.session, draft.service_id, lock=True)
         joined = target is not None and target.state in (
             IncidentState.OPEN,
             IncidentState.ACKNOWLEDGED,
         )
         if target is not None and joined:
-            incidents.add_report(
+            incident_service.add_report(
                 self.session, self.clock, target, draft, actor=actor, channel=Channel.VOICE,
                 reporter_window=self.line.reporter_window,
             )  # fmt: skip
             incident = target
         else:
-            incident = incidents.open_incident(
+            incident = incident_service.open_incident(
                 self.session, self.clock, draft, actor=actor, channel=Channel.VOICE
             )
         call.incident = incident
@@ -674,13 +687,13 @@ class VoiceMenu:
         call.step = FINISHED
         return incident, joined
 
-    def _draft(self, call: Call, incomplete: bool) -> incidents.IncidentDraft:
+    def _draft(self, call: Call, incomplete: bool) -> incident_service.IncidentDraft:
         answers = call.answers
         impact = self._impact_option(answers.get("impact"))
         caller = try_e164(call.from_number, self.line.region)
         if call.staff_user_id:
             caller = answers.get("callback")  # the help desk's own number is not the caller's
-        return incidents.IncidentDraft(
+        return incident_service.IncidentDraft(
             source=call.source,
             # A match the caller never got to confirm is still the best guess there is.
             service_id=answers.get("service_id") or answers.get("service_candidate"),

@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .clock import Clock
-from .config import WEEKDAYS, known_zone
-from .durations import parse_duration
-from .models import (
+from app.clock import Clock
+from app.config import WEEKDAYS, known_zone
+from app.durations import parse_duration
+from app.models import (
     EscalationPolicy,
     EscalationStep,
     Override,
@@ -29,7 +29,7 @@ from .models import (
     Rotation,
     RotationMember,
 )
-from .phones import InvalidNumber, to_e164
+from app.phones import InvalidNumber, to_e164
 
 TARGETS = ("primary", "secondary", "team_lead", "director")
 CHANNELS = ("sms", "voice")

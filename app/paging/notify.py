@@ -13,8 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .gsm import SEGMENT, fit, gsm_length
-from .models import (
+from app.models import (
     Channel,
     Incident,
     IncidentState,
@@ -25,8 +24,9 @@ from .models import (
     ReplyCode,
     Responder,
 )
-from .phones import display
-from .timeline import add_event
+from app.paging.gsm import SEGMENT, fit, gsm_length
+from app.phones import display
+from app.timeline import add_event
 
 # --- composing --------------------------------------------------------------------------------
 

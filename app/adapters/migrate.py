@@ -6,8 +6,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from .config import PROJECT_ROOT
-from .db import make_engine
+from app.config import PROJECT_ROOT
+from app.db import make_engine
 
 
 def alembic_config(url: str) -> Config:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from .models import Override, Responder, Role, Rotation
+from app.models import Override, Responder, Role, Rotation
 
 
 def shift_start(rotation: Rotation, at: dt.datetime) -> dt.datetime:

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from . import mail, oncall, paging
-from .models import Incident, Responder, Role, Summary
-from .phones import display
-from .timeline import add_event
+from app.adapters import mail
+from app.models import Incident, Responder, Role, Summary
+from app.paging import notify, oncall
+from app.phones import display
+from app.timeline import add_event
 
 _HOURS = [
     (re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:h|hr|hrs|hour|hours)?$"), lambda m: float(m[1]) * 60),
@@ -108,7 +109,7 @@ def request(
     summary.overdue_at = summary.due_at
     session.flush()
     due = summary.due_at.astimezone(zone).strftime("%a %H:%M")
-    paging.notify_responder(
+    notify.notify_responder(
         session, now, responder,
         f"Thanks. Work summary for {incident.reference} due {due}: reply SUM {incident.number} "
         f"<hours> <what you did>, or use {links.make(summary, now)}",

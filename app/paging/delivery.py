@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import escalation, paging
-from .clock import Clock
-from .gateways import Gateway, PermanentSendError, SendError, TransientSendError
-from .models import (
+from app.adapters.gateways import Gateway, PermanentSendError, SendError, TransientSendError
+from app.clock import Clock
+from app.models import (
     Channel,
     IncidentState,
     Notification,
@@ -27,8 +26,9 @@ from .models import (
     NotificationKind,
     NotificationStatus,
 )
-from .phones import mask
-from .timeline import add_event
+from app.paging import escalation, notify
+from app.phones import mask
+from app.timeline import add_event
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ def failover(session: Session, now: dt.datetime, page: Notification) -> None:
         )
     )
     if page.channel == NotificationChannel.SMS and not tried_voice:
-        paging.queue_page(
+        notify.queue_page(
             session, now, incident, responder, NotificationChannel.VOICE, page.step, page.cycle
         )
         add_event(session, incident, now, "failover", "worker", Channel.WORKER,

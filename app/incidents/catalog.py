@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
-from .models import PriorityContact, Service
-from .phones import to_e164
+from app.models import PriorityContact, Service
+from app.phones import to_e164
 
 # Below this a guess is more often wrong than right (see the table of recogniser spellings in
 # tests/unit/test_catalog.py, which pins both the hits and the near misses).
