@@ -20,9 +20,9 @@ from app.calls.menu import LineConfig
 from app.calls.script import Flow, FlowError, PageScript, load_flows
 from app.clock import Clock, SystemClock
 from app.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from app.context import PAGE_SCRIPT, Services
 from app.db import Database
 
-PAGE_SCRIPT = "page"
 LOCAL_TOKEN_FILE = PROJECT_ROOT / "instance" / "local-twilio-auth-token"
 
 
@@ -38,12 +38,14 @@ def create_app(
     try:
         settings = load_settings(config)
         flows = load_flows(Path(settings.VOICE_FLOWS_DIR))
-        if not isinstance(flows.get(settings.VOICE_FLOW), Flow):
+        caller_flow = flows.get(settings.VOICE_FLOW)
+        page_script = flows.get(PAGE_SCRIPT)
+        if not isinstance(caller_flow, Flow):
             raise ConfigError(
                 f"Invalid setting — VOICE_FLOW: no caller script named "
                 f"{settings.VOICE_FLOW!r} in {settings.VOICE_FLOWS_DIR}"
             )
-        if not isinstance(flows.get(PAGE_SCRIPT), PageScript):
+        if not isinstance(page_script, PageScript):
             raise FlowError(f"{settings.VOICE_FLOWS_DIR}: no page script (kind: page) named page")
     except (ConfigError, FlowError) as exc:
         if config is None:
@@ -70,12 +72,15 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, which expires on its own
     )
-    app.extensions["settings"] = settings
-    app.extensions["flows"] = flows
-    app.extensions["clock"] = clock or SystemClock()
-    app.extensions["line"] = line_config(settings)
-    app.extensions["gateway"] = gateway or make_gateway(settings)
-    app.extensions["mailer"] = mailer or make_mailer(settings)
+    Services(
+        settings=settings,
+        clock=clock or SystemClock(),
+        gateway=gateway or make_gateway(settings),
+        mailer=mailer or make_mailer(settings),
+        caller_flow=caller_flow,
+        page_script=page_script,
+        line=line_config(settings),
+    ).install(app)
     Database(settings.DATABASE_URL).init_app(app)
 
     from app.cli import register_cli

@@ -27,7 +27,6 @@ from app.incidents import catalog
 from app.models import Responder, User, UserRole
 from app.paging import oncall, roster, verification
 from app.phones import InvalidNumber, mask
-from app.worker import Worker
 
 DEMO_DIR = PROJECT_ROOT / "demo"
 # The demo account `make run` creates; a real deployment makes its own with `users create`.
@@ -235,19 +234,7 @@ def oncall_show(days: int) -> None:
 @click.option("--batch", default=100, show_default=True, help="Rows claimed at a time.")
 @with_appcontext
 def worker_command(once: bool, batch: int) -> None:
-    app = current_app
-    runner = Worker(
-        get_db().sessionmaker,
-        context.clock(),
-        app.extensions["gateway"],
-        context.callback_urls(),
-        context.followup_policy(),
-        app.extensions["mailer"],
-        batch=batch,
-        spool=Path(_settings().VOICEMAIL_SPOOL_DIR),
-        region=_settings().DEFAULT_REGION,
-        lease=dt.timedelta(seconds=_settings().WORKER_CLAIM_LEASE_SECONDS),
-    )
+    runner = context.services().worker(get_db().sessionmaker, batch=batch)
     if once:
         result = runner.run_once()
         click.echo(f"{result.steps_fired} steps and follow-ups due, {result.sent} messages sent")

@@ -1,12 +1,19 @@
-"""The domain objects of the running app, built for one request or command."""
+"""The running app's parts, built once in `create_app` and typed: settings, the clock, the
+gateways and the call scripts. Blueprints and CLI commands reach them through `services()`;
+everything below them takes what it needs as arguments."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
 
-from flask import current_app
-from sqlalchemy.orm import Session
+from flask import Flask, current_app
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.adapters.gateways import Gateway
+from app.adapters.mail import Mailer
+from app.calls.menu import LineConfig
 from app.calls.script import Flow, PageScript
 from app.clock import Clock
 from app.config import Settings
@@ -14,46 +21,80 @@ from app.incidents.actions import IncidentActions
 from app.incidents.followups import FollowUpPolicy
 from app.incidents.summaries import SummaryLinks
 from app.paging.delivery import CallbackUrls
+from app.worker import Worker
+
+EXTENSION = "afterhours"
+PAGE_SCRIPT = "page"
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    gateway: Gateway
+    mailer: Mailer
+    caller_flow: Flow
+    page_script: PageScript
+    line: LineConfig
+
+    def install(self, app: Flask) -> None:
+        app.extensions[EXTENSION] = self
+
+    def span(self, name: str) -> dt.timedelta:
+        return dt.timedelta(seconds=self.settings.seconds(name))
+
+    @property
+    def followup_policy(self) -> FollowUpPolicy:
+        config = self.settings
+        return FollowUpPolicy(
+            zone=config.zone,
+            confirmation_reminder=self.span("CONFIRMATION_REMINDER"),
+            summary_due=self.span("SUMMARY_DUE"),
+            summary_remind_before=self.span("SUMMARY_REMINDER_BEFORE"),
+            reporter_window=self.span("REPORTER_UPDATE_WINDOW"),
+            links=SummaryLinks(
+                config.SECRET_KEY, config.PUBLIC_BASE_URL, self.span("SUMMARY_LINK_VALID")
+            ),
+        )
+
+    @property
+    def callback_urls(self) -> CallbackUrls:
+        return CallbackUrls(self.settings.PUBLIC_BASE_URL)
+
+    def incident_actions(self, session: Session) -> IncidentActions:
+        return IncidentActions(
+            session,
+            self.clock,
+            self.settings.zone,
+            self.settings.CALLER_SMS_ON_ACK,
+            self.followup_policy,
+        )
+
+    def worker(self, sessions: sessionmaker[Session], batch: int = 100) -> Worker:
+        """The one place a worker is put together, for the CLI, the tests and the benchmarks."""
+        config = self.settings
+        return Worker(
+            sessions,
+            self.clock,
+            self.gateway,
+            self.callback_urls,
+            self.followup_policy,
+            self.mailer,
+            batch=batch,
+            spool=Path(config.VOICEMAIL_SPOOL_DIR),
+            region=config.DEFAULT_REGION,
+            lease=dt.timedelta(seconds=config.WORKER_CLAIM_LEASE_SECONDS),
+        )
+
+
+def services(app: Flask | None = None) -> Services:
+    found: Services = (app or current_app).extensions[EXTENSION]
+    return found
 
 
 def settings() -> Settings:
-    return current_app.extensions["settings"]
+    return services().settings
 
 
 def clock() -> Clock:
-    return current_app.extensions["clock"]
-
-
-def caller_flow() -> Flow:
-    return current_app.extensions["flows"][settings().VOICE_FLOW]
-
-
-def page_script() -> PageScript:
-    return current_app.extensions["flows"]["page"]
-
-
-def followup_policy() -> FollowUpPolicy:
-    config = settings()
-
-    def span(name: str) -> dt.timedelta:
-        return dt.timedelta(seconds=config.seconds(name))
-
-    return FollowUpPolicy(
-        zone=config.zone,
-        confirmation_reminder=span("CONFIRMATION_REMINDER"),
-        summary_due=span("SUMMARY_DUE"),
-        summary_remind_before=span("SUMMARY_REMINDER_BEFORE"),
-        reporter_window=span("REPORTER_UPDATE_WINDOW"),
-        links=SummaryLinks(config.SECRET_KEY, config.PUBLIC_BASE_URL, span("SUMMARY_LINK_VALID")),
-    )
-
-
-def incident_actions(session: Session) -> IncidentActions:
-    config = settings()
-    return IncidentActions(
-        session, clock(), config.zone, config.CALLER_SMS_ON_ACK, followup_policy()
-    )
-
-
-def callback_urls() -> CallbackUrls:
-    return CallbackUrls(settings().PUBLIC_BASE_URL)
+    return services().clock

@@ -26,12 +26,9 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import sessionmaker
 
 from app import create_app
-from app.adapters.mail import ConsoleMailer
-from app.clock import SystemClock
-from app.context import followup_policy
+from app.context import services
 from app.db import make_engine
 from app.models import Incident, Notification, Responder
-from app.paging.delivery import CallbackUrls
 from app.worker import Worker
 from bench.pg import BENCH_URL, fresh_database
 
@@ -104,13 +101,8 @@ def measure(url: str, open_incidents: int, pages: int, poll: float) -> tuple[flo
         connection.execute(text("ANALYZE"))
     sessions = sessionmaker(engine, expire_on_commit=False)
     gateway = TimingGateway()
-    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
-    with app.app_context():
-        policy = followup_policy()
-    worker = Worker(
-        sessions, SystemClock(), gateway, CallbackUrls("https://line.example.org"), policy,
-        ConsoleMailer(),
-    )  # fmt: skip
+    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"}, gateway=gateway)
+    worker = services(app).worker(sessions)
 
     # One pass with 100 pages due at once.
     queue_pages(url, responder_id, incident_id, [dt.datetime.now(dt.UTC)] * 100)

@@ -5,18 +5,16 @@ from __future__ import annotations
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.context import followup_policy
+from app.context import services
 from app.models import Incident, Notification, NotificationKind, Responder
-from app.paging.delivery import CallbackUrls
-from app.worker import PassResult, Worker
-from tests.support import FULL_CANVAS_CALL, PUBLIC, TwilioClient
+from app.worker import PassResult
+from tests.support import FULL_CANVAS_CALL, TwilioClient
 
 PAT, SAM, ALEX, JORDAN, MORGAN, CASEY = (
     "+13195550101", "+13195550102", "+13195550103", "+13195550110", "+13195550120",
@@ -25,14 +23,8 @@ PAT, SAM, ALEX, JORDAN, MORGAN, CASEY = (
 
 
 def run_worker(app: Flask, clock: FrozenClock) -> PassResult:
-    with app.app_context():
-        policy = followup_policy()
-    settings = app.extensions["settings"]
-    worker = Worker(
-        app.extensions["db"].sessionmaker, clock, app.extensions["gateway"], CallbackUrls(PUBLIC),
-        policy, app.extensions["mailer"], spool=Path(settings.VOICEMAIL_SPOOL_DIR),
-    )  # fmt: skip
-    return worker.run_once()
+    assert services(app).clock is clock, "the app runs on the test's clock"
+    return services(app).worker(app.extensions["db"].sessionmaker).run_once()
 
 
 def report_outage(twilio: TwilioClient) -> None:

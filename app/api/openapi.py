@@ -23,8 +23,12 @@ def _action(summary: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
-    acting = {"type": "object", "required": ["responder"],
-              "properties": {"responder": {"type": "string", "example": "Pat Lee"}}}  # fmt: skip
+    responder: dict[str, Any] = {"type": "string", "example": "Pat Lee"}
+    acting: dict[str, Any] = {
+        "type": "object",
+        "required": ["responder"],
+        "properties": {"responder": responder},
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "After-hours support line", "version": "1"},

@@ -3,18 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from app.api.auth import token_required
 from app.api.openapi import openapi_document
 from app.api.serialize import incident_detail, incident_summary
-from app.context import caller_flow, clock, incident_actions, settings
+from app.context import clock, services, settings
 from app.db import get_db
 from app.incidents import service as incident_service
-from app.incidents.actions import ActionError, NotAllowed
+from app.incidents.actions import Action, ActionError, Actor, NotAllowed, Verb
 from app.incidents.forms import IncidentFormError, draft_from_form
 from app.models import Channel, Incident, IncidentState, Responder
+from app.responders import directory
 
 from . import bp
 
@@ -71,8 +71,8 @@ def _responder(data: dict[str, Any]) -> Responder:
     name = data.get("responder")
     if not isinstance(name, str) or not name.strip():
         raise ApiError(400, "responder: the name of the responder acting")
-    found = get_db().session.scalar(select(Responder).where(Responder.name == name.strip()))
-    if found is None or not found.active:
+    found = directory.active_by_name(get_db().session, name)
+    if found is None:
         raise ApiError(422, f"responder: no active responder named {name!r}")
     return found
 
@@ -98,7 +98,7 @@ def create_incident() -> Response:
     data = _body()
     try:
         draft = draft_from_form(
-            session, data, settings().DEFAULT_REGION, caller_flow().impact_options(), "api"
+            session, data, settings().DEFAULT_REGION, services().caller_flow.impact_options(), "api"
         )
     except IncidentFormError as invalid:
         response = jsonify(error="validation failed", fields=invalid.errors)
@@ -114,34 +114,41 @@ def create_incident() -> Response:
     return response
 
 
+# The API's action names, and the field holding each one's words.
+API_ACTIONS = {
+    "acknowledge": (Verb.ACK, ""),
+    "resolve": (Verb.RESOLVE, "note"),
+    "close": (Verb.CLOSE, ""),
+    "notes": (Verb.NOTE, "text"),
+}
+
+
 @bp.post("/incidents/<reference>/<action>")
 @token_required
 def act(reference: str, action: str) -> Response:
-    if action not in {"acknowledge", "resolve", "close", "notes"}:
+    if action not in API_ACTIONS:
         raise ApiError(404, f"no action {action!r}: acknowledge, resolve, close or notes")
+    verb, text_field = API_ACTIONS[action]
     incident = _incident(reference)
     data = _body()
-    actions = incident_actions(get_db().session)
+    text = data.get(text_field, "") if text_field else ""
+    if not isinstance(text, str) or (
+        verb == Verb.NOTE and not isinstance(data.get("author", ""), str)
+    ):
+        raise ApiError(400, f"{text_field} (and optionally author) must be strings")
+    if verb == Verb.NOTE:
+        actor = Actor((data.get("author") or "api")[:200])
+    else:
+        actor = Actor.of(_responder(data))
+    request_ = Action(verb, text=text, by_phone=bool(data.get("confirmed_by_phone")))
+    actions = services().incident_actions(get_db().session)
     try:
-        if action == "notes":
-            note = data.get("text")
-            author = data.get("author") or "api"
-            if not isinstance(note, str) or not isinstance(author, str):
-                raise ApiError(400, "text (and optionally author) must be strings")
-            message = actions.add_note(incident, author[:200], Channel.API, note)
-        elif action == "acknowledge":
-            message = actions.acknowledge(incident, _responder(data), Channel.API)
-        elif action == "resolve":
-            message = actions.resolve(incident, _responder(data), Channel.API,
-                                      str(data.get("note") or ""))  # fmt: skip
-        else:
-            message = actions.close(incident, _responder(data), Channel.API,
-                                    bool(data.get("confirmed_by_phone")))  # fmt: skip
+        message = actions.perform(incident, actor, Channel.API, request_)
     except NotAllowed as refused:
         raise ApiError(403, str(refused)) from None
     except ActionError as refused:
         raise ApiError(409, str(refused)) from None
-    return _done(incident, message, 201 if action == "notes" else 200)
+    return _done(incident, message, 201 if verb == Verb.NOTE else 200)
 
 
 @bp.get("/openapi.json")

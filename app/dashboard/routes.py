@@ -3,23 +3,27 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from app import health, overview, users
-from app.context import caller_flow, clock, incident_actions, settings
+from app import context, health, overview, users
+from app.context import clock, settings
 from app.dashboard.auth import current_user, signed_in
 from app.db import get_db
 from app.incidents import service as incident_service
-from app.incidents.actions import ActionError
+from app.incidents.actions import Action, ActionError, Actor, Verb
 from app.incidents.forms import IncidentFormError, draft_from_form
-from app.models import Channel, Override, Responder, Rotation, UserRole
+from app.models import Channel, UserRole
 from app.paging import oncall
 from app.phones import display
+from app.responders import directory
 
 from . import bp
 
 LEADS = (UserRole.TEAM_LEAD,)
+# The form field holding each action's words.
+TEXT_FIELDS = {Verb.CANCEL: "reason"}
 STAFF = (UserRole.HELPDESK, UserRole.ADMIN, UserRole.TEAM_LEAD)
 
 
@@ -50,7 +54,7 @@ def _globals() -> dict[str, object]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("dashboard/login.html")
     address = request.remote_addr or "unknown"
@@ -75,7 +79,7 @@ def login() -> Response | str:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     session.clear()
     return redirect(url_for("dashboard.login"))
 
@@ -94,26 +98,24 @@ def home() -> str:
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
 @signed_in(*STAFF)
-def new_incident() -> Response | str:
+def new_incident() -> ResponseReturnValue:
     db = get_db().session
-    services = overview.services(db)
+    impacts = context.services().caller_flow.impact_options()
+    page = {"services": overview.services(db), "impacts": impacts}
     if request.method == "GET":
-        return render_template("dashboard/new_incident.html", services=services, form={},
-                               errors={}, impacts=caller_flow().impact_options())  # fmt: skip
+        return render_template("dashboard/new_incident.html", form={}, errors={}, **page)
     user = current_user()
     assert user is not None
     try:
-        draft = draft_from_form(
-            db, request.form, settings().DEFAULT_REGION, caller_flow().impact_options(), "dashboard"
-        )
+        draft = draft_from_form(db, request.form, settings().DEFAULT_REGION, impacts, "dashboard")
     except IncidentFormError as invalid:
-        return Response(
-            render_template("dashboard/new_incident.html", services=services, form=request.form,
-                            errors=invalid.errors, impacts=caller_flow().impact_options()),
-            status=400,
-        )  # fmt: skip
-    incident = incident_service.open_incident(db, clock(), draft, actor=user.name,
-                                       channel=Channel.DASHBOARD)  # fmt: skip
+        html = render_template(
+            "dashboard/new_incident.html", form=request.form, errors=invalid.errors, **page
+        )
+        return Response(html, status=400)
+    incident = incident_service.open_incident(
+        db, clock(), draft, actor=user.name, channel=Channel.DASHBOARD
+    )
     db.commit()
     flash(f"{incident.reference} opened; the on-call admin is being paged.", "ok")
     return redirect(url_for("dashboard.incident", reference=incident.reference))
@@ -127,13 +129,14 @@ def incident(reference: str) -> str:
         found = incident_service.get_by_reference(db, reference)
     except incident_service.IncidentNotFound:
         abort(404)
-    people = [r for r in overview.responders(db) if r.verified and r.active]
-    return render_template("dashboard/incident.html", incident=found, responders=people)
+    return render_template(
+        "dashboard/incident.html", incident=found, responders=directory.pageable(db)
+    )
 
 
 @bp.post("/incidents/<reference>/act")
 @signed_in()
-def act(reference: str) -> Response:
+def act(reference: str) -> ResponseReturnValue:
     db = get_db().session
     try:
         found = incident_service.get_by_reference(db, reference)
@@ -141,35 +144,26 @@ def act(reference: str) -> Response:
         abort(404)
     user = current_user()
     assert user is not None
-    action = request.form.get("action", "")
-    actions = incident_actions(db)
-    channel = Channel.DASHBOARD
+    form = request.form
     try:
-        if action == "note":
-            message = actions.add_note(found, user.name, channel, request.form.get("note", ""))
-        else:
-            me = user.responder
-            if me is None or user.role == UserRole.HELPDESK:
-                raise ActionError("Only admins and team leads with a paging number can do that.")
-            if action == "ack":
-                message = actions.acknowledge(found, me, channel)
-            elif action == "resolve":
-                message = actions.resolve(found, me, channel, request.form.get("note", ""))
-            elif action == "close":
-                message = actions.close(found, me, channel, request.form.get("by_phone") == "1")
-            elif action == "take":
-                message = actions.take_over(found, me, channel)
-            elif action == "call":
-                message = actions.call_back(found, me, channel)
-            elif action == "reassign":
-                target = db.get(Responder, request.form.get("responder_id", type=int) or 0)
-                if target is None:
-                    raise ActionError("Choose who takes it over.")
-                message = actions.reassign(found, me, target, channel)
-            elif action == "cancel":
-                message = actions.cancel(found, me, channel, request.form.get("reason", ""))
-            else:
-                raise ActionError("Unknown action.")
+        verb = Verb(form.get("action", ""))
+    except ValueError:
+        flash("Unknown action.", "error")
+        return redirect(url_for("dashboard.incident", reference=found.reference))
+    # Help-desk staff add notes; everything else needs a responder with a paging number.
+    me = None if user.role == UserRole.HELPDESK else user.responder
+    action = Action(
+        verb,
+        text=form.get(TEXT_FIELDS.get(verb, "note"), ""),
+        by_phone=form.get("by_phone") == "1",
+        to=directory.by_id(db, form.get("responder_id", type=int)),
+    )
+    try:
+        message = (
+            context.services()
+            .incident_actions(db)
+            .perform(found, Actor(user.name, me), Channel.DASHBOARD, action)
+        )
     except ActionError as refused:
         db.rollback()
         flash(str(refused), "error")
@@ -188,41 +182,44 @@ def on_call() -> str:
         (rotation, oncall.upcoming(rotation, now, now + dt.timedelta(days=14)))
         for rotation in oncall.rotations(db)
     ]
-    return render_template("dashboard/oncall.html", schedule=schedule,
-                           responders=overview.responders(db))  # fmt: skip
+    return render_template(
+        "dashboard/oncall.html", schedule=schedule, responders=overview.responders(db)
+    )
 
 
 @bp.post("/oncall/overrides")
 @signed_in(*LEADS)
-def add_override() -> Response:
+def add_override() -> ResponseReturnValue:
     db = get_db().session
     zone = settings().zone
     form = request.form
-    rotation = db.get(Rotation, form.get("rotation_id", type=int) or 0)
-    responder = db.get(Responder, form.get("responder_id", type=int) or 0)
     try:
         starts = dt.datetime.fromisoformat(form.get("start", "")).replace(tzinfo=zone)
         ends = dt.datetime.fromisoformat(form.get("end", "")).replace(tzinfo=zone)
     except ValueError:
         flash("Give the start and end as date and time.", "error")
         return redirect(url_for("dashboard.on_call"))
-    if rotation is None or responder is None or ends <= starts:
-        flash("Choose a rotation and a responder, and an end after the start.", "error")
+    try:
+        override = oncall.add_override(
+            db, form.get("rotation_id", type=int), form.get("responder_id", type=int), starts,
+            ends, form.get("note", ""),
+        )  # fmt: skip
+    except oncall.OverrideError as refused:
+        flash(str(refused), "error")
         return redirect(url_for("dashboard.on_call"))
-    db.add(Override(rotation=rotation, responder=responder, starts_at=starts, ends_at=ends,
-                    note=form.get("note", "")[:500]))  # fmt: skip
     db.commit()
-    flash(f"{responder.name} covers {rotation.name} from {starts:%a %d %b %H:%M}.", "ok")
+    flash(
+        f"{override.responder.name} covers {override.rotation.name} from {starts:%a %d %b %H:%M}.",
+        "ok",
+    )
     return redirect(url_for("dashboard.on_call"))
 
 
 @bp.post("/oncall/overrides/<int:override_id>/delete")
 @signed_in(*LEADS)
-def delete_override(override_id: int) -> Response:
+def delete_override(override_id: int) -> ResponseReturnValue:
     db = get_db().session
-    override = db.get(Override, override_id)
-    if override is not None:
-        db.delete(override)
+    if oncall.remove_override(db, override_id):
         db.commit()
         flash("Override removed.", "ok")
     return redirect(url_for("dashboard.on_call"))

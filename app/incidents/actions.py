@@ -1,13 +1,15 @@
-"""What responders do to incidents: acknowledge, resolve, escalate, take over.
+"""What people do to incidents: acknowledge, resolve, close, escalate, take over, reassign...
 
-SMS replies, voice pages (and later the dashboard and API) all come through here, so the rules
-(who may act, what a late acknowledgement hears, who gets told) are the same on every channel.
+SMS replies, voice pages, the dashboard and the API all come through `IncidentActions.perform`,
+so the rules (who may act, what a late acknowledgement hears, who gets told) are the same on
+every channel.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
@@ -28,7 +30,7 @@ from app.models import (
 )
 from app.paging import escalation, notify
 from app.phones import display
-from app.responders import bridge
+from app.responders import bridge, grammar
 from app.timeline import add_event
 
 
@@ -44,6 +46,44 @@ class AlreadyHandled(ActionError):
     pass
 
 
+class Verb(StrEnum):
+    ACK = "ack"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    ESCALATE = "escalate"
+    TAKE = "take"
+    CALL = "call"
+    SUMMARY = "sum"
+    REASSIGN = "reassign"
+    CANCEL = "cancel"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing someone asks of an incident, whichever channel it came through."""
+
+    verb: Verb
+    # The resolve note, the summary, the cancel reason or the note's text.
+    text: str = ""
+    # Close: the caller confirmed on the phone rather than by text.
+    by_phone: bool = False
+    # Reassign: who takes it.
+    to: Responder | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a responder, or (for notes only) any signed-in person or named token."""
+
+    name: str
+    responder: Responder | None = None
+
+    @classmethod
+    def of(cls, responder: Responder) -> Actor:
+        return cls(responder.name, responder)
+
+
 @dataclass
 class IncidentActions:
     session: Session
@@ -53,6 +93,35 @@ class IncidentActions:
     text_caller_on_ack: bool = True
     # What happens after a resolution (caller confirmation, the summary); None skips it.
     followups: FollowUpPolicy | None = None
+
+    def perform(self, incident: Incident, actor: Actor, channel: str, action: Action) -> str:
+        """Carry out `action` for `actor`; the answer is a sentence fit to send back.
+        Raises ActionError (NotAllowed, AlreadyHandled) with the reason when refused."""
+        if action.verb == Verb.NOTE:
+            return self.add_note(incident, actor.name, channel, action.text)
+        me = actor.responder
+        if me is None:
+            raise NotAllowed("Only admins and team leads with a paging number can do that.")
+        verb = action.verb
+        if verb == Verb.ACK:
+            return self.acknowledge(incident, me, channel)
+        if verb == Verb.RESOLVE:
+            return self.resolve(incident, me, channel, action.text)
+        if verb == Verb.CLOSE:
+            return self.close(incident, me, channel, action.by_phone)
+        if verb == Verb.ESCALATE:
+            return self.escalate(incident, me, channel)
+        if verb == Verb.TAKE:
+            return self.take_over(incident, me, channel)
+        if verb == Verb.CALL:
+            return self.call_back(incident, me, channel)
+        if verb == Verb.SUMMARY:
+            return self.summarise(incident, me, channel, action.text)
+        if verb == Verb.CANCEL:
+            return self.cancel(incident, me, channel, action.text)
+        if action.to is None:
+            raise ActionError("Choose who takes it over.")
+        return self.reassign(incident, me, action.to, channel)
 
     def local_time(self, moment: dt.datetime) -> str:
         return moment.astimezone(self.zone).strftime("%H:%M")
@@ -155,10 +224,10 @@ class IncidentActions:
         if incident.state not in (IncidentState.RESOLVED, IncidentState.CLOSED):
             raise ActionError(f"{incident.reference} is not resolved yet; resolve it first.")
         try:
-            minutes, work = summaries.split_time_and_work(text)
+            minutes, work = grammar.split_time_and_work(text)
             summaries.submit(self.session, self.clock.now(), incident, responder, minutes, work,
                              channel)  # fmt: skip
-        except summaries.SummaryError as exc:
+        except (grammar.TimeSpentError, summaries.SummaryError) as exc:
             raise ActionError(str(exc)) from None
         return (
             f"Summary for {incident.reference} saved ({summaries.format_minutes(minutes)}) and "

@@ -7,7 +7,6 @@ Every later nudge is a due time on a row; `run_due` (the worker) acts on what ha
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -29,12 +28,8 @@ from app.models import (
 )
 from app.paging import escalation, notify, oncall
 from app.phones import display
+from app.responders import grammar
 from app.timeline import add_event
-
-WORKS = re.compile(r"^\W*(works?|working|it works|fixed|ok|okay|good|all good|1)\W*$", re.I)
-BROKEN = re.compile(
-    r"^\W*(broken|still broken|not fixed|no|nope|still down|down|not working|2)\W*$", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -95,9 +90,10 @@ def caller_reply(
             f"{incident.reference} is still being worked on; the on-call administrator will "
             f"contact you at {display(report.callback_number)}."
         )
-    if WORKS.match(body):
+    answer = grammar.caller_answer(body)
+    if answer == "works":
         return confirm_works(session, now, incident, report, policy)
-    if BROKEN.match(body):
+    if answer == "broken":
         return reopen(session, now, incident, report, policy)
     return f"{incident.reference}: please reply WORKS if it works now, or BROKEN if not."
 

@@ -4,7 +4,6 @@ to the team lead by e-mail."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -17,44 +16,9 @@ from app.paging import notify, oncall
 from app.phones import display
 from app.timeline import add_event
 
-_HOURS = [
-    (re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:h|hr|hrs|hour|hours)?$"), lambda m: float(m[1]) * 60),
-    (re.compile(r"^(\d+)\s*h\s*([0-5]?\d)\s*m?$"), lambda m: int(m[1]) * 60 + int(m[2])),
-    (re.compile(r"^(\d+)\s*(?:m|min|mins|minutes?)$"), lambda m: int(m[1])),
-    (re.compile(r"^(\d+):(\d{2})$"), lambda m: int(m[1]) * 60 + int(m[2])),
-]
-MAX_MINUTES = 7 * 24 * 60
-
 
 class SummaryError(ValueError):
     """Refused, with a message for the person who sent it."""
-
-
-def parse_minutes(text: str) -> int:
-    """`2.5`, `2.5h`, `2h30`, `150m`, `90 min`, `1:30` -> minutes."""
-    cleaned = text.strip().lower().replace(",", ".")
-    for pattern, minutes in _HOURS:
-        match = pattern.match(cleaned)
-        if match:
-            value = round(minutes(match))
-            if not 0 < value <= MAX_MINUTES:
-                raise SummaryError(f"{text!r} is not a believable time spent")
-            return value
-    raise SummaryError(f"{text!r} is not a time like 2.5, 2h30 or 150m")
-
-
-def split_time_and_work(text: str) -> tuple[int, str]:
-    """`2h30 restarted the database` -> (150, 'restarted the database'); also `2 hours ...`."""
-    words = text.split()
-    for taken in (2, 1):
-        if len(words) > taken:
-            try:
-                return parse_minutes(" ".join(words[:taken])), " ".join(words[taken:])
-            except SummaryError:
-                continue
-    raise SummaryError(
-        "Start with the time spent, then the work: SUM 1042 2.5 restarted the database"
-    )
 
 
 def format_minutes(minutes: int) -> str:

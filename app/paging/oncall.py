@@ -104,3 +104,35 @@ def upcoming(rotation: Rotation, start: dt.datetime, until: dt.datetime) -> list
         else:
             spans.append((begin, end, responder))
     return spans
+
+
+class OverrideError(ValueError):
+    """An override that cannot be saved, with the reason for the person who tried."""
+
+
+def add_override(
+    session: Session,
+    rotation_id: int | None,
+    responder_id: int | None,
+    starts: dt.datetime,
+    ends: dt.datetime,
+    note: str = "",
+) -> Override:
+    """One-off cover: `responder` is on call for `rotation` from `starts` until `ends`."""
+    rotation = session.get(Rotation, rotation_id) if rotation_id else None
+    responder = session.get(Responder, responder_id) if responder_id else None
+    if rotation is None or responder is None or ends <= starts:
+        raise OverrideError("Choose a rotation and a responder, and an end after the start.")
+    override = Override(
+        rotation=rotation, responder=responder, starts_at=starts, ends_at=ends, note=note[:500]
+    )
+    session.add(override)
+    return override
+
+
+def remove_override(session: Session, override_id: int) -> bool:
+    override = session.get(Override, override_id)
+    if override is None:
+        return False
+    session.delete(override)
+    return True

@@ -1,9 +1,5 @@
-"""Responders' SMS replies: a forgiving parser, and the dispatcher that acts on them.
-
-Short codes in the spirit of GoAlert (`12a` acknowledges the incident this responder knows as 12)
-and long forms (`ACK AH-1042`, `ACK 1042`, bare `ACK` for the latest page). A Twilio reserved
-keyword sent alone (STOP, START, HELP, ...) is never one of our commands.
-"""
+"""The SMS desk: answers one inbound text, from a responder (a command, read by `grammar`)
+or from a caller (WORKS or BROKEN), and acts through the same incident actions as every channel."""
 
 from __future__ import annotations
 
@@ -17,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.incidents import followups
-from app.incidents.actions import ActionError, IncidentActions
+from app.incidents.actions import Action, ActionError, Actor, IncidentActions, Verb
 from app.incidents.service import IncidentNotFound, get_by_reference
 from app.models import (
     REFERENCE_OFFSET,
@@ -32,99 +28,14 @@ from app.models import (
 )
 from app.paging import verification
 from app.phones import display, mask, try_e164
+from app.responders.grammar import COMMAND_LIST, OPT_IN, OPT_OUT, Command, parse
 
 log = logging.getLogger(__name__)
 
-# Twilio answers these itself when sent alone (opt-out, opt-in, help); they are never ours.
-OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-OPT_IN = {"START", "YES", "UNSTOP"}
-RESERVED = OPT_OUT | OPT_IN | {"HELP", "INFO"}
-
-VERBS = {
-    "ack": "ack", "acknowledge": "ack", "acked": "ack", "ak": "ack",
-    "resolve": "resolve", "resolved": "resolve", "res": "resolve", "fixed": "resolve",
-    "fix": "resolve",
-    "esc": "escalate", "escalate": "escalate",
-    "details": "info", "detail": "info", "info": "info", "show": "info",
-    "list": "list", "open": "list",
-    "take": "take", "takeover": "take",
-    "commands": "commands", "cmds": "commands", "cmd": "commands", "menu": "commands",
-    "?": "commands",
-    "verify": "verify", "code": "verify",
-    "close": "close", "closed": "close",
-    "call": "call", "callback": "call",
-    "sum": "sum", "summary": "sum",
-}  # fmt: skip
 # More than this many texts from one number within the window are stored but not acted on.
 FLOOD_LIMIT = 20
 FLOOD_WINDOW = dt.timedelta(minutes=5)
 FLOOD_REPLY = "Too many messages in a few minutes; the line is ignoring this number for a while."
-
-LETTERS = {"a": "ack", "r": "resolve", "e": "escalate", "i": "info", "t": "take", "c": "close"}
-
-COMMAND_LIST = (
-    "Reply 12a ack, 12r resolve (+note), 12e escalate, 12i details, 12t take over, 12c close "
-    "(12 = the code in the page). Or ACK/RESOLVE/ESC/DETAILS/TAKE/CLOSE/CALL with AH-1042; "
-    "SUM 1042 2.5 what you did; LIST for open."
-)
-
-
-@dataclass(frozen=True)
-class Command:
-    verb: str  # ack, resolve, escalate, info, take, close, call, sum, list, commands, verify,
-    # reserved or unknown
-    code: int | None = None  # the responder's short code for an incident
-    reference: int | None = None  # an incident id, from AH-1042 / 1042
-    note: str = ""
-
-    @property
-    def names_incident(self) -> bool:
-        return self.code is not None or self.reference is not None
-
-
-_SHORT = re.compile(r"^#?(\d{1,3})\s*([a-z])(?![a-z])[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
-_TARGET = re.compile(r"^(?:ah)?[\s#:.-]*(\d{1,9})(?!\d)[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
-
-
-def parse(text: str) -> Command:
-    body = " ".join((text or "").split())
-    bare = re.sub(r"[^a-z?]", "", body.lower())
-    if body and " " not in body and bare.upper() in RESERVED:
-        return Command("reserved", note=bare.upper())
-    if re.fullmatch(r"\d{6}", body):
-        return Command("verify", note=body)
-    short = _SHORT.match(body)
-    if short and short[2].lower() in LETTERS:
-        return Command(LETTERS[short[2].lower()], code=int(short[1]), note=short[3].strip())
-    word_match = re.match(r"^([a-z]+|\?)[\s:.,;!#-]*(.*)$", body, re.IGNORECASE | re.DOTALL)
-    if not word_match:
-        return Command("unknown", note=body)
-    word, rest = word_match[1].lower(), word_match[2]
-    if word == "take" and rest.lower().startswith("over"):
-        rest = rest[4:].lstrip(" :.,;!-")
-    verb = VERBS.get(word)
-    if verb is None:
-        return Command("unknown", note=body)
-    if verb == "verify":
-        return Command("verify", note=re.sub(r"\D", "", rest))
-    if verb == "call" and rest.lower().startswith("back"):
-        rest = rest[4:].lstrip(" :.,;!-")
-    target = _TARGET.match(rest)
-    if (
-        verb == "sum"
-        and target
-        and int(target[1]) <= REFERENCE_OFFSET
-        and not re.match(r"^(ah|#)", rest, re.IGNORECASE)
-    ):
-        # SUM 2.5 restarted it: no reference (the latest page), the time comes first.
-        return Command(verb, note=rest.strip())
-    if target:
-        number = int(target[1])
-        # References start at 1001; anything smaller is the responder's short code.
-        if number > REFERENCE_OFFSET:
-            return Command(verb, reference=number - REFERENCE_OFFSET, note=target[2].strip())
-        return Command(verb, code=number, note=target[2].strip())
-    return Command(verb, note=rest.strip())
 
 
 @dataclass
@@ -269,23 +180,14 @@ class SmsDesk:
         return latest.incident
 
     def _act(self, responder: Responder, command: Command, incident: Incident) -> str:
-        actions = self.actions
-        if command.verb == "ack":
-            return actions.acknowledge(incident, responder, Channel.SMS)
-        if command.verb == "resolve":
-            return actions.resolve(incident, responder, Channel.SMS, command.note)
-        if command.verb == "escalate":
-            return actions.escalate(incident, responder, Channel.SMS)
-        if command.verb == "take":
-            return actions.take_over(incident, responder, Channel.SMS)
-        if command.verb == "close":
-            by_phone = bool(re.search(r"\bphone\b", command.note, re.IGNORECASE))
-            return actions.close(incident, responder, Channel.SMS, by_phone)
-        if command.verb == "call":
-            return actions.call_back(incident, responder, Channel.SMS)
-        if command.verb == "sum":
-            return actions.summarise(incident, responder, Channel.SMS, command.note)
-        return self._details(incident)
+        if command.verb == "info":
+            return self._details(incident)
+        action = Action(
+            Verb(command.verb),
+            text=command.note,
+            by_phone=bool(re.search(r"\bphone\b", command.note, re.IGNORECASE)),
+        )
+        return self.actions.perform(incident, Actor.of(responder), Channel.SMS, action)
 
     def _details(self, incident: Incident) -> str:
         age = int((self.now - incident.created_at).total_seconds() // 60)

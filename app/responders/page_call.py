@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from app.calls.menu import spoken_reference
 from app.calls.reply import Reply
 from app.calls.script import PageScript
-from app.incidents.actions import ActionError, IncidentActions
+from app.incidents.actions import Action, ActionError, Actor, IncidentActions, Verb
 from app.models import Channel, IncidentState, Notification
 
 STEP = "page"
+# The keys a paged responder may press, what they do and what they hear then.
+KEYS = {"1": (Verb.ACK, "acknowledged"), "3": (Verb.ESCALATE, "escalated")}
 
 
 @dataclass
@@ -58,12 +60,10 @@ class VoicePage:
         incident, responder = page.incident, page.responder
         reference = spoken_reference(incident.reference)
         try:
-            if digits == "1":
-                self.actions.acknowledge(incident, responder, Channel.VOICE)
-                return reply.say(self.script.acknowledged.format(reference=reference)).hangup()
-            if digits == "3":
-                self.actions.escalate(incident, responder, Channel.VOICE)
-                return reply.say(self.script.escalated.format(reference=reference)).hangup()
+            if digits in KEYS:
+                verb, said = KEYS[digits]
+                self.actions.perform(incident, Actor.of(responder), Channel.VOICE, Action(verb))
+                return reply.say(getattr(self.script, said).format(reference=reference)).hangup()
         except ActionError as exc:
             return reply.say(self.script.already.format(message=str(exc))).hangup()
         if digits == "2":

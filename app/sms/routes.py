@@ -6,7 +6,7 @@ from flask import Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.adapters.twilio_web import form_text, twilio_only, twiml
-from app.context import clock, incident_actions, settings
+from app.context import clock, services, settings
 from app.db import get_db
 from app.paging import delivery
 from app.responders.desk import SmsDesk
@@ -24,7 +24,9 @@ def inbound() -> Response:
         abort(400, "MessageSid is required")
     session = get_db().session
     config = settings()
-    desk = SmsDesk(session, incident_actions(session), config.SECRET_KEY, config.DEFAULT_REGION)
+    desk = SmsDesk(
+        session, services().incident_actions(session), config.SECRET_KEY, config.DEFAULT_REGION
+    )
     reply = desk.handle(message_sid, form_text("From", 32), form_text("Body", 1600))
     response = MessagingResponse()
     if reply:

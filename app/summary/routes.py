@@ -4,10 +4,11 @@ import hmac
 
 from flask import Response, render_template, request
 
-from app.context import clock, followup_policy, settings
+from app.context import clock, services, settings
 from app.db import get_db
 from app.incidents import summaries
 from app.models import Channel, Incident, IncidentState, Responder, Summary
+from app.responders import grammar
 
 from . import bp
 
@@ -18,7 +19,7 @@ def _form_key(token: str) -> str:
     return digest.hexdigest()
 
 
-def _page(template: str, status: int = 200, **values: object) -> Response:
+def _page(template: str, status: int = 200, /, **values: object) -> Response:
     return Response(render_template(template, **values), status=status, mimetype="text/html")
 
 
@@ -27,7 +28,7 @@ def form(token: str) -> Response:
     session = get_db().session
     now = clock().now()
     try:
-        summary_id, responder_id = followup_policy().links.read(token, now)
+        summary_id, responder_id = services().followup_policy.links.read(token, now)
     except summaries.SummaryError as exc:
         expired = "expired" in str(exc)
         return _page("summary/error.html", 410 if expired else 403, message=str(exc))
@@ -36,14 +37,15 @@ def form(token: str) -> Response:
     if summary is None or responder is None:
         return _page("summary/error.html", 404, message="This summary no longer exists.")
     incident: Incident = summary.incident
-    values = {
+    hours, work = request.form.get("hours", ""), request.form.get("work", "")
+    values: dict[str, object] = {
         "incident": incident,
         "summary": summary,
         "responder": responder,
         "form_key": _form_key(token),
         "error": None,
-        "hours": request.form.get("hours", ""),
-        "work": request.form.get("work", ""),
+        "hours": hours,
+        "work": work,
     }
     if request.method == "GET":
         return _page("summary/form.html", **values)
@@ -55,10 +57,9 @@ def form(token: str) -> Response:
         values["error"] = f"{incident.reference} is open again; send the summary once it is fixed."
         return _page("summary/form.html", 409, **values)
     try:
-        minutes = summaries.parse_minutes(values["hours"])  # type: ignore[arg-type]
-        summaries.submit(session, now, incident, responder, minutes, str(values["work"]),
-                         Channel.DASHBOARD)  # fmt: skip
-    except summaries.SummaryError as exc:
+        minutes = grammar.parse_minutes(hours)
+        summaries.submit(session, now, incident, responder, minutes, work, Channel.DASHBOARD)
+    except (grammar.TimeSpentError, summaries.SummaryError) as exc:
         values["error"] = str(exc)
         return _page("summary/form.html", 400, **values)
     session.commit()

@@ -5,14 +5,14 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from app.adapters.twilio_web import form_text, render_reply, twilio_only, twiml
 from app.calls import spool
 from app.calls.menu import Heard, VoiceMenu
-from app.context import caller_flow, clock, incident_actions, page_script, settings
+from app.context import clock, services, settings
 from app.db import get_db
 from app.models import Callback, Notification, NotificationKind
 from app.paging import delivery
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def _menu() -> VoiceMenu:
-    return VoiceMenu(get_db().session, clock(), caller_flow(), current_app.extensions["line"])
+    return VoiceMenu(get_db().session, clock(), services().caller_flow, services().line)
 
 
 def _call_sid() -> str:
@@ -86,7 +86,7 @@ def technical_difficulty(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return Response(error.description, status=error.code, mimetype="text/plain")
     log.exception("voice webhook failed on %s", request.path)
-    flow = caller_flow()
+    flow = services().caller_flow
     response = VoiceResponse()
     if request.path.startswith("/voice/fallback"):
         response.say(flow.messages.technical_difficulty, voice=flow.voice, language=flow.language)
@@ -109,7 +109,7 @@ def _spool(**fields: str) -> None:
 @twilio_only
 def fallback() -> Response:
     """Usable as the number's Fallback URL: a calm message, a callback number, a voicemail."""
-    flow = caller_flow()
+    flow = services().caller_flow
     _spool(**{"from": request.form.get("From", "")})
     say = {"voice": flow.voice, "language": flow.language}
     response = VoiceResponse()
@@ -125,7 +125,7 @@ def fallback() -> Response:
 @bp.post("/fallback/number")
 @twilio_only
 def fallback_number() -> Response:
-    flow = caller_flow()
+    flow = services().caller_flow
     digits = "".join(ch for ch in request.form.get("Digits", "") if ch.isdigit())[:15]
     _spool(callback=digits)
     say = {"voice": flow.voice, "language": flow.language}
@@ -141,7 +141,7 @@ def fallback_number() -> Response:
 @bp.post("/fallback/recorded")
 @twilio_only
 def fallback_recorded() -> Response:
-    flow = caller_flow()
+    flow = services().caller_flow
     _spool(recording_url=request.form.get("RecordingUrl", ""))
     response = VoiceResponse()
     response.say(flow.messages.fallback_thanks, voice=flow.voice, language=flow.language)
@@ -153,7 +153,7 @@ def fallback_recorded() -> Response:
 
 
 def _voice_page() -> VoicePage:
-    return VoicePage(page_script(), incident_actions(get_db().session))
+    return VoicePage(services().page_script, services().incident_actions(get_db().session))
 
 
 def _page(notification_id: int) -> Notification | None:
@@ -216,7 +216,7 @@ def _callback(notification_id: int) -> Callback | None:
 @twilio_only
 def bridge_answered(notification_id: int) -> Response:
     reply = bridge.answered(
-        page_script(), _callback(notification_id), request.form.get("AnsweredBy", ""),
+        services().page_script, _callback(notification_id), request.form.get("AnsweredBy", ""),
         settings().TWILIO_FROM_NUMBER,
     )  # fmt: skip
     return twiml(render_reply(reply, _bridge_action(notification_id)))
@@ -228,7 +228,7 @@ def bridge_done(notification_id: int) -> Response:
     session = get_db().session
     status = request.form.get("DialCallStatus", "")
     duration = request.form.get("DialCallDuration", default=0, type=int)
-    reply = bridge.ended(session, clock().now(), page_script(), _callback(notification_id),
+    reply = bridge.ended(session, clock().now(), services().page_script, _callback(notification_id),
                             status, duration)  # fmt: skip
     session.commit()
     return twiml(render_reply(reply, _bridge_action(notification_id)))

@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from app.config import ConfigError, load_settings, parse_business_hours
+from app.context import services
 
 
 def test_defaults_are_valid_and_safe():
@@ -78,7 +79,7 @@ def test_without_an_auth_token_a_local_one_is_made_and_still_checked(settings, c
     from tests.support import TwilioClient
 
     app = create_app({**settings, "TWILIO_AUTH_TOKEN": ""}, clock=clock)
-    token = app.extensions["settings"].TWILIO_AUTH_TOKEN
+    token = services(app).settings.TWILIO_AUTH_TOKEN
     assert token == LOCAL_TOKEN_FILE.read_text().strip() and len(token) == 32
     assert TwilioClient(app).post("/voice/incoming", {"CallSid": "CA-1"}).status_code == 403
     assert (

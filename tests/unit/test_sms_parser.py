@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.responders.desk import Command, parse
+from app.responders.grammar import Command, parse
 
 SPELLINGS = [
     # short codes from the page

@@ -82,21 +82,21 @@ def test_a_long_service_name_still_fits():
      ("90 min", 90), ("1:30", 90), ("2 hours", 120), ("1 hr", 60), ("0.25", 15)],
 )  # fmt: skip
 def test_time_spent_spellings(text, minutes):
-    from app.incidents.summaries import parse_minutes
+    from app.responders.grammar import parse_minutes
 
     assert parse_minutes(text) == minutes
 
 
 @pytest.mark.parametrize("text", ["lots", "0", "-1", "200h", "2h75", ""])
 def test_unbelievable_time_spent(text):
-    from app.incidents.summaries import SummaryError, parse_minutes
+    from app.responders.grammar import TimeSpentError, parse_minutes
 
-    with pytest.raises(SummaryError):
+    with pytest.raises(TimeSpentError):
         parse_minutes(text)
 
 
 def test_time_then_work():
-    from app.incidents.summaries import split_time_and_work
+    from app.responders.grammar import split_time_and_work
 
     assert split_time_and_work("2 hours restarted it") == (120, "restarted it")
     assert split_time_and_work("2.5 restarted it") == (150, "restarted it")

@@ -1,0 +1,33 @@
+"""Finding responders: by id (a form), by name (the API), by phone (an inbound text)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Responder
+
+
+def by_id(session: Session, responder_id: int | None) -> Responder | None:
+    return session.get(Responder, responder_id) if responder_id else None
+
+
+def active_by_name(session: Session, name: str) -> Responder | None:
+    found = session.scalar(select(Responder).where(Responder.name == name.strip()))
+    return found if found is not None and found.active else None
+
+
+def by_phone(session: Session, phone: str | None) -> Responder | None:
+    if not phone:
+        return None
+    return session.scalar(select(Responder).where(Responder.phone == phone))
+
+
+def pageable(session: Session) -> list[Responder]:
+    """Everyone an incident can be handed to: verified and active."""
+    query = (
+        select(Responder)
+        .where(Responder.verified_at.is_not(None), Responder.active)
+        .order_by(Responder.role, Responder.name)
+    )
+    return list(session.scalars(query))

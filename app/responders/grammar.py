@@ -1,0 +1,156 @@
+"""Everything people text the line, read in one place.
+
+- Responders' commands: short codes in the spirit of GoAlert (`12a` acknowledges the incident this
+  responder knows as 12) and long forms (`ACK AH-1042`, `ACK 1042`, bare `ACK` for the latest
+  page). A Twilio reserved keyword sent alone (STOP, START, HELP, ...) is never one of our commands.
+- Callers' answers to "is it fixed?": WORKS or BROKEN, as people type them.
+- The time spent in a work summary: `2.5`, `2h30`, `150m`, `1:30`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.models import REFERENCE_OFFSET
+
+# Twilio answers these itself when sent alone (opt-out, opt-in, help); they are never ours.
+OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+OPT_IN = {"START", "YES", "UNSTOP"}
+RESERVED = OPT_OUT | OPT_IN | {"HELP", "INFO"}
+
+VERBS = {
+    "ack": "ack", "acknowledge": "ack", "acked": "ack", "ak": "ack",
+    "resolve": "resolve", "resolved": "resolve", "res": "resolve", "fixed": "resolve",
+    "fix": "resolve",
+    "esc": "escalate", "escalate": "escalate",
+    "details": "info", "detail": "info", "info": "info", "show": "info",
+    "list": "list", "open": "list",
+    "take": "take", "takeover": "take",
+    "commands": "commands", "cmds": "commands", "cmd": "commands", "menu": "commands",
+    "?": "commands",
+    "verify": "verify", "code": "verify",
+    "close": "close", "closed": "close",
+    "call": "call", "callback": "call",
+    "sum": "sum", "summary": "sum",
+}  # fmt: skip
+LETTERS = {"a": "ack", "r": "resolve", "e": "escalate", "i": "info", "t": "take", "c": "close"}
+
+COMMAND_LIST = (
+    "Reply 12a ack, 12r resolve (+note), 12e escalate, 12i details, 12t take over, 12c close "
+    "(12 = the code in the page). Or ACK/RESOLVE/ESC/DETAILS/TAKE/CLOSE/CALL with AH-1042; "
+    "SUM 1042 2.5 what you did; LIST for open."
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str  # ack, resolve, escalate, info, take, close, call, sum, list, commands, verify,
+    # reserved or unknown
+    code: int | None = None  # the responder's short code for an incident
+    reference: int | None = None  # an incident id, from AH-1042 / 1042
+    note: str = ""
+
+    @property
+    def names_incident(self) -> bool:
+        return self.code is not None or self.reference is not None
+
+
+_SHORT = re.compile(r"^#?(\d{1,3})\s*([a-z])(?![a-z])[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
+_TARGET = re.compile(r"^(?:ah)?[\s#:.-]*(\d{1,9})(?!\d)[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def parse(text: str) -> Command:
+    body = " ".join((text or "").split())
+    bare = re.sub(r"[^a-z?]", "", body.lower())
+    if body and " " not in body and bare.upper() in RESERVED:
+        return Command("reserved", note=bare.upper())
+    if re.fullmatch(r"\d{6}", body):
+        return Command("verify", note=body)
+    short = _SHORT.match(body)
+    if short and short[2].lower() in LETTERS:
+        return Command(LETTERS[short[2].lower()], code=int(short[1]), note=short[3].strip())
+    word_match = re.match(r"^([a-z]+|\?)[\s:.,;!#-]*(.*)$", body, re.IGNORECASE | re.DOTALL)
+    if not word_match:
+        return Command("unknown", note=body)
+    word, rest = word_match[1].lower(), word_match[2]
+    if word == "take" and rest.lower().startswith("over"):
+        rest = rest[4:].lstrip(" :.,;!-")
+    verb = VERBS.get(word)
+    if verb is None:
+        return Command("unknown", note=body)
+    if verb == "verify":
+        return Command("verify", note=re.sub(r"\D", "", rest))
+    if verb == "call" and rest.lower().startswith("back"):
+        rest = rest[4:].lstrip(" :.,;!-")
+    target = _TARGET.match(rest)
+    if (
+        verb == "sum"
+        and target
+        and int(target[1]) <= REFERENCE_OFFSET
+        and not re.match(r"^(ah|#)", rest, re.IGNORECASE)
+    ):
+        # SUM 2.5 restarted it: no reference (the latest page), the time comes first.
+        return Command(verb, note=rest.strip())
+    if target:
+        number = int(target[1])
+        # References start at 1001; anything smaller is the responder's short code.
+        if number > REFERENCE_OFFSET:
+            return Command(verb, reference=number - REFERENCE_OFFSET, note=target[2].strip())
+        return Command(verb, code=number, note=target[2].strip())
+    return Command(verb, note=rest.strip())
+
+
+_WORKS = re.compile(r"^\W*(works?|working|it works|fixed|ok|okay|good|all good|1)\W*$", re.I)
+_BROKEN = re.compile(
+    r"^\W*(broken|still broken|not fixed|no|nope|still down|down|not working|2)\W*$", re.I
+)
+
+
+def caller_answer(body: str) -> str | None:
+    """ "works", "broken" or None for a caller's reply to "is it fixed?"."""
+    if _WORKS.match(body):
+        return "works"
+    if _BROKEN.match(body):
+        return "broken"
+    return None
+
+
+class TimeSpentError(ValueError):
+    """A work summary's time that cannot be read, with a message for the person who sent it."""
+
+
+_HOURS = [
+    (re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:h|hr|hrs|hour|hours)?$"), lambda m: float(m[1]) * 60),
+    (re.compile(r"^(\d+)\s*h\s*([0-5]?\d)\s*m?$"), lambda m: int(m[1]) * 60 + int(m[2])),
+    (re.compile(r"^(\d+)\s*(?:m|min|mins|minutes?)$"), lambda m: int(m[1])),
+    (re.compile(r"^(\d+):(\d{2})$"), lambda m: int(m[1]) * 60 + int(m[2])),
+]
+MAX_MINUTES = 7 * 24 * 60
+
+
+def parse_minutes(text: str) -> int:
+    """`2.5`, `2.5h`, `2h30`, `150m`, `90 min`, `1:30` -> minutes."""
+    cleaned = text.strip().lower().replace(",", ".")
+    for pattern, minutes in _HOURS:
+        match = pattern.match(cleaned)
+        if match:
+            value = round(minutes(match))
+            if not 0 < value <= MAX_MINUTES:
+                raise TimeSpentError(f"{text!r} is not a believable time spent")
+            return value
+    raise TimeSpentError(f"{text!r} is not a time like 2.5, 2h30 or 150m")
+
+
+def split_time_and_work(text: str) -> tuple[int, str]:
+    """`2h30 restarted the database` -> (150, 'restarted the database'); also `2 hours ...`."""
+    words = text.split()
+    for taken in (2, 1):
+        if len(words) > taken:
+            try:
+                return parse_minutes(" ".join(words[:taken])), " ".join(words[taken:])
+            except TimeSpentError:
+                continue
+    raise TimeSpentError(
+        "Start with the time spent, then the work: SUM 1042 2.5 restarted the database"
+    )
