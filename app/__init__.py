@@ -16,8 +16,8 @@ from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
 from app.adapters.logging_setup import configure_logging, twilio_id
 from app.adapters.mail import ConsoleMailer, Mailer, SmtpMailer
 from app.calls.hours import BusinessHours
-from app.calls.menu import LineConfig
 from app.calls.script import Flow, FlowError, PageScript, load_flows
+from app.calls.turn import LineConfig
 from app.clock import Clock, SystemClock
 from app.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from app.context import PAGE_SCRIPT, Services

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.adapters.gateways import Gateway
 from app.adapters.mail import Mailer
-from app.calls.menu import LineConfig
 from app.calls.script import Flow, PageScript
+from app.calls.turn import LineConfig
 from app.clock import Clock
 from app.config import Settings
 from app.incidents.actions import IncidentActions

@@ -13,6 +13,7 @@ from app.db import get_db
 from app.incidents import service as incident_service
 from app.incidents.actions import Action, ActionError, Actor, NotAllowed, Verb
 from app.incidents.forms import IncidentFormError, draft_from_form
+from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.models import Channel, Incident, IncidentState, Responder
 from app.responders import directory
 
@@ -39,8 +40,8 @@ def list_incidents() -> Response:
 @token_required
 def show_incident(reference: str) -> Response:
     try:
-        incident = incident_service.get_by_reference(get_db().session, reference)
-    except incident_service.IncidentNotFound:
+        incident = get_by_reference(get_db().session, reference)
+    except IncidentNotFound:
         return _error(404, f"no incident {reference}")
     return jsonify(incident_detail(incident))
 
@@ -79,8 +80,8 @@ def _responder(data: dict[str, Any]) -> Responder:
 
 def _incident(reference: str) -> Incident:
     try:
-        return incident_service.get_by_reference(get_db().session, reference)
-    except incident_service.IncidentNotFound:
+        return get_by_reference(get_db().session, reference)
+    except IncidentNotFound:
         raise ApiError(404, f"no incident {reference}") from None
 
 

@@ -14,6 +14,7 @@ from app.db import get_db
 from app.incidents import service as incident_service
 from app.incidents.actions import Action, ActionError, Actor, Verb
 from app.incidents.forms import IncidentFormError, draft_from_form
+from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.models import Channel, UserRole
 from app.paging import oncall
 from app.phones import display
@@ -126,8 +127,8 @@ def new_incident() -> ResponseReturnValue:
 def incident(reference: str) -> str:
     db = get_db().session
     try:
-        found = incident_service.get_by_reference(db, reference)
-    except incident_service.IncidentNotFound:
+        found = get_by_reference(db, reference)
+    except IncidentNotFound:
         abort(404)
     return render_template(
         "dashboard/incident.html", incident=found, responders=directory.pageable(db)
@@ -139,8 +140,8 @@ def incident(reference: str) -> str:
 def act(reference: str) -> ResponseReturnValue:
     db = get_db().session
     try:
-        found = incident_service.get_by_reference(db, reference)
-    except incident_service.IncidentNotFound:
+        found = get_by_reference(db, reference)
+    except IncidentNotFound:
         abort(404)
     user = current_user()
     assert user is not None

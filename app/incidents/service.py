@@ -1,26 +1,20 @@
-"""Incidents: opening them, finding them by reference, and their timeline."""
+"""Incidents: opening them, adding reports to them, listing them."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.clock import Clock
-from app.models import REFERENCE_OFFSET, Incident, IncidentState, PriorityContact, Report, Service
+from app.models import Incident, IncidentState, PriorityContact, Report, Service
 from app.paging import escalation, notify
 from app.phones import display
 from app.timeline import add_event
 
 LOWEST_PRIORITY = 4
-_REFERENCE = re.compile(r"^\s*(?:ah)?[\s#:-]*(\d{1,9})\s*$", re.IGNORECASE)
-
-
-class IncidentNotFound(LookupError):
-    pass
 
 
 @dataclass
@@ -188,35 +182,6 @@ def active_for_service(session: Session, service_id: int, lock: bool = False) ->
         .order_by(Incident.id.desc())
         .limit(1)
     )
-
-
-def parse_reference(text: str) -> int | None:
-    """`AH-1042`, `ah 1042`, `1042` -> the incident id, or None."""
-    match = _REFERENCE.match(text or "")
-    if not match:
-        return None
-    incident_id = int(match[1]) - REFERENCE_OFFSET
-    return incident_id if incident_id > 0 else None
-
-
-def get_by_reference(session: Session, reference: str) -> Incident:
-    incident_id = parse_reference(reference)
-    incident = (
-        session.scalar(
-            select(Incident)
-            .where(Incident.id == incident_id)
-            .options(
-                selectinload(Incident.events),
-                selectinload(Incident.reports),
-                selectinload(Incident.notifications),
-            )
-        )
-        if incident_id
-        else None
-    )
-    if incident is None:
-        raise IncidentNotFound(reference)
-    return incident
 
 
 def list_incidents(

@@ -8,9 +8,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.calls.menu import spoken_reference
 from app.calls.reply import Reply
 from app.calls.script import PageScript
+from app.incidents.reference import spoken_reference
 from app.models import (
     Callback,
     Channel,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.incidents import followups
 from app.incidents.actions import Action, ActionError, Actor, IncidentActions, Verb
-from app.incidents.service import IncidentNotFound, get_by_reference
+from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.models import (
     REFERENCE_OFFSET,
     Channel,

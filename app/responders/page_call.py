@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.calls.menu import spoken_reference
 from app.calls.reply import Reply
 from app.calls.script import PageScript
 from app.incidents.actions import Action, ActionError, Actor, IncidentActions, Verb
+from app.incidents.reference import spoken_reference
 from app.models import Channel, IncidentState, Notification
 
 STEP = "page"

@@ -11,7 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.adapters.twilio_web import form_text, render_reply, twilio_only, twiml
 from app.calls import spool
-from app.calls.menu import Heard, VoiceMenu
+from app.calls.menu import VoiceMenu
+from app.calls.turn import Heard
 from app.context import clock, services, settings
 from app.db import get_db
 from app.models import Callback, Notification, NotificationKind

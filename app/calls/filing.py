@@ -1,0 +1,76 @@
+"""Filing a call's report: its answers become a draft, and the draft opens an incident or joins
+the open one for the same service."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.calls.script import Flow, MenuOption
+from app.calls.turn import FINISHED, LineConfig
+from app.clock import Clock
+from app.incidents import service as incident_service
+from app.incidents.service import IncidentDraft
+from app.models import Call, CallStatus, Channel, Incident, IncidentState, User
+from app.phones import mask, try_e164
+
+JOINABLE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED)
+
+
+def impact_option(flow: Flow, value: str | None) -> MenuOption | None:
+    return next((o for o in flow.impact_options() if o.value == value), None)
+
+
+def file_report(
+    session: Session, clock: Clock, flow: Flow, line: LineConfig, call: Call, incomplete: bool
+) -> tuple[Incident, bool]:
+    """Join the known incident the caller chose (if still active), else open a new one.
+    Returns the incident and whether the report joined an existing one."""
+    draft = draft_from_call(flow, line, call, incomplete)
+    staff = session.get(User, call.staff_user_id) if call.staff_user_id else None
+    actor = f"help desk: {staff.name}" if staff else mask(draft.caller_number or call.from_number)
+    target = session.get(Incident, call.answers.get("attach_to") or 0)
+    if target is None and draft.service_id and "known_incident" not in call.answers:
+        # Someone reported this service while this caller was still answering, so nobody
+        # offered it to them: join it rather than start a second page chain. (A caller who
+        # was offered it and said "a different problem" keeps their own incident.)
+        target = incident_service.active_for_service(session, draft.service_id, lock=True)
+    joined = target is not None and target.state in JOINABLE
+    if target is not None and joined:
+        incident_service.add_report(
+            session, clock, target, draft, actor=actor, channel=Channel.VOICE,
+            reporter_window=line.reporter_window,
+        )  # fmt: skip
+        incident = target
+    else:
+        incident = incident_service.open_incident(
+            session, clock, draft, actor=actor, channel=Channel.VOICE
+        )
+    call.incident = incident
+    call.status = CallStatus.REPORTED
+    call.step = FINISHED
+    return incident, joined
+
+
+def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) -> IncidentDraft:
+    answers = call.answers
+    impact = impact_option(flow, answers.get("impact"))
+    caller = try_e164(call.from_number, line.region)
+    if call.staff_user_id:
+        caller = answers.get("callback")  # the help desk's own number is not the caller's
+    return IncidentDraft(
+        source=call.source,
+        # A match the caller never got to confirm is still the best guess there is.
+        service_id=answers.get("service_id") or answers.get("service_candidate"),
+        service_text=answers.get("service_text") or answers.get("service_heard") or "",
+        description=answers.get("description", "") or "",
+        recording_url=answers.get("description_recording"),
+        started_text=answers.get("started", "") or "",
+        impact=impact.value if impact else "",
+        impact_label=impact.label if impact else "",
+        priority=impact.priority if impact else 3,
+        callback_number=answers.get("callback") or caller,
+        caller_number=caller,
+        incomplete=incomplete,
+        call_id=call.id,
+        text_caller=line.caller_sms,
+    )

@@ -1,0 +1,443 @@
+"""One handler per kind of step: what the caller is asked, and what their answer does.
+
+The turn engine (`menu.VoiceMenu`) finds the handler for the call's current step in `HANDLERS`
+and calls `ask` to put the question, or `answer` with what the caller pressed or said.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app import users
+from app.calls.script import MenuStep, PhoneStep, ReviewStep, ServiceStep, SpeechStep, Step
+from app.calls.turn import FINISHED, GREETING, STAFF, Stage, Turn
+from app.incidents import catalog
+from app.incidents import service as incident_service
+from app.incidents.reference import spoken_reference
+from app.models import CallStatus, Incident, Service
+from app.phones import InvalidNumber, spoken_groups, to_e164, try_e164
+
+if TYPE_CHECKING:
+    from app.calls.menu import VoiceMenu
+
+
+class StepHandler:
+    """The base: a step that asks nothing and moves on."""
+
+    def __init__(self, menu: VoiceMenu, step: Step | None = None) -> None:
+        self.menu = menu
+        self.flow = menu.flow
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        raise NotImplementedError
+
+    def answer(self, turn: Turn) -> None:
+        raise NotImplementedError
+
+    def sorry(self, turn: Turn) -> None:
+        """Say why the answer did not count, and ask again."""
+        messages = self.flow.messages
+        turn.reply.say(messages.not_understood if turn.heard.anything else messages.no_input)
+        self.ask(turn, retry=True)
+
+
+class Greeting(StepHandler):
+    """Business hours: be put through to a person (1) or report an outage (2)."""
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        greeting = self.flow.greeting
+        menu = (
+            greeting.business_hours_menu
+            if self.menu.line.dial_number
+            else greeting.business_hours_menu_without_dial
+        )
+        turn.reply.gather(GREETING, turn.next_turn, [menu])
+
+    def answer(self, turn: Turn) -> None:
+        call, heard, greeting = turn.call, turn.heard, self.flow.greeting
+        if call.stage == Stage.DIAL:
+            if heard.dial_status == "completed":
+                call.status = CallStatus.CONNECTED
+                call.step = FINISHED
+                turn.reply.say(greeting.dial_completed).hangup()
+            else:
+                turn.reply.say(greeting.dial_unanswered)
+                self.menu.advance(turn)
+            return
+        dial_number = self.menu.line.dial_number
+        if heard.digits == "1" and dial_number:
+            call.stage = Stage.DIAL
+            turn.reply.say(greeting.connecting)
+            turn.reply.dial(GREETING, turn.next_turn, dial_number)
+        elif heard.digits == "2" or self.menu.fail_attempt(turn):
+            self.menu.advance(turn)
+        else:
+            self.sorry(turn)
+
+
+class StaffPin(StepHandler):
+    """The help-desk staff entry: a PIN before anything else."""
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        turn.reply.gather(STAFF, turn.next_turn, [self.flow.staff.pin], num_digits=None,
+                          finish_on_key="#", timeout=10)  # fmt: skip
+
+    def answer(self, turn: Turn) -> None:
+        staff = users.staff_by_pin(self.menu.session, turn.heard.digits)
+        if staff is not None:
+            turn.call.staff_user_id = staff.id
+            turn.reply.say(self.flow.staff.welcome.format(name=staff.name.split()[0]))
+            self.menu.advance(turn, to=self.flow.steps[0].id)
+        elif self.menu.fail_attempt(turn):
+            # No report is taken without a known staff member: this entry skips the caller's checks.
+            turn.call.step = FINISHED
+            turn.call.status = CallStatus.ABANDONED
+            turn.reply.say(self.flow.staff.locked).hangup()
+        else:
+            turn.reply.say(self.flow.staff.wrong_pin)
+            self.ask(turn)
+
+
+class Finished(StepHandler):
+    """Anything after the end of the call (a late or repeated webhook) hears goodbye."""
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        turn.reply.say(self.flow.messages.goodbye).hangup()
+
+    def answer(self, turn: Turn) -> None:
+        self.ask(turn)
+
+
+class ServiceQuestion(StepHandler):
+    """Which service: spoken, matched against the catalog, confirmed; an open incident for it is
+    offered to join."""
+
+    def __init__(self, menu: VoiceMenu, step: ServiceStep) -> None:
+        super().__init__(menu)
+        self.step = step
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        step, call, n = self.step, turn.call, turn.next_turn
+        if call.stage == Stage.KNOWN:
+            text = self._known_text(turn)
+            turn.reply.gather(step.id, n, [*([] if retry else [text]), step.known_menu])
+        elif call.stage == Stage.CONFIRM:
+            text = step.confirm_reprompt if retry else step.confirm
+            turn.reply.gather(step.id, n, [text.format(service=self._candidate_name(turn),
+                                                       number="")])  # fmt: skip
+        else:
+            text = step.reprompt.format(examples=self._examples()) if retry else step.prompt
+            hints = catalog.speech_hints(self.menu.services)
+            turn.reply.gather(step.id, n, [text], speech=True, hints=hints)
+
+    def answer(self, turn: Turn) -> None:
+        if turn.call.stage == Stage.KNOWN:
+            self._answer_known(turn)
+        elif turn.call.stage == Stage.CONFIRM:
+            self._answer_confirm(turn)
+        else:
+            self._answer_words(turn)
+
+    def _known_text(self, turn: Turn) -> str:
+        step = self.step
+        known = self.menu.session.get(Incident, turn.answer("known_incident") or 0)
+        assert known is not None
+        reported = known.created_at.astimezone(self.menu.line.hours.zone)
+        return step.known.format(
+            service=known.service_name,
+            reported_at=reported.strftime("%I:%M %p").lstrip("0"),
+            reference=spoken_reference(known.reference),
+            status=step.known_taken if known.owner_id else step.known_waiting,
+        )
+
+    def _answer_known(self, turn: Turn) -> None:
+        digits = turn.heard.digits
+        # Silence counts as joining: one outage should not start a second page chain.
+        if digits == "1" or (digits != "2" and self.menu.fail_attempt(turn)):
+            turn.set(attach_to=turn.answer("known_incident"))
+            turn.reply.say(self.flow.messages.thanks)
+            self.menu.advance(turn)
+        elif digits == "2":
+            self.menu.advance(turn)
+        else:
+            self.sorry(turn)
+
+    def _answer_confirm(self, turn: Turn) -> None:
+        call, digits = turn.call, turn.heard.digits
+        heard_words = turn.answer("service_heard", "")
+        if digits == "1":
+            turn.set(service_id=turn.answer("service_candidate"), service_text=heard_words)
+            turn.reply.say(self.flow.messages.thanks)
+            self._chosen(turn)
+        elif digits == "2":
+            call.misses += 1
+            if call.misses >= self.step.misses_before_free_text:
+                self._keep_words(turn, heard_words)
+            else:
+                turn.move_to(Stage.ASK)
+                self.ask(turn, retry=True)
+        elif self.menu.fail_attempt(turn):
+            # They never said no: keep the match and move on.
+            turn.set(service_id=turn.answer("service_candidate"), service_text=heard_words)
+            self._chosen(turn)
+        else:
+            self.sorry(turn)
+
+    def _answer_words(self, turn: Turn) -> None:
+        call, words = turn.call, turn.heard.speech.strip()
+        if not words:
+            if self.menu.fail_attempt(turn):
+                self.menu.advance(turn)
+            else:
+                self.sorry(turn)
+            return
+        found = catalog.match_service(words, self.menu.services)
+        if found is not None:
+            turn.set(service_heard=words, service_candidate=found.service.id)
+            turn.move_to(Stage.CONFIRM)
+            self.ask(turn)
+            return
+        call.misses += 1
+        turn.set(service_text=words)
+        if call.misses >= self.step.misses_before_free_text:
+            self._keep_words(turn, words)
+        else:
+            turn.reply.say(self.step.not_found.format(heard=words))
+            self.ask(turn, retry=True)
+
+    def _chosen(self, turn: Turn) -> None:
+        """If this service already has an open incident, offer to join it instead."""
+        service_id = turn.answer("service_id")
+        session = self.menu.session
+        known = incident_service.active_for_service(session, service_id) if service_id else None
+        if known is None:
+            self.menu.advance(turn)
+            return
+        turn.set(known_incident=known.id)
+        turn.move_to(Stage.KNOWN)
+        self.ask(turn)
+
+    def _keep_words(self, turn: Turn, words: str) -> None:
+        turn.set(service_id=None, service_candidate=None, service_text=words)
+        turn.reply.say(self.step.kept_as_text.format(heard=words))
+        self.menu.advance(turn)
+
+    def _examples(self) -> str:
+        names = [service.name for service in self.menu.services[:3]]
+        return ", ".join(names[:-1]) + (f", or {names[-1]}" if len(names) > 1 else "".join(names))
+
+    def _candidate_name(self, turn: Turn) -> str:
+        service = self.menu.session.get(Service, turn.answer("service_candidate") or 0)
+        return service.name if service else turn.answer("service_heard", "")
+
+
+class SpeechQuestion(StepHandler):
+    """A spoken answer (what is wrong, when it began); a recording when speech keeps failing."""
+
+    def __init__(self, menu: VoiceMenu, step: SpeechStep) -> None:
+        super().__init__(menu)
+        self.step = step
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        step = self.step
+        if turn.call.stage == Stage.RECORD:
+            turn.reply.record(step.id, turn.next_turn, step.record_prompt or "")
+            return
+        turn.reply.gather(step.id, turn.next_turn, [step.reprompt if retry else step.prompt],
+                          speech=True, max_speech_seconds=step.max_speech_seconds)  # fmt: skip
+
+    def answer(self, turn: Turn) -> None:
+        call, heard, step = turn.call, turn.heard, self.step
+        if call.stage == Stage.RECORD:
+            if heard.recording_url and not heard.nothing_recorded:
+                turn.set(**{f"{step.field}_recording": heard.recording_url})
+                turn.reply.say(self.flow.messages.thanks)
+            self.menu.advance(turn)
+            return
+        words = heard.speech.strip()
+        if words:
+            turn.set(**{step.field: words})
+            self.menu.advance(turn)
+            return
+        call.attempts += 1
+        if step.record_after is not None and call.attempts >= step.record_after:
+            call.stage = Stage.RECORD
+            self.sorry(turn)
+        elif call.attempts >= self.flow.max_attempts:
+            self.menu.advance(turn)
+        else:
+            self.sorry(turn)
+
+
+class MenuQuestion(StepHandler):
+    """A keypad menu (the impact): one key per option, the default after too many misses."""
+
+    def __init__(self, menu: VoiceMenu, step: MenuStep) -> None:
+        super().__init__(menu)
+        self.step = step
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        step = self.step
+        lead = step.reprompt if retry else step.prompt
+        turn.reply.gather(step.id, turn.next_turn, [lead, *(o.say for o in step.options)])
+
+    def answer(self, turn: Turn) -> None:
+        step = self.step
+        option = step.option(key=turn.heard.digits) if turn.heard.digits else None
+        if option is not None:
+            turn.set(**{step.field: option.value})
+            self.menu.advance(turn)
+        elif self.menu.fail_attempt(turn):
+            turn.set(**{step.field: step.default})
+            self.menu.advance(turn)
+        else:
+            self.sorry(turn)
+
+
+class PhoneQuestion(StepHandler):
+    """The callback number: the number calling (press 1) or one keyed in and read back."""
+
+    def __init__(self, menu: VoiceMenu, step: PhoneStep) -> None:
+        super().__init__(menu)
+        self.step = step
+        self.region = menu.line.region
+
+    def _caller(self, turn: Turn) -> str | None:
+        # On the staff entry the number calling is the help desk's: always key the caller's in.
+        return None if turn.call.staff_user_id else try_e164(turn.call.from_number, self.region)
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        call, step, n = turn.call, self.step, turn.next_turn
+        caller = self._caller(turn)
+        if call.stage == Stage.ASK:
+            call.stage = Stage.OFFER if caller else Stage.KEYIN
+        if call.stage == Stage.OFFER and caller:
+            number = spoken_groups(caller, self.region)
+            turn.reply.gather(step.id, n, [step.offer_caller_id.format(number=number)])
+        elif call.stage == Stage.CONFIRM:
+            number = spoken_groups(turn.answer(f"{step.field}_pending", ""), self.region)
+            turn.reply.gather(step.id, n, [step.confirm.format(number=number, service="")])
+        else:
+            call.stage = Stage.KEYIN
+            turn.reply.gather(step.id, n, [step.keyin], num_digits=None, finish_on_key="#",
+                              timeout=10)  # fmt: skip
+
+    def answer(self, turn: Turn) -> None:
+        if turn.call.stage == Stage.OFFER:
+            self._answer_offer(turn)
+        elif turn.call.stage == Stage.CONFIRM:
+            self._answer_confirm(turn)
+        else:
+            self._answer_keyed(turn)
+
+    def _answer_offer(self, turn: Turn) -> None:
+        caller, digits = self._caller(turn), turn.heard.digits
+        if digits == "1" and caller:
+            turn.set(**{self.step.field: caller})
+            self.menu.advance(turn)
+        elif digits == "2":
+            turn.move_to(Stage.KEYIN)
+            self.ask(turn)
+        elif self.menu.fail_attempt(turn):
+            self._give_up(turn)
+        else:
+            self.sorry(turn)
+
+    def _answer_confirm(self, turn: Turn) -> None:
+        digits, field = turn.heard.digits, self.step.field
+        if digits == "2":
+            turn.move_to(Stage.KEYIN)
+            self.ask(turn)
+        elif digits == "1" or self.menu.fail_attempt(turn):
+            turn.set(**{field: turn.answer(f"{field}_pending")})
+            self.menu.advance(turn)
+        else:
+            self.sorry(turn)
+
+    def _answer_keyed(self, turn: Turn) -> None:
+        digits = "".join(ch for ch in turn.heard.digits if ch.isdigit())
+        try:
+            number = to_e164(digits, self.region)
+        except InvalidNumber:
+            if self.menu.fail_attempt(turn):
+                self._give_up(turn)
+            elif digits:
+                turn.reply.say(self.step.invalid.format(digits=" ".join(digits)))
+                self.ask(turn, retry=True)
+            else:
+                self.sorry(turn)
+            return
+        turn.set(**{f"{self.step.field}_pending": number})
+        turn.move_to(Stage.CONFIRM)
+        self.ask(turn)
+
+    def _give_up(self, turn: Turn) -> None:
+        caller = self._caller(turn)
+        if caller:
+            turn.set(**{self.step.field: caller})
+            turn.reply.say(self.step.kept_caller_id)
+        else:
+            turn.reply.say(self.step.no_number)
+        self.menu.advance(turn)
+
+
+class Review(StepHandler):
+    """Everything read back: 1 sends the report, 2 starts over."""
+
+    def __init__(self, menu: VoiceMenu, step: ReviewStep) -> None:
+        super().__init__(menu)
+        self.step = step
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        turn.reply.gather(self.step.id, turn.next_turn, [self._summary(turn), self.step.prompt])
+
+    def answer(self, turn: Turn) -> None:
+        digits = turn.heard.digits
+        if digits == "1" or (digits != "2" and self.menu.fail_attempt(turn)):
+            self.menu.finish(turn)
+        elif digits == "2":
+            turn.call.answers = {}
+            turn.reply.say(self.flow.messages.start_over)
+            self.menu.advance(turn, to=self.flow.steps[0].id)
+        else:
+            self.sorry(turn)
+
+    def _summary(self, turn: Turn) -> str:
+        step, missing = self.step, self.step.missing
+        service = self.menu.session.get(Service, turn.answer("service_id") or 0)
+        impact = self.menu.impact_option(turn.answer("impact"))
+        callback = turn.answer("callback")
+        recorded = "your recorded message" if turn.answer("description_recording") else ""
+        return step.summary.format(
+            service=service.name if service else turn.answer("service_text") or missing,
+            description=turn.answer("description") or recorded or missing,
+            started=turn.answer("started") or missing,
+            impact=impact.label if impact else missing,
+            callback=spoken_groups(callback, self.region) if callback else missing,
+        )
+
+    @property
+    def region(self) -> str:
+        return self.menu.line.region
+
+
+# The handler for each kind of step in a call script.
+HANDLERS: dict[type[Step], type[StepHandler]] = {
+    ServiceStep: ServiceQuestion,
+    SpeechStep: SpeechQuestion,
+    MenuStep: MenuQuestion,
+    PhoneStep: PhoneQuestion,
+    ReviewStep: Review,
+}
+PSEUDO_STEPS: dict[str, type[StepHandler]] = {
+    GREETING: Greeting,
+    STAFF: StaffPin,
+    FINISHED: Finished,
+}
+
+
+def handler_for(menu: VoiceMenu, step_id: str) -> StepHandler:
+    if step_id in PSEUDO_STEPS:
+        return PSEUDO_STEPS[step_id](menu)
+    step = menu.flow.step(step_id)
+    return HANDLERS[type(step)](menu, step)

@@ -1,0 +1,83 @@
+"""One turn of a call: what the caller did, what the line answers, and where the call stands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from app.calls.hours import BusinessHours
+from app.calls.reply import Reply
+from app.models import Call
+
+# Pseudo-steps before and after the script's own steps.
+GREETING = "greeting"
+STAFF = "staff"
+FINISHED = "done"
+
+
+class Stage(StrEnum):
+    """Where a call is within its current step (stored in `calls.stage`)."""
+
+    MENU = "menu"  # the business-hours greeting's menu
+    DIAL = "dial"  # put through to a person, waiting for how the <Dial> ended
+    PIN = "pin"  # the staff entry, waiting for a PIN
+    ASK = "ask"  # the step's question
+    KNOWN = "known"  # the service has an open incident: join it?
+    CONFIRM = "confirm"  # read back what was heard: right?
+    RECORD = "record"  # speech failed: leave a recording instead
+    OFFER = "offer"  # "press 1 for the number you are calling from"
+    KEYIN = "keyin"  # key a number in
+
+
+@dataclass(frozen=True)
+class LineConfig:
+    """The parts of the settings the voice menu needs."""
+
+    region: str
+    hours: BusinessHours
+    helpdesk_numbers: frozenset[str] = frozenset()
+    dial_number: str | None = None
+    # Text the caller the reference right after the call.
+    caller_sms: bool = True
+    # At most one "N callers now" update to the owner per this window.
+    reporter_window: dt.timedelta = dt.timedelta(minutes=15)
+
+
+@dataclass
+class Heard:
+    """What one webhook brought: keys, speech, a recording or how a <Dial> ended."""
+
+    digits: str = ""
+    speech: str = ""
+    recording_url: str | None = None
+    dial_status: str | None = None
+    nothing_recorded: bool = False
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if value}
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.digits or self.speech)
+
+
+@dataclass
+class Turn:
+    call: Call
+    heard: Heard
+    reply: Reply
+    next_turn: int
+
+    def set(self, **values: Any) -> None:
+        # Reassign so the JSON column sees the change.
+        self.call.answers = {**self.call.answers, **values}
+
+    def answer(self, key: str, default: Any = None) -> Any:
+        return self.call.answers.get(key, default)
+
+    def move_to(self, stage: Stage) -> None:
+        self.call.stage = stage
+        self.call.attempts = 0
