@@ -1,0 +1,122 @@
+"""Column types, the declarative base and every value stored as a word."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    MetaData,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+# Incident numbers start here so the first reference reads like a real ticket (AH-1001).
+REFERENCE_PREFIX = "AH-"
+REFERENCE_OFFSET = 1000
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which drops the zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar = {
+        dt.datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class IncidentState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Source(StrEnum):
+    PHONE = "phone"
+    HELPDESK_TRANSFER = "helpdesk-transfer"
+    HELPDESK = "helpdesk"
+    DASHBOARD = "dashboard"
+    API = "api"
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    SMS = "sms"
+    DASHBOARD = "dashboard"
+    API = "api"
+    WORKER = "worker"
+    CLI = "cli"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    TEAM_LEAD = "team_lead"
+    DIRECTOR = "director"
+
+
+class UserRole(StrEnum):
+    HELPDESK = "helpdesk"
+    ADMIN = "admin"
+    TEAM_LEAD = "team_lead"
+
+
+class NotificationKind(StrEnum):
+    PAGE = "page"  # a responder, about an incident, from the escalation policy
+    BRIDGE = "bridge"  # a call to a responder that then connects them to the caller
+    NOTICE = "notice"  # an FYI to a responder ("Pat took AH-1042")
+    CALLER = "caller"  # a text to the person who reported the incident
+    VERIFICATION = "verification"  # a code proving a responder's number
+
+
+class NotificationChannel(StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class NotificationStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its due time (or for a retry)
+    SENDING = "sending"  # claimed by a worker
+    SENT = "sent"  # accepted by the gateway
+    DELIVERED = "delivered"  # the carrier delivered it / the call was answered
+    FAILED = "failed"  # permanently failed; failover has happened
+    CANCELLED = "cancelled"  # no longer needed (acknowledged before it went out)
+
+
+class CallStatus(StrEnum):
+    IN_PROGRESS = "in-progress"
+    CONNECTED = "connected"  # business hours: put through to a person, no report taken
+    REPORTED = "reported"  # an incident was opened from this call
+    ABANDONED = "abandoned"  # hung up before saying anything useful

@@ -1,0 +1,220 @@
+"""Incidents and what hangs off them: the catalog, reports, the timeline, summaries, call-backs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import (
+    REFERENCE_OFFSET,
+    REFERENCE_PREFIX,
+    Base,
+    IncidentState,
+    NotificationKind,
+)
+
+if TYPE_CHECKING:
+    from app.models.paging import EscalationPolicy, Notification, Responder
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    customer: Mapped[str] = mapped_column(String(200), default="")
+    # CAS customers are served first (the support process says so).
+    priority_customer: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    incidents: Mapped[list[Incident]] = relationship(back_populates="service")
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=IncidentState.OPEN, index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    # What the caller said when it matched no catalog entry (or alongside the match).
+    service_text: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    started_text: Mapped[str] = mapped_column(String(500), default="")
+    impact: Mapped[str] = mapped_column(String(32), default="")
+    impact_label: Mapped[str] = mapped_column(String(200), default="")
+    priority: Mapped[int] = mapped_column(default=3)
+    callback_number: Mapped[str | None] = mapped_column(String(32))
+    caller_number: Mapped[str | None] = mapped_column(String(32))
+    # The caller hung up before the report was complete; what was said is kept.
+    incomplete: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    acknowledged_at: Mapped[dt.datetime | None]
+    # The owner: whoever acknowledged or took the incident over.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
+    resolved_at: Mapped[dt.datetime | None]
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[dt.datetime | None]
+    escalated: Mapped[bool] = mapped_column(default=False)
+    # A CAS customer's incident (by service or by the caller's number): served first.
+    priority_customer: Mapped[bool] = mapped_column(default=False)
+    # The caller's word that it works again: when, and how (sms, or phone as the admin recorded).
+    confirmed_at: Mapped[dt.datetime | None]
+    confirmed_via: Mapped[str] = mapped_column(String(16), default="")
+    # Follow-ups as rows: a nudge when a resolution stays unconfirmed, a "N callers now" update.
+    confirm_reminder_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    reporter_update_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    reporter_update_sent_at: Mapped[dt.datetime | None]
+
+    # The escalation chain, as rows: the worker acts when next_escalation_at falls due.
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_policies.id"))
+    escalation_started_at: Mapped[dt.datetime | None]
+    escalation_step: Mapped[int] = mapped_column(default=0)
+    escalation_cycle: Mapped[int] = mapped_column(default=0)
+    next_escalation_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+    service: Mapped[Service | None] = relationship(back_populates="incidents")
+    owner: Mapped[Responder | None] = relationship()
+    policy: Mapped[EscalationPolicy | None] = relationship()
+    notifications: Mapped[list[Notification]] = relationship(
+        back_populates="incident", order_by="Notification.id"
+    )
+    summary: Mapped[Summary | None] = relationship(back_populates="incident")
+    callbacks: Mapped[list[Callback]] = relationship(
+        back_populates="incident", order_by="Callback.id"
+    )
+    reports: Mapped[list[Report]] = relationship(
+        back_populates="incident", order_by="Report.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[IncidentEvent]] = relationship(
+        back_populates="incident", order_by="IncidentEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def number(self) -> int:
+        """The reference's number, as responders type it in replies (`ACK 1042`)."""
+        return self.id + REFERENCE_OFFSET
+
+    @property
+    def reference(self) -> str:
+        return f"{REFERENCE_PREFIX}{self.number}"
+
+    @property
+    def service_name(self) -> str:
+        return self.service.name if self.service else (self.service_text or "unknown service")
+
+    @property
+    def time_to_acknowledge(self) -> dt.timedelta | None:
+        return self.acknowledged_at - self.created_at if self.acknowledged_at else None
+
+    @property
+    def pages(self) -> list[Notification]:
+        return [n for n in self.notifications if n.kind == NotificationKind.PAGE]
+
+
+class Report(Base):
+    """One caller's account of an incident."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    source: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime]
+    caller_number: Mapped[str | None] = mapped_column(String(32))
+    callback_number: Mapped[str | None] = mapped_column(String(32))
+    service_text: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    started_text: Mapped[str] = mapped_column(String(500), default="")
+    impact: Mapped[str] = mapped_column(String(32), default="")
+    incomplete: Mapped[bool] = mapped_column(default=False)
+    # The caller's answer to "is it fixed?": works or broken, and when.
+    confirmation: Mapped[str] = mapped_column(String(16), default="")
+    confirmed_at: Mapped[dt.datetime | None]
+
+    incident: Mapped[Incident] = relationship(back_populates="reports")
+
+
+class IncidentEvent(Base):
+    """One entry on an incident's timeline: what happened, who did it, when and through what."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[dt.datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+
+
+class Summary(Base):
+    """The work performed and the hours spent, due 24 hours after resolution."""
+
+    __tablename__ = "summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id"))
+    requested_at: Mapped[dt.datetime]
+    due_at: Mapped[dt.datetime]
+    remind_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    overdue_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    submitted_at: Mapped[dt.datetime | None]
+    minutes: Mapped[int | None]
+    work: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16), default="")
+
+    incident: Mapped[Incident] = relationship(back_populates="summary")
+    responder: Mapped[Responder] = relationship()
+
+
+class Callback(Base):
+    """The owner calling the caller back through the line (the line's number as caller ID)."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id"))
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), unique=True)
+    caller_number: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32), default="")
+    talk_seconds: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+    incident: Mapped[Incident] = relationship(back_populates="callbacks")
+    responder: Mapped[Responder] = relationship()
+    notification: Mapped[Notification] = relationship()
+
+
+class PriorityContact(Base):
+    """A number that belongs to a priority (CAS) customer, whatever service they call about."""
+
+    __tablename__ = "priority_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer: Mapped[str] = mapped_column(String(200))
+
+
+Index("ix_incidents_service_state", Incident.service_id, Incident.state)

@@ -1,0 +1,207 @@
+"""Responders, rotations, escalation policies and the notification outboxes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, NotificationStatus, Role
+
+if TYPE_CHECKING:
+    from app.models.incidents import Incident
+
+
+class Responder(Base):
+    """An admin, team lead or director who can be paged."""
+
+    __tablename__ = "responders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.ADMIN)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(String(320), default="")
+    # Pages go only to verified numbers.
+    verified_at: Mapped[dt.datetime | None]
+    # Set when the responder texts STOP: SMS cannot reach them, voice pages still can.
+    sms_opted_out: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime]
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+
+class PhoneVerification(Base):
+    __tablename__ = "phone_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[dt.datetime | None]
+
+    responder: Mapped[Responder] = relationship()
+
+
+class Rotation(Base):
+    """A weekly rotation: members take turns, handing off on a weekday at a local time."""
+
+    __tablename__ = "rotations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # primary or secondary: what escalation targets call it.
+    position: Mapped[str] = mapped_column(String(16), default="primary")
+    time_zone: Mapped[str] = mapped_column(String(64))
+    handoff_weekday: Mapped[int]  # Monday is 0
+    handoff_time: Mapped[dt.time]
+    # The local date of a hand-off on which the first member's turn began.
+    start_date: Mapped[dt.date]
+
+    members: Mapped[list[RotationMember]] = relationship(
+        order_by="RotationMember.position", cascade="all, delete-orphan"
+    )
+    overrides: Mapped[list[Override]] = relationship(
+        back_populates="rotation", cascade="all, delete-orphan"
+    )
+
+
+class RotationMember(Base):
+    __tablename__ = "rotation_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("rotations.id"), index=True)
+    position: Mapped[int]
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id"))
+
+    responder: Mapped[Responder] = relationship()
+
+
+class Override(Base):
+    """A one-off: this responder covers the rotation between these instants."""
+
+    __tablename__ = "overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("rotations.id"), index=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id"))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    rotation: Mapped[Rotation] = relationship(back_populates="overrides")
+    responder: Mapped[Responder] = relationship()
+
+
+class EscalationPolicy(Base):
+    __tablename__ = "escalation_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # None: the default policy; otherwise the incident priority it is for.
+    priority: Mapped[int | None] = mapped_column(unique=True)
+    # How many more times the whole chain runs after its last step, and the gap before each run.
+    repeat: Mapped[int] = mapped_column(default=0)
+    repeat_after_seconds: Mapped[int] = mapped_column(default=1800)
+
+    steps: Mapped[list[EscalationStep]] = relationship(
+        order_by="EscalationStep.position", cascade="all, delete-orphan"
+    )
+
+
+class EscalationStep(Base):
+    __tablename__ = "escalation_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("escalation_policies.id"), index=True)
+    position: Mapped[int]
+    # Seconds after the chain starts (so `60m` means an hour after the incident opened).
+    after_seconds: Mapped[int]
+    targets: Mapped[list[str]] = mapped_column(default=list)
+    channels: Mapped[list[str]] = mapped_column(default=list)
+    marks_escalated: Mapped[bool] = mapped_column(default=False)
+
+
+class Notification(Base):
+    """One SMS or voice call to send, with its delivery status: pages, notices, caller texts."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.QUEUED)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    responder_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"), index=True)
+    to_number: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Which escalation step and run of the chain asked for it (pages only).
+    step: Mapped[int | None]
+    cycle: Mapped[int | None]
+    due_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[dt.datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_status: Mapped[str] = mapped_column(String(32), default="")
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    failed_at: Mapped[dt.datetime | None]
+
+    incident: Mapped[Incident | None] = relationship(back_populates="notifications")
+    responder: Mapped[Responder | None] = relationship()
+
+
+class ReplyCode(Base):
+    """A short code (`12` in `12a`) naming one incident for one responder's replies."""
+
+    __tablename__ = "reply_codes"
+    __table_args__ = (
+        UniqueConstraint("responder_id", "code", name="uq_reply_codes_responder_id_code"),
+        UniqueConstraint("responder_id", "incident_id", name="uq_reply_codes_responder_incident"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    code: Mapped[int]
+
+
+class Email(Base):
+    """An e-mail to send (summaries to the team lead), by the worker, with retries."""
+
+    __tablename__ = "emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.QUEUED)
+    due_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+
+
+Index("ix_notifications_status_due", Notification.status, Notification.due_at)
+Index("ix_emails_status_due", Email.status, Email.due_at)
