@@ -128,9 +128,13 @@ def make_gateway(settings: Settings) -> Gateway:
 def make_mailer(settings: Settings) -> Mailer:
     if settings.MAIL_BACKEND == "smtp":
         return SmtpMailer(
-            settings.SMTP_HOST, settings.SMTP_PORT, settings.MAIL_FROM, settings.SMTP_USERNAME,
-            settings.SMTP_PASSWORD, settings.SMTP_STARTTLS,
-        )  # fmt: skip
+            settings.SMTP_HOST,
+            settings.SMTP_PORT,
+            settings.MAIL_FROM,
+            settings.SMTP_USERNAME,
+            settings.SMTP_PASSWORD,
+            settings.SMTP_STARTTLS,
+        )
     return ConsoleMailer()
 
 

@@ -34,8 +34,19 @@ DEMO_USER, DEMO_PASSWORD, DEMO_PIN = "lead", "after-hours-demo", "4321"
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, catalog_cli, demo_cli, flows_cli, call_cli, sms_cli, roster_cli,
-                  responders_cli, oncall_cli, users_cli, twilio_cli):  # fmt: skip
+    for group in (
+        db_cli,
+        catalog_cli,
+        demo_cli,
+        flows_cli,
+        call_cli,
+        sms_cli,
+        roster_cli,
+        responders_cli,
+        oncall_cli,
+        users_cli,
+        twilio_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)
 
@@ -101,9 +112,16 @@ def demo_load() -> None:
     )
     with get_db().begin() as session:
         if session.scalar(select(User).where(User.username == DEMO_USER)) is None:
-            users.create_user(session, context.clock().now(), DEMO_USER, "Jordan Reyes",
-                              UserRole.TEAM_LEAD, DEMO_PASSWORD, "Jordan Reyes",
-                              pin=DEMO_PIN)  # fmt: skip
+            users.create_user(
+                session,
+                context.clock().now(),
+                DEMO_USER,
+                "Jordan Reyes",
+                UserRole.TEAM_LEAD,
+                DEMO_PASSWORD,
+                "Jordan Reyes",
+                pin=DEMO_PIN,
+            )
     click.echo(
         f"demo sign-in: {_settings().PUBLIC_BASE_URL}/login as {DEMO_USER} / {DEMO_PASSWORD} "
         f"(team lead; staff phone PIN {DEMO_PIN})"
@@ -145,18 +163,21 @@ def users_cli() -> None:
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--name", default="", help="Full name (default: the username).")
-@click.option("--role", type=click.Choice(list(UserRole)), default=UserRole.HELPDESK,
-              show_default=True)  # fmt: skip
+@click.option(
+    "--role", type=click.Choice(list(UserRole)), default=UserRole.HELPDESK, show_default=True
+)
 @click.option("--responder", help="The responder an admin or team lead acts as.")
 @click.option("--pin", help="A 4-8 digit PIN for the help-desk staff phone entry.")
 @click.password_option(help="At least 10 characters; asked for when not given.")
-def users_create(username: str, name: str, role: str, responder: str | None, pin: str | None,
-                 password: str) -> None:  # fmt: skip
+def users_create(
+    username: str, name: str, role: str, responder: str | None, pin: str | None, password: str
+) -> None:
     """Create a dashboard account."""
     try:
         with get_db().begin() as session:
-            users.create_user(session, context.clock().now(), username, name, role, password,
-                              responder, pin)  # fmt: skip
+            users.create_user(
+                session, context.clock().now(), username, name, role, password, responder, pin
+            )
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"user {username.lower()} created ({role})")

@@ -6,14 +6,14 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from app.models import Incident, IncidentEvent
+from app.models import EventKind, Incident, IncidentEvent
 
 
 def add_event(
     session: Session,
     incident: Incident,
     at: dt.datetime,
-    kind: str,
+    kind: EventKind,
     actor: str,
     channel: str,
     detail: str = "",

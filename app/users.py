@@ -32,9 +32,15 @@ class SignInRefused(Exception):
 
 
 def create_user(
-    session: Session, now: dt.datetime, username: str, name: str, role: str, password: str,
-    responder_name: str | None = None, pin: str | None = None,
-) -> User:  # fmt: skip
+    session: Session,
+    now: dt.datetime,
+    username: str,
+    name: str,
+    role: str,
+    password: str,
+    responder_name: str | None = None,
+    pin: str | None = None,
+) -> User:
     username = username.strip().lower()
     if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
         raise UserError("usernames are 2-64 letters, digits, dots, dashes or underscores")
@@ -52,11 +58,14 @@ def create_user(
         if responder is None:
             raise UserError(f"no responder named {responder_name!r}")
     user = User(
-        username=username, name=name.strip() or username, role=role,
+        username=username,
+        name=name.strip() or username,
+        role=role,
         password_hash=generate_password_hash(password, HASH_METHOD),
         pin_hash=generate_password_hash(pin, HASH_METHOD) if pin else None,
-        responder=responder, created_at=now,
-    )  # fmt: skip
+        responder=responder,
+        created_at=now,
+    )
     session.add(user)
     session.flush()
     return user

@@ -58,13 +58,21 @@ class ConsoleMailer:
 
 
 def queue_email(
-    session: Session, now: dt.datetime, to: str, subject: str, body: str,
+    session: Session,
+    now: dt.datetime,
+    to: str,
+    subject: str,
+    body: str,
     incident: Incident | None = None,
-) -> Email:  # fmt: skip
+) -> Email:
     email = Email(
-        to_address=to, subject=subject, body=body, incident_id=incident.id if incident else None,
-        due_at=now, created_at=now,
-    )  # fmt: skip
+        to_address=to,
+        subject=subject,
+        body=body,
+        incident_id=incident.id if incident else None,
+        due_at=now,
+        created_at=now,
+    )
     session.add(email)
     return email
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-_ERROR = {"description": "an error", "content": {"application/json": {"schema": {
-    "$ref": "#/components/schemas/Error"}}}}  # fmt: skip
+_ERROR = {
+    "description": "an error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 
 
 def _action(summary: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -14,12 +16,20 @@ def _action(summary: str, body: dict[str, Any]) -> dict[str, Any]:
         "parameters": [{"$ref": "#/components/parameters/Reference"}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
         "responses": {
-            "200": {"description": "done", "content": {"application/json": {"schema": {
-                "$ref": "#/components/schemas/ActionResult"}}}},
-            "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR,
+            "200": {
+                "description": "done",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ActionResult"}}
+                },
+            },
+            "400": _ERROR,
+            "401": _ERROR,
+            "403": _ERROR,
+            "404": _ERROR,
+            "409": _ERROR,
             "422": _ERROR,
         },
-    }  # fmt: skip
+    }
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
@@ -39,57 +49,145 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "get": {
                     "summary": "List incidents, newest first",
                     "parameters": [
-                        {"name": "state", "in": "query", "schema": {"type": "string", "enum": [
-                            "open", "acknowledged", "resolved", "closed", "cancelled"]}},
-                        {"name": "limit", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
-                        {"name": "offset", "in": "query",
-                         "schema": {"type": "integer", "minimum": 0}},
+                        {
+                            "name": "state",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "enum": ["open", "acknowledged", "resolved", "closed", "cancelled"],
+                            },
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                        },
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
                     ],
-                    "responses": {"200": {"description": "incidents", "content": {
-                        "application/json": {"schema": {"type": "object", "properties": {
-                            "incidents": {"type": "array", "items": {
-                                "$ref": "#/components/schemas/IncidentSummary"}}}}}}},
-                        "400": _ERROR, "401": _ERROR},
+                    "responses": {
+                        "200": {
+                            "description": "incidents",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "incidents": {
+                                                "type": "array",
+                                                "items": {
+                                                    "$ref": "#/components/schemas/IncidentSummary"
+                                                },
+                                            }
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": _ERROR,
+                        "401": _ERROR,
+                    },
                 },
                 "post": {
                     "summary": "Open an incident (pages the on-call admin)",
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/NewIncident"}}}},
-                    "responses": {"201": {"description": "opened", "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/ActionResult"}}}},
-                        "400": _ERROR, "401": _ERROR, "422": _ERROR},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewIncident"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "opened",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ActionResult"}
+                                }
+                            },
+                        },
+                        "400": _ERROR,
+                        "401": _ERROR,
+                        "422": _ERROR,
+                    },
                 },
             },
             "/incidents/{reference}": {
-                "get": {"summary": "One incident with reports, pages, summary and timeline",
-                        "parameters": [{"$ref": "#/components/parameters/Reference"}],
-                        "responses": {"200": {"description": "the incident", "content": {
-                            "application/json": {"schema": {"type": "object"}}}},
-                            "401": _ERROR, "404": _ERROR}},
+                "get": {
+                    "summary": "One incident with reports, pages, summary and timeline",
+                    "parameters": [{"$ref": "#/components/parameters/Reference"}],
+                    "responses": {
+                        "200": {
+                            "description": "the incident",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        "401": _ERROR,
+                        "404": _ERROR,
+                    },
+                },
             },
             "/incidents/{reference}/acknowledge": {"post": _action("Acknowledge", acting)},
-            "/incidents/{reference}/resolve": {"post": _action("Resolve", {
-                **acting, "properties": {**acting["properties"], "note": {"type": "string"}}})},
-            "/incidents/{reference}/close": {"post": _action("Close once the caller confirmed", {
-                **acting, "properties": {**acting["properties"],
-                                         "confirmed_by_phone": {"type": "boolean"}}})},
-            "/incidents/{reference}/notes": {"post": _action("Add a note to the timeline", {
-                "type": "object", "required": ["text"],
-                "properties": {"text": {"type": "string"}, "author": {"type": "string"}}})},
+            "/incidents/{reference}/resolve": {
+                "post": _action(
+                    "Resolve",
+                    {**acting, "properties": {**acting["properties"], "note": {"type": "string"}}},
+                )
+            },
+            "/incidents/{reference}/close": {
+                "post": _action(
+                    "Close once the caller confirmed",
+                    {
+                        **acting,
+                        "properties": {
+                            **acting["properties"],
+                            "confirmed_by_phone": {"type": "boolean"},
+                        },
+                    },
+                )
+            },
+            "/incidents/{reference}/notes": {
+                "post": _action(
+                    "Add a note to the timeline",
+                    {
+                        "type": "object",
+                        "required": ["text"],
+                        "properties": {"text": {"type": "string"}, "author": {"type": "string"}},
+                    },
+                )
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "parameters": {"Reference": {"name": "reference", "in": "path", "required": True,
-                                         "schema": {"type": "string", "example": "AH-1042"}}},
+            "parameters": {
+                "Reference": {
+                    "name": "reference",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "example": "AH-1042"},
+                }
+            },
             "schemas": {
-                "Error": {"type": "object", "properties": {"error": {"type": "string"},
-                                                             "fields": {"type": "object"}}},
-                "ActionResult": {"type": "object", "properties": {
-                    "message": {"type": "string"}, "incident": {"type": "object"}}},
-                "IncidentSummary": {"type": "object", "properties": {
-                    "reference": {"type": "string"}, "state": {"type": "string"},
-                    "priority": {"type": "integer"}, "source": {"type": "string"}}},
+                "Error": {
+                    "type": "object",
+                    "properties": {"error": {"type": "string"}, "fields": {"type": "object"}},
+                },
+                "ActionResult": {
+                    "type": "object",
+                    "properties": {"message": {"type": "string"}, "incident": {"type": "object"}},
+                },
+                "IncidentSummary": {
+                    "type": "object",
+                    "properties": {
+                        "reference": {"type": "string"},
+                        "state": {"type": "string"},
+                        "priority": {"type": "integer"},
+                        "source": {"type": "string"},
+                    },
+                },
                 "NewIncident": {
                     "type": "object",
                     "required": ["description", "impact", "callback_number"],
@@ -98,11 +196,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "service_text": {"type": "string", "description": "if not in the catalog"},
                         "description": {"type": "string"},
                         "started": {"type": "string"},
-                        "impact": {"type": "string",
-                                   "enum": ["everyone", "degraded", "one-person", "other"]},
+                        "impact": {
+                            "type": "string",
+                            "enum": ["everyone", "degraded", "one-person", "other"],
+                        },
                         "callback_number": {"type": "string", "example": "+13195550142"},
                     },
                 },
             },
         },
-    }  # fmt: skip
+    }

@@ -37,9 +37,14 @@ def file_report(
     joined = target is not None and target.state in JOINABLE
     if target is not None and joined:
         incident_service.add_report(
-            session, clock, target, draft, actor=actor, channel=Channel.VOICE,
+            session,
+            clock,
+            target,
+            draft,
+            actor=actor,
+            channel=Channel.VOICE,
             reporter_window=line.reporter_window,
-        )  # fmt: skip
+        )
         incident = target
     else:
         incident = incident_service.open_incident(

@@ -17,11 +17,11 @@ from app.calls import filing
 from app.calls.reply import Reply
 from app.calls.script import Flow, MenuOption
 from app.calls.steps import handler_for
-from app.calls.turn import GREETING, STAFF, Heard, LineConfig, Stage, Turn
+from app.calls.turn import GREETING, STAFF, Heard, LineConfig, Turn
 from app.clock import Clock
 from app.incidents import catalog
 from app.incidents.reference import spoken_reference
-from app.models import Call, CallStatus, CallTurn, Incident, Service, Source
+from app.models import Call, CallStage, CallStatus, CallTurn, Incident, Service, Source
 from app.phones import mask, try_e164
 
 log = logging.getLogger(__name__)
@@ -79,14 +79,17 @@ class VoiceMenu:
             call_sid=call_sid,
             from_number=caller or (from_number or "")[:32],
             to_number=(to_number or "")[:32],
-            source=Source.HELPDESK if staff else
-            Source.HELPDESK_TRANSFER if helpdesk else Source.PHONE,
+            source=Source.HELPDESK
+            if staff
+            else Source.HELPDESK_TRANSFER
+            if helpdesk
+            else Source.PHONE,
             business_hours=not staff and self.line.hours.is_open(now),
             flow=self.flow.name,
             step=STAFF if staff else GREETING,
-            stage=Stage.PIN if staff else Stage.MENU,
+            stage=CallStage.PIN if staff else CallStage.MENU,
             started_at=now,
-        )  # fmt: skip
+        )
         self.session.add(call)
         turn = Turn(call, Heard(), self._new_reply(), next_turn=1)
         greeting = self.flow.greeting
@@ -160,7 +163,7 @@ class VoiceMenu:
         if to is None:
             self.finish(turn)
             return
-        call.step, call.stage = to, Stage.ASK
+        call.step, call.stage = to, CallStage.ASK
         self.ask(turn)
 
     def fail_attempt(self, turn: Turn) -> bool:
@@ -210,10 +213,17 @@ class VoiceMenu:
             # costs a fraction of a unit-of-work flush, on the line's hottest path.
             self.session.execute(
                 insert(CallTurn),
-                [{"call_id": call.id, "turn": turn_number, "step": step_id,
-                  "params": turn.heard.params, "reply": turn.reply.as_dict(),
-                  "at": self.clock.now()}],
-            )  # fmt: skip
+                [
+                    {
+                        "call_id": call.id,
+                        "turn": turn_number,
+                        "step": step_id,
+                        "params": turn.heard.params,
+                        "reply": turn.reply.as_dict(),
+                        "at": self.clock.now(),
+                    }
+                ],
+            )
             self.session.commit()
         except IntegrityError:
             # The same webhook raced us and won; its reply is the one the caller hears.

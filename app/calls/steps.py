@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from app import users
 from app.calls.script import MenuStep, PhoneStep, ReviewStep, ServiceStep, SpeechStep, Step
-from app.calls.turn import FINISHED, GREETING, STAFF, Stage, Turn
+from app.calls.turn import FINISHED, GREETING, STAFF, Turn
 from app.incidents import catalog
 from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
-from app.models import CallStatus, Incident, Service
+from app.models import CallStage, CallStatus, Incident, Service
 from app.phones import InvalidNumber, spoken_groups, to_e164, try_e164
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Greeting(StepHandler):
 
     def answer(self, turn: Turn) -> None:
         call, heard, greeting = turn.call, turn.heard, self.flow.greeting
-        if call.stage == Stage.DIAL:
+        if call.stage == CallStage.DIAL:
             if heard.dial_status == "completed":
                 call.status = CallStatus.CONNECTED
                 call.step = FINISHED
@@ -66,7 +66,7 @@ class Greeting(StepHandler):
             return
         dial_number = self.menu.line.dial_number
         if heard.digits == "1" and dial_number:
-            call.stage = Stage.DIAL
+            call.stage = CallStage.DIAL
             turn.reply.say(greeting.connecting)
             turn.reply.dial(GREETING, turn.next_turn, dial_number)
         elif heard.digits == "2" or self.menu.fail_attempt(turn):
@@ -79,8 +79,14 @@ class StaffPin(StepHandler):
     """The help-desk staff entry: a PIN before anything else."""
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
-        turn.reply.gather(STAFF, turn.next_turn, [self.flow.staff.pin], num_digits=None,
-                          finish_on_key="#", timeout=10)  # fmt: skip
+        turn.reply.gather(
+            STAFF,
+            turn.next_turn,
+            [self.flow.staff.pin],
+            num_digits=None,
+            finish_on_key="#",
+            timeout=10,
+        )
 
     def answer(self, turn: Turn) -> None:
         staff = users.staff_by_pin(self.menu.session, turn.heard.digits)
@@ -118,22 +124,23 @@ class ServiceQuestion(StepHandler):
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
         step, call, n = self.step, turn.call, turn.next_turn
-        if call.stage == Stage.KNOWN:
+        if call.stage == CallStage.KNOWN:
             text = self._known_text(turn)
             turn.reply.gather(step.id, n, [*([] if retry else [text]), step.known_menu])
-        elif call.stage == Stage.CONFIRM:
+        elif call.stage == CallStage.CONFIRM:
             text = step.confirm_reprompt if retry else step.confirm
-            turn.reply.gather(step.id, n, [text.format(service=self._candidate_name(turn),
-                                                       number="")])  # fmt: skip
+            turn.reply.gather(
+                step.id, n, [text.format(service=self._candidate_name(turn), number="")]
+            )
         else:
             text = step.reprompt.format(examples=self._examples()) if retry else step.prompt
             hints = catalog.speech_hints(self.menu.services)
             turn.reply.gather(step.id, n, [text], speech=True, hints=hints)
 
     def answer(self, turn: Turn) -> None:
-        if turn.call.stage == Stage.KNOWN:
+        if turn.call.stage == CallStage.KNOWN:
             self._answer_known(turn)
-        elif turn.call.stage == Stage.CONFIRM:
+        elif turn.call.stage == CallStage.CONFIRM:
             self._answer_confirm(turn)
         else:
             self._answer_words(turn)
@@ -174,7 +181,7 @@ class ServiceQuestion(StepHandler):
             if call.misses >= self.step.misses_before_free_text:
                 self._keep_words(turn, heard_words)
             else:
-                turn.move_to(Stage.ASK)
+                turn.move_to(CallStage.ASK)
                 self.ask(turn, retry=True)
         elif self.menu.fail_attempt(turn):
             # They never said no: keep the match and move on.
@@ -194,7 +201,7 @@ class ServiceQuestion(StepHandler):
         found = catalog.match_service(words, self.menu.services)
         if found is not None:
             turn.set(service_heard=words, service_candidate=found.service.id)
-            turn.move_to(Stage.CONFIRM)
+            turn.move_to(CallStage.CONFIRM)
             self.ask(turn)
             return
         call.misses += 1
@@ -214,7 +221,7 @@ class ServiceQuestion(StepHandler):
             self.menu.advance(turn)
             return
         turn.set(known_incident=known.id)
-        turn.move_to(Stage.KNOWN)
+        turn.move_to(CallStage.KNOWN)
         self.ask(turn)
 
     def _keep_words(self, turn: Turn, words: str) -> None:
@@ -240,15 +247,20 @@ class SpeechQuestion(StepHandler):
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
         step = self.step
-        if turn.call.stage == Stage.RECORD:
+        if turn.call.stage == CallStage.RECORD:
             turn.reply.record(step.id, turn.next_turn, step.record_prompt or "")
             return
-        turn.reply.gather(step.id, turn.next_turn, [step.reprompt if retry else step.prompt],
-                          speech=True, max_speech_seconds=step.max_speech_seconds)  # fmt: skip
+        turn.reply.gather(
+            step.id,
+            turn.next_turn,
+            [step.reprompt if retry else step.prompt],
+            speech=True,
+            max_speech_seconds=step.max_speech_seconds,
+        )
 
     def answer(self, turn: Turn) -> None:
         call, heard, step = turn.call, turn.heard, self.step
-        if call.stage == Stage.RECORD:
+        if call.stage == CallStage.RECORD:
             if heard.recording_url and not heard.nothing_recorded:
                 turn.set(**{f"{step.field}_recording": heard.recording_url})
                 turn.reply.say(self.flow.messages.thanks)
@@ -261,7 +273,7 @@ class SpeechQuestion(StepHandler):
             return
         call.attempts += 1
         if step.record_after is not None and call.attempts >= step.record_after:
-            call.stage = Stage.RECORD
+            call.stage = CallStage.RECORD
             self.sorry(turn)
         elif call.attempts >= self.flow.max_attempts:
             self.menu.advance(turn)
@@ -309,23 +321,24 @@ class PhoneQuestion(StepHandler):
     def ask(self, turn: Turn, retry: bool = False) -> None:
         call, step, n = turn.call, self.step, turn.next_turn
         caller = self._caller(turn)
-        if call.stage == Stage.ASK:
-            call.stage = Stage.OFFER if caller else Stage.KEYIN
-        if call.stage == Stage.OFFER and caller:
+        if call.stage == CallStage.ASK:
+            call.stage = CallStage.OFFER if caller else CallStage.KEYIN
+        if call.stage == CallStage.OFFER and caller:
             number = spoken_groups(caller, self.region)
             turn.reply.gather(step.id, n, [step.offer_caller_id.format(number=number)])
-        elif call.stage == Stage.CONFIRM:
+        elif call.stage == CallStage.CONFIRM:
             number = spoken_groups(turn.answer(f"{step.field}_pending", ""), self.region)
             turn.reply.gather(step.id, n, [step.confirm.format(number=number, service="")])
         else:
-            call.stage = Stage.KEYIN
-            turn.reply.gather(step.id, n, [step.keyin], num_digits=None, finish_on_key="#",
-                              timeout=10)  # fmt: skip
+            call.stage = CallStage.KEYIN
+            turn.reply.gather(
+                step.id, n, [step.keyin], num_digits=None, finish_on_key="#", timeout=10
+            )
 
     def answer(self, turn: Turn) -> None:
-        if turn.call.stage == Stage.OFFER:
+        if turn.call.stage == CallStage.OFFER:
             self._answer_offer(turn)
-        elif turn.call.stage == Stage.CONFIRM:
+        elif turn.call.stage == CallStage.CONFIRM:
             self._answer_confirm(turn)
         else:
             self._answer_keyed(turn)
@@ -336,7 +349,7 @@ class PhoneQuestion(StepHandler):
             turn.set(**{self.step.field: caller})
             self.menu.advance(turn)
         elif digits == "2":
-            turn.move_to(Stage.KEYIN)
+            turn.move_to(CallStage.KEYIN)
             self.ask(turn)
         elif self.menu.fail_attempt(turn):
             self._give_up(turn)
@@ -346,7 +359,7 @@ class PhoneQuestion(StepHandler):
     def _answer_confirm(self, turn: Turn) -> None:
         digits, field = turn.heard.digits, self.step.field
         if digits == "2":
-            turn.move_to(Stage.KEYIN)
+            turn.move_to(CallStage.KEYIN)
             self.ask(turn)
         elif digits == "1" or self.menu.fail_attempt(turn):
             turn.set(**{field: turn.answer(f"{field}_pending")})
@@ -368,7 +381,7 @@ class PhoneQuestion(StepHandler):
                 self.sorry(turn)
             return
         turn.set(**{f"{self.step.field}_pending": number})
-        turn.move_to(Stage.CONFIRM)
+        turn.move_to(CallStage.CONFIRM)
         self.ask(turn)
 
     def _give_up(self, turn: Turn) -> None:

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from app.calls.hours import BusinessHours
 from app.calls.reply import Reply
-from app.models import Call
+from app.models import Call, CallStage
 
 # Pseudo-steps before and after the script's own steps.
 GREETING = "greeting"
 STAFF = "staff"
 FINISHED = "done"
-
-
-class Stage(StrEnum):
-    """Where a call is within its current step (stored in `calls.stage`)."""
-
-    MENU = "menu"  # the business-hours greeting's menu
-    DIAL = "dial"  # put through to a person, waiting for how the <Dial> ended
-    PIN = "pin"  # the staff entry, waiting for a PIN
-    ASK = "ask"  # the step's question
-    KNOWN = "known"  # the service has an open incident: join it?
-    CONFIRM = "confirm"  # read back what was heard: right?
-    RECORD = "record"  # speech failed: leave a recording instead
-    OFFER = "offer"  # "press 1 for the number you are calling from"
-    KEYIN = "keyin"  # key a number in
 
 
 @dataclass(frozen=True)
@@ -78,6 +63,6 @@ class Turn:
     def answer(self, key: str, default: Any = None) -> Any:
         return self.call.answers.get(key, default)
 
-    def move_to(self, stage: Stage) -> None:
+    def move_to(self, stage: CallStage) -> None:
         self.call.stage = stage
         self.call.attempts = 0

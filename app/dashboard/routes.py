@@ -61,16 +61,22 @@ def login() -> ResponseReturnValue:
     address = request.remote_addr or "unknown"
     try:
         user = users.authenticate(
-            get_db().session, clock().now(), request.form.get("username", ""),
-            request.form.get("password", ""), address,
-        )  # fmt: skip
+            get_db().session,
+            clock().now(),
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            address,
+        )
     except users.SignInRefused as refused:
         status = 429 if refused.locked else 401
         return Response(
-            render_template("dashboard/login.html", error=str(refused),
-                            username=request.form.get("username", "")),
+            render_template(
+                "dashboard/login.html",
+                error=str(refused),
+                username=request.form.get("username", ""),
+            ),
             status=status,
-        )  # fmt: skip
+        )
     session.clear()
     session["user_id"] = user.id
     session.permanent = True
@@ -202,9 +208,13 @@ def add_override() -> ResponseReturnValue:
         return redirect(url_for("dashboard.on_call"))
     try:
         override = oncall.add_override(
-            db, form.get("rotation_id", type=int), form.get("responder_id", type=int), starts,
-            ends, form.get("note", ""),
-        )  # fmt: skip
+            db,
+            form.get("rotation_id", type=int),
+            form.get("responder_id", type=int),
+            starts,
+            ends,
+            form.get("note", ""),
+        )
     except oncall.OverrideError as refused:
         flash(str(refused), "error")
         return redirect(url_for("dashboard.on_call"))
@@ -229,15 +239,15 @@ def delete_override(override_id: int) -> ResponseReturnValue:
 @bp.get("/responders")
 @signed_in()
 def responders() -> str:
-    return render_template("dashboard/responders.html",
-                           responders=overview.responders(get_db().session))  # fmt: skip
+    return render_template(
+        "dashboard/responders.html", responders=overview.responders(get_db().session)
+    )
 
 
 @bp.get("/services")
 @signed_in()
 def services() -> str:
-    return render_template("dashboard/services.html",
-                           services=overview.services(get_db().session))  # fmt: skip
+    return render_template("dashboard/services.html", services=overview.services(get_db().session))
 
 
 @bp.get("/calls")
@@ -249,16 +259,18 @@ def calls() -> str:
 @bp.get("/summaries")
 @signed_in(UserRole.ADMIN, UserRole.TEAM_LEAD)
 def summaries() -> str:
-    return render_template("dashboard/summaries.html",
-                           summaries=overview.summaries(get_db().session))  # fmt: skip
+    return render_template(
+        "dashboard/summaries.html", summaries=overview.summaries(get_db().session)
+    )
 
 
 @bp.get("/stats")
 @signed_in()
 def stats() -> str:
     points = overview.ack_times(get_db().session, clock().now())
-    return render_template("dashboard/stats.html", points=points,
-                           chart=ack_chart(points, clock().now()))  # fmt: skip
+    return render_template(
+        "dashboard/stats.html", points=points, chart=ack_chart(points, clock().now())
+    )
 
 
 def ack_chart(points: list[overview.AckPoint], now: dt.datetime) -> dict[str, object]:
@@ -274,19 +286,30 @@ def ack_chart(points: list[overview.AckPoint], now: dt.datetime) -> dict[str, ob
         return height - pad - minutes / top * (height - 2 * pad)
 
     dots = [
-        {"x": round(x(p.opened), 1), "y": round(y(p.minutes if p.minutes is not None else top), 1),
-         "ref": p.reference, "minutes": p.minutes,
-         "missed": p.minutes is None or p.minutes > 60}
+        {
+            "x": round(x(p.opened), 1),
+            "y": round(y(p.minutes if p.minutes is not None else top), 1),
+            "ref": p.reference,
+            "minutes": p.minutes,
+            "missed": p.minutes is None or p.minutes > 60,
+        }
         for p in points
-    ]  # fmt: skip
-    return {"width": width, "height": height, "pad": pad, "goal_y": round(y(60), 1),
-            "dots": dots, "top": round(top)}  # fmt: skip
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "pad": pad,
+        "goal_y": round(y(60), 1),
+        "dots": dots,
+        "top": round(top),
+    }
 
 
 @bp.errorhandler(403)
 def forbidden(_error: Exception) -> Response:
-    return Response(render_template("dashboard/error.html", message="You can't open this page."),
-                    status=403)  # fmt: skip
+    return Response(
+        render_template("dashboard/error.html", message="You can't open this page."), status=403
+    )
 
 
 @bp.app_errorhandler(CSRFError)

@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.incidents import followups, summaries
 from app.incidents.followups import FollowUpPolicy
 from app.models import (
+    EventKind,
     Incident,
     IncidentState,
     Notification,
@@ -160,7 +161,7 @@ class IncidentActions:
         if incident.state != IncidentState.OPEN:
             raise AlreadyHandled(self._already(incident, responder))
         now = self.clock.now()
-        self._take(incident, responder, now, channel, "acknowledged")
+        self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
         minutes = int((now - incident.created_at).total_seconds() // 60)
         return (
             f"{incident.reference} acknowledged at {self.local_time(now)} ({minutes} min after "
@@ -169,21 +170,32 @@ class IncidentActions:
 
     def resolve(self, incident: Incident, responder: Responder, channel: str, note: str) -> str:
         self._require(responder, incident)
-        if incident.state in (IncidentState.RESOLVED, IncidentState.CLOSED,
-                              IncidentState.CANCELLED):  # fmt: skip
+        if incident.state in (
+            IncidentState.RESOLVED,
+            IncidentState.CLOSED,
+            IncidentState.CANCELLED,
+        ):
             raise AlreadyHandled(self._already(incident, responder))
         now = self.clock.now()
         if incident.state == IncidentState.OPEN:
-            self._take(incident, responder, now, channel, "acknowledged")
+            self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
         incident.state = IncidentState.RESOLVED
         incident.resolved_at = now
         incident.resolution_note = note.strip()
         incident.updated_at = now
-        add_event(self.session, incident, now, "resolved", responder.name, channel,
-                  note.strip() or "no note")  # fmt: skip
+        add_event(
+            self.session,
+            incident,
+            now,
+            EventKind.RESOLVED,
+            responder.name,
+            channel,
+            note.strip() or "no note",
+        )
         if self.followups is not None:
-            followups.on_resolved(self.session, now, incident, incident.owner or responder,
-                                  self.followups)  # fmt: skip
+            followups.on_resolved(
+                self.session, now, incident, incident.owner or responder, self.followups
+            )
         callers = len(notify.caller_numbers(incident))
         return (
             f"{incident.reference} marked resolved at {self.local_time(now)}. "
@@ -225,8 +237,9 @@ class IncidentActions:
             raise ActionError(f"{incident.reference} is not resolved yet; resolve it first.")
         try:
             minutes, work = grammar.split_time_and_work(text)
-            summaries.submit(self.session, self.clock.now(), incident, responder, minutes, work,
-                             channel)  # fmt: skip
+            summaries.submit(
+                self.session, self.clock.now(), incident, responder, minutes, work, channel
+            )
         except (grammar.TimeSpentError, summaries.SummaryError) as exc:
             raise ActionError(str(exc)) from None
         return (
@@ -248,13 +261,15 @@ class IncidentActions:
             raise AlreadyHandled(f"{incident.reference} is already yours.")
         now = self.clock.now()
         previous = incident.owner
-        self._take(incident, responder, now, channel, "taken-over")
+        self._take(incident, responder, now, channel, EventKind.TAKEN_OVER)
         if previous is not None:
             notify.notify_responder(
-                self.session, now, previous,
+                self.session,
+                now,
+                previous,
                 f"{responder.name} took over {incident.reference} at {self.local_time(now)}.",
                 incident,
-            )  # fmt: skip
+            )
         return f"{incident.reference} is yours now. Caller: {display(incident.callback_number)}."
 
     def add_note(self, incident: Incident, author: str, channel: str, note: str) -> str:
@@ -263,7 +278,7 @@ class IncidentActions:
             raise ActionError("A note needs some words.")
         now = self.clock.now()
         incident.updated_at = now
-        add_event(self.session, incident, now, "note", author, channel, note[:2000])
+        add_event(self.session, incident, now, EventKind.NOTE, author, channel, note[:2000])
         return f"Note added to {incident.reference}."
 
     def reassign(
@@ -271,8 +286,11 @@ class IncidentActions:
     ) -> str:
         """Hand the incident to someone else; they are paged so they know it is theirs."""
         self._require(responder, incident)
-        if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED,
-                                  IncidentState.RESOLVED):  # fmt: skip
+        if incident.state not in (
+            IncidentState.OPEN,
+            IncidentState.ACKNOWLEDGED,
+            IncidentState.RESOLVED,
+        ):
             raise AlreadyHandled(self._already(incident, responder))
         if not to.verified or not to.active:
             raise ActionError(f"{to.name}'s number is not verified, so they cannot be paged.")
@@ -284,8 +302,15 @@ class IncidentActions:
             incident.state = IncidentState.ACKNOWLEDGED
             incident.acknowledged_at = now
             escalation.stop(self.session, incident)
-        add_event(self.session, incident, now, "reassigned", responder.name, channel,
-                  f"to {to.name}" + (f" (was {previous.name})" if previous else ""))  # fmt: skip
+        add_event(
+            self.session,
+            incident,
+            now,
+            EventKind.REASSIGNED,
+            responder.name,
+            channel,
+            f"to {to.name}" + (f" (was {previous.name})" if previous else ""),
+        )
         notify.queue_page(self.session, now, incident, to, NotificationChannel.SMS, None, None)
         return f"{incident.reference} is now {to.name}'s; they have been paged."
 
@@ -300,14 +325,27 @@ class IncidentActions:
         incident.confirm_reminder_at = None
         incident.reporter_update_at = None
         escalation.stop(self.session, incident)
-        add_event(self.session, incident, now, "cancelled", responder.name, channel,
-                  reason.strip() or "no reason given")  # fmt: skip
+        add_event(
+            self.session,
+            incident,
+            now,
+            EventKind.CANCELLED,
+            responder.name,
+            channel,
+            reason.strip() or "no reason given",
+        )
         return f"{incident.reference} cancelled."
 
     # --- shared -------------------------------------------------------------------------------
 
-    def _take(self, incident: Incident, responder: Responder, now: dt.datetime, channel: str,
-              kind: str) -> None:  # fmt: skip
+    def _take(
+        self,
+        incident: Incident,
+        responder: Responder,
+        now: dt.datetime,
+        channel: str,
+        kind: EventKind,
+    ) -> None:
         first_ack = incident.state == IncidentState.OPEN
         incident.owner = responder
         incident.updated_at = now
@@ -315,18 +353,28 @@ class IncidentActions:
             incident.state = IncidentState.ACKNOWLEDGED
             incident.acknowledged_at = now
             escalation.stop(self.session, incident)
-        add_event(self.session, incident, now, kind, responder.name, channel,
-                  f"{int((now - incident.created_at).total_seconds() // 60)} min after opening"
-                  if first_ack else "")  # fmt: skip
+        add_event(
+            self.session,
+            incident,
+            now,
+            kind,
+            responder.name,
+            channel,
+            f"{int((now - incident.created_at).total_seconds() // 60)} min after opening"
+            if first_ack
+            else "",
+        )
         if first_ack:
             self._tell_the_others(incident, responder, now)
             if self.text_caller_on_ack:
                 notify.text_caller(
-                    self.session, now, incident,
+                    self.session,
+                    now,
+                    incident,
                     f"{incident.reference}: your report about {incident.service_name} is being "
                     f"worked on. The on-call administrator will contact you at "
                     f"{display(incident.callback_number)}.",
-                )  # fmt: skip
+                )
 
     def _tell_the_others(self, incident: Incident, taker: Responder, now: dt.datetime) -> None:
         paged = self.session.scalars(
@@ -335,27 +383,34 @@ class IncidentActions:
             .where(
                 Notification.incident_id == incident.id,
                 Notification.kind == NotificationKind.PAGE,
-                Notification.status.in_([
-                    NotificationStatus.SENT, NotificationStatus.DELIVERED,
-                    NotificationStatus.SENDING,
-                ]),
+                Notification.status.in_(
+                    [
+                        NotificationStatus.SENT,
+                        NotificationStatus.DELIVERED,
+                        NotificationStatus.SENDING,
+                    ]
+                ),
                 Responder.id != taker.id,
             )
             .distinct()
-        )  # fmt: skip
+        )
         for responder in paged:
             notify.notify_responder(
-                self.session, now, responder,
+                self.session,
+                now,
+                responder,
                 f"{incident.reference} was acknowledged by {taker.name} at "
                 f"{self.local_time(now)}. No action needed.",
                 incident,
-            )  # fmt: skip
+            )
 
     def _already(self, incident: Incident, responder: Responder) -> str:
         if incident.state == IncidentState.ACKNOWLEDGED and incident.acknowledged_at:
-            who = "you" if incident.owner_id == responder.id else (
-                incident.owner.name if incident.owner else "someone"
-            )  # fmt: skip
+            who = (
+                "you"
+                if incident.owner_id == responder.id
+                else (incident.owner.name if incident.owner else "someone")
+            )
             return (
                 f"{incident.reference} was already acknowledged by {who} at "
                 f"{self.local_time(incident.acknowledged_at)}."

@@ -18,6 +18,7 @@ from app.incidents import summaries
 from app.incidents.summaries import SummaryLinks
 from app.models import (
     Channel,
+    EventKind,
     Incident,
     IncidentState,
     NotificationChannel,
@@ -55,16 +56,24 @@ def on_resolved(
     """Ask every caller whether it works, start the confirmation clock, ask for the summary."""
     for number in notify.caller_numbers(incident):
         notify.text_caller(
-            session, now, incident,
+            session,
+            now,
+            incident,
             f"{incident.reference}: the on-call administrator reports {incident.service_name} is "
             "fixed. Reply WORKS if it works for you now, or BROKEN if it is still broken.",
             to=number,
-        )  # fmt: skip
+        )
     incident.confirm_reminder_at = now + policy.confirmation_reminder
     summaries.request(
-        session, now, incident, owner, policy.summary_due, policy.summary_remind_before,
-        policy.links, policy.zone,
-    )  # fmt: skip
+        session,
+        now,
+        incident,
+        owner,
+        policy.summary_due,
+        policy.summary_remind_before,
+        policy.links,
+        policy.zone,
+    )
 
 
 def caller_reply(
@@ -76,12 +85,13 @@ def caller_reply(
         .join(Incident)
         .where(
             or_(Report.callback_number == number, Report.caller_number == number),
-            Incident.state.in_([IncidentState.RESOLVED, IncidentState.ACKNOWLEDGED,
-                                IncidentState.OPEN]),
+            Incident.state.in_(
+                [IncidentState.RESOLVED, IncidentState.ACKNOWLEDGED, IncidentState.OPEN]
+            ),
         )
         .order_by(Incident.resolved_at.is_(None), Incident.id.desc())
         .limit(1)
-    )  # fmt: skip
+    )
     if report is None:
         return None  # not a caller we know: no action, no details
     incident = report.incident
@@ -105,15 +115,24 @@ def confirm_works(
     if incident.confirmed_at is None:
         incident.confirmed_at, incident.confirmed_via = now, "sms"
         incident.confirm_reminder_at = None
-        add_event(session, incident, now, "confirmed", display(report.callback_number),
-                  Channel.SMS, "the caller says it works")  # fmt: skip
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.CONFIRMED,
+            display(report.callback_number),
+            Channel.SMS,
+            "the caller says it works",
+        )
         if incident.owner is not None:
             notify.notify_responder(
-                session, now, incident.owner,
+                session,
+                now,
+                incident.owner,
                 f"{incident.reference}: the caller confirmed it works. Reply CLOSE "
                 f"{incident.number} to close it.",
                 incident,
-            )  # fmt: skip
+            )
     return f"Thank you. {incident.reference} will be closed. Call the help desk if it breaks again."
 
 
@@ -126,8 +145,15 @@ def reopen(
     incident.resolved_at = None
     incident.confirm_reminder_at = None
     incident.updated_at = now
-    add_event(session, incident, now, "reopened", display(report.callback_number), Channel.SMS,
-              "the caller says it is still broken")  # fmt: skip
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.REOPENED,
+        display(report.callback_number),
+        Channel.SMS,
+        "the caller says it is still broken",
+    )
     owner = incident.owner
     if owner is not None and owner.active and owner.verified:
         notify.queue_page(session, now, incident, owner, NotificationChannel.SMS, None, None)
@@ -145,13 +171,20 @@ def close(
     records that the caller confirmed on the phone (IncidentActions.close checks which)."""
     if incident.confirmed_at is None:
         incident.confirmed_at, incident.confirmed_via = now, "phone"
-        add_event(session, incident, now, "confirmed", responder.name, channel,
-                  "the caller confirmed by phone")  # fmt: skip
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.CONFIRMED,
+            responder.name,
+            channel,
+            "the caller confirmed by phone",
+        )
     incident.state = IncidentState.CLOSED
     incident.closed_at = now
     incident.updated_at = now
     incident.confirm_reminder_at = None
-    add_event(session, incident, now, "closed", responder.name, channel)
+    add_event(session, incident, now, EventKind.CLOSED, responder.name, channel)
     summary = incident.summary
     pending = summary is not None and summary.submitted_at is None
     return f"{incident.reference} closed." + (
@@ -171,14 +204,17 @@ def _send_reporter_update(session: Session, now: dt.datetime, incident: Incident
     recipients = [incident.owner] if incident.owner else escalation.paged_so_far(session, incident)
     for responder in recipients:
         notify.notify_responder(
-            session, now, responder,
-            f"{incident.reference} {incident.service_name}: {count} callers now.", incident,
-        )  # fmt: skip
+            session,
+            now,
+            responder,
+            f"{incident.reference} {incident.service_name}: {count} callers now.",
+            incident,
+        )
     add_event(
         session,
         incident,
         now,
-        "callers-update",
+        EventKind.CALLERS_UPDATE,
         "worker",
         Channel.WORKER,
         f"{count} callers; told {', '.join(r.name for r in recipients) or 'nobody'}",
@@ -191,46 +227,67 @@ def _send_reporter_update(session: Session, now: dt.datetime, incident: Incident
 def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: int = 100) -> int:
     done = 0
     for incident in session.scalars(
-        select(Incident).where(Incident.reporter_update_at <= now).limit(limit)
+        select(Incident)
+        .where(Incident.reporter_update_at <= now)
+        .limit(limit)
         .with_for_update(skip_locked=True)
-    ):  # fmt: skip
+    ):
         _send_reporter_update(session, now, incident)
         done += 1
     for incident in session.scalars(
-        select(Incident).where(Incident.confirm_reminder_at <= now).limit(limit)
+        select(Incident)
+        .where(Incident.confirm_reminder_at <= now)
+        .limit(limit)
         .with_for_update(skip_locked=True)
-    ):  # fmt: skip
+    ):
         incident.confirm_reminder_at = None
         if incident.state == IncidentState.RESOLVED and incident.owner is not None:
             notify.notify_responder(
-                session, now, incident.owner,
+                session,
+                now,
+                incident.owner,
                 f"{incident.reference} was resolved at "
                 f"{local(incident.resolved_at or now, policy.zone)} but the caller has not "
                 f"confirmed. Call them: {display(incident.callback_number)} or reply CALL "
                 f"{incident.number}; then CLOSE {incident.number} PHONE.",
-                incident, limit=320,
-            )  # fmt: skip
-            add_event(session, incident, now, "confirmation-reminder", "worker", Channel.WORKER,
-                      f"reminded {incident.owner.name}")  # fmt: skip
+                incident,
+                limit=320,
+            )
+            add_event(
+                session,
+                incident,
+                now,
+                EventKind.CONFIRMATION_REMINDER,
+                "worker",
+                Channel.WORKER,
+                f"reminded {incident.owner.name}",
+            )
         done += 1
     for summary in session.scalars(
-        select(Summary).where(Summary.remind_at <= now, Summary.submitted_at.is_(None))
-        .limit(limit).with_for_update(skip_locked=True)
-    ):  # fmt: skip
+        select(Summary)
+        .where(Summary.remind_at <= now, Summary.submitted_at.is_(None))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ):
         summary.remind_at = None
         incident = summary.incident
         notify.notify_responder(
-            session, now, summary.responder,
+            session,
+            now,
+            summary.responder,
             f"Reminder: the work summary for {incident.reference} is due at "
             f"{local(summary.due_at, policy.zone)}. Reply SUM {incident.number} <hours> "
             f"<what you did>, or use {policy.links.make(summary, now)}",
-            incident, limit=320,
-        )  # fmt: skip
+            incident,
+            limit=320,
+        )
         done += 1
     for summary in session.scalars(
-        select(Summary).where(Summary.overdue_at <= now, Summary.submitted_at.is_(None))
-        .limit(limit).with_for_update(skip_locked=True)
-    ):  # fmt: skip
+        select(Summary)
+        .where(Summary.overdue_at <= now, Summary.submitted_at.is_(None))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ):
         summary.overdue_at = None
         _tell_leads_overdue(session, now, summary)
         done += 1
@@ -260,7 +317,7 @@ def _tell_leads_overdue(session: Session, now: dt.datetime, summary: Summary) ->
         session,
         incident,
         now,
-        "summary-overdue",
+        EventKind.SUMMARY_OVERDUE,
         "worker",
         Channel.WORKER,
         f"told {', '.join(lead.name for lead in leads) or 'nobody (no team lead)'}",

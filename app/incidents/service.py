@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.clock import Clock
-from app.models import Incident, IncidentState, PriorityContact, Report, Service
+from app.models import EventKind, Incident, IncidentState, PriorityContact, Report, Service
 from app.paging import escalation, notify
 from app.phones import display
 from app.timeline import add_event
@@ -91,16 +91,18 @@ def open_incident(
         detail += ", priority (CAS) customer"
     if draft.incomplete:
         detail += "; the caller hung up before finishing the report"
-    add_event(session, incident, now, "opened", actor, channel, detail)
+    add_event(session, incident, now, EventKind.OPENED, actor, channel, detail)
     session.flush()
     escalation.start(session, now, incident)
     if draft.text_caller:
         notify.text_caller(
-            session, now, incident,
+            session,
+            now,
+            incident,
             f"{incident.reference}: we received your report about {incident.service_name}. The "
             f"on-call administrator has been paged and will call you back within 60 minutes at "
             f"{display(incident.callback_number)}.",
-        )  # fmt: skip
+        )
     return incident
 
 
@@ -122,9 +124,14 @@ def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Repor
 
 
 def add_report(
-    session: Session, clock: Clock, incident: Incident, draft: IncidentDraft, actor: str,
-    channel: str, reporter_window: dt.timedelta,
-) -> Report:  # fmt: skip
+    session: Session,
+    clock: Clock,
+    incident: Incident,
+    draft: IncidentDraft,
+    actor: str,
+    channel: str,
+    reporter_window: dt.timedelta,
+) -> Report:
     """Another caller about the same outage: their account joins the incident; no new chain."""
     now = clock.now()
     # Reads first, then the new rows, and the incident's own row last: when a campus calls at
@@ -138,19 +145,21 @@ def add_report(
         session,
         incident,
         now,
-        "report-added",
+        EventKind.REPORT_ADDED,
         actor,
         channel,
         f"caller {(earlier or 0) + 1}" + ("; hung up before finishing" if draft.incomplete else ""),
     )
     if draft.text_caller:
         notify.text_caller(
-            session, now, incident,
+            session,
+            now,
+            incident,
             f"{incident.reference}: your details were added to the report about "
             f"{incident.service_name}. The on-call administrator will contact you at "
             f"{display(draft.callback_number)}.",
             to=draft.callback_number,
-        )  # fmt: skip
+        )
     session.flush()
     incident.updated_at = now
     if cas and not incident.priority_customer:
@@ -158,9 +167,9 @@ def add_report(
         incident.priority = effective_priority(incident.priority, True)
     last = incident.reporter_update_sent_at
     # At most one "N callers now" to the owner per window; the worker sends it when due.
-    incident.reporter_update_at = now if last is None or now - last >= reporter_window else (
-        last + reporter_window
-    )  # fmt: skip
+    incident.reporter_update_at = (
+        now if last is None or now - last >= reporter_window else (last + reporter_window)
+    )
     return report
 
 

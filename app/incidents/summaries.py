@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from app.adapters import mail
-from app.models import Incident, Responder, Role, Summary
+from app.models import EventKind, Incident, Responder, Role, Summary
 from app.paging import notify, oncall
 from app.phones import display
 from app.timeline import add_event
@@ -58,9 +58,15 @@ class SummaryLinks:
 
 
 def request(
-    session: Session, now: dt.datetime, incident: Incident, responder: Responder,
-    due_in: dt.timedelta, remind_before: dt.timedelta, links: SummaryLinks, zone: ZoneInfo,
-) -> Summary:  # fmt: skip
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    responder: Responder,
+    due_in: dt.timedelta,
+    remind_before: dt.timedelta,
+    links: SummaryLinks,
+    zone: ZoneInfo,
+) -> Summary:
     summary = incident.summary
     if summary is None:
         summary = Summary(incident=incident, responder=responder, requested_at=now, due_at=now)
@@ -74,18 +80,26 @@ def request(
     session.flush()
     due = summary.due_at.astimezone(zone).strftime("%a %H:%M")
     notify.notify_responder(
-        session, now, responder,
+        session,
+        now,
+        responder,
         f"Thanks. Work summary for {incident.reference} due {due}: reply SUM {incident.number} "
         f"<hours> <what you did>, or use {links.make(summary, now)}",
-        incident, limit=320,
-    )  # fmt: skip
+        incident,
+        limit=320,
+    )
     return summary
 
 
 def submit(
-    session: Session, now: dt.datetime, incident: Incident, responder: Responder, minutes: int,
-    work: str, channel: str,
-) -> Summary:  # fmt: skip
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    responder: Responder,
+    minutes: int,
+    work: str,
+    channel: str,
+) -> Summary:
     work = work.strip()
     if len(work) < 3:
         raise SummaryError("Say what was done, in a few words.")
@@ -103,16 +117,26 @@ def submit(
     summary.submitted_at = now
     summary.remind_at = None
     summary.overdue_at = None
-    add_event(session, incident, now, "summary" if first else "summary-updated", responder.name,
-              channel, f"{format_minutes(minutes)}: {work[:300]}")  # fmt: skip
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.SUMMARY if first else EventKind.SUMMARY_UPDATED,
+        responder.name,
+        channel,
+        f"{format_minutes(minutes)}: {work[:300]}",
+    )
     for lead in oncall.with_role(session, Role.TEAM_LEAD):
         if lead.email:
             mail.queue_email(
-                session, now, lead.email,
+                session,
+                now,
+                lead.email,
                 f"Work summary {incident.reference}: {incident.service_name}"
                 + ("" if first else " (updated)"),
-                summary_email(incident, summary), incident,
-            )  # fmt: skip
+                summary_email(incident, summary),
+                incident,
+            )
     return summary
 
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     DateTime,
+    Enum,
     MetaData,
     TypeDecorator,
 )
@@ -113,6 +114,65 @@ class NotificationStatus(StrEnum):
     DELIVERED = "delivered"  # the carrier delivered it / the call was answered
     FAILED = "failed"  # permanently failed; failover has happened
     CANCELLED = "cancelled"  # no longer needed (acknowledged before it went out)
+
+
+class EventKind(StrEnum):
+    """What a timeline entry records."""
+
+    OPENED = "opened"
+    REPORT_ADDED = "report-added"
+    ACKNOWLEDGED = "acknowledged"
+    TAKEN_OVER = "taken-over"
+    REASSIGNED = "reassigned"
+    RESOLVED = "resolved"
+    CONFIRMED = "confirmed"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    NOTE = "note"
+    ESCALATED = "escalated"
+    ESCALATION_STEP = "escalation-step"
+    ESCALATION_ENDED = "escalation-ended"
+    PAGE_QUEUED = "page-queued"
+    PAGE_SENT = "page-sent"
+    PAGE_DELIVERED = "page-delivered"
+    PAGE_ANSWERED = "page-answered"
+    SEND_RETRY = "send-retry"
+    SEND_FAILED = "send-failed"
+    FAILOVER = "failover"
+    CALLERS_UPDATE = "callers-update"
+    CONFIRMATION_REMINDER = "confirmation-reminder"
+    CALL_BACK = "call-back"
+    CALL_BACK_ENDED = "call-back-ended"
+    SUMMARY = "summary"
+    SUMMARY_UPDATED = "summary-updated"
+    SUMMARY_OVERDUE = "summary-overdue"
+
+
+class CallStage(StrEnum):
+    """Where a call is within its current step."""
+
+    MENU = "menu"  # the business-hours greeting's menu
+    DIAL = "dial"  # put through to a person, waiting for how the <Dial> ended
+    PIN = "pin"  # the staff entry, waiting for a PIN
+    ASK = "ask"  # the step's question
+    KNOWN = "known"  # the service has an open incident: join it?
+    CONFIRM = "confirm"  # read back what was heard: right?
+    RECORD = "record"  # speech failed: leave a recording instead
+    OFFER = "offer"  # "press 1 for the number you are calling from"
+    KEYIN = "keyin"  # key a number in
+
+
+def stored_as_word(enum: type[StrEnum], length: int) -> Enum:
+    """An enum column kept as its plain value in a VARCHAR (no database enum type, no
+    constraint), so adding a member never needs a migration."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class CallStatus(StrEnum):

@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, CallStatus, Source
+from app.models.base import Base, CallStage, CallStatus, Source, stored_as_word
 
 if TYPE_CHECKING:
     from app.models.incidents import Incident
@@ -33,7 +33,7 @@ class Call(Base):
     business_hours: Mapped[bool] = mapped_column(default=False)
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
-    stage: Mapped[str] = mapped_column(String(32), default="ask")
+    stage: Mapped[CallStage] = mapped_column(stored_as_word(CallStage, 32), default=CallStage.ASK)
     attempts: Mapped[int] = mapped_column(default=0)
     misses: Mapped[int] = mapped_column(default=0)
     turn: Mapped[int] = mapped_column(default=0)

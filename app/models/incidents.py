@@ -17,8 +17,10 @@ from app.models.base import (
     REFERENCE_OFFSET,
     REFERENCE_PREFIX,
     Base,
+    EventKind,
     IncidentState,
     NotificationKind,
+    stored_as_word,
 )
 
 if TYPE_CHECKING:
@@ -44,7 +46,9 @@ class Incident(Base):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), default=IncidentState.OPEN, index=True)
+    state: Mapped[IncidentState] = mapped_column(
+        stored_as_word(IncidentState, 16), default=IncidentState.OPEN, index=True
+    )
     source: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     # What the caller said when it matched no catalog entry (or alongside the match).
@@ -158,7 +162,7 @@ class IncidentEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     at: Mapped[dt.datetime]
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[EventKind] = mapped_column(stored_as_word(EventKind, 32))
     actor: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -20,6 +20,7 @@ from app.adapters.gateways import Gateway, PermanentSendError, SendError, Transi
 from app.clock import Clock
 from app.models import (
     Channel,
+    EventKind,
     IncidentState,
     Notification,
     NotificationChannel,
@@ -38,12 +39,24 @@ RETRY_DELAYS = (5, 15, 45, 120, 300)
 CLAIM_LEASE = dt.timedelta(minutes=2)
 # Delivery states in the order they happen, so a late callback never moves a page backwards.
 PROVIDER_ORDER = {
-    "accepted": 1, "scheduled": 1, "queued": 1, "initiated": 1,
-    "sending": 2, "ringing": 2,
-    "sent": 3, "in-progress": 3, "answered": 3,
-    "delivered": 4, "read": 5, "completed": 5,
-    "undelivered": 6, "failed": 6, "busy": 6, "no-answer": 6, "canceled": 6,
-}  # fmt: skip
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 1,
+    "initiated": 1,
+    "sending": 2,
+    "ringing": 2,
+    "sent": 3,
+    "in-progress": 3,
+    "answered": 3,
+    "delivered": 4,
+    "read": 5,
+    "completed": 5,
+    "undelivered": 6,
+    "failed": 6,
+    "busy": 6,
+    "no-answer": 6,
+    "canceled": 6,
+}
 DELIVERED_PROVIDER_STATES = {"delivered", "read", "answered", "in-progress", "completed"}
 FAILED_PROVIDER_STATES = {"undelivered", "failed", "busy", "no-answer", "canceled"}
 
@@ -110,9 +123,13 @@ def claim_due(
 
 
 def send_due(
-    session: Session, clock: Clock, gateway: Gateway, urls: CallbackUrls, limit: int = 100,
+    session: Session,
+    clock: Clock,
+    gateway: Gateway,
+    urls: CallbackUrls,
+    limit: int = 100,
     lease: dt.timedelta = CLAIM_LEASE,
-) -> int:  # fmt: skip
+) -> int:
     """Send what is due; returns how many rows were attempted."""
     claimed = claim_due(session, clock.now(), limit, lease)
     for notification in claimed:
@@ -151,13 +168,23 @@ def _send_one(
     notification.provider_sid = sid
     notification.sent_at = now
     notification.last_error = ""
-    log.info("%s %s %d sent to %s", notification.kind, notification.channel, notification.id,
-             mask(notification.to_number))  # fmt: skip
+    log.info(
+        "%s %s %d sent to %s",
+        notification.kind,
+        notification.channel,
+        notification.id,
+        mask(notification.to_number),
+    )
     if notification.incident is not None and notification.kind == NotificationKind.PAGE:
         add_event(
-            session, notification.incident, now, "page-sent", "worker", Channel.WORKER,
+            session,
+            notification.incident,
+            now,
+            EventKind.PAGE_SENT,
+            "worker",
+            Channel.WORKER,
             f"{notification.channel.upper()} to {_who(notification)} accepted by the gateway",
-        )  # fmt: skip
+        )
 
 
 def _no_longer_needed(notification: Notification) -> bool:
@@ -183,10 +210,15 @@ def _retry_or_fail(
     notification.last_error = str(error)[:500]
     if notification.incident is not None:
         add_event(
-            session, notification.incident, now, "send-retry", "worker", Channel.WORKER,
+            session,
+            notification.incident,
+            now,
+            EventKind.SEND_RETRY,
+            "worker",
+            Channel.WORKER,
             f"{notification.channel.upper()} to {_who(notification)} failed ({error}); "
             f"retry {notification.attempts} in {delay}s",
-        )  # fmt: skip
+        )
 
 
 def fail(session: Session, clock: Clock, notification: Notification, reason: str) -> None:
@@ -197,15 +229,26 @@ def fail(session: Session, clock: Clock, notification: Notification, reason: str
     notification.status = NotificationStatus.FAILED
     notification.failed_at = now
     notification.last_error = reason[:500]
-    log.warning("%s %s %d to %s failed: %s", notification.kind, notification.channel,
-                notification.id, mask(notification.to_number), reason)  # fmt: skip
+    log.warning(
+        "%s %s %d to %s failed: %s",
+        notification.kind,
+        notification.channel,
+        notification.id,
+        mask(notification.to_number),
+        reason,
+    )
     incident = notification.incident
     if incident is None:
         return
     add_event(
-        session, incident, now, "send-failed", "worker", Channel.WORKER,
+        session,
+        incident,
+        now,
+        EventKind.SEND_FAILED,
+        "worker",
+        Channel.WORKER,
         f"{notification.channel.upper()} to {_who(notification)} failed: {reason}",
-    )  # fmt: skip
+    )
     if notification.kind == NotificationKind.PAGE and incident.state == IncidentState.OPEN:
         failover(session, now, notification)
 
@@ -231,15 +274,27 @@ def failover(session: Session, now: dt.datetime, page: Notification) -> None:
         notify.queue_page(
             session, now, incident, responder, NotificationChannel.VOICE, page.step, page.cycle
         )
-        add_event(session, incident, now, "failover", "worker", Channel.WORKER,
-                  f"SMS to {responder.name} failed; calling instead")  # fmt: skip
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.FAILOVER,
+            "worker",
+            Channel.WORKER,
+            f"SMS to {responder.name} failed; calling instead",
+        )
         return
     moved = escalation.hurry_next_step(session, now, incident)
     add_event(
-        session, incident, now, "failover", "worker", Channel.WORKER,
+        session,
+        incident,
+        now,
+        EventKind.FAILOVER,
+        "worker",
+        Channel.WORKER,
         f"{responder.name} cannot be reached; "
         + ("moving to the next escalation step now" if moved else "no further steps"),
-    )  # fmt: skip
+    )
 
 
 def record_provider_status(
@@ -271,9 +326,14 @@ def record_provider_status(
             voice = notification.channel == NotificationChannel.VOICE
             verb = "answered" if voice else "delivered"
             add_event(
-                session, notification.incident, now, f"page-{verb}", "worker", Channel.WORKER,
+                session,
+                notification.incident,
+                now,
+                EventKind.PAGE_ANSWERED if voice else EventKind.PAGE_DELIVERED,
+                "worker",
+                Channel.WORKER,
                 f"{notification.channel.upper()} to {_who(notification)} {verb}",
-            )  # fmt: skip
+            )
     return notification
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.models import (
     Channel,
     EscalationPolicy,
+    EventKind,
     Incident,
     IncidentState,
     NotificationChannel,
@@ -104,8 +105,9 @@ def hurry_next_step(session: Session, now: dt.datetime, incident: Incident) -> b
     return True
 
 
-def escalate_now(session: Session, now: dt.datetime, incident: Incident, actor: str,
-                 channel: str) -> bool:  # fmt: skip
+def escalate_now(
+    session: Session, now: dt.datetime, incident: Incident, actor: str, channel: str
+) -> bool:
     moved = hurry_next_step(session, now, incident)
     if not moved:
         # The chain has run out: go to the team lead and director directly.
@@ -113,7 +115,7 @@ def escalate_now(session: Session, now: dt.datetime, incident: Incident, actor: 
             for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
                 notify.queue_page(session, now, incident, responder, medium, None, None)
         incident.escalated = True
-    add_event(session, incident, now, "escalated", actor, channel, "escalated on request")
+    add_event(session, incident, now, EventKind.ESCALATED, actor, channel, "escalated on request")
     return True
 
 
@@ -151,9 +153,14 @@ def _fire_step(session: Session, now: dt.datetime, incident: Incident) -> None:
     for responder in reachable or fallback:
         for channel in step.channels:
             notify.queue_page(
-                session, now, incident, responder, NotificationChannel(channel),
-                incident.escalation_step, incident.escalation_cycle,
-            )  # fmt: skip
+                session,
+                now,
+                incident,
+                responder,
+                NotificationChannel(channel),
+                incident.escalation_step,
+                incident.escalation_cycle,
+            )
     skipped = [r.name for r in responders if r not in reachable]
     detail = f"step {incident.escalation_step + 1}: {', '.join(step.targets)} by " + ", ".join(
         step.channels
@@ -169,11 +176,20 @@ def _fire_step(session: Session, now: dt.datetime, incident: Incident) -> None:
             incident.reference,
             incident.escalation_step + 1,
         )
-    add_event(session, incident, now, "escalation-step", "escalation", Channel.WORKER, detail)
+    add_event(
+        session, incident, now, EventKind.ESCALATION_STEP, "escalation", Channel.WORKER, detail
+    )
     if step.marks_escalated and not incident.escalated:
         incident.escalated = True
-        add_event(session, incident, now, "escalated", "escalation", Channel.WORKER,
-                  "no acknowledgement: escalated")  # fmt: skip
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.ESCALATED,
+            "escalation",
+            Channel.WORKER,
+            "no acknowledgement: escalated",
+        )
     _schedule_next(session, now, incident, policy)
 
 
@@ -189,8 +205,15 @@ def _schedule_next(
         incident.escalation_cycle += 1
     else:
         incident.next_escalation_at = None
-        add_event(session, incident, now, "escalation-ended", "escalation", Channel.WORKER,
-                  "every step of the policy has run without an acknowledgement")  # fmt: skip
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.ESCALATION_ENDED,
+            "escalation",
+            Channel.WORKER,
+            "every step of the policy has run without an acknowledgement",
+        )
         return
     offset = incident.escalation_cycle * cycle_length
     offset += policy.steps[incident.escalation_step].after_seconds

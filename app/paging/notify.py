@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Channel,
+    EventKind,
     Incident,
     IncidentState,
     Notification,
@@ -163,24 +164,39 @@ def queue_page(
         cycle=cycle,
     )
     add_event(
-        session, incident, now, "page-queued", "escalation", Channel.WORKER,
+        session,
+        incident,
+        now,
+        EventKind.PAGE_QUEUED,
+        "escalation",
+        Channel.WORKER,
         f"{channel.upper()} to {responder.name}"
         + (f" (step {step + 1})" if step is not None else ""),
-    )  # fmt: skip
+    )
     return page
 
 
 def notify_responder(
-    session: Session, now: dt.datetime, responder: Responder, body: str,
-    incident: Incident | None, limit: int = SEGMENT,
-) -> Notification | None:  # fmt: skip
+    session: Session,
+    now: dt.datetime,
+    responder: Responder,
+    body: str,
+    incident: Incident | None,
+    limit: int = SEGMENT,
+) -> Notification | None:
     """An FYI by SMS (not a page: it never escalates or fails over)."""
     if responder.sms_opted_out:
         return None
     return queue(
-        session, now, kind=NotificationKind.NOTICE, channel=NotificationChannel.SMS,
-        to=responder.phone, body=fit(body, limit), incident=incident, responder=responder,
-    )  # fmt: skip
+        session,
+        now,
+        kind=NotificationKind.NOTICE,
+        channel=NotificationChannel.SMS,
+        to=responder.phone,
+        body=fit(body, limit),
+        incident=incident,
+        responder=responder,
+    )
 
 
 def text_caller(
@@ -191,9 +207,14 @@ def text_caller(
     if not sms_capable(number):
         return False
     queue(
-        session, now, kind=NotificationKind.CALLER, channel=NotificationChannel.SMS,
-        to=number or "", body=fit(body, 2 * SEGMENT), incident=incident,
-    )  # fmt: skip
+        session,
+        now,
+        kind=NotificationKind.CALLER,
+        channel=NotificationChannel.SMS,
+        to=number or "",
+        body=fit(body, 2 * SEGMENT),
+        incident=incident,
+    )
     return True
 
 

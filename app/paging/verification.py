@@ -34,11 +34,15 @@ def send_code(session: Session, clock: Clock, responder: Responder, secret: str)
         )
     )
     notify.queue(
-        session, now, kind=NotificationKind.VERIFICATION, channel=NotificationChannel.SMS,
-        to=responder.phone, responder=responder,
+        session,
+        now,
+        kind=NotificationKind.VERIFICATION,
+        channel=NotificationChannel.SMS,
+        to=responder.phone,
+        responder=responder,
         body=f"Your after-hours line code is {code}. Reply with it within 15 minutes to "
         "start receiving pages.",
-    )  # fmt: skip
+    )
 
 
 def check_code(session: Session, clock: Clock, responder: Responder, code: str, secret: str) -> str:

@@ -14,6 +14,7 @@ from app.incidents.reference import spoken_reference
 from app.models import (
     Callback,
     Channel,
+    EventKind,
     Incident,
     Notification,
     NotificationChannel,
@@ -36,18 +37,33 @@ DIAL_OUTCOMES = {
 
 def start(session: Session, now: dt.datetime, incident: Incident, responder: Responder) -> Callback:
     notification = notify.queue(
-        session, now, kind=NotificationKind.BRIDGE, channel=NotificationChannel.VOICE,
-        to=responder.phone, body=f"call back the caller of {incident.reference}",
-        incident=incident, responder=responder,
-    )  # fmt: skip
+        session,
+        now,
+        kind=NotificationKind.BRIDGE,
+        channel=NotificationChannel.VOICE,
+        to=responder.phone,
+        body=f"call back the caller of {incident.reference}",
+        incident=incident,
+        responder=responder,
+    )
     session.flush()
     callback = Callback(
-        incident=incident, responder=responder, notification=notification,
-        caller_number=incident.callback_number or "", created_at=now,
-    )  # fmt: skip
+        incident=incident,
+        responder=responder,
+        notification=notification,
+        caller_number=incident.callback_number or "",
+        created_at=now,
+    )
     session.add(callback)
-    add_event(session, incident, now, "call-back", responder.name, Channel.SMS,
-              f"ringing {responder.name}, then {display(incident.callback_number)}")  # fmt: skip
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.CALL_BACK,
+        responder.name,
+        Channel.SMS,
+        f"ringing {responder.name}, then {display(incident.callback_number)}",
+    )
     return callback
 
 
@@ -55,8 +71,9 @@ def for_notification(session: Session, notification_id: int) -> Callback | None:
     return session.scalar(select(Callback).where(Callback.notification_id == notification_id))
 
 
-def answered(script: PageScript, callback: Callback | None, answered_by: str,
-             line_number: str) -> Reply:  # fmt: skip
+def answered(
+    script: PageScript, callback: Callback | None, answered_by: str, line_number: str
+) -> Reply:
     """The owner picked up: connect them to the caller (unless it was their voicemail)."""
     reply = Reply(language=script.language, voice=script.voice)
     if callback is None:
@@ -69,9 +86,13 @@ def answered(script: PageScript, callback: Callback | None, answered_by: str,
 
 
 def ended(
-    session: Session, now: dt.datetime, script: PageScript, callback: Callback | None,
-    dial_status: str, duration: int,
-) -> Reply:  # fmt: skip
+    session: Session,
+    now: dt.datetime,
+    script: PageScript,
+    callback: Callback | None,
+    dial_status: str,
+    duration: int,
+) -> Reply:
     """The bridged call is over: its outcome and length go on the timeline (and into the hours)."""
     reply = Reply(language=script.language, voice=script.voice)
     if callback is None:
@@ -83,9 +104,14 @@ def ended(
         callback.ended_at = now
         detail = f"talked {max(duration // 60, 1)} min" if dial_status == "completed" else outcome
         add_event(
-            session, callback.incident, now, "call-back-ended", callback.responder.name,
-            Channel.VOICE, f"call with {display(callback.caller_number)}: {detail}",
-        )  # fmt: skip
+            session,
+            callback.incident,
+            now,
+            EventKind.CALL_BACK_ENDED,
+            callback.responder.name,
+            Channel.VOICE,
+            f"call with {display(callback.caller_number)}: {detail}",
+        )
     text = script.bridge_done if dial_status == "completed" else script.bridge_no_answer
     return reply.say(text).hangup()
 

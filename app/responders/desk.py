@@ -223,6 +223,8 @@ class SmsDesk:
         for incident in open_:
             code = f" ({codes[incident.id]})" if incident.id in codes else ""
             owner = f" acked {incident.owner.first_name}" if incident.owner else " unacked"
-            parts.append(f"{incident.reference}{code} P{incident.priority} "
-                         f"{incident.service_name[:20]}{owner}")  # fmt: skip
+            parts.append(
+                f"{incident.reference}{code} P{incident.priority} "
+                f"{incident.service_name[:20]}{owner}"
+            )
         return "Open: " + "; ".join(parts)

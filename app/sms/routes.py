@@ -42,9 +42,12 @@ def status() -> Response:
         abort(400, "MessageSid is required")
     session = get_db().session
     delivery.record_provider_status(
-        session, clock(), message_sid, request.form.get("MessageStatus", ""),
+        session,
+        clock(),
+        message_sid,
+        request.form.get("MessageStatus", ""),
         request.form.get("ErrorCode"),
-    )  # fmt: skip
+    )
     session.commit()
     return Response(status=204)
 

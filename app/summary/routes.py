@@ -63,5 +63,9 @@ def form(token: str) -> Response:
         values["error"] = str(exc)
         return _page("summary/form.html", 400, **values)
     session.commit()
-    return _page("summary/done.html", incident=incident, summary=incident.summary,
-                 spent=summaries.format_minutes(minutes))  # fmt: skip
+    return _page(
+        "summary/done.html",
+        incident=incident,
+        summary=incident.summary,
+        spent=summaries.format_minutes(minutes),
+    )

@@ -116,8 +116,14 @@ def fallback() -> Response:
     response = VoiceResponse()
     response.say(flow.messages.fallback_intro, **say)
     action = url_for("voice.fallback_number")
-    gather = response.gather(input="dtmf", finish_on_key="#", timeout=10, action=action,
-                             method="POST", action_on_empty_result=True)  # fmt: skip
+    gather = response.gather(
+        input="dtmf",
+        finish_on_key="#",
+        timeout=10,
+        action=action,
+        method="POST",
+        action_on_empty_result=True,
+    )
     gather.say(flow.messages.fallback_number, **say)
     response.redirect(action, method="POST")
     return twiml(response)
@@ -132,8 +138,14 @@ def fallback_number() -> Response:
     say = {"voice": flow.voice, "language": flow.language}
     response = VoiceResponse()
     response.say(flow.messages.fallback_record, **say)
-    response.record(action=url_for("voice.fallback_recorded"), method="POST", max_length=180,
-                    finish_on_key="#", play_beep=True, timeout=5)  # fmt: skip
+    response.record(
+        action=url_for("voice.fallback_recorded"),
+        method="POST",
+        max_length=180,
+        finish_on_key="#",
+        play_beep=True,
+        timeout=5,
+    )
     response.say(flow.messages.fallback_thanks, **say)
     response.hangup()
     return twiml(response)
@@ -195,9 +207,12 @@ def page_status(notification_id: int) -> Response:
     call_sid = _call_sid()
     if page is not None and page.provider_sid in (None, call_sid):
         delivery.record_provider_status(
-            session, clock(), call_sid, request.form.get("CallStatus", ""),
+            session,
+            clock(),
+            call_sid,
+            request.form.get("CallStatus", ""),
             request.form.get("ErrorCode"),
-        )  # fmt: skip
+        )
         session.commit()
     return Response(status=204)
 
@@ -217,9 +232,11 @@ def _callback(notification_id: int) -> Callback | None:
 @twilio_only
 def bridge_answered(notification_id: int) -> Response:
     reply = bridge.answered(
-        services().page_script, _callback(notification_id), request.form.get("AnsweredBy", ""),
+        services().page_script,
+        _callback(notification_id),
+        request.form.get("AnsweredBy", ""),
         settings().TWILIO_FROM_NUMBER,
-    )  # fmt: skip
+    )
     return twiml(render_reply(reply, _bridge_action(notification_id)))
 
 
@@ -229,7 +246,8 @@ def bridge_done(notification_id: int) -> Response:
     session = get_db().session
     status = request.form.get("DialCallStatus", "")
     duration = request.form.get("DialCallDuration", default=0, type=int)
-    reply = bridge.ended(session, clock().now(), services().page_script, _callback(notification_id),
-                            status, duration)  # fmt: skip
+    reply = bridge.ended(
+        session, clock().now(), services().page_script, _callback(notification_id), status, duration
+    )
     session.commit()
     return twiml(render_reply(reply, _bridge_action(notification_id)))
