@@ -36,23 +36,12 @@ def create_app(
     """Build the app: settings (defaults, then environment and .env, then `config`), the call
     scripts, the database and the blueprints. Bad settings or scripts stop start-up here."""
     try:
-        settings = load_settings(config)
-        flows = load_flows(Path(settings.VOICE_FLOWS_DIR))
-        caller_flow = flows.get(settings.VOICE_FLOW)
-        page_script = flows.get(PAGE_SCRIPT)
-        if not isinstance(caller_flow, Flow):
-            raise ConfigError(
-                f"Invalid setting — VOICE_FLOW: no caller script named "
-                f"{settings.VOICE_FLOW!r} in {settings.VOICE_FLOWS_DIR}"
-            )
-        if not isinstance(page_script, PageScript):
-            raise FlowError(f"{settings.VOICE_FLOWS_DIR}: no page script (kind: page) named page")
+        settings, caller_flow, page_script = _load(config)
     except (ConfigError, FlowError) as exc:
         if config is None:
             # Started from a shell: one clear line instead of a traceback.
             raise SystemExit(f"afterhours: {exc}") from None
         raise
-
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     if not settings.TWILIO_AUTH_TOKEN:
         settings = settings.model_copy(update={"TWILIO_AUTH_TOKEN": local_auth_token()})
@@ -82,10 +71,28 @@ def create_app(
         line=line_config(settings),
     ).install(app)
     Database(settings.DATABASE_URL).init_app(app)
+    _register_blueprints(app)
+    return app
 
+
+def _load(config: Mapping[str, Any] | None) -> tuple[Settings, Flow, PageScript]:
+    settings = load_settings(config)
+    flows = load_flows(Path(settings.VOICE_FLOWS_DIR))
+    caller_flow = flows.get(settings.VOICE_FLOW)
+    page_script = flows.get(PAGE_SCRIPT)
+    if not isinstance(caller_flow, Flow):
+        raise ConfigError(
+            f"Invalid setting — VOICE_FLOW: no caller script named "
+            f"{settings.VOICE_FLOW!r} in {settings.VOICE_FLOWS_DIR}"
+        )
+    if not isinstance(page_script, PageScript):
+        raise FlowError(f"{settings.VOICE_FLOWS_DIR}: no page script (kind: page) named page")
+    return settings, caller_flow, page_script
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import api, dashboard, ops, sms, summary, voice
     from app.cli import register_cli
-
-    from . import api, dashboard, ops, sms, summary, voice
 
     csrf = CSRFProtect(app)
     # Twilio signs its webhooks, API clients send bearer tokens, summary links carry their own
@@ -95,17 +102,16 @@ def create_app(
         app.register_blueprint(blueprint)
     app.register_blueprint(dashboard.bp)
     register_cli(app)
+    app.before_request(_tag_logs)
 
-    @app.before_request
-    def _tag_logs() -> None:
-        # Every line logged for a webhook carries its CallSid or MessageSid.
-        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-            sid = request.form.get("CallSid") or request.form.get("MessageSid") or "-"
-            twilio_id.set(sid[:64])
-        else:
-            twilio_id.set("-")
 
-    return app
+def _tag_logs() -> None:
+    # Every line logged for a webhook carries its CallSid or MessageSid.
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        sid = request.form.get("CallSid") or request.form.get("MessageSid") or "-"
+        twilio_id.set(sid[:64])
+    else:
+        twilio_id.set("-")
 
 
 def local_auth_token() -> str:

@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import click
-import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from app.db import get_db
 from app.incidents import catalog
 from app.models import Responder, User, UserRole
 from app.paging import oncall, roster, verification
-from app.phones import InvalidNumber, mask
+from app.phones import mask
 
 DEMO_DIR = PROJECT_ROOT / "demo"
 # The demo account `make run` creates; a real deployment makes its own with `users create`.
@@ -77,24 +76,12 @@ def catalog_load(path: Path) -> None:
 
 
 def _load_catalog(path: Path) -> int:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = data.get("services")
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and {"slug", "name"} <= e.keys() for e in entries
-    ):
-        raise click.ClickException(f"{path}: expected `services:` with a slug and name for each")
-    contacts = data.get("priority_contacts", [])
-    if not isinstance(contacts, list) or not all(
-        isinstance(c, dict) and "number" in c for c in contacts
-    ):
-        raise click.ClickException(f"{path}: `priority_contacts:` needs a number for each")
     try:
-        with get_db().begin() as session:
-            count = catalog.upsert_services(session, entries)
-            catalog.replace_priority_contacts(session, contacts)
-    except InvalidNumber as exc:
-        raise click.ClickException(f"{path}: priority contact: {exc}") from None
-    return count
+        parsed = catalog.parse_catalog(path)
+    except catalog.CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+    with get_db().begin() as session:
+        return catalog.load_catalog(session, parsed)
 
 
 @click.group("demo", cls=AppGroup, help="Demo data for a local run.")

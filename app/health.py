@@ -95,7 +95,7 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         calls={status: count for status, count in calls},
         incidents={state: states.get(state, 0) for state in IncidentState},
         pages=[(channel, status, count) for channel, status, count in pages],
-        ack_seconds=sorted((ack - opened).total_seconds() for opened, ack in acked),
+        ack_seconds=sorted((ack - opened).total_seconds() for opened, ack in acked if ack),
         escalated=session.scalar(select(func.count()).where(Incident.escalated)) or 0,
         lag_seconds=(now - oldest_due).total_seconds() if oldest_due else 0.0,
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,

@@ -75,14 +75,17 @@ def authenticate(
     session: Session, now: dt.datetime, username: str, password: str, address: str
 ) -> User:
     username = username.strip().lower()[:64]
-    failures = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            or_(LoginAttempt.username == username, LoginAttempt.address == address),
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > now - WINDOW,
+    failures = (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                or_(LoginAttempt.username == username, LoginAttempt.address == address),
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at > now - WINDOW,
+            )
         )
+        or 0
     )
     if failures >= MAX_FAILURES:
         session.commit()

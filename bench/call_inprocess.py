@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app
 from app.adapters.migrate import upgrade
 from app.clock import SystemClock
-from app.incidents.catalog import upsert_services
+from app.incidents.catalog import parse_catalog, upsert_services
 from app.paging.roster import load_roster, parse_roster
 from bench.pg import fresh_database
-from tests.support import DEMO_SERVICES, FULL_CANVAS_CALL, TEST_ROSTER, TEST_SETTINGS, TwilioClient
+from tests.support import DEMO_CATALOG, FULL_CANVAS_CALL, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
         upgrade(url)
     app = create_app({**TEST_SETTINGS, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     with app.app_context(), app.extensions["db"].begin() as session:
-        upsert_services(session, DEMO_SERVICES)
+        upsert_services(session, parse_catalog(DEMO_CATALOG).services)
         # With a roster, each call's last webhook also writes the first page (as in production).
         load_roster(session, SystemClock(), parse_roster(TEST_ROSTER), "America/Chicago")
     twilio = TwilioClient(app)

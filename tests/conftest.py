@@ -20,10 +20,10 @@ from app.adapters.gateways import ConsoleGateway, Gateway
 from app.adapters.migrate import rebuild_postgres, upgrade
 from app.clock import FrozenClock
 from app.db import get_db, make_engine
-from app.incidents.catalog import upsert_services
+from app.incidents.catalog import parse_catalog, upsert_services
 from app.models import Base
 from app.paging.roster import load_roster, parse_roster
-from tests.support import DEMO_SERVICES, TEST_ROSTER, TEST_SETTINGS, TwilioClient
+from tests.support import DEMO_CATALOG, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 
 CHICAGO = ZoneInfo("America/Chicago")
 # A Saturday at two in the morning: after hours.
@@ -66,7 +66,7 @@ def gateway() -> ConsoleGateway:
 
 def _seed(application: Flask, clock: FrozenClock) -> None:
     with application.app_context(), get_db().begin() as session:
-        upsert_services(session, DEMO_SERVICES)
+        upsert_services(session, parse_catalog(DEMO_CATALOG).services)
         load_roster(session, clock, parse_roster(TEST_ROSTER), "America/Chicago")
 
 

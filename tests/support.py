@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
@@ -29,9 +28,7 @@ TEST_SETTINGS: dict[str, object] = {
     "SECRET_KEY": "test-secret",
 }
 TEST_ROSTER = Path(__file__).resolve().parent / "data" / "roster.yaml"
-DEMO_SERVICES = yaml.safe_load(
-    (Path(__file__).resolve().parent.parent / "demo" / "catalog.yaml").read_text()
-)["services"]
+DEMO_CATALOG = Path(__file__).resolve().parent.parent / "demo" / "catalog.yaml"
 
 
 @dataclass

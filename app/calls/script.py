@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -266,7 +266,8 @@ def load_flow(path: Path) -> Flow | PageScript:
         raise FlowError(f"{path}: cannot be read: {exc}") from None
     if not isinstance(raw, dict):
         raise FlowError(f"{path}: expected a mapping at the top level")
-    steps = raw.get("steps") if isinstance(raw.get("steps"), list) else []
+    listed = raw.get("steps")
+    steps: list[Any] = listed if isinstance(listed, list) else []
     model: type[Flow | PageScript] = PageScript if raw.get("kind") == "page" else Flow
     try:
         flow = model.model_validate(raw)

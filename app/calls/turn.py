@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.calls.hours import BusinessHours
 from app.calls.reply import Reply
 from app.models import Call, CallStage
+
+if TYPE_CHECKING:
+    from app.calls.menu import VoiceMenu
+    from app.calls.script import Step
 
 # Pseudo-steps before and after the script's own steps.
 GREETING = "greeting"
@@ -66,3 +70,23 @@ class Turn:
     def move_to(self, stage: CallStage) -> None:
         self.call.stage = stage
         self.call.attempts = 0
+
+
+class StepHandler:
+    """The base: a step that asks nothing and moves on."""
+
+    def __init__(self, menu: VoiceMenu, step: Step | None = None) -> None:
+        self.menu = menu
+        self.flow = menu.flow
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        raise NotImplementedError
+
+    def answer(self, turn: Turn) -> None:
+        raise NotImplementedError
+
+    def sorry(self, turn: Turn) -> None:
+        """Say why the answer did not count, and ask again."""
+        messages = self.flow.messages
+        turn.reply.say(messages.not_understood if turn.heard.anything else messages.no_input)
+        self.ask(turn, retry=True)

@@ -12,7 +12,7 @@ from app.context import clock, settings
 from app.dashboard.auth import current_user, signed_in
 from app.db import get_db
 from app.incidents import service as incident_service
-from app.incidents.actions import Action, ActionError, Actor, Verb
+from app.incidents.commands import Action, ActionError, Actor, Verb
 from app.incidents.forms import IncidentFormError, draft_from_form
 from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.models import Channel, UserRole

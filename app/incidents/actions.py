@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.incidents import followups, summaries
+from app.incidents.commands import Action, ActionError, Actor, AlreadyHandled, NotAllowed, Verb
 from app.incidents.followups import FollowUpPolicy
 from app.models import (
     EventKind,
@@ -33,56 +33,6 @@ from app.paging import escalation, notify
 from app.phones import display
 from app.responders import bridge, grammar
 from app.timeline import add_event
-
-
-class ActionError(Exception):
-    """Refused, with a message fit to send back to the responder."""
-
-
-class NotAllowed(ActionError):
-    pass
-
-
-class AlreadyHandled(ActionError):
-    pass
-
-
-class Verb(StrEnum):
-    ACK = "ack"
-    RESOLVE = "resolve"
-    CLOSE = "close"
-    ESCALATE = "escalate"
-    TAKE = "take"
-    CALL = "call"
-    SUMMARY = "sum"
-    REASSIGN = "reassign"
-    CANCEL = "cancel"
-    NOTE = "note"
-
-
-@dataclass(frozen=True)
-class Action:
-    """One thing someone asks of an incident, whichever channel it came through."""
-
-    verb: Verb
-    # The resolve note, the summary, the cancel reason or the note's text.
-    text: str = ""
-    # Close: the caller confirmed on the phone rather than by text.
-    by_phone: bool = False
-    # Reassign: who takes it.
-    to: Responder | None = None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a responder, or (for notes only) any signed-in person or named token."""
-
-    name: str
-    responder: Responder | None = None
-
-    @classmethod
-    def of(cls, responder: Responder) -> Actor:
-        return cls(responder.name, responder)
 
 
 @dataclass

@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from app.models import PriorityContact, Service
-from app.phones import to_e164
+from app.phones import InvalidNumber, to_e164
 
 # Below this a guess is more often wrong than right (see the table of recogniser spellings in
 # tests/unit/test_catalog.py, which pins both the hits and the near misses).
@@ -85,26 +88,82 @@ def speech_hints(services: Iterable[Service], limit: int = 100) -> list[str]:
     return hints[:limit]
 
 
-def upsert_services(session: Session, entries: Iterable[dict]) -> int:
+class CatalogError(Exception):
+    """A catalog file that cannot be loaded, with where the mistake is."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServiceEntry(_Strict):
+    slug: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    aliases: list[str] = Field(default_factory=list)
+    customer: str = Field("", max_length=200)
+    # A CAS customer's service: served first.
+    priority_customer: bool = False
+    active: bool = True
+
+
+class PriorityContactEntry(_Strict):
+    number: str
+    customer: str = Field("", max_length=200)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _e164(cls, value: object) -> str:
+        try:
+            return to_e164(str(value))
+        except InvalidNumber as exc:
+            raise ValueError(str(exc)) from None
+
+
+class CatalogFile(_Strict):
+    services: list[ServiceEntry] = Field(min_length=1)
+    priority_contacts: list[PriorityContactEntry] = Field(default_factory=list)
+
+
+def parse_catalog(path: Path) -> CatalogFile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{path}: cannot be read: {exc}") from None
+    try:
+        return CatalogFile.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise CatalogError(f"{path}: {where}: {error['msg']}") from None
+
+
+def load_catalog(session: Session, catalog: CatalogFile) -> int:
+    """Make the database match the file: services by slug, priority contacts replaced."""
+    count = upsert_services(session, catalog.services)
+    replace_priority_contacts(session, catalog.priority_contacts)
+    return count
+
+
+def upsert_services(session: Session, entries: Iterable[ServiceEntry]) -> int:
     """Load catalog entries by slug (the demo data and operators' catalog files)."""
     count = 0
     for entry in entries:
-        service = session.scalar(select(Service).where(Service.slug == entry["slug"]))
+        service = session.scalar(select(Service).where(Service.slug == entry.slug))
         if service is None:
-            service = Service(slug=entry["slug"])
+            service = Service(slug=entry.slug)
             session.add(service)
-        service.name = entry["name"]
-        service.aliases = list(entry.get("aliases", []))
-        service.customer = entry.get("customer", "")
-        service.priority_customer = bool(entry.get("priority_customer", False))
-        service.active = bool(entry.get("active", True))
+        service.name = entry.name
+        service.aliases = list(entry.aliases)
+        service.customer = entry.customer
+        service.priority_customer = entry.priority_customer
+        service.active = entry.active
         count += 1
     return count
 
 
-def replace_priority_contacts(session: Session, entries: Iterable[dict]) -> int:
+def replace_priority_contacts(session: Session, entries: Iterable[PriorityContactEntry]) -> int:
     """The numbers of priority (CAS) customers; the list in the file replaces the stored one."""
-    contacts = {to_e164(str(entry["number"])): entry.get("customer", "") for entry in entries}
+    contacts = {entry.number: entry.customer for entry in entries}
     for existing in session.scalars(select(PriorityContact)):
         if existing.number not in contacts:
             session.delete(existing)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from app.adapters import mail
@@ -31,6 +32,8 @@ from app.paging import escalation, notify, oncall
 from app.phones import display
 from app.responders import grammar
 from app.timeline import add_event
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -225,74 +228,71 @@ def _send_reporter_update(session: Session, now: dt.datetime, incident: Incident
 
 
 def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: int = 100) -> int:
+    def due(query: Select[T]) -> list[T]:
+        return list(session.scalars(query.limit(limit).with_for_update(skip_locked=True)))
+
     done = 0
-    for incident in session.scalars(
-        select(Incident)
-        .where(Incident.reporter_update_at <= now)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ):
+    for incident in due(select(Incident).where(Incident.reporter_update_at <= now)):
         _send_reporter_update(session, now, incident)
         done += 1
-    for incident in session.scalars(
-        select(Incident)
-        .where(Incident.confirm_reminder_at <= now)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ):
+    for incident in due(select(Incident).where(Incident.confirm_reminder_at <= now)):
         incident.confirm_reminder_at = None
-        if incident.state == IncidentState.RESOLVED and incident.owner is not None:
-            notify.notify_responder(
-                session,
-                now,
-                incident.owner,
-                f"{incident.reference} was resolved at "
-                f"{local(incident.resolved_at or now, policy.zone)} but the caller has not "
-                f"confirmed. Call them: {display(incident.callback_number)} or reply CALL "
-                f"{incident.number}; then CLOSE {incident.number} PHONE.",
-                incident,
-                limit=320,
-            )
-            add_event(
-                session,
-                incident,
-                now,
-                EventKind.CONFIRMATION_REMINDER,
-                "worker",
-                Channel.WORKER,
-                f"reminded {incident.owner.name}",
-            )
+        _remind_unconfirmed(session, now, incident, policy)
         done += 1
-    for summary in session.scalars(
-        select(Summary)
-        .where(Summary.remind_at <= now, Summary.submitted_at.is_(None))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ):
+    unsent = Summary.submitted_at.is_(None)
+    for summary in due(select(Summary).where(Summary.remind_at <= now, unsent)):
         summary.remind_at = None
-        incident = summary.incident
-        notify.notify_responder(
-            session,
-            now,
-            summary.responder,
-            f"Reminder: the work summary for {incident.reference} is due at "
-            f"{local(summary.due_at, policy.zone)}. Reply SUM {incident.number} <hours> "
-            f"<what you did>, or use {policy.links.make(summary, now)}",
-            incident,
-            limit=320,
-        )
+        _remind_summary(session, now, summary, policy)
         done += 1
-    for summary in session.scalars(
-        select(Summary)
-        .where(Summary.overdue_at <= now, Summary.submitted_at.is_(None))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ):
+    for summary in due(select(Summary).where(Summary.overdue_at <= now, unsent)):
         summary.overdue_at = None
         _tell_leads_overdue(session, now, summary)
         done += 1
     session.commit()
     return done
+
+
+def _remind_unconfirmed(
+    session: Session, now: dt.datetime, incident: Incident, policy: FollowUpPolicy
+) -> None:
+    if incident.state != IncidentState.RESOLVED or incident.owner is None:
+        return
+    notify.notify_responder(
+        session,
+        now,
+        incident.owner,
+        f"{incident.reference} was resolved at "
+        f"{local(incident.resolved_at or now, policy.zone)} but the caller has not "
+        f"confirmed. Call them: {display(incident.callback_number)} or reply CALL "
+        f"{incident.number}; then CLOSE {incident.number} PHONE.",
+        incident,
+        limit=320,
+    )
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.CONFIRMATION_REMINDER,
+        "worker",
+        Channel.WORKER,
+        f"reminded {incident.owner.name}",
+    )
+
+
+def _remind_summary(
+    session: Session, now: dt.datetime, summary: Summary, policy: FollowUpPolicy
+) -> None:
+    incident = summary.incident
+    notify.notify_responder(
+        session,
+        now,
+        summary.responder,
+        f"Reminder: the work summary for {incident.reference} is due at "
+        f"{local(summary.due_at, policy.zone)}. Reply SUM {incident.number} <hours> "
+        f"<what you did>, or use {policy.links.make(summary, now)}",
+        incident,
+        limit=320,
+    )
 
 
 def _tell_leads_overdue(session: Session, now: dt.datetime, summary: Summary) -> None:

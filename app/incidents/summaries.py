@@ -103,8 +103,9 @@ def submit(
     work = work.strip()
     if len(work) < 3:
         raise SummaryError("Say what was done, in a few words.")
-    if responder.role == Role.ADMIN and incident.owner_id not in (None, responder.id):
-        raise SummaryError(f"The summary for {incident.reference} is for {incident.owner.name}.")
+    owner = incident.owner
+    if responder.role == Role.ADMIN and owner is not None and owner.id != responder.id:
+        raise SummaryError(f"The summary for {incident.reference} is for {owner.name}.")
     summary = incident.summary
     if summary is None:
         summary = Summary(incident=incident, responder=responder, requested_at=now, due_at=now)
@@ -158,7 +159,7 @@ def summary_email(incident: Incident, summary: Summary) -> str:
         f"Work performed by {summary.responder.name}:",
         summary.work,
         "",
-        f"Hours spent: {summary.minutes / 60:.2f} ({format_minutes(summary.minutes or 0)})",
+        f"Hours spent: {(summary.minutes or 0) / 60:.2f} ({format_minutes(summary.minutes or 0)})",
         f"Calls with the caller through the line: {len(calls)}, {format_minutes(talk // 60)}"
         if calls
         else "Calls with the caller through the line: none",

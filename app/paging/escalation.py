@@ -23,7 +23,7 @@ from app.models import (
     Role,
 )
 from app.paging import notify, oncall
-from app.paging.roster import DEFAULT_POLICY, save_policy
+from app.paging.policy import DEFAULT_POLICY, save_policy
 from app.timeline import add_event
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,10 @@ Nothing here talks to a gateway: a webhook or an escalation step writes rows wit
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import phonenumbers
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -229,7 +230,7 @@ def caller_numbers(incident: Incident) -> list[str]:
 
 
 def cancel_queued_pages(session: Session, incident: Incident) -> int:
-    result = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Notification)
         .where(
             Notification.incident_id == incident.id,

@@ -9,30 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.config import WEEKDAYS, known_zone
-from app.durations import parse_duration
 from app.models import (
-    EscalationPolicy,
-    EscalationStep,
     Override,
     Responder,
     Role,
     Rotation,
     RotationMember,
 )
+from app.paging.policy import PolicyEntry, save_policy
 from app.phones import InvalidNumber, to_e164
-
-TARGETS = ("primary", "secondary", "team_lead", "director")
-CHANNELS = ("sms", "voice")
 
 
 class RosterError(Exception):
@@ -95,61 +90,11 @@ class OverrideEntry(_Strict):
         return self
 
 
-Target = Annotated[str, Field(pattern=r"^(primary|secondary|team_lead|director|responder:.+)$")]
-
-
-class StepEntry(_Strict):
-    after: str | int
-    notify: list[Target] = Field(min_length=1)
-    by: list[Literal["sms", "voice"]] | Literal["sms", "voice"] = "sms"
-    escalate: bool = False
-
-    @field_validator("after")
-    @classmethod
-    def _duration(cls, value: str | int) -> str | int:
-        parse_duration(value)
-        return value
-
-    @property
-    def channels(self) -> list[str]:
-        return [self.by] if isinstance(self.by, str) else list(self.by)
-
-
-class PolicyEntry(_Strict):
-    name: str
-    priority: int | None = Field(None, ge=1, le=4)
-    repeat: int = Field(0, ge=0, le=10)
-    repeat_after: str = "30m"
-    steps: list[StepEntry] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PolicyEntry:
-        waits = [parse_duration(step.after) for step in self.steps]
-        if waits != sorted(waits):
-            raise ValueError("steps must be in order of their `after`")
-        parse_duration(self.repeat_after)
-        return self
-
-
 class RosterFile(_Strict):
     responders: list[ResponderEntry] = Field(default_factory=list)
     rotations: list[RotationEntry] = Field(default_factory=list)
     overrides: list[OverrideEntry] = Field(default_factory=list)
     policies: list[PolicyEntry] = Field(default_factory=list)
-
-
-DEFAULT_POLICY = PolicyEntry(
-    name="default",
-    steps=[
-        StepEntry(after="0m", notify=["primary"], by="sms"),
-        StepEntry(after="15m", notify=["primary"], by="sms"),
-        StepEntry(after="30m", notify=["primary"], by="voice"),
-        StepEntry(
-            after="60m", notify=["secondary", "team_lead"], by=["sms", "voice"], escalate=True
-        ),
-        StepEntry(after="90m", notify=["director"], by=["sms", "voice"]),
-    ],
-)
 
 
 def parse_roster(path: Path) -> RosterFile:
@@ -167,9 +112,42 @@ def parse_roster(path: Path) -> RosterFile:
 
 def load_roster(session: Session, clock: Clock, roster: RosterFile, zone: str) -> dict[str, int]:
     """Make the database match the roster; raises RosterError (changing nothing) on a mistake."""
-    now = clock.now()
+    people = _load_responders(session, clock.now(), roster.responders)
+    rotations = _load_rotations(session, people, roster.rotations)
+    if roster.overrides or roster.rotations:
+        for rotation in rotations.values():
+            rotation.overrides.clear()
+    _load_overrides(people, rotations, roster.overrides, ZoneInfo(zone))
+    for entry in roster.policies:
+        for step in entry.steps:
+            for target in step.notify:
+                if target.startswith("responder:"):
+                    people.get(target.partition(":")[2], f"policy {entry.name}")
+        save_policy(session, entry)
+    session.flush()
+    return {
+        "responders": len(roster.responders),
+        "rotations": len(roster.rotations),
+        "overrides": len(roster.overrides),
+        "policies": len(roster.policies),
+    }
+
+
+class _People:
+    """Responders by name, for the sections that name them."""
+
+    def __init__(self, by_name: dict[str, Responder]) -> None:
+        self.by_name = by_name
+
+    def get(self, name: str, where: str) -> Responder:
+        if name not in self.by_name:
+            raise RosterError(f"{where}: no responder named {name!r}")
+        return self.by_name[name]
+
+
+def _load_responders(session: Session, now: dt.datetime, entries: list[ResponderEntry]) -> _People:
     by_name: dict[str, Responder] = {r.name: r for r in session.scalars(select(Responder))}
-    for entry in roster.responders:
+    for entry in entries:
         try:
             phone = to_e164(entry.phone)
         except InvalidNumber as exc:
@@ -187,14 +165,14 @@ def load_roster(session: Session, clock: Clock, roster: RosterFile, zone: str) -
         responder.active = entry.active
         if entry.verified and responder.verified_at is None:
             responder.verified_at = now
+    return _People(by_name)
 
-    def responder(name: str, where: str) -> Responder:
-        if name not in by_name:
-            raise RosterError(f"{where}: no responder named {name!r}")
-        return by_name[name]
 
+def _load_rotations(
+    session: Session, people: _People, entries: list[RotationEntry]
+) -> dict[str, Rotation]:
     rotations: dict[str, Rotation] = {r.name: r for r in session.scalars(select(Rotation))}
-    for entry in roster.rotations:
+    for entry in entries:
         weekday, handoff = entry.weekday_and_time
         rotation = rotations.get(entry.name) or Rotation(name=entry.name)
         session.add(rotation)
@@ -205,67 +183,26 @@ def load_roster(session: Session, clock: Clock, roster: RosterFile, zone: str) -
         rotation.handoff_time = handoff
         rotation.start_date = entry.start
         rotation.members = [
-            RotationMember(position=i, responder=responder(name, f"rotation {entry.name}"))
+            RotationMember(position=i, responder=people.get(name, f"rotation {entry.name}"))
             for i, name in enumerate(entry.members)
         ]
-    if roster.overrides or roster.rotations:
-        for rotation in rotations.values():
-            rotation.overrides.clear()
-    local = ZoneInfo(zone)
-    for entry in roster.overrides:
+    return rotations
+
+
+def _load_overrides(
+    people: _People, rotations: dict[str, Rotation], entries: list[OverrideEntry], local: ZoneInfo
+) -> None:
+    for entry in entries:
         if entry.rotation not in rotations:
             raise RosterError(f"override: no rotation named {entry.rotation!r}")
         rotations[entry.rotation].overrides.append(
             Override(
-                responder=responder(entry.responder, f"override on {entry.rotation}"),
+                responder=people.get(entry.responder, f"override on {entry.rotation}"),
                 starts_at=_aware(entry.start, local),
                 ends_at=_aware(entry.end, local),
                 note=entry.note,
             )
         )
-
-    for entry in roster.policies:
-        for step in entry.steps:
-            for target in step.notify:
-                if target.startswith("responder:"):
-                    responder(target.partition(":")[2], f"policy {entry.name}")
-        save_policy(session, entry)
-    session.flush()
-    return {
-        "responders": len(roster.responders),
-        "rotations": len(roster.rotations),
-        "overrides": len(roster.overrides),
-        "policies": len(roster.policies),
-    }
-
-
-def save_policy(session: Session, entry: PolicyEntry) -> EscalationPolicy:
-    policy = session.scalar(select(EscalationPolicy).where(EscalationPolicy.name == entry.name))
-    if policy is None:
-        policy = EscalationPolicy(name=entry.name)
-        session.add(policy)
-    if entry.priority is not None:
-        # The priority moves to this policy; the unique index allows one policy per priority.
-        session.execute(
-            update(EscalationPolicy)
-            .where(EscalationPolicy.priority == entry.priority, EscalationPolicy.name != entry.name)
-            .values(priority=None)
-        )
-        session.flush()
-    policy.priority = entry.priority
-    policy.repeat = entry.repeat
-    policy.repeat_after_seconds = parse_duration(entry.repeat_after)
-    policy.steps = [
-        EscalationStep(
-            position=i,
-            after_seconds=parse_duration(step.after),
-            targets=list(step.notify),
-            channels=step.channels,
-            marks_escalated=step.escalate,
-        )
-        for i, step in enumerate(entry.steps)
-    ]
-    return policy
 
 
 def _aware(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:

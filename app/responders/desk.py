@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.incidents import followups
-from app.incidents.actions import Action, ActionError, Actor, IncidentActions, Verb
+from app.incidents.actions import IncidentActions
+from app.incidents.commands import Action, ActionError, Actor, Verb
 from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.models import (
     REFERENCE_OFFSET,

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from app.calls.reply import Reply
 from app.calls.script import PageScript
-from app.incidents.actions import Action, ActionError, Actor, IncidentActions, Verb
+from app.incidents.actions import IncidentActions
+from app.incidents.commands import Action, ActionError, Actor, Verb
 from app.incidents.reference import spoken_reference
 from app.models import Channel, IncidentState, Notification
 

@@ -4,14 +4,15 @@ import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Response, abort, request, url_for
-from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from app.adapters.twilio_web import form_text, render_reply, twilio_only, twiml
 from app.calls import spool
 from app.calls.menu import VoiceMenu
+from app.calls.reply import Reply
 from app.calls.turn import Heard
 from app.context import clock, services, settings
 from app.db import get_db
@@ -87,19 +88,33 @@ def technical_difficulty(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return Response(error.description, status=error.code, mimetype="text/plain")
     log.exception("voice webhook failed on %s", request.path)
-    flow = services().caller_flow
-    response = VoiceResponse()
+    reply = _fallback_reply()
     if request.path.startswith("/voice/fallback"):
-        response.say(flow.messages.technical_difficulty, voice=flow.voice, language=flow.language)
-        response.hangup()
-        return twiml(response)
+        reply.say(services().caller_flow.messages.technical_difficulty).hangup()
+        return twiml(render_reply(reply))
     with contextlib.suppress(Exception):
         get_db().session.rollback()
-    response.redirect(url_for("voice.fallback"), method="POST")
-    return twiml(response)
+    return twiml(render_reply(reply.redirect(FALLBACK, 0), _fallback_action))
 
 
 # --- the fallback line: no database needed ----------------------------------------------------
+
+FALLBACK = "fallback"
+# The fallback's steps, each answered by its own route.
+FALLBACK_ROUTES = {
+    FALLBACK: "voice.fallback",
+    "number": "voice.fallback_number",
+    "recorded": "voice.fallback_recorded",
+}
+
+
+def _fallback_action(spec: dict[str, Any], **_flags: Any) -> str:
+    return url_for(FALLBACK_ROUTES[spec["step"]])
+
+
+def _fallback_reply() -> Reply:
+    flow = services().caller_flow
+    return Reply(language=flow.language, voice=flow.voice)
 
 
 def _spool(**fields: str) -> None:
@@ -110,56 +125,31 @@ def _spool(**fields: str) -> None:
 @twilio_only
 def fallback() -> Response:
     """Usable as the number's Fallback URL: a calm message, a callback number, a voicemail."""
-    flow = services().caller_flow
+    messages = services().caller_flow.messages
     _spool(**{"from": request.form.get("From", "")})
-    say = {"voice": flow.voice, "language": flow.language}
-    response = VoiceResponse()
-    response.say(flow.messages.fallback_intro, **say)
-    action = url_for("voice.fallback_number")
-    gather = response.gather(
-        input="dtmf",
-        finish_on_key="#",
-        timeout=10,
-        action=action,
-        method="POST",
-        action_on_empty_result=True,
+    reply = _fallback_reply().say(messages.fallback_intro)
+    reply.gather(
+        "number", 0, [messages.fallback_number], num_digits=None, finish_on_key="#", timeout=10
     )
-    gather.say(flow.messages.fallback_number, **say)
-    response.redirect(action, method="POST")
-    return twiml(response)
+    return twiml(render_reply(reply, _fallback_action))
 
 
 @bp.post("/fallback/number")
 @twilio_only
 def fallback_number() -> Response:
-    flow = services().caller_flow
+    messages = services().caller_flow.messages
     digits = "".join(ch for ch in request.form.get("Digits", "") if ch.isdigit())[:15]
     _spool(callback=digits)
-    say = {"voice": flow.voice, "language": flow.language}
-    response = VoiceResponse()
-    response.say(flow.messages.fallback_record, **say)
-    response.record(
-        action=url_for("voice.fallback_recorded"),
-        method="POST",
-        max_length=180,
-        finish_on_key="#",
-        play_beep=True,
-        timeout=5,
-    )
-    response.say(flow.messages.fallback_thanks, **say)
-    response.hangup()
-    return twiml(response)
+    reply = _fallback_reply().record("recorded", 0, messages.fallback_record, max_length=180)
+    return twiml(render_reply(reply, _fallback_action))
 
 
 @bp.post("/fallback/recorded")
 @twilio_only
 def fallback_recorded() -> Response:
-    flow = services().caller_flow
     _spool(recording_url=request.form.get("RecordingUrl", ""))
-    response = VoiceResponse()
-    response.say(flow.messages.fallback_thanks, voice=flow.voice, language=flow.language)
-    response.hangup()
-    return twiml(response)
+    reply = _fallback_reply().say(services().caller_flow.messages.fallback_thanks).hangup()
+    return twiml(render_reply(reply))
 
 
 # --- pages delivered as phone calls -----------------------------------------------------------

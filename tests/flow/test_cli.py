@@ -49,5 +49,5 @@ def test_catalog_load_and_demo_load(runner, session, tmp_path: Path):
     assert session.scalar(select(Service).where(Service.slug == "wiki")).aliases == ["confluence"]
     path.write_text("services:\n  - name: no slug\n")
     result = runner.invoke(args=["catalog", "load", str(path)])
-    assert result.exit_code != 0 and "slug and name" in result.output
+    assert result.exit_code != 0 and "services.0.slug: Field required" in result.output
     assert runner.invoke(args=["demo", "load"]).exit_code == 0

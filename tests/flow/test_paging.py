@@ -10,7 +10,7 @@ from app.adapters.gateways import ConsoleGateway
 from app.models import InboundMessage, Notification, NotificationStatus, Responder
 from app.paging.delivery import CallbackUrls, send_due
 from app.paging.gsm import gsm_length
-from app.paging.roster import PolicyEntry, StepEntry, save_policy
+from app.paging.policy import PolicyEntry, StepEntry, save_policy
 from tests.paging_support import (
     ALEX,
     CASEY,

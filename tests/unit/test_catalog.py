@@ -2,13 +2,13 @@
 
 import pytest
 
-from app.incidents.catalog import match_service, normalise
+from app.incidents.catalog import match_service, normalise, parse_catalog
 from app.models import Service
-from tests.support import DEMO_SERVICES
+from tests.support import DEMO_CATALOG
 
 SERVICES = [
-    Service(id=i, slug=e["slug"], name=e["name"], aliases=e.get("aliases", []))
-    for i, e in enumerate(DEMO_SERVICES, 1)
+    Service(id=i, slug=e.slug, name=e.name, aliases=e.aliases)
+    for i, e in enumerate(parse_catalog(DEMO_CATALOG).services, 1)
 ]
 
 HEARD = [
