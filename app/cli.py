@@ -186,7 +186,7 @@ def _load_roster(path: Path) -> dict[str, int]:
     try:
         parsed = roster.parse_roster(path)
         with get_db().begin() as session:
-            return roster.load_roster(session, context.clock(), parsed, _settings().TIMEZONE)
+            return roster.load_roster(session, context.clock().now(), parsed, _settings().TIMEZONE)
     except roster.RosterError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -212,7 +212,7 @@ def responders_verify(name: str) -> None:
         person = session.scalar(select(Responder).where(Responder.name == name))
         if person is None:
             raise click.ClickException(f"no responder named {name!r}")
-        verification.send_code(session, context.clock(), person, _settings().SECRET_KEY)
+        verification.send_code(session, context.clock().now(), person, _settings().SECRET_KEY)
     click.echo(f"code queued for {name}; the worker sends it. It is valid for 15 minutes.")
 
 

@@ -70,7 +70,7 @@ class Worker:
             with self.sessions() as session:
                 if self.spool is not None:
                     # Voicemail kept on disk while the database was down becomes incidents.
-                    spool.import_spooled(session, self.clock, self.spool, self.region)
+                    spool.import_spooled(session, self.clock.now(), self.spool, self.region)
                 fired = escalation.advance_due(session, self.clock.now(), self.batch)
                 fired += followups.run_due(
                     session, self.clock.now(), self.followup_policy, self.batch

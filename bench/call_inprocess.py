@@ -42,7 +42,7 @@ def main() -> None:
     with app.app_context(), app.extensions["db"].begin() as session:
         upsert_services(session, parse_catalog(DEMO_CATALOG).services)
         # With a roster, each call's last webhook also writes the first page (as in production).
-        load_roster(session, SystemClock(), parse_roster(TEST_ROSTER), "America/Chicago")
+        load_roster(session, SystemClock().now(), parse_roster(TEST_ROSTER), "America/Chicago")
     twilio = TwilioClient(app)
     twilio.call(*FULL_CANVAS_CALL, call_sid="CA-warmup")
     # The outage is known now: each further caller hears so and joins it (press 1), as in a storm.

@@ -106,7 +106,7 @@ def create_incident() -> Response:
         response.status_code = 422
         return response
     incident = incident_service.open_incident(
-        session, clock(), draft, actor="api", channel=Channel.API
+        session, clock().now(), draft, actor="api", channel=Channel.API
     )
     response = _done(
         incident, f"{incident.reference} opened; the on-call admin is being paged", 201

@@ -3,11 +3,12 @@ the open one for the same service."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
 from app.calls.script import Flow, MenuOption
 from app.calls.turn import FINISHED, LineConfig
-from app.clock import Clock
 from app.incidents import service as incident_service
 from app.incidents.service import IncidentDraft
 from app.models import Call, CallStatus, Channel, Incident, IncidentState, User
@@ -21,7 +22,7 @@ def impact_option(flow: Flow, value: str | None) -> MenuOption | None:
 
 
 def file_report(
-    session: Session, clock: Clock, flow: Flow, line: LineConfig, call: Call, incomplete: bool
+    session: Session, now: dt.datetime, flow: Flow, line: LineConfig, call: Call, incomplete: bool
 ) -> tuple[Incident, bool]:
     """Join the known incident the caller chose (if still active), else open a new one.
     Returns the incident and whether the report joined an existing one."""
@@ -38,7 +39,7 @@ def file_report(
     if target is not None and joined:
         incident_service.add_report(
             session,
-            clock,
+            now,
             target,
             draft,
             actor=actor,
@@ -48,7 +49,7 @@ def file_report(
         incident = target
     else:
         incident = incident_service.open_incident(
-            session, clock, draft, actor=actor, channel=Channel.VOICE
+            session, now, draft, actor=actor, channel=Channel.VOICE
         )
     call.incident = incident
     call.status = CallStatus.REPORTED

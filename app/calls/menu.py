@@ -187,7 +187,9 @@ class VoiceMenu:
     # --- turn bookkeeping -----------------------------------------------------------------
 
     def _file(self, call: Call, incomplete: bool) -> tuple[Incident, bool]:
-        return filing.file_report(self.session, self.clock, self.flow, self.line, call, incomplete)
+        return filing.file_report(
+            self.session, self.clock.now(), self.flow, self.line, call, incomplete
+        )
 
     def _find(self, call_sid: str) -> Call | None:
         return self.session.scalar(select(Call).where(Call.call_sid == call_sid))

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
 from app.incidents import service as incident_service
 from app.models import Channel, Source
 from app.phones import mask, try_e164
@@ -50,11 +49,10 @@ def record(spool: Path, call_sid: str, now: dt.datetime, **fields: Any) -> None:
     os.replace(temporary, path)
 
 
-def import_spooled(session: Session, clock: Clock, spool: Path, region: str) -> int:
+def import_spooled(session: Session, now: dt.datetime, spool: Path, region: str) -> int:
     """Open an incident for each settled voicemail; the file moves to imported/ after commit."""
     if not spool.is_dir():
         return 0
-    now = clock.now()
     done = spool / "imported"
     imported = 0
     for path in sorted(spool.glob("*.json")):
@@ -79,7 +77,7 @@ def import_spooled(session: Session, clock: Clock, spool: Path, region: str) -> 
             text_caller=True,
         )
         incident = incident_service.open_incident(
-            session, clock, draft, actor=mask(caller or data.get("from")), channel=Channel.VOICE
+            session, now, draft, actor=mask(caller or data.get("from")), channel=Channel.VOICE
         )
         session.commit()
         done.mkdir(exist_ok=True)

@@ -121,7 +121,7 @@ def new_incident() -> ResponseReturnValue:
         )
         return Response(html, status=400)
     incident = incident_service.open_incident(
-        db, clock(), draft, actor=user.name, channel=Channel.DASHBOARD
+        db, clock().now(), draft, actor=user.name, channel=Channel.DASHBOARD
     )
     db.commit()
     flash(f"{incident.reference} opened; the on-call admin is being paged.", "ok")

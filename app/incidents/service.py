@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.clock import Clock
 from app.models import EventKind, Incident, IncidentState, PriorityContact, Report, Service
 from app.paging import escalation, notify
 from app.phones import display
@@ -59,11 +58,10 @@ def is_priority_customer(session: Session, service: Service | None, *numbers: st
 
 
 def open_incident(
-    session: Session, clock: Clock, draft: IncidentDraft, actor: str, channel: str
+    session: Session, now: dt.datetime, draft: IncidentDraft, actor: str, channel: str
 ) -> Incident:
     """Open an incident with its first report, the opening event and its first pages, all in the
     caller's transaction: if it commits, the page is as certain as the incident."""
-    now = clock.now()
     service = session.get(Service, draft.service_id) if draft.service_id else None
     cas = is_priority_customer(session, service, draft.callback_number, draft.caller_number)
     incident = Incident(
@@ -125,7 +123,7 @@ def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Repor
 
 def add_report(
     session: Session,
-    clock: Clock,
+    now: dt.datetime,
     incident: Incident,
     draft: IncidentDraft,
     actor: str,
@@ -133,7 +131,6 @@ def add_report(
     reporter_window: dt.timedelta,
 ) -> Report:
     """Another caller about the same outage: their account joins the incident; no new chain."""
-    now = clock.now()
     # Reads first, then the new rows, and the incident's own row last: when a campus calls at
     # once, every join queues for that row (PostgreSQL's row lock; SQLite's single writer), so
     # each should hold it only from its update to its commit.

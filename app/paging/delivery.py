@@ -158,10 +158,10 @@ def _send_one(
         else:
             sid = gateway.send_sms(notification.to_number, notification.body, urls.sms_status)
     except TransientSendError as exc:
-        _retry_or_fail(session, clock, notification, exc)
+        _retry_or_fail(session, clock.now(), notification, exc)
         return
     except PermanentSendError as exc:
-        fail(session, clock, notification, str(exc))
+        fail(session, clock.now(), notification, str(exc))
         return
     now = clock.now()
     notification.status = NotificationStatus.SENT
@@ -197,11 +197,10 @@ def _no_longer_needed(notification: Notification) -> bool:
 
 
 def _retry_or_fail(
-    session: Session, clock: Clock, notification: Notification, error: SendError
+    session: Session, now: dt.datetime, notification: Notification, error: SendError
 ) -> None:
-    now = clock.now()
     if notification.attempts > len(RETRY_DELAYS):
-        fail(session, clock, notification, f"{error}; gave up after {notification.attempts} tries")
+        fail(session, now, notification, f"{error}; gave up after {notification.attempts} tries")
         return
     delay = RETRY_DELAYS[notification.attempts - 1]
     notification.status = NotificationStatus.QUEUED
@@ -221,11 +220,10 @@ def _retry_or_fail(
         )
 
 
-def fail(session: Session, clock: Clock, notification: Notification, reason: str) -> None:
+def fail(session: Session, now: dt.datetime, notification: Notification, reason: str) -> None:
     """A notification failed for good: record it, and for a page, fail over at once."""
     if notification.status == NotificationStatus.FAILED:
         return
-    now = clock.now()
     notification.status = NotificationStatus.FAILED
     notification.failed_at = now
     notification.last_error = reason[:500]
@@ -298,7 +296,11 @@ def failover(session: Session, now: dt.datetime, page: Notification) -> None:
 
 
 def record_provider_status(
-    session: Session, clock: Clock, provider_sid: str, status: str, error_code: str | None = None
+    session: Session,
+    now: dt.datetime,
+    provider_sid: str,
+    status: str,
+    error_code: str | None = None,
 ) -> Notification | None:
     """A delivery callback: move the row forward only, and fail over on failure (once)."""
     notification = session.scalar(
@@ -312,10 +314,9 @@ def record_provider_status(
     if known is None or known <= current:
         return notification  # repeated or out of order: changes nothing
     notification.provider_status = status
-    now = clock.now()
     if status in FAILED_PROVIDER_STATES:
         reason = f"carrier reported {status}" + (f" (error {error_code})" if error_code else "")
-        fail(session, clock, notification, reason)
+        fail(session, now, notification, reason)
     elif status in DELIVERED_PROVIDER_STATES and notification.status not in (
         NotificationStatus.DELIVERED,
         NotificationStatus.FAILED,

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
 from app.config import WEEKDAYS, known_zone
 from app.models import (
     Override,
@@ -110,9 +109,11 @@ def parse_roster(path: Path) -> RosterFile:
         raise RosterError(f"{path}: {where}: {error['msg']}") from None
 
 
-def load_roster(session: Session, clock: Clock, roster: RosterFile, zone: str) -> dict[str, int]:
+def load_roster(
+    session: Session, now: dt.datetime, roster: RosterFile, zone: str
+) -> dict[str, int]:
     """Make the database match the roster; raises RosterError (changing nothing) on a mistake."""
-    people = _load_responders(session, clock.now(), roster.responders)
+    people = _load_responders(session, now, roster.responders)
     rotations = _load_rotations(session, people, roster.rotations)
     if roster.overrides or roster.rotations:
         for rotation in rotations.values():

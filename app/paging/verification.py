@@ -10,7 +10,6 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
 from app.models import NotificationChannel, NotificationKind, PhoneVerification, Responder
 from app.paging import notify
 
@@ -23,8 +22,7 @@ def _digest(secret: str, responder: Responder, code: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def send_code(session: Session, clock: Clock, responder: Responder, secret: str) -> None:
-    now = clock.now()
+def send_code(session: Session, now: dt.datetime, responder: Responder, secret: str) -> None:
     code = f"{secrets.randbelow(1_000_000):06d}"
     session.add(
         PhoneVerification(
@@ -45,9 +43,10 @@ def send_code(session: Session, clock: Clock, responder: Responder, secret: str)
     )
 
 
-def check_code(session: Session, clock: Clock, responder: Responder, code: str, secret: str) -> str:
+def check_code(
+    session: Session, now: dt.datetime, responder: Responder, code: str, secret: str
+) -> str:
     """Verify the number if `code` is right; returns the reply to send either way."""
-    now = clock.now()
     pending = session.scalar(
         select(PhoneVerification)
         .where(PhoneVerification.responder_id == responder.id, PhoneVerification.used_at.is_(None))

@@ -133,7 +133,7 @@ class SmsDesk:
                     "ask your team lead to send a new one."
                 )
             return verification.check_code(
-                self.session, self.actions.clock, responder, command.note, self.secret
+                self.session, self.now, responder, command.note, self.secret
             )
         if command.verb == "commands":
             return COMMAND_LIST

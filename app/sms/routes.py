@@ -43,7 +43,7 @@ def status() -> Response:
     session = get_db().session
     delivery.record_provider_status(
         session,
-        clock(),
+        clock().now(),
         message_sid,
         request.form.get("MessageStatus", ""),
         request.form.get("ErrorCode"),

@@ -186,7 +186,7 @@ def page_answer(notification_id: int) -> Response:
         reply = _voice_page().pressed(_page(notification_id), digits)
         return str(render_reply(reply, _page_action(notification_id)))
 
-    return twiml(once(get_db().session, clock(), key, respond))
+    return twiml(once(get_db().session, clock().now(), key, respond))
 
 
 @bp.post("/page/<int:notification_id>/status")
@@ -198,7 +198,7 @@ def page_status(notification_id: int) -> Response:
     if page is not None and page.provider_sid in (None, call_sid):
         delivery.record_provider_status(
             session,
-            clock(),
+            clock().now(),
             call_sid,
             request.form.get("CallStatus", ""),
             request.form.get("ErrorCode"),

@@ -64,7 +64,7 @@ def test_every_page_is_sent_or_failed_over_under_a_flaky_twilio(app, clock, sess
         api.add_callback("POST", f"{API}/Calls.json", callback=flaky)
         with app.app_context(), app.extensions["db"].begin() as db:
             for n in range(40):  # 40 separate outages, each walking its own chain
-                open_incident(db, clock, IncidentDraft(
+                open_incident(db, clock.now(), IncidentDraft(
                     source="phone", service_text=f"lab system {n}", description="down",
                     impact="everyone", impact_label="down for everyone", priority=3,
                     callback_number=f"+1319555{4000 + n:04d}",
