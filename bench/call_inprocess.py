@@ -58,14 +58,18 @@ def main() -> None:
     cpu = time.process_time() - cpu
     durations.sort()
     per_request = sum(durations) / requests
-    print(f"{args.calls} full calls, {requests // args.calls} webhooks each ({args.database}, "
-          "in-process)")  # fmt: skip
+    print(
+        f"{args.calls} full calls, {requests // args.calls} webhooks each ({args.database}, "
+        "in-process)"
+    )
     print(
         f"  per call: median {statistics.median(durations) * 1000:.1f} ms, "
         f"p95 {durations[int(len(durations) * 0.95) - 1] * 1000:.1f} ms"
     )
-    print(f"  per webhook: mean {per_request * 1000:.2f} ms, of which CPU in this process "
-          f"{cpu / requests * 1000:.2f} ms")  # fmt: skip
+    print(
+        f"  per webhook: mean {per_request * 1000:.2f} ms, of which CPU in this process "
+        f"{cpu / requests * 1000:.2f} ms"
+    )
     app.extensions["db"].engine.dispose()
     shutil.rmtree(workdir)
 

@@ -114,12 +114,18 @@ class Server:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         # The line checks signatures against PUBLIC_BASE_URL: give it the URL the driver calls.
-        env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
-               "WEB_THREADS": str(threads), "PUBLIC_BASE_URL": self.base}  # fmt: skip
+        env = {
+            **env,
+            "BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(workers),
+            "WEB_THREADS": str(threads),
+            "PUBLIC_BASE_URL": self.base,
+        }
         command = [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), app]
         with log.open("a") as errors:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                            stderr=errors)  # fmt: skip
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors
+            )
         deadline = time.monotonic() + 60
         while len(self.pids) < workers or not self._answers():
             if time.monotonic() > deadline or self.process.poll() is not None:
@@ -146,8 +152,19 @@ def profile(parent: int, output: Path | None) -> subprocess.Popen | None:
     """py-spy sampling every web process (it needs ptrace rights: root, or ptrace_scope 0)."""
     if output is None:
         return None
-    command = [str(BIN / "py-spy"), "record", "--subprocesses", "--pid", str(parent), "--rate",
-               "200", "--format", "raw", "--output", str(output)]  # fmt: skip
+    command = [
+        str(BIN / "py-spy"),
+        "record",
+        "--subprocesses",
+        "--pid",
+        str(parent),
+        "--rate",
+        "200",
+        "--format",
+        "raw",
+        "--output",
+        str(output),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)  # let it attach before the first caller rings
     return process
@@ -222,13 +239,21 @@ def storm(tally: Tally, base: str, callers: int, calls: range, sms_every: int) -
         if not hasattr(local, "session"):
             local.session = requests.Session()
         post = transport(tally, local.session)
-        simulator = CallSimulator(post, base, TOKEN, caller=f"+1319555{(n % 9000) + 1000:04d}",
-                                  call_sid=f"CA{uuid.uuid4().hex}")  # fmt: skip
+        simulator = CallSimulator(
+            post,
+            base,
+            TOKEN,
+            caller=f"+1319555{(n % 9000) + 1000:04d}",
+            call_sid=f"CA{uuid.uuid4().hex}",
+        )
         simulator.play(scripted(SCRIPT))
         if sms_every and n % sms_every == 0:
             reply = n // sms_every
-            sms = {"MessageSid": f"SM{uuid.uuid4().hex}", "Body": REPLIES[reply % len(REPLIES)],
-                   "From": RESPONDERS[reply % len(RESPONDERS)]}  # fmt: skip
+            sms = {
+                "MessageSid": f"SM{uuid.uuid4().hex}",
+                "Body": REPLIES[reply % len(REPLIES)],
+                "From": RESPONDERS[reply % len(RESPONDERS)],
+            }
             url = f"{base}/sms/inbound"
             post(url, sms, validator.compute_signature(url, sms))
 
@@ -250,20 +275,29 @@ def report(label: str, tally: Tally) -> dict[str, float]:
     every = [t for times in tally.times.values() for t in times]
     rps = len(every) / tally.seconds
     p50, p95, p99 = (percentile(every, share) * 1000 for share in (0.5, 0.95, 0.99))
-    print(f"\n{label}: {len(every)} requests in {tally.seconds:.1f}s = {rps:.0f} req/s, "
-          f"errors {tally.errors}; all webhooks p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
-          f"p99 {p99:.1f} ms")  # fmt: skip
+    print(
+        f"\n{label}: {len(every)} requests in {tally.seconds:.1f}s = {rps:.0f} req/s, "
+        f"errors {tally.errors}; all webhooks p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+        f"p99 {p99:.1f} ms"
+    )
     print(f"  {'webhook':28} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind, times in sorted(tally.times.items()):
         p50, p95 = statistics.median(times) * 1000, percentile(times, 0.95) * 1000
         p99 = percentile(times, 0.99) * 1000
         print(f"  {kind:28} {len(times):6} {p50:8.1f} {p95:8.1f} {p99:8.1f}")
-    print(f"  CPU per request: web {tally.web_cpu * 1000 / len(every):.2f} ms, PostgreSQL "
-          f"{tally.database_cpu * 1000 / len(every):.2f} ms, driver "
-          f"{tally.driver_cpu * 1000 / len(every):.2f} ms; machine busy "
-          f"{tally.busy / max(1, tally.jiffies):.0%}")  # fmt: skip
-    return {"rps": rps, "p50": statistics.median(every), "p95": percentile(every, 0.95),
-            "p99": percentile(every, 0.99), "errors": tally.errors}  # fmt: skip
+    print(
+        f"  CPU per request: web {tally.web_cpu * 1000 / len(every):.2f} ms, PostgreSQL "
+        f"{tally.database_cpu * 1000 / len(every):.2f} ms, driver "
+        f"{tally.driver_cpu * 1000 / len(every):.2f} ms; machine busy "
+        f"{tally.busy / max(1, tally.jiffies):.0%}"
+    )
+    return {
+        "rps": rps,
+        "p50": statistics.median(every),
+        "p95": percentile(every, 0.95),
+        "p99": percentile(every, 0.99),
+        "errors": tally.errors,
+    }
 
 
 def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
@@ -281,9 +315,10 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
             session.rollback()
             time.sleep(0.5)
         rows = session.execute(
-            select(Notification.kind, Notification.status, Notification.due_at,
-                   Notification.sent_at).where(Notification.created_at >= since)
-        ).all()  # fmt: skip
+            select(
+                Notification.kind, Notification.status, Notification.due_at, Notification.sent_at
+            ).where(Notification.created_at >= since)
+        ).all()
     engine.dispose()
     counts: dict[str, int] = defaultdict(int)
     for kind, status, _, _ in rows:
@@ -292,8 +327,10 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
     waits = sorted((sent - due).total_seconds() for _, _, due, sent in rows if sent and due)
     if not waits:
         return f"notifications: {summary}"
-    return (f"notifications: {summary}; due -> gateway p50 {statistics.median(waits):.2f} s, "
-            f"p99 {percentile(waits, 0.99):.2f} s, max {waits[-1]:.2f} s")  # fmt: skip
+    return (
+        f"notifications: {summary}; due -> gateway p50 {statistics.median(waits):.2f} s, "
+        f"p99 {percentile(waits, 0.99):.2f} s, max {waits[-1]:.2f} s"
+    )
 
 
 def prepare(database: str, workdir: Path) -> str:
@@ -329,17 +366,33 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-storm-"))
     url = prepare(args.database, workdir)
-    env = {**os.environ, "DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN, "LOG_LEVEL": "WARNING",
-           "SMS_BACKEND": "console", "VOICEMAIL_SPOOL_DIR": str(workdir / "spool")}  # fmt: skip
-    subprocess.run([str(BIN / "flask"), "--app", "app", "demo", "load"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "SMS_BACKEND": "console",
+        "VOICEMAIL_SPOOL_DIR": str(workdir / "spool"),
+    }
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "demo", "load"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
     log = workdir / "servers.log"
     floor = Server("bench.floor_app:create_app()", env, workers, threads, log)
     line = Server("app:create_app()", env, workers, threads, log)
     with log.open("a") as errors:
-        worker = subprocess.Popen([str(BIN / "flask"), "--app", "app", "worker"], cwd=ROOT,
-                                  env=env, stdout=subprocess.DEVNULL, stderr=errors)  # fmt: skip
+        worker = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
     tallies = {"floor": Tally(floor.pids), "line": Tally(line.pids)}
     worker_cpu = cpu_seconds([worker.pid])
     started = dt.datetime.now(dt.UTC)
@@ -351,8 +404,10 @@ def main() -> None:
             tallies["line"].storm(line.base, args.callers, calls, args.sms_every)
         queue = queue_figures(url, started, wait=120)
         worker_cpu = cpu_seconds([worker.pid]) - worker_cpu
-        peaks = {label: [peak_of(pid) for pid in server.pids]
-                 for label, server in (("floor", floor), ("line", line))}  # fmt: skip
+        peaks = {
+            label: [peak_of(pid) for pid in server.pids]
+            for label, server in (("floor", floor), ("line", line))
+        }
         worker_peak = peak_of(worker.pid)
     finally:
         if profiler is not None:
@@ -363,15 +418,19 @@ def main() -> None:
         floor.stop()
         line.stop()
 
-    print(f"{args.callers} concurrent callers, {args.calls} calls in {rounds} rounds on each "
-          f"side, gunicorn gthread {workers}x{threads}, {args.database}, "
-          f"{os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"{args.callers} concurrent callers, {args.calls} calls in {rounds} rounds on each "
+        f"side, gunicorn gthread {workers}x{threads}, {args.database}, "
+        f"{os.cpu_count()} cores"
+    )
     figures = {}
     titles = {"floor": "floor (static TwiML)", "line": f"the line ({args.database})"}
     for label, title in titles.items():
         figures[label] = report(title, tallies[label])
-        print(f"  peak memory of each web process after {args.calls} calls: "
-              + ", ".join(f"{mb:.0f} MiB" for mb in peaks[label]))  # fmt: skip
+        print(
+            f"  peak memory of each web process after {args.calls} calls: "
+            + ", ".join(f"{mb:.0f} MiB" for mb in peaks[label])
+        )
     print(f"  worker: peak memory {worker_peak:.0f} MiB, CPU {worker_cpu:.1f} s; {queue}")
     print("\nratios, line / floor:")
     for key in ("p50", "p95", "p99"):

@@ -51,26 +51,50 @@ def seed(url: str, open_incidents: int) -> tuple[int, int]:
     with engine.begin() as connection:
         responder_id = connection.execute(
             insert(Responder).returning(Responder.id),
-            {"name": "Pat Lee", "phone": "+13195550101", "role": "admin", "email": "",
-             "verified_at": now, "sms_opted_out": False, "active": True, "created_at": now},
-        ).scalar_one()  # fmt: skip
+            {
+                "name": "Pat Lee",
+                "phone": "+13195550101",
+                "role": "admin",
+                "email": "",
+                "verified_at": now,
+                "sms_opted_out": False,
+                "active": True,
+                "created_at": now,
+            },
+        ).scalar_one()
         rows = [
-            {"state": "open", "source": "phone", "service_text": f"service {n}",
-             "description": "bench", "started_text": "", "impact": "everyone",
-             "impact_label": "down for everyone", "priority": 2, "incomplete": False,
-             "created_at": now, "updated_at": now, "resolution_note": "", "escalated": False,
-             "escalation_step": 1, "escalation_cycle": 0,
-             "next_escalation_at": now + dt.timedelta(days=1)}
+            {
+                "state": "open",
+                "source": "phone",
+                "service_text": f"service {n}",
+                "description": "bench",
+                "started_text": "",
+                "impact": "everyone",
+                "impact_label": "down for everyone",
+                "priority": 2,
+                "incomplete": False,
+                "created_at": now,
+                "updated_at": now,
+                "resolution_note": "",
+                "escalated": False,
+                "escalation_step": 1,
+                "escalation_cycle": 0,
+                "next_escalation_at": now + dt.timedelta(days=1),
+            }
             for n in range(open_incidents)
-        ]  # fmt: skip
+        ]
         connection.execute(insert(Incident), rows)
         # Every open incident already has its first page sent, as in real life.
-        connection.execute(text(
-            "INSERT INTO notifications (kind, channel, status, incident_id, responder_id, "
-            "to_number, body, due_at, attempts, provider_status, last_error, created_at, sent_at) "
-            "SELECT 'page', 'sms', 'sent', id, :r, '+13195550101', 'old', created_at, 1, "
-            "'delivered', '', created_at, created_at FROM incidents"
-        ), {"r": responder_id})  # fmt: skip
+        connection.execute(
+            text(
+                "INSERT INTO notifications (kind, channel, status, incident_id, responder_id, "
+                "to_number, body, due_at, attempts, provider_status, last_error, created_at, "
+                "sent_at) "
+                "SELECT 'page', 'sms', 'sent', id, :r, '+13195550101', 'old', created_at, 1, "
+                "'delivered', '', created_at, created_at FROM incidents"
+            ),
+            {"r": responder_id},
+        )
         first = connection.execute(text("SELECT min(id) FROM incidents")).scalar_one()
     engine.dispose()
     return responder_id, first
@@ -81,12 +105,24 @@ def queue_pages(url: str, responder_id: int, incident_id: int, due: list[dt.date
     with engine.begin() as connection:
         connection.execute(
             insert(Notification),
-            [{"kind": "page", "channel": "sms", "status": "queued", "incident_id": incident_id,
-              "responder_id": responder_id, "to_number": "+13195550101", "body": f"bench-{n}",
-              "due_at": at, "attempts": 0, "provider_status": "", "last_error": "",
-              "created_at": dt.datetime.now(dt.UTC)}
-             for n, at in enumerate(due)],
-        )  # fmt: skip
+            [
+                {
+                    "kind": "page",
+                    "channel": "sms",
+                    "status": "queued",
+                    "incident_id": incident_id,
+                    "responder_id": responder_id,
+                    "to_number": "+13195550101",
+                    "body": f"bench-{n}",
+                    "due_at": at,
+                    "attempts": 0,
+                    "provider_status": "",
+                    "last_error": "",
+                    "created_at": dt.datetime.now(dt.UTC),
+                }
+                for n, at in enumerate(due)
+            ],
+        )
     engine.dispose()
 
 
@@ -135,21 +171,30 @@ def measure(url: str, open_incidents: int, pages: int, poll: float) -> tuple[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default=BENCH_URL)
-    parser.add_argument("--open", type=int, nargs="+", default=[100, 10_000, 100_000],
-                        help="open incidents in the database, one run each")  # fmt: skip
+    parser.add_argument(
+        "--open",
+        type=int,
+        nargs="+",
+        default=[100, 10_000, 100_000],
+        help="open incidents in the database, one run each",
+    )
     parser.add_argument("--pages", type=int, default=60, help="pages made due one by one")
     parser.add_argument("--poll", type=float, default=1.0)
     args = parser.parse_args()
 
     results = {scale: measure(args.url, scale, args.pages, args.poll) for scale in args.open}
     smallest = results[min(results)][0]
-    print(f"\n{'open':>8} {'pass, 100 due':>14} {'vs smallest':>12} {'due->gateway p50':>17} "
-          f"{'p95':>6} {'max':>6}   (poll {args.poll}s, {args.pages} pages)")  # fmt: skip
+    print(
+        f"\n{'open':>8} {'pass, 100 due':>14} {'vs smallest':>12} {'due->gateway p50':>17} "
+        f"{'p95':>6} {'max':>6}   (poll {args.poll}s, {args.pages} pages)"
+    )
     for scale, (pass_ms, delays) in results.items():
         p95 = delays[max(int(len(delays) * 0.95) - 1, 0)]
-        print(f"{scale:>8} {pass_ms:>11.0f} ms {pass_ms / smallest:>11.2f}x "
-              f"{statistics.median(delays) * 1000:>14.0f} ms {p95 * 1000:>4.0f} ms "
-              f"{delays[-1] * 1000:>4.0f} ms")  # fmt: skip
+        print(
+            f"{scale:>8} {pass_ms:>11.0f} ms {pass_ms / smallest:>11.2f}x "
+            f"{statistics.median(delays) * 1000:>14.0f} ms {p95 * 1000:>4.0f} ms "
+            f"{delays[-1] * 1000:>4.0f} ms"
+        )
 
 
 def _poll(worker: Worker, poll: float) -> None:

@@ -16,11 +16,11 @@ STAFF_PIN = "2468"
 
 def make_accounts(app: Flask, clock: FrozenClock) -> None:
     with app.app_context(), app.extensions["db"].begin() as session:
-        create_user(session, clock.now(), "jordan", "Jordan Reyes", "team_lead", PASSWORD,
-                    "Jordan Reyes")  # fmt: skip
+        create_user(
+            session, clock.now(), "jordan", "Jordan Reyes", "team_lead", PASSWORD, "Jordan Reyes"
+        )
         create_user(session, clock.now(), "pat", "Pat Lee", "admin", PASSWORD, "Pat Lee")
-        create_user(session, clock.now(), "hana", "Hana Desk", "helpdesk", PASSWORD,
-                    pin=STAFF_PIN)  # fmt: skip
+        create_user(session, clock.now(), "hana", "Hana Desk", "helpdesk", PASSWORD, pin=STAFF_PIN)
 
 
 def csrf_token(html: str) -> str:

@@ -17,9 +17,13 @@ from app.worker import PassResult
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
 PAT, SAM, ALEX, JORDAN, MORGAN, CASEY = (
-    "+13195550101", "+13195550102", "+13195550103", "+13195550110", "+13195550120",
+    "+13195550101",
+    "+13195550102",
+    "+13195550103",
+    "+13195550110",
+    "+13195550120",
     "+13195550130",
-)  # fmt: skip
+)
 
 
 def run_worker(app: Flask, clock: FrozenClock) -> PassResult:
@@ -35,9 +39,13 @@ def text(twilio: TwilioClient, sender: str, body: str, sid: str | None = None) -
     """Send an SMS to the line; returns the reply the sender gets (None for no reply)."""
     response = twilio.post(
         "/sms/inbound",
-        {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "From": sender, "Body": body,
-         "To": "+13195550000"},
-    )  # fmt: skip
+        {
+            "MessageSid": sid or f"SM{uuid.uuid4().hex}",
+            "From": sender,
+            "Body": body,
+            "To": "+13195550000",
+        },
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/xml"
     root = ET.fromstring(response.get_data(as_text=True))

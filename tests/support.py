@@ -98,23 +98,30 @@ class TwilioClient:
         return TwiML.parse(response.get_data(as_text=True))
 
     def call(
-        self, *answers: str, caller: str = CALLER, call_sid: str | None = None,
+        self,
+        *answers: str,
+        caller: str = CALLER,
+        call_sid: str | None = None,
         entry: str = "/voice/incoming",
-    ) -> Transcript:  # fmt: skip
+    ) -> Transcript:
         """A whole call through the simulator, as Twilio would drive it."""
         return self.call_answering(scripted(answers), caller=caller, call_sid=call_sid, entry=entry)
 
     def call_answering(
-        self, answer: Callable[[Ask], Answer], caller: str = CALLER, call_sid: str | None = None,
+        self,
+        answer: Callable[[Ask], Answer],
+        caller: str = CALLER,
+        call_sid: str | None = None,
         entry: str = "/voice/incoming",
-    ) -> Transcript:  # fmt: skip
+    ) -> Transcript:
         """A whole call whose answers come from `answer`, asked at each question."""
 
         def transport(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
             response = self.client.post(
-                url.removeprefix(self.public), data=params,
+                url.removeprefix(self.public),
+                data=params,
                 headers={"X-Twilio-Signature": signature},
-            )  # fmt: skip
+            )
             return response.status_code, response.get_data(as_text=True)
 
         simulator = CallSimulator(

@@ -39,8 +39,9 @@ def sms_to(gateway, number: str) -> list[str]:  # type: ignore[no-untyped-def]
     return [body for kind, to, body in gateway.sent if kind == "sms" and to == number]
 
 
-def test_resolve_asks_the_caller_and_the_owner_for_the_summary(app, clock, twilio, session,
-                                                               gateway):  # fmt: skip
+def test_resolve_asks_the_caller_and_the_owner_for_the_summary(
+    app, clock, twilio, session, gateway
+):
     acked_and_resolved(app, clock, twilio, gateway)
     being_worked_on, ask = sms_to(gateway, CALLER)
     assert being_worked_on.startswith("AH-1001: your report about Canvas is being worked on.")
@@ -78,8 +79,9 @@ def test_resolve_confirm_close(app, clock, twilio, session, gateway):
     assert text(twilio, PAT, "1c") == "AH-1001 is already closed."
 
 
-def test_closing_needs_the_callers_word_or_a_phone_confirmation(app, clock, twilio, session,
-                                                                gateway):  # fmt: skip
+def test_closing_needs_the_callers_word_or_a_phone_confirmation(
+    app, clock, twilio, session, gateway
+):
     acked_and_resolved(app, clock, twilio, gateway)
     assert text(twilio, PAT, "1c") == (
         "The caller has not confirmed AH-1001 yet. If they confirmed by phone, reply CLOSE "
@@ -189,8 +191,9 @@ class TestSummaryForm:
         assert (summary.minutes, summary.channel) == (105, "dashboard")
         assert session.scalars(select(Email)).one().to_address == "jordan@example.edu"
 
-    def test_a_tampered_link_is_refused_with_a_clear_page(self, app, clock, twilio, gateway,
-                                                          client):  # fmt: skip
+    def test_a_tampered_link_is_refused_with_a_clear_page(
+        self, app, clock, twilio, gateway, client
+    ):
         acked_and_resolved(app, clock, twilio, gateway)
         path = self.link(gateway)
         tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
@@ -199,8 +202,9 @@ class TestSummaryForm:
         assert "This link is not valid" in page.get_data(as_text=True)
         assert client.get("/summary/nonsense").status_code == 403
 
-    def test_an_expired_link_is_refused_with_a_clear_page(self, app, clock, twilio, gateway,
-                                                          client):  # fmt: skip
+    def test_an_expired_link_is_refused_with_a_clear_page(
+        self, app, clock, twilio, gateway, client
+    ):
         acked_and_resolved(app, clock, twilio, gateway)
         path = self.link(gateway)
         clock.advance(days=7, seconds=1)

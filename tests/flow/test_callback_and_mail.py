@@ -63,8 +63,9 @@ class TestCallBack:
         assert call["Url"].startswith(f"{PUBLIC}/voice/bridge/")
         return call["Url"].removeprefix(PUBLIC)
 
-    def test_the_line_rings_the_admin_then_connects_the_caller(self, app, clock, twilio,
-                                                               session, api):  # fmt: skip
+    def test_the_line_rings_the_admin_then_connects_the_caller(
+        self, app, clock, twilio, session, api
+    ):
         path = self._call_back(app, clock, twilio, session, api)
         twiml = twilio.voice(path, "CA-bridge", caller=PAT, AnsweredBy="human")
         assert "Connecting you to the caller for incident A, H, 1, 0, 0, 1" in twiml.text
@@ -73,8 +74,13 @@ class TestCallBack:
         assert dial.get("callerId") == LINE  # the caller sees the line, not the admin's phone
         assert dial.get("action") == f"{path}/done"
         clock.advance(minutes=13)
-        done = twilio.voice(f"{path}/done", "CA-bridge", caller=PAT,
-                            DialCallStatus="completed", DialCallDuration="754")  # fmt: skip
+        done = twilio.voice(
+            f"{path}/done",
+            "CA-bridge",
+            caller=PAT,
+            DialCallStatus="completed",
+            DialCallDuration="754",
+        )
         assert done.verbs[-1] == "Hangup"
         incident = the_incident(session)
         [callback] = incident.callbacks
@@ -89,8 +95,9 @@ class TestCallBack:
         [(_, _, body)] = services(app).mailer.sent
         assert "Calls with the caller through the line: 1, 12 min" in body
 
-    def test_a_caller_who_does_not_answer_is_on_the_timeline(self, app, clock, twilio, session,
-                                                            api):  # fmt: skip
+    def test_a_caller_who_does_not_answer_is_on_the_timeline(
+        self, app, clock, twilio, session, api
+    ):
         path = self._call_back(app, clock, twilio, session, api)
         twilio.voice(path, "CA-bridge", caller=PAT, AnsweredBy="human")
         done = twilio.voice(f"{path}/done", "CA-bridge", caller=PAT, DialCallStatus="no-answer")
@@ -131,14 +138,22 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def test_an_overdue_summary_reaches_the_team_lead_by_real_smtp(settings, clock, gateway,
-                                                              smtp_server):  # fmt: skip
+def test_an_overdue_summary_reaches_the_team_lead_by_real_smtp(
+    settings, clock, gateway, smtp_server
+):
     inbox, port = smtp_server
     app = create_app(
-        {**settings, "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
-         "SMTP_STARTTLS": False, "MAIL_FROM": "line@example.edu"},
-        clock=clock, gateway=gateway,
-    )  # fmt: skip
+        {
+            **settings,
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": port,
+            "SMTP_STARTTLS": False,
+            "MAIL_FROM": "line@example.edu",
+        },
+        clock=clock,
+        gateway=gateway,
+    )
     _seed(app, clock)
     twilio = TwilioClient(app)
     acked_and_resolved(app, clock, twilio, gateway)
@@ -159,10 +174,16 @@ def test_an_overdue_summary_reaches_the_team_lead_by_real_smtp(settings, clock, 
 
 def test_smtp_down_is_retried_not_lost(settings, clock, gateway):
     app = create_app(
-        {**settings, "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": 9,
-         "SMTP_STARTTLS": False},
-        clock=clock, gateway=gateway,
-    )  # fmt: skip
+        {
+            **settings,
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": 9,
+            "SMTP_STARTTLS": False,
+        },
+        clock=clock,
+        gateway=gateway,
+    )
     _seed(app, clock)
     twilio = TwilioClient(app)
     acked_and_resolved(app, clock, twilio, gateway)

@@ -102,8 +102,9 @@ def test_help_desk_staff_may_note_but_not_acknowledge(client, accounts, twilio, 
     assert client.get("/summaries").status_code == 403
 
 
-def test_resolve_close_reassign_cancel_through_the_same_rules(client, accounts, twilio, session,
-                                                              app, clock):  # fmt: skip
+def test_resolve_close_reassign_cancel_through_the_same_rules(
+    client, accounts, twilio, session, app, clock
+):
     report_outage(twilio)
     run_worker(app, clock)
     sign_in(client, "jordan")
@@ -126,16 +127,29 @@ def test_resolve_close_reassign_cancel_through_the_same_rules(client, accounts, 
 
 def test_new_incident_form_validates_and_pages(client, accounts, session, app, clock, gateway):
     sign_in(client, "hana")
-    bad = post_form(client, "/incidents/new", "/incidents/new", service="", description="x",
-                    impact="", callback_number="12345")  # fmt: skip
+    bad = post_form(
+        client,
+        "/incidents/new",
+        "/incidents/new",
+        service="",
+        description="x",
+        impact="",
+        callback_number="12345",
+    )
     assert bad.status_code == 400
     html = bad.get_data(as_text=True)
     assert "choose a service, or describe it" in html
     assert "say what is wrong" in html
     assert "a phone number with area code" in html
-    good = post_form(client, "/incidents/new", "/incidents/new", service="vpn",
-                     description="voicemail: VPN refuses every login since 1am",
-                     impact="everyone", callback_number="(319) 555-0188")  # fmt: skip
+    good = post_form(
+        client,
+        "/incidents/new",
+        "/incidents/new",
+        service="vpn",
+        description="voicemail: VPN refuses every login since 1am",
+        impact="everyone",
+        callback_number="(319) 555-0188",
+    )
     assert good.status_code == 302 and good.headers["Location"] == "/incidents/AH-1001"
     incident = the_incident(session)
     assert (incident.source, incident.callback_number) == ("dashboard", "+13195550188")
@@ -153,8 +167,16 @@ def test_on_call_page_and_overrides_for_team_leads_only(client, accounts, sessio
     sign_in(client, "jordan")
     html = client.get("/oncall").get_data(as_text=True)
     rotation_id, sam_id = option(html, "primary"), option(html, "Sam Ortiz")
-    post_form(client, "/oncall", "/oncall/overrides", rotation_id=rotation_id, responder_id=sam_id,
-              start="2026-11-28T18:00", end="2026-11-29T08:00", note="Pat away")  # fmt: skip
+    post_form(
+        client,
+        "/oncall",
+        "/oncall/overrides",
+        rotation_id=rotation_id,
+        responder_id=sam_id,
+        start="2026-11-28T18:00",
+        end="2026-11-29T08:00",
+        note="Pat away",
+    )
     override = session.scalars(select(Override)).one()
     assert override.responder.name == "Sam Ortiz"
     assert "Sat 28 Nov 18:00" in client.get("/oncall").get_data(as_text=True)

@@ -36,8 +36,10 @@ def test_a_voicemail_is_kept_on_disk_without_a_database_then_becomes_an_incident
     assert "Your message is saved" in last.text and last.verbs[-1] == "Hangup"
     saved = json.loads((spool / "CA-down.json").read_text())
     assert (saved["from"], saved["callback"], saved["recording_url"]) == (
-        CALLER, "3195550155", RECORDING,
-    )  # fmt: skip
+        CALLER,
+        "3195550155",
+        RECORDING,
+    )
     down.extensions["db"].engine.dispose()
 
     # The database is back: the next worker pass opens the incident and pages.
@@ -51,8 +53,7 @@ def test_a_voicemail_is_kept_on_disk_without_a_database_then_becomes_an_incident
     assert (spool / "imported" / "CA-down.json").exists()
 
 
-def test_a_caller_who_hangs_up_before_recording_is_still_called_back(settings, clock, app,
-                                                                    session):  # fmt: skip
+def test_a_caller_who_hangs_up_before_recording_is_still_called_back(settings, clock, app, session):
     down = create_app({**settings, "DATABASE_URL": UNREACHABLE}, clock=clock)
     TwilioClient(down).voice("/voice/fallback", "CA-short")
     down.extensions["db"].engine.dispose()

@@ -20,8 +20,12 @@ def test_readyz_needs_the_database_and_a_fresh_worker_heartbeat(client, app, clo
     run_worker(app, clock)
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json() == {"status": "ok", "database": "ok", "worker": "ok",
-                                "heartbeat_age_seconds": 0.0}  # fmt: skip
+    assert ready.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "worker": "ok",
+        "heartbeat_age_seconds": 0.0,
+    }
     clock.advance(seconds=31)
     assert client.get("/readyz").status_code == 503
 

@@ -10,10 +10,15 @@ from tests.paging_support import PAT, notifications, paged, report_outage, run_w
 from tests.support import FULL_CANVAS_CALL
 
 JOIN = (
-    "say canvas", "press 1",  # the service, confirmed
+    "say canvas",
+    "press 1",  # the service, confirmed
     "press 1",  # "we already have a report": add my details
-    "say canvas will not load for me either", "say since two", "press 1", "press 1", "press 1",
-)  # fmt: skip
+    "say canvas will not load for me either",
+    "say since two",
+    "press 1",
+    "press 1",
+    "press 1",
+)
 
 
 def caller(n: int) -> str:
@@ -41,8 +46,17 @@ def test_a_second_caller_hears_it_is_known_and_joins(twilio, session, clock, app
 
 def test_a_different_problem_opens_its_own_incident(twilio, session, app, clock):
     report_outage(twilio)
-    twilio.call("say canvas", "press 1", "press 2", "say grades page is blank", "say today",
-                "press 3", "press 1", "press 1", caller=caller(5))  # fmt: skip
+    twilio.call(
+        "say canvas",
+        "press 1",
+        "press 2",
+        "say grades page is blank",
+        "say today",
+        "press 3",
+        "press 1",
+        "press 1",
+        caller=caller(5),
+    )
     assert len(session.scalars(select(Incident)).all()) == 2
 
 
@@ -63,8 +77,10 @@ def test_a_storm_of_30_callers_makes_one_incident_30_reports_and_few_pages(
     assert len({r.callback_number for r in incident.reports}) == 30
     # One page chain, as for a single caller: nobody acknowledged, so 0, 15 and 30 minutes.
     assert [(who, channel) for who, channel, _ in paged(session)] == [
-        ("Pat", "sms"), ("Pat", "sms"), ("Pat", "voice"),
-    ]  # fmt: skip
+        ("Pat", "sms"),
+        ("Pat", "sms"),
+        ("Pat", "voice"),
+    ]
     updates = [n.body for n in notifications(session, "notice") if "callers now" in n.body]
     # At most one "N callers now" per 15 minutes across the half hour.
     assert updates == [
@@ -83,8 +99,16 @@ def test_a_storm_of_30_callers_makes_one_incident_30_reports_and_few_pages(
 def test_a_cas_callers_number_raises_the_priority(twilio, session, app, clock, gateway):
     with app.app_context(), app.extensions["db"].begin() as db:
         db.add(PriorityContact(number=caller(9), customer="CAS Research Computing"))
-    twilio.call("say sharepoint", "press 1", "say site down", "say now", "press 3", "press 1",
-                "press 1", caller=caller(9))  # fmt: skip
+    twilio.call(
+        "say sharepoint",
+        "press 1",
+        "say site down",
+        "say now",
+        "press 3",
+        "press 1",
+        "press 1",
+        caller=caller(9),
+    )
     incident = session.scalars(select(Incident)).one()
     assert (incident.priority, incident.priority_customer) == (2, True)
     run_worker(app, clock)
@@ -113,8 +137,14 @@ def test_api_shows_reports_confirmations_and_the_summary(twilio, session, app, c
 
 def test_a_caller_who_joins_then_hangs_up_still_adds_their_report(twilio, session, app, clock):
     report_outage(twilio)
-    twilio.call("say canvas", "press 1", "press 1", "say it is down for my class", "hangup",
-                caller=caller(4))  # fmt: skip
+    twilio.call(
+        "say canvas",
+        "press 1",
+        "press 1",
+        "say it is down for my class",
+        "hangup",
+        caller=caller(4),
+    )
     [incident] = session.scalars(select(Incident)).all()
     assert [r.incomplete for r in incident.reports] == [False, True]
     assert incident.reports[1].description == "it is down for my class"

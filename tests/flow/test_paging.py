@@ -87,11 +87,17 @@ def test_the_default_chain_minute_by_minute(app, clock, twilio, session):
 
 def test_a_drill_with_second_long_waits(app, clock, twilio, session):
     with app.app_context(), app.extensions["db"].begin() as db:
-        save_policy(db, PolicyEntry(name="default", steps=[
-            StepEntry(after="0s", notify=["primary"]),
-            StepEntry(after="10s", notify=["secondary"]),
-            StepEntry(after="20s", notify=["team_lead"], escalate=True),
-        ]))  # fmt: skip
+        save_policy(
+            db,
+            PolicyEntry(
+                name="default",
+                steps=[
+                    StepEntry(after="0s", notify=["primary"]),
+                    StepEntry(after="10s", notify=["secondary"]),
+                    StepEntry(after="20s", notify=["team_lead"], escalate=True),
+                ],
+            ),
+        )
     report_outage(twilio)
     run_worker(app, clock)
     assert [who for who, *_ in paged(session)] == ["Pat"]
@@ -318,18 +324,29 @@ def test_api_shows_pages_with_channel_recipient_status_and_times(app, clock, twi
 
 def test_a_policy_repeats_and_names_a_responder(app, clock, twilio, session):
     with app.app_context(), app.extensions["db"].begin() as db:
-        save_policy(db, PolicyEntry(name="default", repeat=1, repeat_after="5m", steps=[
-            StepEntry(after="0m", notify=["primary"]),
-            StepEntry(after="10m", notify=["responder:Morgan Chen"], by="voice"),
-        ]))  # fmt: skip
+        save_policy(
+            db,
+            PolicyEntry(
+                name="default",
+                repeat=1,
+                repeat_after="5m",
+                steps=[
+                    StepEntry(after="0m", notify=["primary"]),
+                    StepEntry(after="10m", notify=["responder:Morgan Chen"], by="voice"),
+                ],
+            ),
+        )
     report_outage(twilio)
     for minutes in (0, 10, 14, 15, 25, 60):
         clock.set(the_incident(session).created_at + dt.timedelta(minutes=minutes))
         run_worker(app, clock)
     # Run one at 0 and 10 minutes; run two (after 10 + 5 minutes) at 15 and 25; then it ends.
     assert [(who, channel) for who, channel, _ in paged(session)] == [
-        ("Pat", "sms"), ("Morgan", "voice"), ("Pat", "sms"), ("Morgan", "voice"),
-    ]  # fmt: skip
+        ("Pat", "sms"),
+        ("Morgan", "voice"),
+        ("Pat", "sms"),
+        ("Morgan", "voice"),
+    ]
     assert the_incident(session).next_escalation_at is None
 
 

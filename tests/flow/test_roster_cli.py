@@ -51,22 +51,36 @@ overrides:
     ("text", "message"),
     [
         ("responders: [{name: X, phone: '12'}]", "responder X: phone '12'"),
-        ("rotations: [{name: r, time_zone: Mars/Base, handoff: mon 09:00, start: 2026-11-23, "
-         "members: [Pat Lee]}]", "unknown time zone 'Mars/Base'"),
-        ("rotations: [{name: r, time_zone: UTC, handoff: mon 09:00, start: 2026-11-24, "
-         "members: [Pat Lee]}]", "start 2026-11-24 is not a mon"),
-        ("rotations: [{name: r, time_zone: UTC, handoff: mon 09:00, start: 2026-11-23, "
-         "members: [Nobody]}]", "rotation r: no responder named 'Nobody'"),
+        (
+            "rotations: [{name: r, time_zone: Mars/Base, handoff: mon 09:00, start: 2026-11-23, "
+            "members: [Pat Lee]}]",
+            "unknown time zone 'Mars/Base'",
+        ),
+        (
+            "rotations: [{name: r, time_zone: UTC, handoff: mon 09:00, start: 2026-11-24, "
+            "members: [Pat Lee]}]",
+            "start 2026-11-24 is not a mon",
+        ),
+        (
+            "rotations: [{name: r, time_zone: UTC, handoff: mon 09:00, start: 2026-11-23, "
+            "members: [Nobody]}]",
+            "rotation r: no responder named 'Nobody'",
+        ),
         ("policies: [{name: p, steps: [{after: 15, notify: [primary]}]}]", "needs a unit"),
         ("policies: [{name: p, steps: [{after: 5m, notify: [everyone]}]}]", "notify.0"),
         ("policies: [{name: p, steps: [{after: 5m, notify: [primary], by: pigeon}]}]", "by"),
-        ("policies: [{name: p, steps: [{after: 5m, notify: [primary]}, {after: 1m, "
-         "notify: [primary]}]}]", "in order of their `after`"),
-        ("policies: [{name: p, steps: [{after: 5m, notify: ['responder:Nobody']}]}]",
-         "policy p: no responder named 'Nobody'"),
+        (
+            "policies: [{name: p, steps: [{after: 5m, notify: [primary]}, {after: 1m, "
+            "notify: [primary]}]}]",
+            "in order of their `after`",
+        ),
+        (
+            "policies: [{name: p, steps: [{after: 5m, notify: ['responder:Nobody']}]}]",
+            "policy p: no responder named 'Nobody'",
+        ),
         ("colour: blue", "colour: Extra inputs are not permitted"),
     ],
-)  # fmt: skip
+)
 def test_a_broken_roster_says_where_and_changes_nothing(runner, session, tmp_path, text, message):
     before = len(session.scalars(select(Responder)).all())
     result = runner.invoke(args=["roster", "load", roster(tmp_path, text)])

@@ -14,12 +14,15 @@ HELPDESK_PHONE = "+13193844357"
 AUTH = {"Authorization": "Bearer api-token-1"}
 STAFF_CALL = (
     f"press {STAFF_PIN}",
-    "say the vpn", "press 1", "say nobody can connect from home", "say since midnight",
+    "say the vpn",
+    "press 1",
+    "say nobody can connect from home",
+    "say since midnight",
     "press 1",
     "press 3195550166",  # the caller's callback number, keyed in by staff
     "press 1",  # that number is right
     "press 1",  # send the report
-)  # fmt: skip
+)
 
 
 @pytest.fixture
@@ -48,8 +51,9 @@ def test_staff_report_for_a_caller_end_to_end(twilio, session, accounts, app, cl
 
 
 def test_a_wrong_pin_three_times_ends_the_call_without_a_report(twilio, session, accounts):
-    transcript = twilio.call("press 1111", "press 2222", "press 0000", caller=HELPDESK_PHONE,
-                             entry="/voice/staff")  # fmt: skip
+    transcript = twilio.call(
+        "press 1111", "press 2222", "press 0000", caller=HELPDESK_PHONE, entry="/voice/staff"
+    )
     assert transcript.text.count("That PIN was not recognised.") == 2
     assert "Too many wrong PINs" in transcript.text
     assert session.scalars(select(Incident)).all() == []
@@ -57,10 +61,17 @@ def test_a_wrong_pin_three_times_ends_the_call_without_a_report(twilio, session,
 
 
 def test_api_creates_an_incident_that_pages(client, session, app, clock, gateway):
-    response = client.post("/api/incidents", headers=AUTH, json={
-        "service": "exchange", "description": "mail queue stuck since 23:00",
-        "impact": "degraded", "callback_number": "319-555-0170", "started": "23:00",
-    })  # fmt: skip
+    response = client.post(
+        "/api/incidents",
+        headers=AUTH,
+        json={
+            "service": "exchange",
+            "description": "mail queue stuck since 23:00",
+            "impact": "degraded",
+            "callback_number": "319-555-0170",
+            "started": "23:00",
+        },
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["incident"]["reference"] == "AH-1001"
@@ -74,16 +85,39 @@ def test_api_creates_an_incident_that_pages(client, session, app, clock, gateway
     ("payload", "field"),
     [
         ({"description": "x", "impact": "everyone", "callback_number": "3195550170"}, "service"),
-        ({"service": "nope", "description": "broken", "impact": "everyone",
-          "callback_number": "3195550170"}, "service"),
-        ({"service": "vpn", "description": "broken", "impact": "apocalyptic",
-          "callback_number": "3195550170"}, "impact"),
-        ({"service": "vpn", "description": "broken", "impact": "other",
-          "callback_number": "12"}, "callback_number"),
-        ({"service": "vpn", "description": ["not", "text"], "impact": "other",
-          "callback_number": "3195550170"}, "description"),
+        (
+            {
+                "service": "nope",
+                "description": "broken",
+                "impact": "everyone",
+                "callback_number": "3195550170",
+            },
+            "service",
+        ),
+        (
+            {
+                "service": "vpn",
+                "description": "broken",
+                "impact": "apocalyptic",
+                "callback_number": "3195550170",
+            },
+            "impact",
+        ),
+        (
+            {"service": "vpn", "description": "broken", "impact": "other", "callback_number": "12"},
+            "callback_number",
+        ),
+        (
+            {
+                "service": "vpn",
+                "description": ["not", "text"],
+                "impact": "other",
+                "callback_number": "3195550170",
+            },
+            "description",
+        ),
     ],
-)  # fmt: skip
+)
 def test_api_validation_errors_name_the_field(client, session, payload, field):
     response = client.post("/api/incidents", headers=AUTH, json=payload)
     assert response.status_code == 422
@@ -100,8 +134,10 @@ def test_api_acknowledge_resolve_close_and_notes(client, twilio, session):
     report_outage(twilio)
     url = "/api/incidents/AH-1001"
     assert client.post(f"{url}/acknowledge", headers=AUTH, json={}).status_code == 400
-    assert client.post(f"{url}/acknowledge", headers=AUTH,
-                       json={"responder": "Nobody"}).status_code == 422  # fmt: skip
+    assert (
+        client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Nobody"}).status_code
+        == 422
+    )
     refused = client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Sam Ortiz"})
     assert refused.status_code == 403 and "not paged to you" in refused.get_json()["error"]
     done = client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Pat Lee"})
@@ -109,8 +145,9 @@ def test_api_acknowledge_resolve_close_and_notes(client, twilio, session):
     assert done.get_json()["incident"]["state"] == "acknowledged"
     again = client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Pat Lee"})
     assert again.status_code == 409 and "already acknowledged" in again.get_json()["error"]
-    note = client.post(f"{url}/notes", headers=AUTH, json={"text": "ticket INC0012345",
-                                                           "author": "ServiceNow"})  # fmt: skip
+    note = client.post(
+        f"{url}/notes", headers=AUTH, json={"text": "ticket INC0012345", "author": "ServiceNow"}
+    )
     assert note.status_code == 201
     early = client.post(f"{url}/close", headers=AUTH, json={"responder": "Pat Lee"})
     assert early.status_code == 409
@@ -118,14 +155,17 @@ def test_api_acknowledge_resolve_close_and_notes(client, twilio, session):
     client.post(f"{url}/resolve", headers=AUTH, json={"responder": "Pat Lee", "note": "fixed"})
     unconfirmed = client.post(f"{url}/close", headers=AUTH, json={"responder": "Pat Lee"})
     assert unconfirmed.status_code == 409 and "has not confirmed" in unconfirmed.get_json()["error"]
-    closed = client.post(f"{url}/close", headers=AUTH,
-                         json={"responder": "Pat Lee", "confirmed_by_phone": True})  # fmt: skip
+    closed = client.post(
+        f"{url}/close", headers=AUTH, json={"responder": "Pat Lee", "confirmed_by_phone": True}
+    )
     assert closed.get_json()["incident"]["state"] == "closed"
     kinds = [e["kind"] for e in closed.get_json()["incident"]["timeline"]]
     assert {"acknowledged", "note", "resolved", "confirmed", "closed"} <= set(kinds)
     assert client.post(f"{url}/explode", headers=AUTH, json={}).status_code == 404
-    assert client.post("/api/incidents/AH-4242/notes", headers=AUTH,
-                       json={"text": "x"}).status_code == 404  # fmt: skip
+    assert (
+        client.post("/api/incidents/AH-4242/notes", headers=AUTH, json={"text": "x"}).status_code
+        == 404
+    )
 
 
 def test_the_openapi_description_is_valid_and_covers_the_writes(client):

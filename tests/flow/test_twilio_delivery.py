@@ -32,8 +32,15 @@ def twilio_api():
 
 
 def message(sid: str, to: str, status: int = 201) -> responses.Response:
-    body = {"sid": sid, "account_sid": SID, "to": to, "from": LINE, "status": "queued",
-            "body": "", "num_segments": "1"}  # fmt: skip
+    body = {
+        "sid": sid,
+        "account_sid": SID,
+        "to": to,
+        "from": LINE,
+        "status": "queued",
+        "body": "",
+        "num_segments": "1",
+    }
     return responses.Response("POST", MESSAGES, json=body, status=status)
 
 
@@ -71,8 +78,9 @@ def test_pages_and_texts_go_through_messages_create(app, clock, twilio, twilio_a
     ],
     ids=["429", "500", "503", "timeout", "connection"],
 )
-def test_transient_errors_are_retried_with_backoff(app, clock, twilio, session, twilio_api,
-                                                   failure):  # fmt: skip
+def test_transient_errors_are_retried_with_backoff(
+    app, clock, twilio, session, twilio_api, failure
+):
     twilio_api.add(failure)
     twilio_api.add(message("SM-caller", CALLER))
     twilio_api.add(message("SM-page", PAT))
@@ -129,8 +137,9 @@ def test_permanent_errors_fail_over_at_once(app, clock, twilio, session, twilio_
     assert "send-failed" in kinds and "failover" in kinds
 
 
-def test_a_call_that_cannot_be_placed_moves_to_the_next_step(app, clock, twilio, session,
-                                                             twilio_api):  # fmt: skip
+def test_a_call_that_cannot_be_placed_moves_to_the_next_step(
+    app, clock, twilio, session, twilio_api
+):
     twilio_api.add(error(MESSAGES, 400, 21610, "unsubscribed"))
     twilio_api.add(message("SM-caller", CALLER))
     twilio_api.add(error(CALLS, 400, 13224, "invalid number"))
@@ -139,8 +148,10 @@ def test_a_call_that_cannot_be_placed_moves_to_the_next_step(app, clock, twilio,
     run_worker(app, clock)
     # SMS failed, the call failed, so the 15-minute step came forward.
     assert [(who, channel) for who, channel, _ in paged(session)] == [
-        ("Pat", "sms"), ("Pat", "voice"), ("Pat", "sms"),
-    ]  # fmt: skip
+        ("Pat", "sms"),
+        ("Pat", "voice"),
+        ("Pat", "sms"),
+    ]
     assert clock.now() == the_incident(session).created_at
 
 
@@ -164,8 +175,9 @@ class TestDeliveryCallbacks:
         kinds = [e.kind for e in the_incident(session).events]
         assert kinds.count("page-delivered") == 1
 
-    def test_out_of_order_callbacks_never_move_backwards(self, app, clock, twilio, session,
-                                                         twilio_api):  # fmt: skip
+    def test_out_of_order_callbacks_never_move_backwards(
+        self, app, clock, twilio, session, twilio_api
+    ):
         self._sent(app, clock, twilio, twilio_api)
         self._status(twilio, "SM-page", "delivered")
         self._status(twilio, "SM-page", "sent")

@@ -17,9 +17,15 @@ def listing(*numbers: tuple[str, str]) -> dict:
         "incoming_phone_numbers": [
             {"sid": sid, "phone_number": number, "account_sid": SID} for sid, number in numbers
         ],
-        "next_page_uri": None, "page": 0, "page_size": 1, "uri": "/x", "first_page_uri": "/x",
-        "previous_page_uri": None, "start": 0, "end": 0,
-    }  # fmt: skip
+        "next_page_uri": None,
+        "page": 0,
+        "page_size": 1,
+        "uri": "/x",
+        "first_page_uri": "/x",
+        "previous_page_uri": None,
+        "start": 0,
+        "end": 0,
+    }
 
 
 def test_configure_sets_voice_status_fallback_and_sms_urls(runner):
@@ -36,11 +42,15 @@ def test_configure_sets_voice_status_fallback_and_sms_urls(runner):
         assert query["PhoneNumber"] == ["+13195550000"]
         update = dict(urllib.parse.parse_qsl(api.calls[1].request.body))
     assert update == {
-        "VoiceUrl": f"{PUBLIC}/voice/incoming", "VoiceMethod": "POST",
-        "VoiceFallbackUrl": f"{PUBLIC}/voice/fallback", "VoiceFallbackMethod": "POST",
-        "StatusCallback": f"{PUBLIC}/voice/status", "StatusCallbackMethod": "POST",
-        "SmsUrl": f"{PUBLIC}/sms/inbound", "SmsMethod": "POST",
-    }  # fmt: skip
+        "VoiceUrl": f"{PUBLIC}/voice/incoming",
+        "VoiceMethod": "POST",
+        "VoiceFallbackUrl": f"{PUBLIC}/voice/fallback",
+        "VoiceFallbackMethod": "POST",
+        "StatusCallback": f"{PUBLIC}/voice/status",
+        "StatusCallbackMethod": "POST",
+        "SmsUrl": f"{PUBLIC}/sms/inbound",
+        "SmsMethod": "POST",
+    }
     assert "now points at https://line.example.org" in result.output
     assert "+13195550000" not in result.output  # numbers are masked in output too
 

@@ -21,8 +21,14 @@ def test_gunicorn_serves_the_app_with_the_shipped_config(migrated_sqlite: Path, 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "BIND": f"127.0.0.1:{port}",
-           "WEB_CONCURRENCY": "2", "TWILIO_AUTH_TOKEN": "x", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "TWILIO_AUTH_TOKEN": "x",
+        "LOG_LEVEL": "WARNING",
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     command = [str(gunicorn), "-c", "deploy/gunicorn.conf.py"]
     server = subprocess.Popen(

@@ -27,15 +27,24 @@ CALLS = 12
 
 def _call(base: str, n: int) -> str:
     def transport(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
-        response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature},
-                                 timeout=15)  # fmt: skip
+        response = requests.post(
+            url, data=params, headers={"X-Twilio-Signature": signature}, timeout=15
+        )
         return response.status_code, response.text
 
     words = f"lab system number {n}"
-    answers = [f"say {words}", f"say {words}", "say it is down", "say just now", "press 1",
-               "press 1", "press 1"]  # fmt: skip
-    simulator = CallSimulator(transport, base, AUTH_TOKEN, caller=f"+1319555{5000 + n:04d}",
-                              call_sid=f"CA-proc-{n}")  # fmt: skip
+    answers = [
+        f"say {words}",
+        f"say {words}",
+        "say it is down",
+        "say just now",
+        "press 1",
+        "press 1",
+        "press 1",
+    ]
+    simulator = CallSimulator(
+        transport, base, AUTH_TOKEN, caller=f"+1319555{5000 + n:04d}", call_sid=f"CA-proc-{n}"
+    )
     transcript = simulator.play(scripted(answers))
     assert not transcript.errors, transcript.errors
     return transcript.text
@@ -46,16 +55,27 @@ def test_two_web_processes_and_two_workers(pg_app, postgres_url, tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": postgres_url, "PUBLIC_BASE_URL": base,
-           "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SMS_BACKEND": "console", "LOG_LEVEL": "WARNING",
-           "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "WEB_THREADS": "4"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": postgres_url,
+        "PUBLIC_BASE_URL": base,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SMS_BACKEND": "console",
+        "LOG_LEVEL": "WARNING",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "WEB_THREADS": "4",
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = tmp_path / "web.log"
     log_file = log.open("w")
     web = subprocess.Popen(
-        [str(gunicorn), "-c", "deploy/gunicorn.conf.py"], cwd=PROJECT_ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=log_file,
-    )  # fmt: skip
+        [str(gunicorn), "-c", "deploy/gunicorn.conf.py"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log_file,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -82,10 +102,16 @@ def test_two_web_processes_and_two_workers(pg_app, postgres_url, tmp_path):
             "3",
         ]
         workers = [
-            subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
+            subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
             for _ in range(2)
-        ]  # fmt: skip
+        ]
         outputs = [worker.communicate(timeout=120)[0] for worker in workers]
     finally:
         web.terminate()
@@ -95,8 +121,9 @@ def test_two_web_processes_and_two_workers(pg_app, postgres_url, tmp_path):
     sessions = pg_app.extensions["db"].sessionmaker
     with sessions() as db:
         assert db.scalar(select(func.count()).select_from(Incident)) == CALLS
-        pages = db.scalar(select(func.count()).select_from(Notification).where(
-            Notification.kind == "page"))  # fmt: skip
+        pages = db.scalar(
+            select(func.count()).select_from(Notification).where(Notification.kind == "page")
+        )
     # Every incident's first page and its caller's text, each sent once, by one of the workers.
     assert pages == CALLS
     assert sorted(sent.values()) == [2] * CALLS

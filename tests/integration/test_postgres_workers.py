@@ -29,12 +29,17 @@ def test_two_workers_send_each_of_1000_due_pages_exactly_once(pg_app, postgres_u
         due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         session.add_all(
             Notification(
-                kind="page", channel="sms", incident_id=template.incident_id,
-                responder_id=template.responder_id, to_number=template.to_number,
-                body=f"drill page #{n}", due_at=due, created_at=due,
+                kind="page",
+                channel="sms",
+                incident_id=template.incident_id,
+                responder_id=template.responder_id,
+                to_number=template.to_number,
+                body=f"drill page #{n}",
+                due_at=due,
+                created_at=due,
             )
             for n in range(PAGES)
-        )  # fmt: skip
+        )
         template.status = NotificationStatus.CANCELLED  # only the drill pages count
         session.execute(
             Notification.__table__.update()
@@ -51,10 +56,16 @@ def test_two_workers_send_each_of_1000_due_pages_exactly_once(pg_app, postgres_u
     }
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--once", "--batch", "7"]
     workers = [
-        subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            command,
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
-    ]  # fmt: skip
+    ]
     outputs = [worker.communicate(timeout=300) for worker in workers]
     for worker, (_, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err

@@ -64,11 +64,21 @@ def test_every_page_is_sent_or_failed_over_under_a_flaky_twilio(app, clock, sess
         api.add_callback("POST", f"{API}/Calls.json", callback=flaky)
         with app.app_context(), app.extensions["db"].begin() as db:
             for n in range(40):  # 40 separate outages, each walking its own chain
-                open_incident(db, clock.now(), IncidentDraft(
-                    source="phone", service_text=f"lab system {n}", description="down",
-                    impact="everyone", impact_label="down for everyone", priority=3,
-                    callback_number=f"+1319555{4000 + n:04d}",
-                ), actor="test", channel="voice")  # fmt: skip
+                open_incident(
+                    db,
+                    clock.now(),
+                    IncidentDraft(
+                        source="phone",
+                        service_text=f"lab system {n}",
+                        description="down",
+                        impact="everyone",
+                        impact_label="down for everyone",
+                        priority=3,
+                        callback_number=f"+1319555{4000 + n:04d}",
+                    ),
+                    actor="test",
+                    channel="voice",
+                )
         for _ in range(95 * 4):  # a worker pass every 15 seconds
             clock.advance(seconds=15)
             run_worker(app, clock)
@@ -100,10 +110,16 @@ def test_a_clock_jump_fires_each_missed_step_once(app, clock, twilio, session):
     clock.advance(hours=3)  # the worker was stopped, or the clock jumped
     run_worker(app, clock)
     assert [(who, channel) for who, channel, _ in paged(session)] == [
-        ("Pat", "sms"), ("Pat", "sms"), ("Pat", "voice"),
-        ("Alex", "sms"), ("Alex", "voice"), ("Jordan", "sms"), ("Jordan", "voice"),
-        ("Morgan", "sms"), ("Morgan", "voice"),
-    ]  # fmt: skip
+        ("Pat", "sms"),
+        ("Pat", "sms"),
+        ("Pat", "voice"),
+        ("Alex", "sms"),
+        ("Alex", "voice"),
+        ("Jordan", "sms"),
+        ("Jordan", "voice"),
+        ("Morgan", "sms"),
+        ("Morgan", "voice"),
+    ]
     clock.advance(hours=-2)  # and back again
     run_worker(app, clock)
     clock.advance(hours=4)
@@ -120,17 +136,35 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app,
         template = db.scalars(select(Notification).where(Notification.kind == "page")).one()
         due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         db.add_all(
-            Notification(kind="notice", channel="sms", responder_id=template.responder_id,
-                         to_number=template.to_number, body=f"crash drill #{n}", due_at=due,
-                         created_at=due)
+            Notification(
+                kind="notice",
+                channel="sms",
+                responder_id=template.responder_id,
+                to_number=template.to_number,
+                body=f"crash drill #{n}",
+                due_at=due,
+                created_at=due,
+            )
             for n in range(total)
-        )  # fmt: skip
-    env = {**os.environ, "DATABASE_URL": postgres_url, "SMS_BACKEND": "console",
-           "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "LOG_LEVEL": "WARNING",
-           "WORKER_CLAIM_LEASE_SECONDS": "2", "WORKER_POLL_SECONDS": "0.2"}  # fmt: skip
+        )
+    env = {
+        **os.environ,
+        "DATABASE_URL": postgres_url,
+        "SMS_BACKEND": "console",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "WORKER_CLAIM_LEASE_SECONDS": "2",
+        "WORKER_POLL_SECONDS": "0.2",
+    }
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--batch", "10"]
-    first = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    first = subprocess.Popen(
+        command,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     seen: list[str] = []
     assert first.stdout is not None
     for line in first.stdout:
@@ -143,8 +177,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app,
     first.stdout.close()
     seen.extend(re.findall(r"crash drill #(\d+)", remaining))
     time.sleep(2.5)  # the dead worker's claims run out
-    second = subprocess.run([*command, "--once"], env=env, cwd=PROJECT_ROOT, capture_output=True,
-                            text=True, timeout=300)  # fmt: skip
+    second = subprocess.run(
+        [*command, "--once"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
     assert second.returncode == 0, second.stderr
     seen.extend(re.findall(r"crash drill #(\d+)", second.stdout))
     counts = Counter(seen)

@@ -70,8 +70,12 @@ class TestSignatureMatrix:
 
     def test_behind_a_proxy_the_public_url_counts(self, signed, path, params):
         signature = signed.validator.compute_signature(PUBLIC + path, params)
-        response = signed.client.post(path, data=params, base_url="http://10.1.2.3:8000",
-                                      headers={"X-Twilio-Signature": signature})  # fmt: skip
+        response = signed.client.post(
+            path,
+            data=params,
+            base_url="http://10.1.2.3:8000",
+            headers={"X-Twilio-Signature": signature},
+        )
         assert response.status_code in (200, 204)
 
     def test_the_second_token_works_during_a_rotation(self, settings, clock, path, params):
@@ -79,8 +83,9 @@ class TestSignatureMatrix:
         rotating = create_app({**settings, **tokens}, clock=clock)
         assert TwilioClient(rotating).post(path, params).status_code in (200, 204)
         assert TwilioClient(rotating, token="new-token").post(path, params).status_code in (
-            200, 204,
-        )  # fmt: skip
+            200,
+            204,
+        )
         rotating.extensions["db"].engine.dispose()
 
 
@@ -88,13 +93,24 @@ printable = st.text(st.characters(blacklist_categories=["Cs"]), max_size=80)
 params = st.fixed_dictionaries(
     {},
     optional={
-        "CallSid": printable, "From": printable, "To": printable, "Digits": printable,
-        "SpeechResult": printable, "Confidence": printable, "RecordingUrl": printable,
-        "DialCallStatus": printable, "DialCallDuration": printable, "CallStatus": printable,
-        "CallDuration": printable, "AnsweredBy": printable, "MessageSid": printable,
-        "MessageStatus": printable, "ErrorCode": printable, "Body": printable,
+        "CallSid": printable,
+        "From": printable,
+        "To": printable,
+        "Digits": printable,
+        "SpeechResult": printable,
+        "Confidence": printable,
+        "RecordingUrl": printable,
+        "DialCallStatus": printable,
+        "DialCallDuration": printable,
+        "CallStatus": printable,
+        "CallDuration": printable,
+        "AnsweredBy": printable,
+        "MessageSid": printable,
+        "MessageStatus": printable,
+        "ErrorCode": printable,
+        "Body": printable,
     },
-)  # fmt: skip
+)
 FUZZ = hypothesis_settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -128,8 +144,9 @@ def test_any_turn_and_step_in_the_url(signed, turn, step):
     _answered_well(signed.post(path, {"CallSid": "CA-fuzz", "SpeechResult": "vpn"}))
 
 
-def test_a_flood_from_one_number_is_stored_not_acted_on_and_answered_once(app, clock, twilio,
-                                                                          session):  # fmt: skip
+def test_a_flood_from_one_number_is_stored_not_acted_on_and_answered_once(
+    app, clock, twilio, session
+):
     report_outage(twilio)
     run_worker(app, clock)
     replies = [text(twilio, PAT, "LIST") for _ in range(20)]

@@ -120,9 +120,10 @@ def test_json_logs_carry_the_twilio_id_and_mask_numbers(settings, clock):
 
     app = create_app({**settings, "LOG_FORMAT": "json"}, clock=clock)
     handler = next(
-        h for h in logging.getLogger().handlers
+        h
+        for h in logging.getLogger().handlers
         if any(isinstance(f, ScrubbingFilter) for f in h.filters)
-    )  # fmt: skip
+    )
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     try:

@@ -9,8 +9,10 @@ from app.models import Override, Responder, Rotation, RotationMember
 from app.paging.oncall import on_call, shift_start, upcoming
 
 CHICAGO = ZoneInfo("America/Chicago")
-PAT, SAM, ALEX = (Responder(id=i, name=n, phone=f"+1319555010{i}") for i, n in
-                  enumerate(["Pat", "Sam", "Alex"], 1))  # fmt: skip
+PAT, SAM, ALEX = (
+    Responder(id=i, name=n, phone=f"+1319555010{i}")
+    for i, n in enumerate(["Pat", "Sam", "Alex"], 1)
+)
 
 
 def rotation(*overrides: Override) -> Rotation:
@@ -65,9 +67,11 @@ def test_the_repeated_hour_when_dst_ends_belongs_to_one_shift():
 
 def test_an_override_wins_while_it_lasts():
     cover = Override(
-        id=1, responder=ALEX,
-        starts_at=local(2026, 2, 3, 18, 0), ends_at=local(2026, 2, 4, 8, 0),
-    )  # fmt: skip
+        id=1,
+        responder=ALEX,
+        starts_at=local(2026, 2, 3, 18, 0),
+        ends_at=local(2026, 2, 4, 8, 0),
+    )
     rota = rotation(cover)
     assert on_call(rota, local(2026, 2, 3, 17, 59)) is PAT
     assert on_call(rota, local(2026, 2, 3, 18, 0)) is ALEX
@@ -76,18 +80,21 @@ def test_an_override_wins_while_it_lasts():
 
 
 def test_the_latest_override_wins_when_two_overlap():
-    long = Override(id=1, responder=SAM, starts_at=local(2026, 2, 3, 0, 0),
-                    ends_at=local(2026, 2, 6, 0, 0))  # fmt: skip
-    short = Override(id=2, responder=ALEX, starts_at=local(2026, 2, 4, 0, 0),
-                     ends_at=local(2026, 2, 5, 0, 0))  # fmt: skip
+    long = Override(
+        id=1, responder=SAM, starts_at=local(2026, 2, 3, 0, 0), ends_at=local(2026, 2, 6, 0, 0)
+    )
+    short = Override(
+        id=2, responder=ALEX, starts_at=local(2026, 2, 4, 0, 0), ends_at=local(2026, 2, 5, 0, 0)
+    )
     rota = rotation(long, short)
     assert on_call(rota, local(2026, 2, 4, 12, 0)) is ALEX
     assert on_call(rota, local(2026, 2, 5, 12, 0)) is SAM
 
 
 def test_upcoming_spans_for_two_weeks():
-    cover = Override(id=1, responder=ALEX, starts_at=local(2026, 2, 4, 18, 0),
-                     ends_at=local(2026, 2, 5, 8, 0))  # fmt: skip
+    cover = Override(
+        id=1, responder=ALEX, starts_at=local(2026, 2, 4, 18, 0), ends_at=local(2026, 2, 5, 8, 0)
+    )
     spans = upcoming(rotation(cover), local(2026, 2, 3, 12, 0), local(2026, 2, 17, 12, 0))
     assert [(a.astimezone(CHICAGO).strftime("%a %d %H:%M"), who.name) for a, _, who in spans] == [
         ("Tue 03 12:00", "Pat"),

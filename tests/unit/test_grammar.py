@@ -1,8 +1,16 @@
-"""How responders really type replies at 3 a.m., and what each one means."""
+"""Everything people text the line, as they really type it at 3 a.m., and what each means:
+responders' commands, callers' answers to "is it fixed?", and the hours in a work summary."""
 
 import pytest
 
-from app.responders.grammar import Command, parse
+from app.responders.grammar import (
+    Command,
+    TimeSpentError,
+    caller_answer,
+    parse,
+    parse_minutes,
+    split_time_and_work,
+)
 
 SPELLINGS = [
     # short codes from the page
@@ -72,6 +80,63 @@ SPELLINGS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), SPELLINGS, ids=[s[0] or "empty" for s in SPELLINGS])
-def test_reply_spellings(text: str, expected: Command):
-    assert parse(text) == expected
+CALLER_ANSWERS = [
+    ("WORKS", "works"),
+    ("works", "works"),
+    ("it works", "works"),
+    ("Working!", "works"),
+    ("ok", "works"),
+    ("1", "works"),
+    ("BROKEN", "broken"),
+    ("still broken", "broken"),
+    ("not working", "broken"),
+    ("2", "broken"),
+    ("who is this?", None),
+]
+HOURS = [
+    ("2.5", 150),
+    ("2,5", 150),
+    ("2.5h", 150),
+    ("2h30", 150),
+    ("2h30m", 150),
+    ("150m", 150),
+    ("90 min", 90),
+    ("1:30", 90),
+    ("2 hours", 120),
+    ("1 hr", 60),
+    ("0.25", 15),
+    # unbelievable or unreadable: refused with a reason
+    ("lots", None),
+    ("0", None),
+    ("-1", None),
+    ("200h", None),
+    ("2h75", None),
+    ("", None),
+]
+
+
+def _hours(text: str) -> int | None:
+    try:
+        return parse_minutes(text)
+    except TimeSpentError:
+        return None
+
+
+TABLE = (
+    [("command", text, meaning) for text, meaning in SPELLINGS]
+    + [("caller", text, meaning) for text, meaning in CALLER_ANSWERS]
+    + [("hours", text, meaning) for text, meaning in HOURS]
+)
+READERS = {"command": parse, "caller": caller_answer, "hours": _hours}
+
+
+@pytest.mark.parametrize(
+    ("reader", "text", "expected"), TABLE, ids=[f"{r}:{t or 'empty'}" for r, t, _ in TABLE]
+)
+def test_what_people_text(reader: str, text: str, expected: object):
+    assert READERS[reader](text) == expected
+
+
+def test_time_then_work():
+    assert split_time_and_work("2 hours restarted it") == (120, "restarted it")
+    assert split_time_and_work("2.5 restarted it") == (150, "restarted it")
