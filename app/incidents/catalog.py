@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from unidecode import unidecode
 
 from app.models import PriorityContact, Service
 from app.phones import InvalidNumber, to_e164
+from app.yaml_files import FileError, Strict, read_model
 
 # Below this a guess is more often wrong than right (see the table of recogniser spellings in
 # tests/unit/test_catalog.py, which pins both the hits and the near misses).
@@ -88,15 +88,11 @@ def speech_hints(services: Iterable[Service], limit: int = 100) -> list[str]:
     return hints[:limit]
 
 
-class CatalogError(Exception):
+class CatalogError(FileError):
     """A catalog file that cannot be loaded, with where the mistake is."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ServiceEntry(_Strict):
+class ServiceEntry(Strict):
     slug: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1, max_length=200)
     aliases: list[str] = Field(default_factory=list)
@@ -106,7 +102,7 @@ class ServiceEntry(_Strict):
     active: bool = True
 
 
-class PriorityContactEntry(_Strict):
+class PriorityContactEntry(Strict):
     number: str
     customer: str = Field("", max_length=200)
 
@@ -119,22 +115,13 @@ class PriorityContactEntry(_Strict):
             raise ValueError(str(exc)) from None
 
 
-class CatalogFile(_Strict):
+class CatalogFile(Strict):
     services: list[ServiceEntry] = Field(min_length=1)
     priority_contacts: list[PriorityContactEntry] = Field(default_factory=list)
 
 
 def parse_catalog(path: Path) -> CatalogFile:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CatalogError(f"{path}: cannot be read: {exc}") from None
-    try:
-        return CatalogFile.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise CatalogError(f"{path}: {where}: {error['msg']}") from None
+    return read_model(path, CatalogFile, CatalogError)
 
 
 def load_catalog(session: Session, catalog: CatalogFile) -> int:

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.durations import parse_duration
 from app.models import EscalationPolicy, EscalationStep
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+from app.yaml_files import Strict
 
 Target = Annotated[str, Field(pattern=r"^(primary|secondary|team_lead|director|responder:.+)$")]
 
 
-class StepEntry(_Strict):
+class StepEntry(Strict):
     after: str | int
     notify: list[Target] = Field(min_length=1)
     by: list[Literal["sms", "voice"]] | Literal["sms", "voice"] = "sms"
@@ -37,7 +33,7 @@ class StepEntry(_Strict):
         return [self.by] if isinstance(self.by, str) else list(self.by)
 
 
-class PolicyEntry(_Strict):
+class PolicyEntry(Strict):
     name: str
     priority: int | None = Field(None, ge=1, le=4)
     repeat: int = Field(0, ge=0, le=10)

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,17 +26,14 @@ from app.models import (
 )
 from app.paging.policy import PolicyEntry, save_policy
 from app.phones import InvalidNumber, to_e164
+from app.yaml_files import FileError, Strict, read_model
 
 
-class RosterError(Exception):
+class RosterError(FileError):
     pass
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ResponderEntry(_Strict):
+class ResponderEntry(Strict):
     name: str = Field(min_length=1)
     phone: str
     role: Role = Role.ADMIN
@@ -47,7 +43,7 @@ class ResponderEntry(_Strict):
     active: bool = True
 
 
-class RotationEntry(_Strict):
+class RotationEntry(Strict):
     name: str
     position: Literal["primary", "secondary"] = "primary"
     time_zone: str
@@ -75,7 +71,7 @@ class RotationEntry(_Strict):
         return self
 
 
-class OverrideEntry(_Strict):
+class OverrideEntry(Strict):
     rotation: str
     responder: str
     start: dt.datetime
@@ -89,7 +85,7 @@ class OverrideEntry(_Strict):
         return self
 
 
-class RosterFile(_Strict):
+class RosterFile(Strict):
     responders: list[ResponderEntry] = Field(default_factory=list)
     rotations: list[RotationEntry] = Field(default_factory=list)
     overrides: list[OverrideEntry] = Field(default_factory=list)
@@ -97,16 +93,7 @@ class RosterFile(_Strict):
 
 
 def parse_roster(path: Path) -> RosterFile:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise RosterError(f"{path}: cannot be read: {exc}") from None
-    try:
-        return RosterFile.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise RosterError(f"{path}: {where}: {error['msg']}") from None
+    return read_model(path, RosterFile, RosterError)
 
 
 def load_roster(
