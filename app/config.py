@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # Texts to callers: the reference right after the call, and word when someone takes it.
     CALLER_SMS_AFTER_CALL: bool = True
     CALLER_SMS_ON_ACK: bool = True
+    # More texts than this from one number in 5 minutes are stored but not acted on.
+    SMS_FLOOD_LIMIT: int = Field(20, ge=1, le=10000)
     # How often the worker looks for due pages and escalation steps when idle.
     WORKER_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
     # /readyz (and the dashboard banner) call the worker down after this long without a pass.

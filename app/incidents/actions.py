@@ -8,6 +8,7 @@ every channel.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.incidents import followups, summaries
+from app.incidents import followups, summaries, transitions
 from app.incidents.commands import Action, ActionError, Actor, AlreadyHandled, NotAllowed, Verb
 from app.incidents.followups import FollowUpPolicy
 from app.models import (
@@ -129,10 +130,15 @@ class IncidentActions:
         now = self.clock.now()
         if incident.state == IncidentState.OPEN:
             self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
-        incident.state = IncidentState.RESOLVED
-        incident.resolved_at = now
-        incident.resolution_note = note.strip()
-        incident.updated_at = now
+        self._move(
+            incident,
+            responder,
+            [IncidentState.ACKNOWLEDGED],
+            state=IncidentState.RESOLVED,
+            resolved_at=now,
+            resolution_note=note.strip(),
+            updated_at=now,
+        )
         add_event(
             self.session,
             incident,
@@ -167,7 +173,10 @@ class IncidentActions:
                 f"The caller has not confirmed {incident.reference} yet. If they confirmed by "
                 f"phone, reply CLOSE {incident.number} PHONE."
             )
-        return followups.close(self.session, self.clock.now(), incident, responder, channel)
+        try:
+            return followups.close(self.session, self.clock.now(), incident, responder, channel)
+        except transitions.Lost:
+            raise AlreadyHandled(self._already(incident, responder)) from None
 
     def call_back(self, incident: Incident, responder: Responder, channel: str) -> str:
         self._require(responder, incident)
@@ -201,7 +210,15 @@ class IncidentActions:
         self._require(responder, incident)
         if incident.state != IncidentState.OPEN:
             raise AlreadyHandled(self._already(incident, responder))
-        escalation.escalate_now(self.session, self.clock.now(), incident, responder.name, channel)
+        now = self.clock.now()
+        # Two people escalating at once move the chain one step, not two.
+        chain = {
+            "escalation_step": incident.escalation_step,
+            "escalation_cycle": incident.escalation_cycle,
+            "next_escalation_at": incident.next_escalation_at,
+        }
+        self._move(incident, responder, [IncidentState.OPEN], chain, updated_at=now)
+        escalation.escalate_now(self.session, now, incident, responder.name, channel)
         return f"{incident.reference} escalated: the next people in the chain are being paged."
 
     def take_over(self, incident: Incident, responder: Responder, channel: str) -> str:
@@ -246,11 +263,12 @@ class IncidentActions:
             raise ActionError(f"{to.name}'s number is not verified, so they cannot be paged.")
         now = self.clock.now()
         previous = incident.owner
-        incident.owner = to
-        incident.updated_at = now
-        if incident.state == IncidentState.OPEN:
-            incident.state = IncidentState.ACKNOWLEDGED
-            incident.acknowledged_at = now
+        was_open = incident.state == IncidentState.OPEN
+        values: dict[str, object] = {"owner_id": to.id, "updated_at": now}
+        if was_open:
+            values.update(state=IncidentState.ACKNOWLEDGED, acknowledged_at=now)
+        self._move(incident, responder, [incident.state], {"owner_id": incident.owner_id}, **values)
+        if was_open:
             escalation.stop(self.session, incident)
         add_event(
             self.session,
@@ -270,10 +288,15 @@ class IncidentActions:
         if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
             raise AlreadyHandled(self._already(incident, responder))
         now = self.clock.now()
-        incident.state = IncidentState.CANCELLED
-        incident.updated_at = now
-        incident.confirm_reminder_at = None
-        incident.reporter_update_at = None
+        self._move(
+            incident,
+            responder,
+            [IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED],
+            state=IncidentState.CANCELLED,
+            updated_at=now,
+            confirm_reminder_at=None,
+            reporter_update_at=None,
+        )
         escalation.stop(self.session, incident)
         add_event(
             self.session,
@@ -297,12 +320,26 @@ class IncidentActions:
         kind: EventKind,
     ) -> None:
         first_ack = incident.state == IncidentState.OPEN
-        incident.owner = responder
-        incident.updated_at = now
         if first_ack:
-            incident.state = IncidentState.ACKNOWLEDGED
-            incident.acknowledged_at = now
+            self._move(
+                incident,
+                responder,
+                [IncidentState.OPEN],
+                owner_id=responder.id,
+                state=IncidentState.ACKNOWLEDGED,
+                acknowledged_at=now,
+                updated_at=now,
+            )
             escalation.stop(self.session, incident)
+        else:
+            self._move(
+                incident,
+                responder,
+                [incident.state],
+                {"owner_id": incident.owner_id},
+                owner_id=responder.id,
+                updated_at=now,
+            )
         add_event(
             self.session,
             incident,
@@ -353,6 +390,20 @@ class IncidentActions:
                 f"{self.local_time(now)}. No action needed.",
                 incident,
             )
+
+    def _move(
+        self,
+        incident: Incident,
+        responder: Responder,
+        expected: list[IncidentState],
+        unchanged: Mapping[str, object] | None = None,
+        **values: object,
+    ) -> None:
+        """Compare-and-set; the loser of a race is told what the winner did."""
+        try:
+            transitions.compare_and_set(self.session, incident, expected, unchanged, **values)
+        except transitions.Lost:
+            raise AlreadyHandled(self._already(incident, responder)) from None
 
     def _already(self, incident: Incident, responder: Responder) -> str:
         if incident.state == IncidentState.ACKNOWLEDGED and incident.acknowledged_at:

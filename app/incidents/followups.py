@@ -15,7 +15,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from app.adapters import mail
-from app.incidents import summaries
+from app.incidents import summaries, transitions
 from app.incidents.summaries import SummaryLinks
 from app.models import (
     Channel,
@@ -143,11 +143,19 @@ def reopen(
     session: Session, now: dt.datetime, incident: Incident, report: Report, policy: FollowUpPolicy
 ) -> str:
     """Still broken: back to open, the owner paged again, and the chain resumes if unanswered."""
+    try:
+        transitions.compare_and_set(
+            session,
+            incident,
+            [IncidentState.RESOLVED],
+            state=IncidentState.OPEN,
+            resolved_at=None,
+            confirm_reminder_at=None,
+            updated_at=now,
+        )
+    except transitions.Lost:
+        return f"Thank you. {incident.reference} is {incident.state} already."
     report.confirmation, report.confirmed_at = "broken", now
-    incident.state = IncidentState.OPEN
-    incident.resolved_at = None
-    incident.confirm_reminder_at = None
-    incident.updated_at = now
     add_event(
         session,
         incident,
@@ -172,6 +180,15 @@ def close(
 ) -> str:
     """Close a resolved incident; with no caller confirmation yet, the admin's CLOSE ... PHONE
     records that the caller confirmed on the phone (IncidentActions.close checks which)."""
+    transitions.compare_and_set(
+        session,
+        incident,
+        [IncidentState.RESOLVED],
+        state=IncidentState.CLOSED,
+        closed_at=now,
+        updated_at=now,
+        confirm_reminder_at=None,
+    )
     if incident.confirmed_at is None:
         incident.confirmed_at, incident.confirmed_via = now, "phone"
         add_event(
@@ -183,10 +200,6 @@ def close(
             channel,
             "the caller confirmed by phone",
         )
-    incident.state = IncidentState.CLOSED
-    incident.closed_at = now
-    incident.updated_at = now
-    incident.confirm_reminder_at = None
     add_event(session, incident, now, EventKind.CLOSED, responder.name, channel)
     summary = incident.summary
     pending = summary is not None and summary.submitted_at is None

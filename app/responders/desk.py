@@ -33,8 +33,6 @@ from app.responders.grammar import COMMAND_LIST, OPT_IN, OPT_OUT, Command, parse
 
 log = logging.getLogger(__name__)
 
-# More than this many texts from one number within the window are stored but not acted on.
-FLOOD_LIMIT = 20
 FLOOD_WINDOW = dt.timedelta(minutes=5)
 FLOOD_REPLY = "Too many messages in a few minutes; the line is ignoring this number for a while."
 
@@ -47,6 +45,8 @@ class SmsDesk:
     actions: IncidentActions
     secret: str
     region: str = "US"
+    # More than this many texts from one number within FLOOD_WINDOW are stored, not acted on.
+    flood_limit: int = 20
 
     @property
     def now(self) -> dt.datetime:
@@ -73,10 +73,12 @@ class SmsDesk:
         )
         self.session.add(record)
         recent = self._recent_from(record.from_number)
-        if recent > FLOOD_LIMIT:
+        if recent > self.flood_limit:
             # A flood (a loop, a stuck phone, an attack): keep every message, act on none, and
             # answer only the first one over the limit so the line never amplifies it.
-            reply = FLOOD_REPLY if recent == FLOOD_LIMIT + 1 and responder is not None else None
+            reply = (
+                FLOOD_REPLY if recent == self.flood_limit + 1 and responder is not None else None
+            )
             record.reply = reply or ""
             self.session.commit()
             log.warning("SMS flood from %s: %d in %s", mask(from_number), recent, FLOOD_WINDOW)

@@ -25,7 +25,11 @@ def inbound() -> Response:
     session = get_db().session
     config = settings()
     desk = SmsDesk(
-        session, services().incident_actions(session), config.SECRET_KEY, config.DEFAULT_REGION
+        session,
+        services().incident_actions(session),
+        config.SECRET_KEY,
+        config.DEFAULT_REGION,
+        config.SMS_FLOOD_LIMIT,
     )
     reply = desk.handle(message_sid, form_text("From", 32), form_text("Body", 1600))
     response = MessagingResponse()

@@ -1,0 +1,113 @@
+"""Two people acting on one incident at the same moment, through gunicorn, on PostgreSQL: exactly
+one wins, the other is told who did, and nothing is done twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db import get_db
+from app.incidents.service import IncidentDraft, open_incident
+from app.models import EventKind, Incident, IncidentEvent, Notification, NotificationKind
+from tests.paging_support import JORDAN, PAT
+from tests.servers import gunicorn, signed_post
+
+pytestmark = pytest.mark.postgres
+PAIRS = 50
+
+
+def _open(pg_app, count: int) -> list[int]:
+    # The served app runs on the real clock: open them now, so no step is overdue.
+    now = dt.datetime.now(dt.UTC)
+    with pg_app.app_context(), get_db().begin() as session:
+        opened = [
+            open_incident(
+                session,
+                now,
+                IncidentDraft(
+                    source="phone",
+                    service_text=f"lab system {n}",
+                    description="down",
+                    impact="everyone",
+                    impact_label="down for everyone",
+                    priority=3,
+                    callback_number=f"+1319555{7000 + n:04d}",
+                    caller_number=f"+1319555{7000 + n:04d}",
+                ),
+                actor="test",
+                channel="api",
+            )
+            for n in range(count)
+        ]
+        session.flush()
+        return [incident.number for incident in opened]
+
+
+def _text(base: str, sender: str, body: str) -> str:
+    response = signed_post(
+        base,
+        "/sms/inbound",
+        {"MessageSid": f"SM{uuid.uuid4().hex}", "From": sender, "To": "+13195550000", "Body": body},
+    )
+    assert response.status_code == 200, response.text
+    return "".join(el.text or "" for el in ET.fromstring(response.text).iter("Message"))
+
+
+def _race(base: str, body: str, senders: list[str]) -> list[str]:
+    """Everyone in `senders` texts `body` at the same instant."""
+    barrier = threading.Barrier(len(senders))
+
+    def send(sender: str) -> str:
+        barrier.wait()
+        return _text(base, sender, body)
+
+    with ThreadPoolExecutor(len(senders)) as pool:
+        return list(pool.map(send, senders))
+
+
+def test_fifty_racing_acknowledgements_each_have_one_winner(pg_app, clock, postgres_url, tmp_path):
+    numbers = _open(pg_app, PAIRS)
+    served = gunicorn(postgres_url, tmp_path / "web.log", SMS_FLOOD_LIMIT="500")
+    with served as base, ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda n: _race(base, f"ACK {n}", [PAT, JORDAN]), numbers))
+    outcomes = Counter(
+        tuple(sorted("won" if "acknowledged at" in r else "lost" for r in pair)) for pair in replies
+    )
+    assert outcomes == {("lost", "won"): PAIRS}, replies
+    for pair in replies:
+        loser = next(r for r in pair if "acknowledged at" not in r)
+        assert "already acknowledged by" in loser and ("Pat Lee" in loser or "Jordan" in loser)
+    with pg_app.app_context():
+        session = get_db().session
+        acks = session.execute(
+            select(IncidentEvent.incident_id, func.count())
+            .where(IncidentEvent.kind == EventKind.ACKNOWLEDGED)
+            .group_by(IncidentEvent.incident_id)
+        ).all()
+        assert sorted(count for _, count in acks) == [1] * PAIRS
+        caller_texts = session.scalars(
+            select(Notification.body).where(Notification.kind == NotificationKind.CALLER)
+        ).all()
+        worked_on = [body for body in caller_texts if "is being worked on" in body]
+        assert len(worked_on) == PAIRS
+        owners = session.scalars(select(Incident.owner_id)).all()
+        assert None not in owners
+
+
+def test_racing_escalations_move_the_chain_one_step(pg_app, clock, postgres_url, tmp_path):
+    numbers = _open(pg_app, 10)
+    served = gunicorn(postgres_url, tmp_path / "web.log", SMS_FLOOD_LIMIT="500")
+    with served as base, ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda n: _race(base, f"ESC {n}", [PAT, JORDAN]), numbers))
+    escalated = Counter(sum("escalated" in r for r in pair) for pair in replies)
+    assert escalated == {1: 10}, replies
+    with pg_app.app_context():
+        steps = get_db().session.scalars(select(Incident.escalation_step)).all()
+        assert set(steps) == {2}, steps
