@@ -22,6 +22,7 @@ from app.incidents.followups import FollowUpPolicy
 from app.models import (
     EventKind,
     Incident,
+    IncidentEvent,
     IncidentState,
     Notification,
     NotificationChannel,
@@ -211,15 +212,35 @@ class IncidentActions:
         if incident.state != IncidentState.OPEN:
             raise AlreadyHandled(self._already(incident, responder))
         now = self.clock.now()
-        # Two people escalating at once move the chain one step, not two.
         chain = {
             "escalation_step": incident.escalation_step,
             "escalation_cycle": incident.escalation_cycle,
             "next_escalation_at": incident.next_escalation_at,
         }
-        self._move(incident, responder, [IncidentState.OPEN], chain, updated_at=now)
+        try:
+            # Two people escalating at once move the chain one step, not two.
+            transitions.compare_and_set(
+                self.session, incident, [IncidentState.OPEN], chain, updated_at=now
+            )
+        except transitions.Lost:
+            if incident.state != IncidentState.OPEN:
+                raise AlreadyHandled(self._already(incident, responder)) from None
+            raise AlreadyHandled(
+                f"{incident.reference} was escalated at the same moment by "
+                f"{self._last_actor(incident, EventKind.ESCALATED)}; the next people in the "
+                "chain are being paged."
+            ) from None
         escalation.escalate_now(self.session, now, incident, responder.name, channel)
         return f"{incident.reference} escalated: the next people in the chain are being paged."
+
+    def _last_actor(self, incident: Incident, kind: EventKind) -> str:
+        actor = self.session.scalar(
+            select(IncidentEvent.actor)
+            .where(IncidentEvent.incident_id == incident.id, IncidentEvent.kind == kind)
+            .order_by(IncidentEvent.id.desc())
+            .limit(1)
+        )
+        return actor or "someone else"
 
     def take_over(self, incident: Incident, responder: Responder, channel: str) -> str:
         if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED):
