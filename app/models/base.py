@@ -139,6 +139,7 @@ class EventKind(StrEnum):
     PAGE_ANSWERED = "page-answered"
     SEND_RETRY = "send-retry"
     SEND_FAILED = "send-failed"
+    LATE_REPORT = "late-report"
     FAILOVER = "failover"
     CALLERS_UPDATE = "callers-update"
     CONFIRMATION_REMINDER = "confirmation-reminder"

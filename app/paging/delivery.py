@@ -314,6 +314,21 @@ def record_provider_status(
     if known is None or known <= current:
         return notification  # repeated or out of order: changes nothing
     notification.provider_status = status
+    if status in FAILED_PROVIDER_STATES and notification.status == NotificationStatus.DELIVERED:
+        # It arrived (the carrier said so first): a late failure report is noted, and the page
+        # is not sent again to someone who has it.
+        if notification.incident is not None:
+            add_event(
+                session,
+                notification.incident,
+                now,
+                EventKind.LATE_REPORT,
+                "worker",
+                Channel.WORKER,
+                f"{notification.channel.upper()} to {_who(notification)} "
+                f"reported {status} after it was delivered; kept as delivered",
+            )
+        return notification
     if status in FAILED_PROVIDER_STATES:
         reason = f"carrier reported {status}" + (f" (error {error_code})" if error_code else "")
         fail(session, now, notification, reason)
@@ -336,6 +351,13 @@ def record_provider_status(
                 f"{notification.channel.upper()} to {_who(notification)} {verb}",
             )
     return notification
+
+
+def machine_answered(session: Session, now: dt.datetime, page: Notification) -> None:
+    """A voice page answered by voicemail or a machine has not reached anyone: the chain moves on
+    as for no answer."""
+    if page.status not in (NotificationStatus.FAILED,):
+        fail(session, now, page, "answered by voicemail or a machine, not a person")
 
 
 def _who(notification: Notification) -> str:

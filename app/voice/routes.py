@@ -172,8 +172,18 @@ def _page_action(notification_id: int) -> Callable[..., str]:
 @bp.post("/page/<int:notification_id>")
 @twilio_only
 def page_call(notification_id: int) -> Response:
-    reply = _voice_page().answered(_page(notification_id), request.form.get("AnsweredBy", ""))
+    page = _page(notification_id)
+    answered_by = request.form.get("AnsweredBy", "")
+    reply = _voice_page().answered(page, answered_by)
+    if page is not None and _machine(answered_by):
+        delivery.machine_answered(get_db().session, clock().now(), page)
+        get_db().session.commit()
     return twiml(render_reply(reply, _page_action(notification_id)))
+
+
+def _machine(answered_by: str) -> bool:
+    # Twilio's answering machine detection: machine_start, machine_end_beep, ..., fax.
+    return answered_by.startswith("machine") or answered_by == "fax"
 
 
 @bp.post("/page/<int:notification_id>/answer")
@@ -196,6 +206,8 @@ def page_status(notification_id: int) -> Response:
     page = session.get(Notification, notification_id)
     call_sid = _call_sid()
     if page is not None and page.provider_sid in (None, call_sid):
+        if _machine(request.form.get("AnsweredBy", "")):
+            delivery.machine_answered(session, clock().now(), page)
         delivery.record_provider_status(
             session,
             clock().now(),

@@ -195,6 +195,17 @@ class TestDeliveryCallbacks:
             notifications(session, "page")[0].last_error
         )
 
+    def test_a_late_failure_after_delivery_is_noted_not_failed_over(
+        self, app, clock, twilio, session, twilio_api
+    ):
+        self._sent(app, clock, twilio, twilio_api)
+        self._status(twilio, "SM-page", "delivered")
+        self._status(twilio, "SM-page", "undelivered", ErrorCode="30003")
+        run_worker(app, clock)
+        assert paged(session) == [("Pat", "sms", "delivered")]
+        late = [e for e in the_incident(session).events if e.kind == "late-report"]
+        assert len(late) == 1 and "kept as delivered" in late[0].detail
+
     def test_status_for_an_unknown_message_is_harmless(self, twilio):
         self._status(twilio, "SM-nobody", "delivered")
 

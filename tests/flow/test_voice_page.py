@@ -58,6 +58,19 @@ def test_an_answering_machine_hears_to_check_sms(app, clock, twilio: TwilioClien
     assert "check your text messages" in twiml.text
     assert twiml.verbs == ["Say", "Hangup"]
     assert the_incident(session).state == "open"
+    # Voicemail is not a person: the page failed, and the chain moves on now, as for no answer,
+    # not at the 60-minute mark. Twilio's completed callback afterwards changes nothing.
+    status = twilio.post(
+        f"/voice/page/{page.id}/status",
+        {"CallSid": page.provider_sid, "CallStatus": "completed", "AnsweredBy": "machine_end_beep"},
+    )
+    assert status.status_code == 204
+    run_worker(app, clock)
+    pages = paged(session)
+    assert pages[2] == ("Pat", "voice", "failed")
+    assert {who for who, _, _ in pages[3:]} == {"Alex", "Jordan"}
+    failed = notifications(session, "page")[2]
+    assert "voicemail or a machine" in failed.last_error
 
 
 def test_a_page_for_an_acknowledged_incident_is_no_longer_active(app, clock, twilio, session):
