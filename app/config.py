@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # Texts to callers: the reference right after the call, and word when someone takes it.
     CALLER_SMS_AFTER_CALL: bool = True
     CALLER_SMS_ON_ACK: bool = True
+    # The help desk's number as callers know it; told to a caller still waiting at 60 minutes.
+    HELPDESK_PHONE: str = ""
     # More texts than this from one number in 5 minutes are stored but not acted on.
     SMS_FLOOD_LIMIT: int = Field(20, ge=1, le=10000)
     # How often the worker looks for due pages and escalation steps when idle.

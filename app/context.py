@@ -55,6 +55,7 @@ class Services:
             links=SummaryLinks(
                 config.SECRET_KEY, config.PUBLIC_BASE_URL, self.span("SUMMARY_LINK_VALID")
             ),
+            helpdesk_phone=config.HELPDESK_PHONE,
         )
 
     @property

@@ -24,6 +24,7 @@ TEST_SETTINGS: dict[str, object] = {
     "HOLIDAYS": ["2026-12-25"],
     "BUSINESS_HOURS_DIAL_NUMBER": "+13193840001",
     "HELPDESK_NUMBERS": ["+13193844357"],
+    "HELPDESK_PHONE": "319-384-4357",
     "API_TOKENS": ["api-token-1", "api-token-2"],
     "SECRET_KEY": "test-secret",
 }

@@ -230,8 +230,9 @@ class IncidentActions:
                 f"{self._last_actor(incident, EventKind.ESCALATED)}; the next people in the "
                 "chain are being paged."
             ) from None
-        escalation.escalate_now(self.session, now, incident, responder.name, channel)
-        return f"{incident.reference} escalated: the next people in the chain are being paged."
+        paged = escalation.escalate_now(self.session, now, incident, responder, channel)
+        who = ", ".join(r.name for r in paged) or "nobody else could be reached"
+        return f"{incident.reference} escalated: paging {who} now."
 
     def _last_actor(self, incident: Incident, kind: EventKind) -> str:
         actor = self.session.scalar(

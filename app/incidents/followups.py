@@ -44,6 +44,8 @@ class FollowUpPolicy:
     summary_remind_before: dt.timedelta
     reporter_window: dt.timedelta
     links: SummaryLinks
+    # The help desk's number as callers know it, for "call the help desk if it is urgent".
+    helpdesk_phone: str = ""
 
 
 def local(moment: dt.datetime, zone: ZoneInfo) -> str:
@@ -245,6 +247,10 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
         return list(session.scalars(query.limit(limit).with_for_update(skip_locked=True)))
 
     done = 0
+    for incident in due(select(Incident).where(Incident.still_trying_at <= now)):
+        incident.still_trying_at = None
+        _tell_callers_still_trying(session, now, incident, policy)
+        done += 1
     for incident in due(select(Incident).where(Incident.reporter_update_at <= now)):
         _send_reporter_update(session, now, incident)
         done += 1
@@ -263,6 +269,33 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
         done += 1
     session.commit()
     return done
+
+
+def _tell_callers_still_trying(
+    session: Session, now: dt.datetime, incident: Incident, policy: FollowUpPolicy
+) -> None:
+    """60 minutes and nobody has acknowledged: one honest text to everyone who called."""
+    if incident.state != IncidentState.OPEN:
+        return
+    helpdesk = f" If it is urgent, call the help desk at {policy.helpdesk_phone}." * bool(
+        policy.helpdesk_phone
+    )
+    body = (
+        f"{incident.reference}: we are still trying to reach the on-call administrator about "
+        f"{incident.service_name}. Your report is not lost; they will call you as soon as they "
+        f"answer.{helpdesk}"
+    )
+    numbers = notify.caller_numbers(incident)
+    texted = [n for n in numbers if notify.text_caller(session, now, incident, body, to=n)]
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.STILL_TRYING,
+        "worker",
+        Channel.WORKER,
+        f"no acknowledgement after 60 min: {len(texted)} of {len(numbers)} callers texted",
+    )
 
 
 def _remind_unconfirmed(

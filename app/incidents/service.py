@@ -14,6 +14,8 @@ from app.phones import display
 from app.timeline import add_event
 
 LOWEST_PRIORITY = 4
+# The support group's promise: someone begins working on it within this time.
+GOAL = dt.timedelta(minutes=60)
 
 
 @dataclass
@@ -81,6 +83,9 @@ def open_incident(
         incomplete=draft.incomplete,
         created_at=now,
         updated_at=now,
+        # The promise is a call back within 60 minutes: if nobody has acknowledged by then, the
+        # caller is told honestly that the line is still trying.
+        still_trying_at=now + GOAL,
     )
     session.add(incident)
     session.add(_report(incident, draft, now))

@@ -18,7 +18,7 @@ from app.models.base import (
     UserRole,
     UTCDateTime,
 )
-from app.models.calls import Call, CallTurn, InboundMessage, WebhookReceipt
+from app.models.calls import Call, CallTurn, InboundMessage, SpooledCall, WebhookReceipt
 from app.models.incidents import (
     Callback,
     Incident,
@@ -32,6 +32,7 @@ from app.models.paging import (
     Email,
     EscalationPolicy,
     EscalationStep,
+    GatewayHealth,
     Notification,
     Override,
     PhoneVerification,
@@ -55,6 +56,7 @@ __all__ = [
     "EscalationPolicy",
     "EscalationStep",
     "EventKind",
+    "GatewayHealth",
     "InboundMessage",
     "Incident",
     "IncidentEvent",
@@ -75,6 +77,7 @@ __all__ = [
     "RotationMember",
     "Service",
     "Source",
+    "SpooledCall",
     "Summary",
     "UTCDateTime",
     "User",

@@ -91,3 +91,14 @@ class WebhookReceipt(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime]
+
+
+class SpooledCall(Base):
+    """A voicemail kept on disk while the database was down, claimed by exactly one worker."""
+
+    __tablename__ = "spooled_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    claimed_at: Mapped[dt.datetime]
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))

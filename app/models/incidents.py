@@ -89,6 +89,8 @@ class Incident(Base):
     escalation_step: Mapped[int] = mapped_column(default=0)
     escalation_cycle: Mapped[int] = mapped_column(default=0)
     next_escalation_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # When the caller, still unanswered, is told honestly that the line is still trying.
+    still_trying_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 
     service: Mapped[Service | None] = relationship(back_populates="incidents")
     owner: Mapped[Responder | None] = relationship()

@@ -165,9 +165,29 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None]
     delivered_at: Mapped[dt.datetime | None]
     failed_at: Mapped[dt.datetime | None]
+    # A send whose outcome is unknown (the gateway took the request and never answered): it is
+    # looked up before it is sent again, so a phone gets it at most once.
+    outcome_unknown_since: Mapped[dt.datetime | None]
 
     incident: Mapped[Incident | None] = relationship(back_populates="notifications")
     responder: Mapped[Responder | None] = relationship()
+
+
+class GatewayHealth(Base):
+    """Whether the SMS/voice gateway as a whole is failing (every send refused or unanswered),
+    as opposed to one recipient: while it fails, chains hold and the leads are alerted."""
+
+    __tablename__ = "gateway_health"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    failing_since: Mapped[dt.datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    last_success_at: Mapped[dt.datetime | None]
+    # Up to when escalation chains have been held (pushed back) for this outage.
+    held_until: Mapped[dt.datetime | None]
+    alerted_at: Mapped[dt.datetime | None]
 
 
 class ReplyCode(Base):

@@ -1,20 +1,26 @@
 """The escalation chain: which policy, who its targets are right now, and when the next step is.
 
-The chain lives on the incident row (`next_escalation_at`, `escalation_step`, ...). Opening an
-incident fires the first step in the same transaction; the worker fires later steps when due.
+The chain lives on the incident row (`next_escalation_at`, `escalation_step`, `escalation_cycle`).
+Opening an incident fires the first step in the same transaction; the worker fires later steps
+when due. A chain never ends silently: once every step has run, the team lead and the director
+are told out of band, and the escalated steps are paged again every `repeat_after` until someone
+acknowledges.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.adapters import mail
 from app.models import (
     Channel,
     EscalationPolicy,
+    EscalationStep,
     EventKind,
     Incident,
     IncidentState,
@@ -27,6 +33,10 @@ from app.paging.policy import DEFAULT_POLICY, save_policy
 from app.timeline import add_event
 
 log = logging.getLogger(__name__)
+
+# A step overdue by more than this when a later one is due too (the worker was stopped, the
+# clock jumped) is recorded as skipped: only the chain's current step is paged.
+CATCH_UP_GRACE = dt.timedelta(minutes=2)
 
 
 def policy_for(session: Session, priority: int) -> EscalationPolicy:
@@ -80,24 +90,37 @@ def paged_so_far(session: Session, incident: Incident) -> list[Responder]:
 def stop(session: Session, incident: Incident) -> int:
     """Acknowledged (or otherwise handled): no more steps, and unsent pages are cancelled."""
     incident.next_escalation_at = None
+    incident.still_trying_at = None
     return notify.cancel_queued_pages(session, incident)
 
 
-def fire_due(session: Session, now: dt.datetime, incident: Incident) -> int:
-    """Fire every step that has fallen due (more than one after a stopped worker or clock jump)."""
+def fire_due(
+    session: Session, now: dt.datetime, incident: Incident, exclude: Collection[int] = ()
+) -> int:
+    """Fire the step that has fallen due. After a gap (a stopped worker, a clock jump) several
+    may be due: only the current one is paged and the others are recorded as skipped."""
     fired = 0
+    policy = incident.policy or policy_for(session, incident.priority)
     while (
         incident.state == IncidentState.OPEN
         and incident.next_escalation_at is not None
         and incident.next_escalation_at <= now
     ):
-        _fire_step(session, now, incident)
-        fired += 1
+        following = _following(incident, policy)
+        overdue = now - incident.next_escalation_at > CATCH_UP_GRACE
+        if overdue and following[2] <= now:
+            _record_skipped(session, now, incident, policy)
+        else:
+            if _in_reminders(incident, policy) and not _told_ran_out(incident):
+                _chain_ran_out(session, now, incident, policy)
+            _fire_step(session, now, incident, policy, exclude)
+            fired += 1
+        incident.escalation_step, incident.escalation_cycle, incident.next_escalation_at = following
     return fired
 
 
 def hurry_next_step(session: Session, now: dt.datetime, incident: Incident) -> bool:
-    """Bring the next step forward to now (failover, escalate now); False at the chain's end."""
+    """Bring the next step forward to now (failover); False when the chain has stopped."""
     if incident.next_escalation_at is None:
         return False
     incident.next_escalation_at = now
@@ -106,17 +129,36 @@ def hurry_next_step(session: Session, now: dt.datetime, incident: Incident) -> b
 
 
 def escalate_now(
-    session: Session, now: dt.datetime, incident: Incident, actor: str, channel: str
-) -> bool:
-    moved = hurry_next_step(session, now, incident)
-    if not moved:
-        # The chain has run out: go to the team lead and director directly.
-        for responder in _targets(session, now, ["team_lead", "director"]):
+    session: Session, now: dt.datetime, incident: Incident, escalator: Responder, channel: str
+) -> list[Responder]:
+    """ESC: someone other than the person escalating, now. The chain jumps to the next step
+    that reaches someone else; past the end, the team lead and the director are paged directly.
+    Returns who is being paged."""
+    policy = incident.policy or policy_for(session, incident.priority)
+    found = None
+    if incident.next_escalation_at is not None:
+        found = _next_step_reaching_others(session, now, incident, policy, escalator)
+    if found is not None:
+        skipped = found - incident.escalation_step
+        incident.escalation_step = found
+        incident.next_escalation_at = now
+        paged = _reachable_targets(session, now, policy.steps[found].targets)
+        fire_due(session, now, incident, exclude={escalator.id})
+        detail = f"escalated on request to step {found + 1}"
+        detail += f" (skipping {skipped} step{'s' if skipped != 1 else ''})" if skipped else ""
+    else:
+        paged = [
+            r
+            for r in _reachable_targets(session, now, ["team_lead", "director"])
+            if r.id != escalator.id
+        ]
+        for responder in paged:
             for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
                 notify.queue_page(session, now, incident, responder, medium, None, None)
         incident.escalated = True
-    add_event(session, incident, now, EventKind.ESCALATED, actor, channel, "escalated on request")
-    return True
+        detail = "escalated on request past the end of the chain: team lead and director paged"
+    add_event(session, incident, now, EventKind.ESCALATED, escalator.name, channel, detail)
+    return [r for r in paged if r.id != escalator.id]
 
 
 def due_incidents(session: Session, now: dt.datetime, limit: int = 100) -> list[Incident]:
@@ -138,48 +180,58 @@ def advance_due(session: Session, now: dt.datetime, limit: int = 100) -> int:
     return fired
 
 
-def _fire_step(session: Session, now: dt.datetime, incident: Incident) -> None:
-    policy = incident.policy or policy_for(session, incident.priority)
-    step = policy.steps[incident.escalation_step]
-    responders = _targets(session, now, step.targets)
-    reachable = [r for r in responders if r.verified and r.active]
-    fallback = []
-    if not reachable:
-        # Silence is never the end of it: with nobody reachable, go to the leads at once.
-        for role in ("team_lead", "director"):
-            fallback = [r for r in _targets(session, now, [role]) if r.verified and r.active]
-            if fallback:
-                break
-    for responder in reachable or fallback:
-        for channel in step.channels:
-            notify.queue_page(
-                session,
-                now,
-                incident,
-                responder,
-                NotificationChannel(channel),
-                incident.escalation_step,
-                incident.escalation_cycle,
-            )
-    skipped = [r.name for r in responders if r not in reachable]
-    detail = f"step {incident.escalation_step + 1}: {', '.join(step.targets)} by " + ", ".join(
-        step.channels
-    )
-    if skipped:
-        detail += f"; not paged (number not verified or inactive): {', '.join(skipped)}"
-    if fallback:
-        detail += f"; nobody else reachable, so paged {', '.join(r.name for r in fallback)}"
-    elif not reachable:
-        detail += "; nobody could be paged at this step"
-        log.error(
-            "incident %s: nobody to page at step %d",
-            incident.reference,
-            incident.escalation_step + 1,
+# --- one step ---------------------------------------------------------------------------------
+
+
+def escalated_steps(policy: EscalationPolicy) -> list[EscalationStep]:
+    """The steps paged again and again once the chain has run out: from the first step marked
+    `escalate: true` to the end (the last step when none is marked)."""
+    marked = [i for i, step in enumerate(policy.steps) if step.marks_escalated]
+    return policy.steps[marked[0] if marked else len(policy.steps) - 1 :]
+
+
+def _in_reminders(incident: Incident, policy: EscalationPolicy) -> bool:
+    return incident.escalation_cycle > policy.repeat
+
+
+def _told_ran_out(incident: Incident) -> bool:
+    """Whether this run of the chain (since it last started) has told the leads it ran out."""
+    began = incident.escalation_started_at or incident.created_at
+    return any(e.kind == EventKind.ESCALATION_ENDED and e.at >= began for e in incident.events)
+
+
+def _fire_step(
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    policy: EscalationPolicy,
+    exclude: Collection[int],
+) -> None:
+    reminder = _in_reminders(incident, policy)
+    steps = escalated_steps(policy) if reminder else [policy.steps[incident.escalation_step]]
+    number = incident.escalation_step + 1
+    for step in steps:
+        targets = _targets(session, now, step.targets)
+        reachable = [r for r in targets if r.verified and r.active and r.id not in exclude]
+        fallback = [] if reachable else _leads_fallback(session, now, exclude)
+        for responder in reachable or fallback:
+            for channel in step.channels:
+                notify.queue_page(
+                    session,
+                    now,
+                    incident,
+                    responder,
+                    NotificationChannel(channel),
+                    incident.escalation_step,
+                    incident.escalation_cycle,
+                )
+        detail = _step_detail(step, number, targets, reachable, fallback, reminder)
+        if not (reachable or fallback):
+            log.error("incident %s: nobody to page at step %d", incident.reference, number)
+        add_event(
+            session, incident, now, EventKind.ESCALATION_STEP, "escalation", Channel.WORKER, detail
         )
-    add_event(
-        session, incident, now, EventKind.ESCALATION_STEP, "escalation", Channel.WORKER, detail
-    )
-    if step.marks_escalated and not incident.escalated:
+    if any(step.marks_escalated for step in steps) and not incident.escalated:
         incident.escalated = True
         add_event(
             session,
@@ -190,36 +242,160 @@ def _fire_step(session: Session, now: dt.datetime, incident: Incident) -> None:
             Channel.WORKER,
             "no acknowledgement: escalated",
         )
-    _schedule_next(session, now, incident, policy)
 
 
-def _schedule_next(
+def _step_detail(
+    step: EscalationStep,
+    number: int,
+    targets: list[Responder],
+    reachable: list[Responder],
+    fallback: list[Responder],
+    reminder: bool,
+) -> str:
+    what = "again, until someone acknowledges" if reminder else ""
+    detail = f"step {number}: {', '.join(step.targets)} by {', '.join(step.channels)} {what}"
+    skipped = [r.name for r in targets if r not in reachable]
+    if skipped:
+        detail += f"; not paged (number not verified, inactive or escalating): {', '.join(skipped)}"
+    if fallback:
+        detail += f"; nobody else reachable, so paged {', '.join(r.name for r in fallback)}"
+    elif not reachable:
+        detail += "; nobody could be paged at this step"
+    return detail.replace("  ", " ").strip()
+
+
+def _leads_fallback(
+    session: Session, now: dt.datetime, exclude: Collection[int]
+) -> list[Responder]:
+    """Silence is never the end of it: with nobody reachable, go to the leads at once."""
+    for role in ("team_lead", "director"):
+        found = [r for r in _reachable_targets(session, now, [role]) if r.id not in exclude]
+        if found:
+            return found
+    return []
+
+
+def _record_skipped(
     session: Session, now: dt.datetime, incident: Incident, policy: EscalationPolicy
 ) -> None:
+    assert incident.next_escalation_at is not None
+    due = incident.next_escalation_at.isoformat(timespec="minutes")
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.ESCALATION_SKIPPED,
+        "escalation",
+        Channel.WORKER,
+        f"step {incident.escalation_step + 1} (due {due} UTC) not paged: it fell due while no "
+        "worker was running, and a later step is due now",
+    )
+
+
+# --- scheduling -------------------------------------------------------------------------------
+
+
+def _following(incident: Incident, policy: EscalationPolicy) -> tuple[int, int, dt.datetime]:
+    """(step, cycle, when) of the step after the current one. Past the whole chain (its steps,
+    `repeat` times over) come the reminder rounds: the escalated steps every `repeat_after`."""
+    assert incident.next_escalation_at is not None
+    repeat_after = dt.timedelta(seconds=policy.repeat_after_seconds)
+    first_escalated = len(policy.steps) - len(escalated_steps(policy))
+    if _in_reminders(incident, policy):
+        return (
+            first_escalated,
+            incident.escalation_cycle + 1,
+            (incident.next_escalation_at + repeat_after),
+        )
+    step, cycle = incident.escalation_step + 1, incident.escalation_cycle
+    if step >= len(policy.steps):
+        if cycle >= policy.repeat:
+            return first_escalated, cycle + 1, incident.next_escalation_at + repeat_after
+        step, cycle = 0, cycle + 1
     started = incident.escalation_started_at or incident.created_at
     cycle_length = policy.steps[-1].after_seconds + policy.repeat_after_seconds
-    if incident.escalation_step + 1 < len(policy.steps):
-        incident.escalation_step += 1
-    elif incident.escalation_cycle < policy.repeat:
-        incident.escalation_step = 0
-        incident.escalation_cycle += 1
-    else:
-        incident.next_escalation_at = None
-        add_event(
-            session,
-            incident,
-            now,
-            EventKind.ESCALATION_ENDED,
-            "escalation",
-            Channel.WORKER,
-            "every step of the policy has run without an acknowledgement",
-        )
-        return
-    offset = incident.escalation_cycle * cycle_length
-    offset += policy.steps[incident.escalation_step].after_seconds
     # Measured from the chain's start, so a step brought forward (failover, escalate now) does
-    # not delay the ones after it; steps missed while no worker ran fire at once.
-    incident.next_escalation_at = started + dt.timedelta(seconds=offset)
+    # not delay the ones after it.
+    offset = cycle * cycle_length + policy.steps[step].after_seconds
+    return step, cycle, started + dt.timedelta(seconds=offset)
+
+
+def _chain_ran_out(
+    session: Session, now: dt.datetime, incident: Incident, policy: EscalationPolicy
+) -> None:
+    """The first reminder round: every step has run without an acknowledgement. The team lead
+    and the director hear it by SMS and e-mail, with who was tried and how."""
+    every = policy.repeat_after_seconds // 60
+    tried = tried_summary(incident)
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.ESCALATION_ENDED,
+        "escalation",
+        Channel.WORKER,
+        f"every step of the policy has run without an acknowledgement (tried {tried}); the "
+        f"team lead and director are told, and the escalated steps are paged every {every} min "
+        "until someone acknowledges",
+    )
+    minutes = int((now - incident.created_at).total_seconds() // 60)
+    text = (
+        f"{incident.reference} {incident.service_name}: nobody has acknowledged in {minutes} min. "
+        f"Tried {tried}. Paging again every {every} min. Caller: {incident.callback_number}."
+    )
+    for responder in _targets(session, now, ["team_lead", "director"]):
+        if responder.active:
+            notify.notify_responder(session, now, responder, text, incident, limit=320)
+        if responder.email:
+            mail.queue_email(
+                session,
+                now,
+                responder.email,
+                f"{incident.reference}: no acknowledgement after {minutes} min",
+                text + "\n\nEvery page so far:\n" + pages_report(incident),
+                incident,
+            )
+
+
+def tried_summary(incident: Incident) -> str:
+    """Who has been paged and how often: `Pat Lee 3x, Alex Kim 1x`."""
+    counts: dict[str, int] = {}
+    for page in incident.pages:
+        if page.responder is not None:
+            counts[page.responder.name] = counts.get(page.responder.name, 0) + 1
+    return ", ".join(f"{name} {count}x" for name, count in counts.items()) or "nobody"
+
+
+def pages_report(incident: Incident) -> str:
+    return "\n".join(
+        f"- {page.created_at:%H:%M} UTC {page.channel} to "
+        f"{page.responder.name if page.responder else page.to_number}: {page.status}"
+        + (f" ({page.last_error})" if page.last_error else "")
+        for page in incident.pages
+    )
+
+
+# --- who -------------------------------------------------------------------------------------
+
+
+def _next_step_reaching_others(
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    policy: EscalationPolicy,
+    escalator: Responder,
+) -> int | None:
+    if _in_reminders(incident, policy):
+        return None
+    for index in range(incident.escalation_step, len(policy.steps)):
+        reachable = _reachable_targets(session, now, policy.steps[index].targets)
+        if any(r.id != escalator.id for r in reachable):
+            return index
+    return None
+
+
+def _reachable_targets(session: Session, now: dt.datetime, targets: list[str]) -> list[Responder]:
+    return [r for r in _targets(session, now, targets) if r.verified and r.active]
 
 
 def _targets(session: Session, now: dt.datetime, targets: list[str]) -> list[Responder]:

@@ -74,11 +74,13 @@ def reply_code(session: Session, responder: Responder, incident: Incident) -> in
     raise RuntimeError(f"no free reply code for responder {responder.id}")
 
 
-def page_text(incident: Incident, code: int) -> str:
-    """One GSM-7 segment: reference, priority, service, a slice of the problem, impact, callback,
-    and how to reply."""
+def page_text(incident: Incident, code: int, position: str = "") -> str:
+    """One GSM-7 segment: where the chain stands (after the first page), reference, priority,
+    service, a slice of the problem, impact, callback, and how to reply."""
     cas = " CAS" if incident.priority_customer else ""
     head = f"{incident.reference} P{incident.priority}{cas} {incident.service_name[:40]}"
+    if position:
+        head = f"{fit(position, 50)}. {head}"
     problem = incident.description or ("voicemail left" if incident.recording_url else "")
     if incident.incomplete:
         problem = f"(caller hung up) {problem}".strip()
@@ -87,13 +89,33 @@ def page_text(incident: Incident, code: int) -> str:
         f" Call {display(incident.callback_number)}."
         f" Reply {code}a ack, {code}r fixed"
     )
-    head, tail = fit(head, 60), fit(tail, 100)
+    head, tail = fit(head, 110 if position else 60), fit(tail, 100)
     # What is left of one segment after ": " and a closing full stop goes to the problem.
     room = SEGMENT - gsm_length(head) - gsm_length(tail) - 3
     slice_ = fit(problem, room) if problem and room >= 8 else ""
     if slice_ and slice_[-1] not in ".!?":
         slice_ += "."
     return fit(f"{head}: {slice_}{tail}" if slice_ else f"{head}.{tail}")
+
+
+def chain_position(incident: Incident, responder: Responder, now: dt.datetime) -> str:
+    """Where the chain stands, said in a page after the first: `ESCALATED, no ack 60 min, tried
+    Pat Lee 3x` for someone new, `REMINDER 3, no ack 30 min` for the same person again."""
+    earlier = [page for page in incident.pages if page.created_at < now]
+    if not earlier:
+        return ""
+    minutes = int((now - incident.created_at).total_seconds() // 60)
+    mine = sum(page.responder_id == responder.id for page in earlier)
+    others = [page for page in earlier if page.responder_id != responder.id]
+    if not others:
+        return f"REMINDER {mine + 1}, no ack {minutes} min"
+    counts: dict[str, int] = {}
+    for page in earlier:
+        if page.responder is not None:
+            name = page.responder.name
+            counts[name] = counts.get(name, 0) + 1
+    tried = ", ".join(f"{name} {count}x" for name, count in counts.items())
+    return f"ESCALATED, no ack {minutes} min, tried {tried}"
 
 
 def sms_capable(number: str | None) -> bool:
@@ -158,7 +180,7 @@ def queue_page(
         kind=NotificationKind.PAGE,
         channel=channel,
         to=responder.phone,
-        body=page_text(incident, code),
+        body=page_text(incident, code, chain_position(incident, responder, now)),
         incident=incident,
         responder=responder,
         step=step,

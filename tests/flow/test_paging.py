@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.adapters.gateways import ConsoleGateway
+from app.context import services
 from app.models import InboundMessage, Notification, NotificationStatus, Responder
 from app.paging.delivery import CallbackUrls, send_due
 from app.paging.gsm import gsm_length
@@ -66,8 +67,12 @@ def test_the_default_chain_minute_by_minute(app, clock, twilio, session):
         60: [("Alex", "sms"), ("Alex", "voice"), ("Jordan", "sms"), ("Jordan", "voice")],
         89: [],
         90: [("Morgan", "sms"), ("Morgan", "voice")],
-        120: [],
-        240: [],
+        # The chain has run out: the escalated steps are paged again every 30 minutes until
+        # someone acknowledges; the chain never just ends.
+        119: [],
+        120: ESCALATED_AGAIN,
+        149: [],
+        150: ESCALATED_AGAIN,
     }
     seen = len(paged(session))
     minute = 0
@@ -81,8 +86,73 @@ def test_the_default_chain_minute_by_minute(app, clock, twilio, session):
         seen = len(pages)
         assert the_incident(session).escalated is (at >= 60)
     kinds = [event.kind for event in the_incident(session).events]
-    assert kinds.count("escalation-step") == 5
+    assert kinds.count("escalation-step") == 5 + 2 * 2
     assert kinds.count("escalation-ended") == 1
+
+
+ESCALATED_AGAIN = [
+    ("Alex", "sms"),
+    ("Alex", "voice"),
+    ("Jordan", "sms"),
+    ("Jordan", "voice"),
+    ("Morgan", "sms"),
+    ("Morgan", "voice"),
+]
+
+
+def test_when_the_chain_runs_out_the_leads_hear_who_was_tried(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    for minutes in (15, 15, 30, 30, 30):
+        clock.advance(minutes=minutes)
+        run_worker(app, clock)
+    notices = [n for n in notifications(session, "notice") if "nobody has acknowledged" in n.body]
+    assert sorted(n.responder.first_name for n in notices) == ["Jordan", "Morgan"]
+    assert "Tried Pat Lee 3x, Alex Kim 2x, Jordan Reyes 2x, Morgan Chen 2x" in notices[0].body
+    assert "Paging again every 30 min" in notices[0].body
+    [(to, subject, body)] = services(app).mailer.sent
+    assert to == "jordan@example.edu" and "no acknowledgement after 120 min" in subject
+    assert "sms to Pat Lee: sent" in body
+
+
+def test_escalated_pages_say_where_the_chain_stands(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    for minutes in (15, 15, 30):
+        clock.advance(minutes=minutes)
+        run_worker(app, clock)
+    bodies = {(n.responder.first_name, n.channel): n.body for n in notifications(session, "page")}
+    assert bodies["Pat", "sms"].startswith("REMINDER 2, no ack 15 min. AH-1001 P1 CAS Canvas")
+    escalated = bodies["Alex", "sms"]
+    assert escalated.startswith("ESCALATED, no ack 60 min, tried Pat Lee 3x. AH-1001 P1")
+    assert gsm_length(escalated) <= 160 and "Reply 1a ack" in escalated
+
+
+def test_a_worker_back_after_a_gap_pages_only_the_current_step(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=100)  # no worker ran for 100 minutes
+    run_worker(app, clock)
+    assert paged(session)[1:] == [("Morgan", "sms", "sent"), ("Morgan", "voice", "sent")]
+    skipped = [e.detail for e in the_incident(session).events if e.kind == "escalation-skipped"]
+    assert [d.split(" (")[0] for d in skipped] == ["step 2", "step 3", "step 4"]
+    assert all("no worker was running" in d for d in skipped)
+
+
+def test_at_60_minutes_unanswered_the_caller_hears_honestly(app, clock, twilio, session):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=59)
+    run_worker(app, clock)
+    assert not [n for n in notifications(session, "caller") if "still trying" in n.body]
+    clock.advance(minutes=1)
+    run_worker(app, clock)
+    [still] = [n for n in notifications(session, "caller") if "still trying" in n.body]
+    assert still.body.startswith("AH-1001: we are still trying to reach the on-call")
+    assert "call the help desk at 319-384-4357" in still.body
+    clock.advance(minutes=60)
+    run_worker(app, clock)
+    assert len([n for n in notifications(session, "caller") if "still trying" in n.body]) == 1
 
 
 def test_a_drill_with_second_long_waits(app, clock, twilio, session):
@@ -174,13 +244,34 @@ def test_escalate_now_pages_the_next_step_at_once(app, clock, twilio, session):
     report_outage(twilio)
     run_worker(app, clock)
     clock.advance(minutes=2)
-    assert "escalated" in text(twilio, PAT, "1e")
+    # ESC means someone else, now: the steps that would page Pat again are passed over.
+    assert text(twilio, PAT, "1e") == "AH-1001 escalated: paging Alex Kim, Jordan Reyes now."
     run_worker(app, clock)
-    assert [who for who, *_ in paged(session)] == ["Pat", "Pat"]  # the 15-minute step, now
-    # The rest of the chain keeps its times: the call still comes at 30 minutes.
-    clock.advance(minutes=28)
+    assert [(who, channel) for who, channel, _ in paged(session)] == [
+        ("Pat", "sms"),
+        ("Alex", "sms"),
+        ("Alex", "voice"),
+        ("Jordan", "sms"),
+        ("Jordan", "voice"),
+    ]
+    escalated = next(e for e in the_incident(session).events if e.actor == "Pat Lee")
+    assert escalated.detail == "escalated on request to step 4 (skipping 2 steps)"
+    # The rest of the chain keeps its times: the director still comes at 90 minutes.
+    clock.advance(minutes=88)
     run_worker(app, clock)
-    assert paged(session)[-1][:2] == ("Pat", "voice")
+    assert paged(session)[-1][:2] == ("Morgan", "voice")
+
+
+def test_escalate_from_the_last_step_goes_to_the_leads_not_back_to_oneself(
+    app, clock, twilio, session
+):
+    report_outage(twilio)
+    run_worker(app, clock)
+    clock.advance(minutes=2)
+    # A team lead escalating: the next step that reaches someone else is the primary's reminder.
+    assert text(twilio, JORDAN, "ESC 1001") == "AH-1001 escalated: paging Pat Lee now."
+    run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat", "Pat"]
 
 
 def test_info_list_and_commands(app, clock, twilio, session):
@@ -337,17 +428,20 @@ def test_a_policy_repeats_and_names_a_responder(app, clock, twilio, session):
             ),
         )
     report_outage(twilio)
-    for minutes in (0, 10, 14, 15, 25, 60):
+    for minutes in (0, 10, 14, 15, 25, 29, 30, 35):
         clock.set(the_incident(session).created_at + dt.timedelta(minutes=minutes))
         run_worker(app, clock)
-    # Run one at 0 and 10 minutes; run two (after 10 + 5 minutes) at 15 and 25; then it ends.
+    # Run one at 0 and 10 minutes; run two (after 10 + 5 minutes) at 15 and 25; then the last
+    # (escalated) step again every 5 minutes until someone acknowledges.
     assert [(who, channel) for who, channel, _ in paged(session)] == [
         ("Pat", "sms"),
         ("Morgan", "voice"),
         ("Pat", "sms"),
         ("Morgan", "voice"),
+        ("Morgan", "voice"),
+        ("Morgan", "voice"),
     ]
-    assert the_incident(session).next_escalation_at is None
+    assert the_incident(session).next_escalation_at is not None
 
 
 def test_rows_the_pass_loaded_before_claiming_them_are_still_sent(app, clock, twilio, gateway):

@@ -24,7 +24,7 @@ from app.adapters.gateways import TwilioGateway
 from app.config import PROJECT_ROOT
 from app.incidents.service import IncidentDraft, open_incident
 from app.models import Notification, NotificationStatus
-from tests.paging_support import paged, report_outage, run_worker
+from tests.paging_support import paged, report_outage, run_worker, the_incident
 from tests.support import AUTH_TOKEN, TEST_SETTINGS, TwilioClient
 
 SID = str(TEST_SETTINGS["TWILIO_ACCOUNT_SID"])
@@ -104,15 +104,14 @@ def test_every_page_is_sent_or_failed_over_under_a_flaky_twilio(app, clock, sess
             assert "failover" in kinds
 
 
-def test_a_clock_jump_fires_each_missed_step_once(app, clock, twilio, session):
+def test_a_clock_jump_pages_only_the_current_step_once(app, clock, twilio, session):
     report_outage(twilio)
     run_worker(app, clock)
     clock.advance(hours=3)  # the worker was stopped, or the clock jumped
     run_worker(app, clock)
-    assert [(who, channel) for who, channel, _ in paged(session)] == [
-        ("Pat", "sms"),
-        ("Pat", "sms"),
-        ("Pat", "voice"),
+    # Not eight steps' pages at once: the chain's current step (the escalated steps, paged
+    # every 30 minutes once the chain has run out), and the leads are told it ran out.
+    again = [
         ("Alex", "sms"),
         ("Alex", "voice"),
         ("Jordan", "sms"),
@@ -120,11 +119,15 @@ def test_a_clock_jump_fires_each_missed_step_once(app, clock, twilio, session):
         ("Morgan", "sms"),
         ("Morgan", "voice"),
     ]
-    clock.advance(hours=-2)  # and back again
+    assert [(who, channel) for who, channel, _ in paged(session)] == [("Pat", "sms"), *again]
+    kinds = [e.kind for e in the_incident(session).events]
+    assert kinds.count("escalation-skipped") == 6 and kinds.count("escalation-ended") == 1
+    clock.advance(hours=-2)  # and back again: nothing is due twice
     run_worker(app, clock)
+    assert len(paged(session)) == 7
     clock.advance(hours=4)
     run_worker(app, clock)
-    assert len(paged(session)) == 9
+    assert len(paged(session)) == 13
 
 
 @pytest.mark.postgres
