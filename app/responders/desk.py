@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.paging import verification
 from app.phones import display, mask, try_e164
+from app.responders import directory
 from app.responders.grammar import COMMAND_LIST, OPT_IN, OPT_OUT, Command, parse
 
 log = logging.getLogger(__name__)
@@ -53,17 +54,28 @@ class SmsDesk:
         return self.actions.clock.now()
 
     def handle(self, message_sid: str, from_number: str, body: str) -> str | None:
-        seen = self.session.scalar(
-            select(InboundMessage).where(InboundMessage.message_sid == message_sid)
-        )
+        seen = self._stored(message_sid)
         if seen is not None:
             return seen.reply or None
-        phone = try_e164(from_number, self.region)
-        responder = (
-            self.session.scalar(select(Responder).where(Responder.phone == phone))
-            if phone
-            else None
+        try:
+            return self._handle_new(message_sid, from_number, body)
+        except IntegrityError:
+            # The same MessageSid raced us (Twilio delivered it twice at once): whatever the
+            # other copy did is done, once, and this copy gets its reply.
+            self.session.rollback()
+            seen = self._stored(message_sid)
+            if seen is None:
+                raise
+            return seen.reply or None
+
+    def _stored(self, message_sid: str) -> InboundMessage | None:
+        return self.session.scalar(
+            select(InboundMessage).where(InboundMessage.message_sid == message_sid)
         )
+
+    def _handle_new(self, message_sid: str, from_number: str, body: str) -> str | None:
+        phone = try_e164(from_number, self.region)
+        responder = directory.by_phone(self.session, phone)
         record = InboundMessage(
             message_sid=message_sid,
             from_number=phone or from_number[:32],
@@ -76,14 +88,10 @@ class SmsDesk:
         if recent > self.flood_limit:
             # A flood (a loop, a stuck phone, an attack): keep every message, act on none, and
             # answer only the first one over the limit so the line never amplifies it.
-            reply = (
-                FLOOD_REPLY if recent == self.flood_limit + 1 and responder is not None else None
-            )
-            record.reply = reply or ""
-            self.session.commit()
+            first_over = recent == self.flood_limit + 1
+            reply = FLOOD_REPLY if first_over and responder is not None else None
             log.warning("SMS flood from %s: %d in %s", mask(from_number), recent, FLOOD_WINDOW)
-            return reply
-        if responder is not None and responder.active:
+        elif responder is not None and responder.active:
             reply = self._answer(responder, parse(body))
         elif phone and self.actions.followups is not None and parse(body).verb != "reserved":
             # Perhaps a caller answering "is it fixed?"; anyone else gets nothing back.
@@ -92,18 +100,9 @@ class SmsDesk:
             )
         else:
             reply = None
-        if reply is None:
             log.info("SMS %s from unknown number %s ignored", message_sid, mask(from_number))
         record.reply = reply or ""
-        try:
-            self.session.commit()
-        except IntegrityError:
-            # The same MessageSid raced us; whatever it did is done, and done once.
-            self.session.rollback()
-            seen = self.session.scalar(
-                select(InboundMessage).where(InboundMessage.message_sid == message_sid)
-            )
-            return seen.reply or None if seen else None
+        self.session.commit()
         return reply
 
     def _recent_from(self, number: str) -> int:

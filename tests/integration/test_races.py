@@ -125,3 +125,36 @@ def test_racing_escalations_move_the_chain_one_step(pg_app, clock, postgres_url,
             )
         )
     assert {n: requested[n - 1000] for n in numbers} == wins
+
+
+def test_concurrent_copies_of_one_webhook_all_get_the_stored_reply(pg_app, postgres_url, tmp_path):
+    [number] = _open(pg_app, 1)
+    sms = {
+        "MessageSid": "SM-twice",
+        "From": PAT,
+        "To": "+13195550000",
+        "Body": f"ACK {number}",
+    }
+    call = {"CallSid": "CA-twice", "From": "+13195550142", "To": "+13195550000"}
+    served = gunicorn(postgres_url, tmp_path / "web.log")
+    with served as base, ThreadPoolExecutor(8) as pool:
+        barrier = threading.Barrier(8)
+
+        def post(path_and_params: tuple[str, dict[str, str]]) -> tuple[int, str]:
+            barrier.wait()
+            response = signed_post(base, *path_and_params)
+            return response.status_code, response.text
+
+        answers = list(
+            pool.map(post, [("/sms/inbound", sms)] * 4 + [("/voice/incoming", call)] * 4)
+        )
+    texts, calls = answers[:4], answers[4:]
+    assert {status for status, _ in answers} == {200}, answers
+    assert len({body for _, body in texts}) == 1 and "acknowledged at" in texts[0][1]
+    assert len({body for _, body in calls}) == 1 and "<Gather" in calls[0][1]
+    with pg_app.app_context():
+        session = get_db().session
+        acks = session.scalar(
+            select(func.count()).where(IncidentEvent.kind == EventKind.ACKNOWLEDGED)
+        )
+        assert acks == 1
