@@ -75,6 +75,15 @@ def create_app(
     return app
 
 
+def check_configuration(config: Mapping[str, Any] | None = None) -> str | None:
+    """What is wrong with the settings (environment and .env) and call scripts, or None."""
+    try:
+        _load(config)
+    except (ConfigError, FlowError) as exc:
+        return str(exc)
+    return None
+
+
 def _load(config: Mapping[str, Any] | None) -> tuple[Settings, Flow, PageScript]:
     settings = load_settings(config)
     flows = load_flows(Path(settings.VOICE_FLOWS_DIR))

@@ -4,6 +4,19 @@ import multiprocessing
 import os
 
 wsgi_app = "app:create_app()"
+
+
+def on_starting(server: object) -> None:
+    """Check the settings and call scripts in the master, before any worker starts: a bad setting
+    stops gunicorn with one line (as the CLI says it) instead of crash-looping its workers while
+    the master keeps the port and answers nothing."""
+    from app import check_configuration
+
+    problem = check_configuration()
+    if problem:
+        raise SystemExit(f"afterhours: {problem}")
+
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Webhooks are short and mostly Python: processes, not threads, carry a burst of callers. Threads
 # share one interpreter lock, so a thread holding the database's write lock waits its turn behind

@@ -50,3 +50,32 @@ def test_gunicorn_serves_the_app_with_the_shipped_config(migrated_sqlite: Path, 
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_a_bad_setting_stops_gunicorn_at_start_with_one_line(tmp_path: Path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "TIMEZONE": "Mars/Olympus",
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(gunicorn), "-c", "deploy/gunicorn.conf.py"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # The master exits (systemd sees a failed service) instead of holding the port while its
+    # workers crash over and over.
+    assert result.returncode != 0
+    assert time.monotonic() - started < 30
+    assert "afterhours: Invalid setting — TIMEZONE" in result.stderr
+    assert "Traceback" not in result.stderr
