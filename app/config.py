@@ -83,8 +83,9 @@ class Settings(BaseSettings):
     WORKER_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
     # /readyz (and the dashboard banner) call the worker down after this long without a pass.
     WORKER_STALE_SECONDS: int = Field(30, ge=5, le=3600)
-    # A page claimed by a worker that died is taken by another after this long.
-    WORKER_CLAIM_LEASE_SECONDS: int = Field(120, ge=1, le=3600)
+    # A page claimed by a worker that died is taken by another after this long (a live worker
+    # renews its claims as it works).
+    WORKER_CLAIM_LEASE_SECONDS: int = Field(20, ge=1, le=3600)
 
     # After a resolution: nudge the owner when the caller has not confirmed within this time.
     CONFIRMATION_REMINDER: str = "2h"

@@ -1,9 +1,10 @@
 """Sending what is due, retrying what may succeed later, failing over what never will.
 
 The worker claims due notification rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so two workers
-never take the same row), commits the claim, then calls the gateway. A worker killed between the
-gateway call and the commit that records it leaves the row claimed; it is taken again once its
-lease runs out, so such a crash can send that one message twice, never lose it.
+never take the same row), commits the claim, then calls the gateway. The claim is a short lease
+that the worker renews as it works through its batch; a worker that dies leaves its rows to be
+taken by another once the lease runs out (20 s by default). A worker killed between the gateway
+call and the commit that records it can send that one message twice, never lose it.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ log = logging.getLogger(__name__)
 
 # Seconds to wait before each retry of a transient failure; then the page fails over.
 RETRY_DELAYS = (5, 15, 45, 120, 300)
-# A claimed row whose worker died is taken again after this long.
-CLAIM_LEASE = dt.timedelta(minutes=2)
+# A claimed row whose worker died is taken again after this long; a live worker renews it.
+CLAIM_LEASE = dt.timedelta(seconds=20)
 # Delivery states in the order they happen, so a late callback never moves a page backwards.
 PROVIDER_ORDER = {
     "accepted": 1,
@@ -132,10 +133,26 @@ def send_due(
 ) -> int:
     """Send what is due; returns how many rows were attempted."""
     claimed = claim_due(session, clock.now(), limit, lease)
+    token = claimed[0].claim_token if claimed else None
+    renewed = clock.now()
     for notification in claimed:
         _send_one(session, clock, gateway, urls, notification)
         session.commit()
+        if clock.now() - renewed > lease / 3:
+            # Still alive and still working through the batch: keep the rest of it ours.
+            renewed = clock.now()
+            renew_claims(session, token, renewed)
     return len(claimed)
+
+
+def renew_claims(session: Session, token: str | None, now: dt.datetime) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.claim_token == token, Notification.status == NotificationStatus.SENDING)
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def _send_one(

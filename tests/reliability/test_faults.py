@@ -196,3 +196,86 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app,
     with sessions() as db:
         drills = db.scalars(select(Notification).where(Notification.body.like("crash drill #%")))
         assert {n.status for n in drills} == {NotificationStatus.SENT}
+
+
+@pytest.mark.postgres
+def test_a_killed_workers_claims_are_sent_by_another_within_30_seconds(pg_app, postgres_url):
+    """Two workers share a slow queue; one is killed holding a claimed batch. With the shipped
+    lease (renewed while a worker lives), the survivor sends the dead one's rows within 30 s."""
+    report_outage(TwilioClient(pg_app))
+    sessions = pg_app.extensions["db"].sessionmaker
+    total = 300
+    with sessions.begin() as db:
+        template = db.scalars(select(Notification).where(Notification.kind == "page")).one()
+        due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.add_all(
+            Notification(
+                kind="notice",
+                channel="sms",
+                responder_id=template.responder_id,
+                to_number=template.to_number,
+                body=f"lease drill #{n}",
+                due_at=due,
+                created_at=due,
+            )
+            for n in range(total)
+        )
+    env = {
+        **os.environ,
+        "DATABASE_URL": postgres_url,
+        "SMS_BACKEND": "console",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "WORKER_POLL_SECONDS": "0.2",
+    }
+    command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--batch", "50"]
+    victim = subprocess.Popen(
+        command,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert victim.stdout is not None
+    seen: list[str] = []
+    for line in victim.stdout:
+        seen.extend(re.findall(r"lease drill #(\d+)", line))
+        if len(seen) >= 20:
+            victim.send_signal(signal.SIGKILL)  # holding the rest of its batch of 50
+            break
+    victim.wait(timeout=30)
+    seen.extend(re.findall(r"lease drill #(\d+)", victim.stdout.read()))
+    victim.stdout.close()
+    killed_at = time.monotonic()
+    survivor = subprocess.Popen(
+        command,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert survivor.stdout is not None
+    finished_at = None
+    try:
+        for line in survivor.stdout:
+            seen.extend(re.findall(r"lease drill #(\d+)", line))
+            if len(set(seen)) == total:
+                finished_at = time.monotonic()
+                break
+            if time.monotonic() - killed_at > 60:
+                break
+    finally:
+        survivor.terminate()
+        survivor.wait(timeout=30)
+        survivor.stdout.close()
+    counts = Counter(seen)
+    duplicates = sum(count - 1 for count in counts.values())
+    assert finished_at is not None, f"only {len(counts)}/{total} sent"
+    print(
+        f"\nFAULTS lease: all {total} sent {finished_at - killed_at:.1f} s after the kill, "
+        f"duplicates {duplicates}"
+    )
+    assert finished_at - killed_at < 30
+    assert duplicates <= 1
