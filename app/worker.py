@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,25 +68,62 @@ class Worker:
         """Everything due now, in batches, until nothing is left."""
         total = PassResult()
         while not self.stopping.is_set():
-            with self.sessions() as session:
-                if self.spool is not None:
-                    # Voicemail kept on disk while the database was down becomes incidents.
-                    spool.import_spooled(session, self.clock.now(), self.spool, self.region)
-                fired = escalation.advance_due(session, self.clock.now(), self.batch)
-                fired += followups.run_due(
-                    session, self.clock.now(), self.followup_policy, self.batch
-                )
-                sent = delivery.send_due(
-                    session, self.clock, self.gateway, self.urls, self.batch, self.lease
-                )
-                sent += mail.send_due(session, self.clock, self.mailer, self.batch)
-                health.beat(session, self.clock.now(), self.name)
-            total.steps_fired += fired
-            total.sent += sent
+            result = self.one_pass()
+            total.steps_fired += result.steps_fired
+            total.sent += result.sent
             # Sending can queue more that is due at once (a failover); stop when a pass is idle.
-            if not (fired or sent):
+            if not result.busy:
                 break
         return total
+
+    def one_pass(self) -> PassResult:
+        """Each stage in its own transaction: one that fails (a poison row, a full disk) is
+        logged and the others still run, and the heartbeat is written either way."""
+        result = PassResult()
+        stages: list[tuple[str, Callable[[Session], PassResult]]] = [
+            ("voicemail spool", self._spool),
+            ("escalation", self._escalate),
+            ("follow-ups", self._follow_up),
+            ("pages and texts", self._send),
+            ("e-mail", self._mail),
+        ]
+        for name, stage in stages:
+            with self.sessions() as session:
+                try:
+                    done = stage(session)
+                except Exception:
+                    session.rollback()
+                    log.exception("worker: %s failed this pass; the rest go on", name)
+                    continue
+            result.steps_fired += done.steps_fired
+            result.sent += done.sent
+        with self.sessions() as session:
+            health.beat(session, self.clock.now(), self.name)
+        return result
+
+    def _spool(self, session: Session) -> PassResult:
+        if self.spool is not None:
+            # Voicemail kept on disk while the database was down becomes incidents.
+            spool.import_spooled(session, self.clock.now(), self.spool, self.region)
+        return PassResult()
+
+    def _escalate(self, session: Session) -> PassResult:
+        return PassResult(steps_fired=escalation.advance_due(session, self.clock.now(), self.batch))
+
+    def _follow_up(self, session: Session) -> PassResult:
+        now = self.clock.now()
+        return PassResult(
+            steps_fired=followups.run_due(session, now, self.followup_policy, self.batch)
+        )
+
+    def _send(self, session: Session) -> PassResult:
+        sent = delivery.send_due(
+            session, self.clock, self.gateway, self.urls, self.batch, self.lease
+        )
+        return PassResult(sent=sent)
+
+    def _mail(self, session: Session) -> PassResult:
+        return PassResult(sent=mail.send_due(session, self.clock, self.mailer, self.batch))
 
     def run_forever(self, poll_seconds: float) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -36,9 +36,9 @@ class SmtpMailer:
 
     def send(self, to: str, subject: str, body: str) -> None:
         message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = to
-        message["Subject"] = subject
+        message["From"] = header(self.sender)
+        message["To"] = header(to)
+        message["Subject"] = header(subject)
         message.set_content(body)
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
@@ -46,6 +46,12 @@ class SmtpMailer:
             if self.username:
                 smtp.login(self.username, self.password)
             smtp.send_message(message)
+
+
+def header(value: str) -> str:
+    """A header value on one line: a line break in a service name or a subject must never end
+    the header (or let anyone add one)."""
+    return " ".join(value.split())[:900]
 
 
 @dataclass
@@ -95,11 +101,13 @@ def send_due(session: Session, clock: Clock, mailer: Mailer, limit: int = 50) ->
         email.attempts += 1
         try:
             mailer.send(email.to_address, email.subject, email.body)
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:
+            # Whatever this one message does (a refused address, a bad header, a server
+            # down), it is recorded and retried later; it never stops the rest of the outbox.
             email.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if email.attempts > len(RETRY_DELAYS):
                 email.status = NotificationStatus.FAILED
-                log.error("e-mail %d failed for good: %s", email.id, exc)
+                log.error("e-mail %d parked after %d tries: %s", email.id, email.attempts, exc)
             else:
                 email.due_at = now + dt.timedelta(seconds=RETRY_DELAYS[email.attempts - 1])
                 log.warning("e-mail %d failed (%s); retrying", email.id, exc)

@@ -3,6 +3,7 @@ reaching the team lead through a real SMTP server on localhost."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import json
 import socket
@@ -199,4 +200,72 @@ def test_smtp_down_is_retried_not_lost(settings, clock, gateway):
         assert (queued.status, queued.attempts) == ("queued", 1)
         assert "ConnectionRefusedError" in queued.last_error
         session.close()
+    app.extensions["db"].engine.dispose()
+
+
+def test_a_line_break_in_a_service_name_never_stops_the_mail(settings, clock, gateway, smtp_server):
+    """A service named with CR/LF (typed into the dashboard or the API) once made the mailer raise
+    on every pass, for ever, with every later e-mail stuck behind it and the heartbeat stopped."""
+    inbox, port = smtp_server
+    app = create_app(
+        {
+            **settings,
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": port,
+            "SMTP_STARTTLS": False,
+            "MAIL_FROM": "line@example.edu",
+        },
+        clock=clock,
+        gateway=gateway,
+    )
+    _seed(app, clock)
+    with app.app_context(), app.extensions["db"].begin() as session:
+        from app.adapters.mail import queue_email
+
+        queue_email(session, clock.now(), "jordan@example.edu", "Canvas\r\nBcc: x@evil.test", "a")
+        queue_email(session, clock.now(), "jordan@example.edu", "the next one", "b")
+    run_worker(app, clock)
+    subjects = [message["Subject"] for message in inbox.messages]
+    assert subjects == ["Canvas Bcc: x@evil.test", "the next one"]
+    assert all(message["Bcc"] is None for message in inbox.messages)
+    app.extensions["db"].engine.dispose()
+
+
+class ExplodingMailer:
+    """A mailer whose library fails on one message in a way nobody planned for."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        if "poison" in subject:
+            raise ValueError("header value contains linefeed")
+        self.sent.append(subject)
+
+
+def test_a_poison_e_mail_is_parked_and_the_worker_goes_on(settings, clock, gateway):
+    mailer = ExplodingMailer()
+    app = create_app(settings, clock=clock, gateway=gateway, mailer=mailer)
+    _seed(app, clock)
+    with app.app_context(), app.extensions["db"].begin() as session:
+        from app.adapters.mail import queue_email
+
+        queue_email(session, clock.now(), "jordan@example.edu", "poison", "x")
+        queue_email(session, clock.now(), "jordan@example.edu", "fine", "y")
+    for _ in range(8):
+        run_worker(app, clock)
+        clock.advance(hours=2)
+    assert mailer.sent == ["fine"]
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.models import Email, WorkerHeartbeat
+
+        session = app.extensions["db"].sessionmaker()
+        poison = session.scalars(select(Email).where(Email.subject == "poison")).one()
+        assert poison.status == "failed" and "ValueError" in poison.last_error
+        assert poison.attempts == 6
+        beat = session.scalars(select(WorkerHeartbeat)).one()
+        assert beat.beat_at == clock.now() - dt.timedelta(hours=2)
     app.extensions["db"].engine.dispose()
