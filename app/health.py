@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Call,
+    GatewayHealth,
     Incident,
     IncidentState,
     Notification,
@@ -100,3 +101,12 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         lag_seconds=(now - oldest_due).total_seconds() if oldest_due else 0.0,
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
     )
+
+
+def gateway_problem(session: Session, now: dt.datetime) -> str | None:
+    """The SMS/voice gateway failing as a whole (every send refused or unanswered), or None."""
+    row = session.scalar(select(GatewayHealth).where(GatewayHealth.failing_since.is_not(None)))
+    if row is None or row.failing_since is None:
+        return None
+    minutes = int((now - row.failing_since).total_seconds() // 60)
+    return f"failing for {minutes} min ({row.failures} sends): {row.last_error}"

@@ -33,6 +33,9 @@ class Messages(_Strict):
     fallback_number: str
     fallback_record: str
     fallback_thanks: str
+    fallback_to_helpdesk: str = (
+        "We're sorry, our system is having trouble. I'm putting you through to the help desk."
+    )
 
 
 class Greeting(_Strict):

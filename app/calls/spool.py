@@ -3,19 +3,23 @@ once it is back. Writing here needs nothing but the filesystem."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.incidents import service as incident_service
-from app.models import Channel, Source
+from app.models import Channel, Source, SpooledCall
 from app.phones import mask, try_e164
 
 log = logging.getLogger(__name__)
@@ -30,8 +34,11 @@ def _path(spool: Path, call_sid: str) -> Path:
 
 
 def record(spool: Path, call_sid: str, now: dt.datetime, **fields: Any) -> None:
-    """Merge `fields` into the call's spool file, atomically (a crash leaves old or new, whole)."""
-    spool.mkdir(parents=True, exist_ok=True)
+    """Merge `fields` into the call's spool file, atomically (a crash leaves old or new, whole).
+    Raises SpoolUnavailable when the spool cannot take it."""
+    problem = check(spool)
+    if problem:
+        raise SpoolUnavailable(problem)
     path = _path(spool, call_sid)
     data: dict[str, Any] = {"call_sid": call_sid, "first_seen": now.isoformat()}
     if path.exists():
@@ -50,38 +57,90 @@ def record(spool: Path, call_sid: str, now: dt.datetime, **fields: Any) -> None:
 
 
 def import_spooled(session: Session, now: dt.datetime, spool: Path, region: str) -> int:
-    """Open an incident for each settled voicemail; the file moves to imported/ after commit."""
+    """Open an incident for each settled voicemail, exactly once however many workers look:
+    the file's name is a unique row written with the incident, and the file moves to imported/
+    after commit."""
     if not spool.is_dir():
         return 0
-    done = spool / "imported"
     imported = 0
     for path in sorted(spool.glob("*.json")):
         try:
             data = json.loads(path.read_text())
+        except FileNotFoundError:
+            continue  # another worker took it meanwhile
         except (OSError, ValueError):
+            log.error("spooled voicemail %s is unreadable; left for a person", path.name)
             continue
         settled = data.get("recording_url") or (
             now - dt.datetime.fromisoformat(data["updated"]) >= SETTLE
         )
-        if not settled:
-            continue
-        caller = try_e164(data.get("from", ""), region)
-        callback = try_e164(data.get("callback", ""), region) or caller
-        draft = incident_service.IncidentDraft(
-            source=Source.PHONE,
-            description="Voicemail left while the line's database was unreachable.",
-            recording_url=data.get("recording_url"),
-            callback_number=callback,
-            caller_number=caller,
-            incomplete=not data.get("recording_url"),
-            text_caller=True,
-        )
-        incident = incident_service.open_incident(
-            session, now, draft, actor=mask(caller or data.get("from")), channel=Channel.VOICE
-        )
-        session.commit()
-        done.mkdir(exist_ok=True)
-        os.replace(path, done / path.name)
-        log.info("spooled voicemail %s became %s", path.name, incident.reference)
-        imported += 1
+        if settled and _import_one(session, now, path, data, region):
+            imported += 1
     return imported
+
+
+def _import_one(
+    session: Session, now: dt.datetime, path: Path, data: dict[str, Any], region: str
+) -> bool:
+    if session.scalar(select(SpooledCall.id).where(SpooledCall.name == path.name)):
+        _move_done(path)  # imported before; the move was lost (a crash, another worker)
+        return False
+    claim = SpooledCall(name=path.name, claimed_at=now)
+    session.add(claim)
+    try:
+        session.flush()  # a second worker on the same file stops here
+    except IntegrityError:
+        session.rollback()
+        return False
+    caller = try_e164(data.get("from", ""), region)
+    callback = try_e164(data.get("callback", ""), region) or caller
+    draft = incident_service.IncidentDraft(
+        source=Source.PHONE,
+        description="Voicemail left while the line's database was unreachable.",
+        recording_url=data.get("recording_url"),
+        callback_number=callback,
+        caller_number=caller,
+        incomplete=not data.get("recording_url"),
+        text_caller=True,
+    )
+    incident = incident_service.open_incident(
+        session, now, draft, actor=mask(caller or data.get("from")), channel=Channel.VOICE
+    )
+    claim.incident_id = incident.id
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    _move_done(path)
+    log.info("spooled voicemail %s became %s", path.name, incident.reference)
+    return True
+
+
+def _move_done(path: Path) -> None:
+    done = path.parent / "imported"
+    done.mkdir(exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(path, done / path.name)
+
+
+class SpoolUnavailable(OSError):
+    """The spool cannot take a voicemail now (not writable, or the disk is nearly full)."""
+
+
+# Below this much free space the spool refuses, so a voicemail is never half-written.
+MIN_FREE_BYTES = 20 * 1024 * 1024
+
+
+def check(spool: Path) -> str | None:
+    """What stops the spool from keeping a voicemail, or None when it can."""
+    try:
+        spool.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create {spool}: {exc.strerror}"
+    if not os.access(spool, os.W_OK):
+        return f"{spool} is not writable"
+    free = shutil.disk_usage(spool).free
+    if free < MIN_FREE_BYTES:
+        return f"only {free // (1024 * 1024)} MB free for {spool}"
+    return None

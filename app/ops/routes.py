@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 from flask import Response, jsonify
 from prometheus_client import CollectorRegistry, generate_latest
@@ -14,6 +15,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from app import health
+from app.calls import spool
 from app.context import clock, settings
 from app.db import get_db
 
@@ -36,11 +38,17 @@ def readyz() -> Response:
     limit = dt.timedelta(seconds=settings().WORKER_STALE_SECONDS)
     beat_at = health.last_beat(session) if database else None
     worker = database and not health.is_stale(beat_at, now, limit)
+    # The fallback voicemail must be writable for the day the database is not.
+    spool_problem = spool.check(Path(settings().VOICEMAIL_SPOOL_DIR))
+    gateway_problem = health.gateway_problem(session, now) if database else None
+    status = "ok" if not (spool_problem or gateway_problem) else "degraded"
     response = jsonify(
-        status="ok" if database and worker else "unavailable",
+        status=status if database and worker else "unavailable",
         database="ok" if database else "unreachable",
         worker="ok" if worker else "no recent heartbeat",
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
+        spool=spool_problem or "ok",
+        gateway=gateway_problem or "ok",
     )
     response.status_code = 200 if database and worker else 503
     return response

@@ -18,6 +18,7 @@ from app.context import clock, services, settings
 from app.db import get_db
 from app.models import Callback, Notification, NotificationKind
 from app.paging import delivery
+from app.phones import try_e164
 from app.receipts import once
 from app.responders import bridge
 from app.responders.page_call import VoicePage
@@ -105,6 +106,7 @@ FALLBACK_ROUTES = {
     FALLBACK: "voice.fallback",
     "number": "voice.fallback_number",
     "recorded": "voice.fallback_recorded",
+    "helpdesk": "voice.fallback_helpdesk_done",
 }
 
 
@@ -117,8 +119,25 @@ def _fallback_reply() -> Reply:
     return Reply(language=flow.language, voice=flow.voice)
 
 
-def _spool(**fields: str) -> None:
-    spool.record(Path(settings().VOICEMAIL_SPOOL_DIR), _call_sid(), clock().now(), **fields)
+def _spool(**fields: str) -> Reply | None:
+    """Keep what the caller gave on local disk; if even that fails (a full or unwritable disk),
+    the reply that puts them through to the help desk instead of hanging up on them."""
+    try:
+        spool.record(Path(settings().VOICEMAIL_SPOOL_DIR), _call_sid(), clock().now(), **fields)
+        return None
+    except OSError as exc:
+        log.error("voicemail spool unavailable (%s): the caller goes to the help desk", exc)
+    messages = services().caller_flow.messages
+    helpdesk = try_e164(settings().HELPDESK_PHONE, settings().DEFAULT_REGION)
+    if helpdesk is None:
+        return _fallback_reply().say(messages.technical_difficulty).hangup()
+    return _fallback_reply().say(messages.fallback_to_helpdesk).dial("helpdesk", 0, helpdesk)
+
+
+@bp.post("/fallback/helpdesk")
+@twilio_only
+def fallback_helpdesk_done() -> Response:
+    return twiml(render_reply(_fallback_reply().hangup()))
 
 
 @bp.post("/fallback")
@@ -126,7 +145,9 @@ def _spool(**fields: str) -> None:
 def fallback() -> Response:
     """Usable as the number's Fallback URL: a calm message, a callback number, a voicemail."""
     messages = services().caller_flow.messages
-    _spool(**{"from": request.form.get("From", "")})
+    unavailable = _spool(**{"from": request.form.get("From", "")})
+    if unavailable is not None:
+        return twiml(render_reply(unavailable, _fallback_action))
     reply = _fallback_reply().say(messages.fallback_intro)
     reply.gather(
         "number", 0, [messages.fallback_number], num_digits=None, finish_on_key="#", timeout=10
@@ -139,7 +160,9 @@ def fallback() -> Response:
 def fallback_number() -> Response:
     messages = services().caller_flow.messages
     digits = "".join(ch for ch in request.form.get("Digits", "") if ch.isdigit())[:15]
-    _spool(callback=digits)
+    unavailable = _spool(callback=digits)
+    if unavailable is not None:
+        return twiml(render_reply(unavailable, _fallback_action))
     reply = _fallback_reply().record("recorded", 0, messages.fallback_record, max_length=180)
     return twiml(render_reply(reply, _fallback_action))
 
@@ -147,7 +170,9 @@ def fallback_number() -> Response:
 @bp.post("/fallback/recorded")
 @twilio_only
 def fallback_recorded() -> Response:
-    _spool(recording_url=request.form.get("RecordingUrl", ""))
+    unavailable = _spool(recording_url=request.form.get("RecordingUrl", ""))
+    if unavailable is not None:
+        return twiml(render_reply(unavailable, _fallback_action))
     reply = _fallback_reply().say(services().caller_flow.messages.fallback_thanks).hangup()
     return twiml(render_reply(reply))
 

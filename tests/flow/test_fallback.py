@@ -3,13 +3,20 @@ callback number on local disk, and it becomes an incident once the database is b
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import threading
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from app import create_app
+from app.calls import spool
 from app.models import Incident
+from tests.conftest import _seed
 from tests.paging_support import run_worker
 from tests.support import CALLER, TwilioClient
 
@@ -72,3 +79,57 @@ def test_the_fallback_needs_a_signature_too(settings, clock):
         == 403
     )
     down.extensions["db"].engine.dispose()
+
+
+def test_an_unwritable_spool_puts_the_caller_through_to_the_help_desk(settings, clock, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the spool should be")
+    down = create_app(
+        {**settings, "DATABASE_URL": UNREACHABLE, "VOICEMAIL_SPOOL_DIR": str(blocked / "spool")},
+        clock=clock,
+    )
+    twilio = TwilioClient(down)
+    reply = twilio.voice("/voice/fallback", "CA-full")
+    assert "putting you through to the ITS help desk" in reply.text
+    dial = reply.first("Dial")
+    assert "+13193844357" in ET.tostring(dial, encoding="unicode")
+    assert dial.get("action") == "/voice/fallback/helpdesk"
+    assert twilio.voice("/voice/fallback/helpdesk", "CA-full").verbs == ["Hangup"]
+    down.extensions["db"].engine.dispose()
+
+
+def test_readyz_reports_a_spool_that_cannot_keep_a_voicemail(settings, clock, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("x")
+    app = create_app({**settings, "VOICEMAIL_SPOOL_DIR": str(blocked / "spool")}, clock=clock)
+    _seed(app, clock)
+    run_worker(app, clock)
+    ready = app.test_client().get("/readyz").get_json()
+    assert ready["status"] == "degraded" and "cannot create" in ready["spool"]
+    app.extensions["db"].engine.dispose()
+
+
+@pytest.mark.postgres
+def test_three_workers_on_one_spool_import_each_voicemail_once(pg_app, clock, tmp_path):
+    spool_dir = tmp_path / "spool"
+    for n in range(12):
+        spool.record(
+            spool_dir,
+            f"CA-shared-{n}",
+            clock.now() - dt.timedelta(minutes=10),
+            **{"from": f"+1319555{8000 + n:04d}", "recording_url": RECORDING},
+        )
+    sessions = pg_app.extensions["db"].sessionmaker
+    barrier = threading.Barrier(3)
+
+    def worker() -> int:
+        barrier.wait()
+        with sessions() as session:
+            return spool.import_spooled(session, clock.now(), spool_dir, "US")
+
+    with ThreadPoolExecutor(3) as pool:
+        imported = list(pool.map(lambda _: worker(), range(3)))
+    assert sum(imported) == 12
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Incident)) == 12
+    assert len(list((spool_dir / "imported").glob("*.json"))) == 12

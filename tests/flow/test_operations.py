@@ -25,6 +25,8 @@ def test_readyz_needs_the_database_and_a_fresh_worker_heartbeat(client, app, clo
         "database": "ok",
         "worker": "ok",
         "heartbeat_age_seconds": 0.0,
+        "spool": "ok",
+        "gateway": "ok",
     }
     clock.advance(seconds=31)
     assert client.get("/readyz").status_code == 503
