@@ -85,6 +85,7 @@ class Services:
             spool=Path(config.VOICEMAIL_SPOOL_DIR),
             region=config.DEFAULT_REGION,
             lease=dt.timedelta(seconds=config.WORKER_CLAIM_LEASE_SECONDS),
+            menu=(self.caller_flow, self.line),
         )
 
 

@@ -18,6 +18,9 @@ from app.adapters import mail
 from app.adapters.gateways import Gateway
 from app.adapters.mail import Mailer
 from app.calls import spool
+from app.calls.menu import VoiceMenu
+from app.calls.script import Flow
+from app.calls.turn import LineConfig
 from app.clock import Clock
 from app.incidents import followups
 from app.incidents.followups import FollowUpPolicy
@@ -50,6 +53,7 @@ class Worker:
         spool: Path | None = None,
         region: str = "US",
         lease: dt.timedelta = delivery.CLAIM_LEASE,
+        menu: tuple[Flow, LineConfig] | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -61,6 +65,8 @@ class Worker:
         self.spool = spool
         self.region = region
         self.lease = lease
+        # The caller's script and line settings, to file calls that ended without a webhook.
+        self.menu = menu
         self.stopping = threading.Event()
         self.name = health.worker_name()
 
@@ -82,6 +88,7 @@ class Worker:
         result = PassResult()
         stages: list[tuple[str, Callable[[Session], PassResult]]] = [
             ("voicemail spool", self._spool),
+            ("calls without an end", self._sweep_calls),
             ("escalation", self._escalate),
             ("follow-ups", self._follow_up),
             ("pages and texts", self._send),
@@ -106,6 +113,13 @@ class Worker:
             # Voicemail kept on disk while the database was down becomes incidents.
             spool.import_spooled(session, self.clock.now(), self.spool, self.region)
         return PassResult()
+
+    def _sweep_calls(self, session: Session) -> PassResult:
+        if self.menu is None:
+            return PassResult()
+        flow, line = self.menu
+        swept = VoiceMenu(session, self.clock, flow, line).sweep_stuck(self.clock.now(), self.batch)
+        return PassResult(steps_fired=swept)
 
     def _escalate(self, session: Session) -> PassResult:
         return PassResult(steps_fired=escalation.advance_due(session, self.clock.now(), self.batch))

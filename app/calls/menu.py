@@ -7,9 +7,10 @@ each step asks and what its answers do is in `steps`; filing the report is in `f
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,8 @@ USEFUL_ANSWERS = (
     "impact",
 )
 TERMINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+# A call with no webhook for this long has ended without telling us.
+STUCK_AFTER = dt.timedelta(minutes=15)
 
 
 class VoiceMenu:
@@ -122,9 +125,11 @@ class VoiceMenu:
         handler_for(self, step_id).answer(turn)
         return self._save(turn, turn_number, step_id)
 
-    def _call_ended(self, call_sid: str, status: str, duration: int | None) -> Incident | None:
+    def _call_ended(
+        self, call_sid: str, status: str, duration: int | None, stuck: bool = False
+    ) -> Incident | None:
         call = self._find(call_sid)
-        if call is None or status not in TERMINAL_CALL_STATUSES:
+        if call is None or (status not in TERMINAL_CALL_STATUSES and not stuck):
             return None
         if call.ended_at is None:
             call.ended_at = self.clock.now()
@@ -139,6 +144,34 @@ class VoiceMenu:
                 log.info("call %s hung up during %s: abandoned", call_sid, call.step)
         self.session.commit()
         return incident
+
+    def sweep_stuck(self, now: dt.datetime, limit: int = 100) -> int:
+        """Calls still "in progress" with no webhook for STUCK_AFTER (the database was down
+        when they ended, or the status callback never came) end as a hang-up would: what the
+        caller said becomes an incident marked incomplete."""
+        last_turn = (
+            select(func.max(CallTurn.at)).where(CallTurn.call_id == Call.id).scalar_subquery()
+        )
+        query = (
+            select(Call)
+            .where(
+                Call.status == CallStatus.IN_PROGRESS,
+                Call.started_at < now - STUCK_AFTER,
+                func.coalesce(last_turn, Call.started_at) < now - STUCK_AFTER,
+            )
+            .order_by(Call.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        swept = 0
+        # One call per transaction, each locked until it is filed: two workers never file the
+        # same call.
+        while swept < limit and (call := self.session.scalar(query)) is not None:
+            with self.session.no_autoflush:
+                self._call_ended(call.call_sid, "no-webhook", None, stuck=True)
+            swept += 1
+        return swept
 
     # --- what the step handlers use ---------------------------------------------------------
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from app.adapters.gateways import TwilioGateway
 from app.config import PROJECT_ROOT
 from app.incidents.service import IncidentDraft, open_incident
-from app.models import Notification, NotificationStatus
+from app.models import Incident, Notification, NotificationStatus
 from tests.paging_support import paged, report_outage, run_worker, the_incident
 from tests.support import AUTH_TOKEN, TEST_SETTINGS, TwilioClient
 
@@ -279,3 +279,25 @@ def test_a_killed_workers_claims_are_sent_by_another_within_30_seconds(pg_app, p
     )
     assert finished_at - killed_at < 30
     assert duplicates <= 1
+
+
+def test_a_call_that_never_ends_becomes_an_incident_like_a_hang_up(app, clock, twilio, session):
+    """The database was down when the caller hung up, so no status callback ever landed: the
+    worker files what they said once the call has been silent for 15 minutes."""
+    turn = twilio.voice("/voice/incoming", "CA-lost")
+    turn = twilio.voice(turn.next_url, "CA-lost", SpeechResult="the canvas website")
+    turn = twilio.voice(turn.next_url, "CA-lost", Digits="1")
+    turn = twilio.voice(turn.next_url, "CA-lost", SpeechResult="nobody can log in")
+    clock.advance(minutes=14)
+    run_worker(app, clock)
+    assert session.scalars(select(Incident)).all() == []  # perhaps still talking
+    clock.advance(minutes=2)
+    run_worker(app, clock)
+    incident = the_incident(session)
+    assert incident.incomplete and incident.description == "nobody can log in"
+    assert incident.service_name == "Canvas" and incident.caller_number == "+13195550142"
+    assert [who for who, *_ in paged(session)] == ["Pat"]
+    # A late status callback after all changes nothing.
+    twilio.post("/voice/status", {"CallSid": "CA-lost", "CallStatus": "completed"})
+    run_worker(app, clock)
+    assert len(session.scalars(select(Incident)).all()) == 1
