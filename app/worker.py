@@ -24,7 +24,7 @@ from app.calls.turn import LineConfig
 from app.clock import Clock
 from app.incidents import followups
 from app.incidents.followups import FollowUpPolicy
-from app.paging import delivery, escalation
+from app.paging import delivery, escalation, gateway_health
 from app.paging.delivery import CallbackUrls
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ class Worker:
         stages: list[tuple[str, Callable[[Session], PassResult]]] = [
             ("voicemail spool", self._spool),
             ("calls without an end", self._sweep_calls),
+            ("gateway health", self._hold_if_gateway_failing),
             ("escalation", self._escalate),
             ("follow-ups", self._follow_up),
             ("pages and texts", self._send),
@@ -120,6 +121,10 @@ class Worker:
         flow, line = self.menu
         swept = VoiceMenu(session, self.clock, flow, line).sweep_stuck(self.clock.now(), self.batch)
         return PassResult(steps_fired=swept)
+
+    def _hold_if_gateway_failing(self, session: Session) -> PassResult:
+        gateway_health.hold_and_alert(session, self.clock.now())
+        return PassResult()
 
     def _escalate(self, session: Session) -> PassResult:
         return PassResult(steps_fired=escalation.advance_due(session, self.clock.now(), self.batch))

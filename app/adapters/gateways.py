@@ -5,10 +5,12 @@ Domain code sees only `Gateway` and its two errors; it never imports Twilio.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -18,6 +20,7 @@ from twilio.rest import Client
 from app.phones import mask
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Twilio error codes that will fail the same way on every retry.
 PERMANENT_TWILIO_ERRORS = {
@@ -47,7 +50,13 @@ class SendError(Exception):
 
 
 class TransientSendError(SendError):
-    """Worth retrying: rate limits, server errors, timeouts, dropped connections."""
+    """The gateway as a whole did not take it (rate limits, server errors, a refused account,
+    no connection): worth retrying, and no fault of the recipient's."""
+
+
+class OutcomeUnknown(TransientSendError):
+    """The request went out and no answer came back: the gateway may have taken it, so it is
+    looked up before it is sent again."""
 
 
 class PermanentSendError(SendError):
@@ -59,13 +68,33 @@ class Gateway(Protocol):
 
     def place_call(self, to: str, url: str, status_callback: str | None) -> str: ...
 
+    def find_sent(self, channel: str, to: str, body: str, since: dt.datetime) -> list[str]:
+        """Ids of messages (or calls) to `to` created since `since` with this body, newest
+        first: how a send whose answer was lost is settled without sending it twice."""
+        ...
+
+
+# The account, not the message: a bad token, a suspended account, a sender that cannot send.
+ACCOUNT_TWILIO_ERRORS = {20003, 20005, 20008, 21212, 21606, 21659}
+
 
 def classify_twilio_error(status: int | None, code: int | None, message: str) -> SendError:
     if code in PERMANENT_TWILIO_ERRORS:
         return PermanentSendError(f"{PERMANENT_TWILIO_ERRORS[code]} ({code})", code)
+    if status in (401, 403) or code in ACCOUNT_TWILIO_ERRORS:
+        return TransientSendError(f"Twilio refused the account: {message} ({code})", code)
     if status == 429 or code == 20429 or (status is not None and status >= 500):
         return TransientSendError(f"Twilio answered {status} ({code or 'no code'})", code)
     return PermanentSendError(f"Twilio refused it: {message} ({status}/{code})", code)
+
+
+def _lost_answer(exc: requests.RequestException) -> bool:
+    """True when the request may have reached Twilio (a read timeout, a connection dropped
+    after sending); False when it surely never left (no connection could be made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    reason = repr(exc)
+    return not any(word in reason for word in ("NewConnectionError", "NameResolution"))
 
 
 class TwilioGateway:
@@ -101,14 +130,35 @@ class TwilioGateway:
             )
         )
 
+    def find_sent(self, channel: str, to: str, body: str, since: dt.datetime) -> list[str]:
+        # Twilio's clock and ours may differ a little. A page storm can send a responder dozens
+        # of messages in a minute, so look well back through the newest ones.
+        after = since - dt.timedelta(minutes=1)
+        limit = 200
+
+        def lookup() -> list[str]:
+            if channel == "voice":
+                calls = self.client.calls.list(to=to, from_=self.from_number, limit=limit)
+                return [str(c.sid) for c in calls if c.date_created and c.date_created >= after]
+            messages = self.client.messages.list(to=to, from_=self.from_number, limit=limit)
+            return [
+                str(m.sid)
+                for m in messages
+                if m.body == body and m.date_created and m.date_created >= after
+            ]
+
+        return self._call(lookup)
+
     @staticmethod
-    def _call(action) -> str:  # type: ignore[no-untyped-def]
+    def _call(action: Callable[[], T]) -> T:
         try:
             return action()
         except TwilioRestException as exc:
             raise classify_twilio_error(exc.status, exc.code, exc.msg) from exc
         except requests.RequestException as exc:
-            raise TransientSendError(f"no answer from Twilio: {type(exc).__name__}") from exc
+            if _lost_answer(exc):
+                raise OutcomeUnknown(f"no answer from Twilio: {type(exc).__name__}") from exc
+            raise TransientSendError(f"cannot reach Twilio: {type(exc).__name__}") from exc
 
 
 @dataclass
@@ -128,3 +178,6 @@ class ConsoleGateway:
         self.sent.append(("voice", to, url))
         print(f"[console call to {mask(to)}] would play {url}", flush=True)
         return sid
+
+    def find_sent(self, channel: str, to: str, body: str, since: dt.datetime) -> list[str]:
+        return []  # the console always answers

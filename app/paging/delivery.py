@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.adapters.gateways import Gateway, PermanentSendError, SendError, TransientSendError
+from app.adapters.gateways import (
+    Gateway,
+    OutcomeUnknown,
+    PermanentSendError,
+    TransientSendError,
+)
 from app.clock import Clock
 from app.models import (
     Channel,
@@ -28,14 +33,17 @@ from app.models import (
     NotificationKind,
     NotificationStatus,
 )
-from app.paging import escalation, notify
+from app.paging import escalation, gateway_health, notify
 from app.phones import mask
 from app.timeline import add_event
 
 log = logging.getLogger(__name__)
 
-# Seconds to wait before each retry of a transient failure; then the page fails over.
+# Seconds to wait before each retry when the gateway did not take a send; then every 5 minutes
+# for as long as it takes (a gateway outage is not a recipient's fault: no failover).
 RETRY_DELAYS = (5, 15, 45, 120, 300)
+# A send whose answer was lost is looked up after this long (a status callback may settle it).
+UNKNOWN_OUTCOME_WAIT = 10
 # A claimed row whose worker died is taken again after this long; a live worker renews it.
 CLAIM_LEASE = dt.timedelta(seconds=20)
 # Delivery states in the order they happen, so a late callback never moves a page backwards.
@@ -71,6 +79,10 @@ class CallbackUrls:
     @property
     def sms_status(self) -> str:
         return f"{self.base}/sms/status"
+
+    def sms_status_for(self, notification_id: int) -> str:
+        """Per row, so a status callback can settle a send whose own answer was lost."""
+        return f"{self.base}/sms/status?n={notification_id}"
 
     def voice_page(self, notification_id: int) -> str:
         return f"{self.base}/voice/page/{notification_id}"
@@ -165,22 +177,56 @@ def _send_one(
         return
     notification.attempts += 1
     try:
-        if notification.channel == NotificationChannel.VOICE:
-            bridge = notification.kind == NotificationKind.BRIDGE
-            sid = gateway.place_call(
-                notification.to_number,
-                urls.voice_bridge(notification.id) if bridge else urls.voice_page(notification.id),
-                urls.voice_page_status(notification.id),
-            )
-        else:
-            sid = gateway.send_sms(notification.to_number, notification.body, urls.sms_status)
+        sid = _settled(session, gateway, notification) or _send(gateway, urls, notification)
     except TransientSendError as exc:
-        _retry_or_fail(session, clock.now(), notification, exc)
+        gateway_health.failed(session, clock.now(), str(exc))
+        _retry(session, clock.now(), notification, exc)
         return
     except PermanentSendError as exc:
+        gateway_health.answered(session, clock.now())
         fail(session, clock.now(), notification, str(exc))
         return
     now = clock.now()
+    gateway_health.answered(session, now)
+    _sent(session, now, notification, sid)
+
+
+def _settled(session: Session, gateway: Gateway, notification: Notification) -> str | None:
+    """A send whose answer was lost is looked up first: if the gateway took it, it is not sent
+    again (a page reaches a phone at most once). A match already recorded on another row is
+    that row's, not this one's."""
+    since = notification.outcome_unknown_since
+    if since is None:
+        return None
+    candidates = gateway.find_sent(
+        notification.channel, notification.to_number, notification.body, since
+    )
+    known = set(
+        session.scalars(
+            select(Notification.provider_sid).where(Notification.provider_sid.in_(candidates))
+        )
+    )
+    notification.outcome_unknown_since = None
+    found = next((sid for sid in candidates if sid not in known), None)
+    if found:
+        log.info("%s %d was taken by the gateway after all", notification.kind, notification.id)
+    return found
+
+
+def _send(gateway: Gateway, urls: CallbackUrls, notification: Notification) -> str:
+    if notification.channel == NotificationChannel.VOICE:
+        bridge = notification.kind == NotificationKind.BRIDGE
+        return gateway.place_call(
+            notification.to_number,
+            urls.voice_bridge(notification.id) if bridge else urls.voice_page(notification.id),
+            urls.voice_page_status(notification.id),
+        )
+    return gateway.send_sms(
+        notification.to_number, notification.body, urls.sms_status_for(notification.id)
+    )
+
+
+def _sent(session: Session, now: dt.datetime, notification: Notification, sid: str) -> None:
     notification.status = NotificationStatus.SENT
     notification.provider_sid = sid
     notification.sent_at = now
@@ -213,13 +259,17 @@ def _no_longer_needed(notification: Notification) -> bool:
     )
 
 
-def _retry_or_fail(
-    session: Session, now: dt.datetime, notification: Notification, error: SendError
+def _retry(
+    session: Session, now: dt.datetime, notification: Notification, error: TransientSendError
 ) -> None:
-    if notification.attempts > len(RETRY_DELAYS):
-        fail(session, now, notification, f"{error}; gave up after {notification.attempts} tries")
-        return
-    delay = RETRY_DELAYS[notification.attempts - 1]
+    """The gateway did not take it: try again later, for as long as it takes. It is no fault of
+    the recipient's, so it never fails over (that would burn the chain in minutes)."""
+    delay = RETRY_DELAYS[min(notification.attempts, len(RETRY_DELAYS)) - 1]
+    if isinstance(error, OutcomeUnknown):
+        # It may have been taken: check before sending again, and give a status callback a
+        # moment to settle it first.
+        notification.outcome_unknown_since = notification.outcome_unknown_since or now
+        delay = UNKNOWN_OUTCOME_WAIT
     notification.status = NotificationStatus.QUEUED
     notification.due_at = now + dt.timedelta(seconds=delay)
     notification.claim_token = None
@@ -318,11 +368,16 @@ def record_provider_status(
     provider_sid: str,
     status: str,
     error_code: str | None = None,
+    notification_id: int | None = None,
 ) -> Notification | None:
-    """A delivery callback: move the row forward only, and fail over on failure (once)."""
+    """A delivery callback: move the row forward only, and fail over on failure (once). The row
+    is found by the provider's id, or, for a send whose own answer was lost, by the row id its
+    callback URL carries: then the callback settles it and it is never sent twice."""
     notification = session.scalar(
         select(Notification).where(Notification.provider_sid == provider_sid)
     )
+    if notification is None and notification_id is not None:
+        notification = _settle_by_callback(session, now, notification_id, provider_sid)
     if notification is None:
         return None
     status = status.lower()
@@ -368,6 +423,22 @@ def record_provider_status(
                 f"{notification.channel.upper()} to {_who(notification)} {verb}",
             )
     return notification
+
+
+def _settle_by_callback(
+    session: Session, now: dt.datetime, notification_id: int, provider_sid: str
+) -> Notification | None:
+    row = session.get(Notification, notification_id)
+    if row is None or row.provider_sid is not None or row.status == NotificationStatus.FAILED:
+        return None
+    if row.status in (NotificationStatus.QUEUED, NotificationStatus.SENDING):
+        # The gateway took it though the worker never heard so: it is sent, not to be resent.
+        _sent(session, now, row, provider_sid)
+        row.outcome_unknown_since = None
+        row.claim_token = None
+    else:
+        row.provider_sid = provider_sid
+    return row
 
 
 def machine_answered(session: Session, now: dt.datetime, page: Notification) -> None:

@@ -51,6 +51,7 @@ def status() -> Response:
         message_sid,
         request.form.get("MessageStatus", ""),
         request.form.get("ErrorCode"),
+        notification_id=request.args.get("n", type=int),
     )
     session.commit()
     return Response(status=204)

@@ -239,6 +239,7 @@ def page_status(notification_id: int) -> Response:
             call_sid,
             request.form.get("CallStatus", ""),
             request.form.get("ErrorCode"),
+            notification_id=page.id,
         )
         session.commit()
     return Response(status=204)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections import Counter
 
 import pytest
 import requests
 import responses
 
 from app.adapters.gateways import TwilioGateway
+from app.context import services
+from app.models import Notification
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, the_incident
 from tests.support import CALLER, PUBLIC, TEST_SETTINGS, TwilioClient
+from tests.twilio_fake import FakeTwilio
 
 SID = str(TEST_SETTINGS["TWILIO_ACCOUNT_SID"])
 API = f"https://api.twilio.com/2010-04-01/Accounts/{SID}"
@@ -29,6 +33,9 @@ def gateway() -> TwilioGateway:
 def twilio_api():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+
+
+REFUSED = "Max retries exceeded (Caused by NewConnectionError('[Errno 111] Connection refused'))"
 
 
 def message(sid: str, to: str, status: int = 201) -> responses.Response:
@@ -60,7 +67,8 @@ def test_pages_and_texts_go_through_messages_create(app, clock, twilio, twilio_a
     assert run_worker(app, clock).sent == 2
     page, caller = (form(call) for call in twilio_api.calls)
     assert page["To"] == PAT and page["From"] == LINE
-    assert page["StatusCallback"] == f"{PUBLIC}/sms/status"
+    # Per row, so a callback can settle a send whose own answer was lost.
+    assert page["StatusCallback"] == f"{PUBLIC}/sms/status?n=1"
     assert page["Body"].startswith("AH-1001 P1 CAS Canvas:")
     assert caller["To"] == CALLER
     auth = twilio_api.calls[0].request.headers["Authorization"]
@@ -74,9 +82,10 @@ def test_pages_and_texts_go_through_messages_create(app, clock, twilio, twilio_a
         error(MESSAGES, 500, 20500, "Internal Server Error"),
         error(MESSAGES, 503, 20503, "Service Unavailable"),
         responses.Response("POST", MESSAGES, body=requests.exceptions.ConnectTimeout("slow")),
-        responses.Response("POST", MESSAGES, body=requests.exceptions.ConnectionError("reset")),
+        responses.Response("POST", MESSAGES, body=requests.exceptions.ConnectionError(REFUSED)),
+        error(MESSAGES, 401, 20003, "Authenticate"),
     ],
-    ids=["429", "500", "503", "timeout", "connection"],
+    ids=["429", "500", "503", "connect-timeout", "refused", "bad-token"],
 )
 def test_transient_errors_are_retried_with_backoff(
     app, clock, twilio, session, twilio_api, failure
@@ -100,25 +109,98 @@ def test_transient_errors_are_retried_with_backoff(
     assert (page.status, page.provider_sid, page.attempts) == ("sent", "SM-page", 2)
 
 
-def test_a_page_that_keeps_failing_gives_up_and_fails_over_to_a_call(
+def test_a_gateway_outage_holds_the_chain_and_tells_the_leads(
+    app, clock, twilio, client, session, twilio_api
+):
+    """Twilio refusing every send is not Pat's fault: nothing fails over, no step is burnt while
+    it lasts, the leads hear by e-mail within two minutes, and the chain resumes after."""
+    fake = FakeTwilio(clock, decide=lambda _params: (503, 20503))
+    fake.install(twilio_api)
+    report_outage(twilio)
+    for _ in range(20):  # 20 minutes of outage, a worker pass every minute
+        run_worker(app, clock)
+        clock.advance(minutes=1)
+    assert paged(session) == [("Pat", "sms", "queued")]  # not failed over, not lost
+    kinds = [e.kind for e in the_incident(session).events]
+    assert "escalation-held" in kinds and "failover" not in kinds
+    [alert] = [m for m in services(app).mailer.sent if "gateway is failing" in m[1]]
+    assert alert[0] == "jordan@example.edu" and "AH-1001 Canvas" in alert[2]
+    run_worker(app, clock)
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "degraded" and "503" in ready["gateway"]
+    fake.decide = lambda _params: "ok"
+    clock.advance(minutes=5)
+    run_worker(app, clock)
+    assert paged(session) == [("Pat", "sms", "sent")]
+    assert any("answering again" in subject for _, subject, _ in services(app).mailer.sent)
+    # Held, not burnt: the chain stood still for the 25 minutes the gateway was down, so the
+    # 15-minute reminder comes at minute 40.
+    clock.advance(minutes=14)
+    run_worker(app, clock)
+    assert len(paged(session)) == 1
+    clock.advance(minutes=1)
+    run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat", "Pat"]
+
+
+def test_fifty_sends_whose_answer_was_lost_reach_each_phone_once(
     app, clock, twilio, session, twilio_api
 ):
-    twilio_api.add(error(MESSAGES, 503, 20503, "Service Unavailable"))
-    twilio_api.add(message("SM-caller", CALLER))
-    for _ in range(5):
-        twilio_api.add(error(MESSAGES, 503, 20503, "Service Unavailable"))
-    twilio_api.add(responses.Response("POST", CALLS, json={"sid": "CA-page", "status": "queued"}))
+    """Twilio took each message but the answer never came back (a read timeout): the row is
+    looked up before it is sent again, so nobody gets two texts and every row says "sent"."""
+    fake = FakeTwilio(clock)
+    fake.install(twilio_api)
     report_outage(twilio)
-    for delay in (0, 5, 15, 45, 120, 300):
-        clock.advance(seconds=delay)
-        run_worker(app, clock)
-    assert paged(session) == [("Pat", "sms", "failed"), ("Pat", "voice", "sent")]
-    sms = notifications(session, "page")[0]
-    assert sms.attempts == 6 and "gave up after 6 tries" in sms.last_error
-    call = form(twilio_api.calls[-1])
-    assert call["To"] == PAT and call["Url"].startswith(f"{PUBLIC}/voice/page/")
-    assert call["MachineDetection"] == "Enable"
-    assert call["StatusCallback"].endswith("/status")
+    run_worker(app, clock)
+    first_time = {n for n in range(50)}
+    fake.decide = lambda params: (
+        "accepted-then-timeout" if params.get("Body", "").startswith("drill") else "ok"
+    )
+    with app.app_context(), app.extensions["db"].begin() as db:
+        for n in first_time:
+            db.add(
+                Notification(
+                    kind="notice",
+                    channel="sms",
+                    to_number=f"+1319555{6000 + n:04d}",
+                    body=f"drill {n}",
+                    due_at=clock.now(),
+                    created_at=clock.now(),
+                )
+            )
+    run_worker(app, clock)
+    clock.advance(seconds=10)
+    run_worker(app, clock)
+    drills = [n for n in notifications(session, "notice") if n.body.startswith("drill")]
+    assert {n.status for n in drills} == {"sent"}
+    taken = Counter(item["to"] for item in fake.accepted if item["body"].startswith("drill"))
+    assert len(taken) == 50 and set(taken.values()) == {1}
+    assert {n.provider_sid for n in drills} == {
+        item["sid"] for item in fake.accepted if item["body"].startswith("drill")
+    }
+
+
+def test_a_status_callback_settles_a_send_whose_answer_was_lost(
+    app, clock, twilio, session, twilio_api
+):
+    fake = FakeTwilio(
+        clock, decide=lambda params: "accepted-then-timeout" if params["To"] == PAT else "ok"
+    )
+    fake.install(twilio_api)
+    report_outage(twilio)
+    run_worker(app, clock)
+    [page] = notifications(session, "page")
+    assert page.status == "queued" and page.outcome_unknown_since is not None
+    [taken] = fake.taken_by(PAT)
+    response = twilio.post(
+        f"/sms/status?n={page.id}", {"MessageSid": taken["sid"], "MessageStatus": "sent"}
+    )
+    assert response.status_code == 204
+    clock.advance(seconds=10)
+    run_worker(app, clock)
+    [page] = notifications(session, "page")
+    assert (page.status, page.provider_sid) == ("sent", taken["sid"])
+    assert len(fake.taken_by(PAT)) == 1
 
 
 @pytest.mark.parametrize(
