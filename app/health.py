@@ -68,6 +68,7 @@ class Counts:
     escalated: int
     lag_seconds: float
     heartbeat_age_seconds: float | None
+    gateway_failing_seconds: float = 0.0
 
 
 def counts(session: Session, now: dt.datetime) -> Counts:
@@ -92,6 +93,7 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         )
     )
     beat_at = last_beat(session)
+    failing_since = session.scalar(select(func.min(GatewayHealth.failing_since)))
     return Counts(
         calls={status: count for status, count in calls},
         incidents={state: states.get(state, 0) for state in IncidentState},
@@ -100,6 +102,7 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         escalated=session.scalar(select(func.count()).where(Incident.escalated)) or 0,
         lag_seconds=(now - oldest_due).total_seconds() if oldest_due else 0.0,
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
+        gateway_failing_seconds=(now - failing_since).total_seconds() if failing_since else 0.0,
     )
 
 

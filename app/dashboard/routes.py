@@ -43,9 +43,11 @@ def _globals() -> dict[str, object]:
     stale = user is not None and health.worker_stale(
         get_db().session, clock().now(), dt.timedelta(seconds=settings().WORKER_STALE_SECONDS)
     )
+    gateway = health.gateway_problem(get_db().session, clock().now()) if user is not None else None
     return {
         "user": user,
         "worker_down": stale,
+        "gateway_problem": gateway,
         "now": clock().now(),
         "local": lambda moment, fmt="%a %d %b %H:%M": (
             moment.astimezone(zone).strftime(fmt) if moment else "—"

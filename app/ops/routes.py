@@ -93,6 +93,11 @@ class _DatabaseCollector:
         yield GaugeMetricFamily(
             "afterhours_worker_lag_seconds", "Age of the oldest page due and unsent", n.lag_seconds
         )
+        yield GaugeMetricFamily(
+            "afterhours_gateway_failing_seconds",
+            "How long every send has failed (0 while the SMS and voice gateway answers)",
+            value=n.gateway_failing_seconds,
+        )
         age = n.heartbeat_age_seconds
         yield GaugeMetricFamily(
             "afterhours_worker_heartbeat_age_seconds",

@@ -199,3 +199,16 @@ def test_the_other_pages(client, accounts, twilio, session, app, clock):
     assert "Casey New" in responders and "not verified" in responders
     assert "MySQL production cluster" in client.get("/services").get_data(as_text=True)
     assert client.get("/incidents/AH-9999").status_code == 404
+
+
+def test_a_failing_gateway_shows_on_every_page(client, accounts, app, clock):
+    sign_in(client, "jordan")
+    assert b'id="gateway-down"' not in client.get("/").data
+    with app.app_context(), app.extensions["db"].begin() as db:
+        from app.paging import gateway_health
+
+        gateway_health.failed(db, clock.now(), "Twilio answered 503 (20503)")
+    clock.advance(minutes=3)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="gateway-down"' in page
+    assert "failing for 3 min (1 sends): Twilio answered 503 (20503)" in page

@@ -3,6 +3,7 @@ the clock jumping. Nothing may be lost; the counts are printed for docs/reliabil
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import responses
@@ -19,6 +21,7 @@ from sqlalchemy import select
 
 from app.adapters.gateways import ConsoleGateway, TwilioGateway
 from app.config import PROJECT_ROOT
+from app.context import services
 from app.incidents.service import IncidentDraft, open_incident
 from app.models import Incident, Notification, NotificationStatus
 from tests.paging_support import paged, report_outage, run_worker, the_incident
@@ -292,3 +295,41 @@ def test_a_call_that_never_ends_becomes_an_incident_like_a_hang_up(app, clock, t
     twilio.post("/voice/status", {"CallSid": "CA-lost", "CallStatus": "completed"})
     run_worker(app, clock)
     assert len(session.scalars(select(Incident)).all()) == 1
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgres_send_fifty_lost_answer_texts_once_each(pg_app, clock):
+    """The drill of docs/reliability.md: Twilio takes 50 texts and every answer is lost; two
+    workers share the queue on PostgreSQL; each phone gets its text once."""
+    fake = FakeTwilio(clock)
+    gateway = TwilioGateway(SID, AUTH_TOKEN, "+13195550000")
+    sessions = pg_app.extensions["db"].sessionmaker
+    workers = [
+        dataclasses.replace(services(pg_app), gateway=gateway).worker(sessions, batch=10)
+        for _ in range(2)
+    ]
+    with sessions.begin() as db:
+        db.add_all(
+            Notification(
+                kind="notice",
+                channel="sms",
+                to_number=f"+1319555{6000 + n:04d}",
+                body=f"drill {n}",
+                due_at=clock.now(),
+                created_at=clock.now(),
+            )
+            for n in range(50)
+        )
+    fake.decide = lambda params: "accepted-then-timeout"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+        fake.install(api)
+        for _ in range(3):
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda worker: worker.run_once(), workers))
+            clock.advance(seconds=10)
+    taken = Counter(item["to"] for item in fake.accepted)
+    with sessions() as db:
+        statuses = Counter(db.scalars(select(Notification.status)).all())
+    print(f"\nFAULTS lost answers: taken {len(fake.accepted)} for 50 texts, rows {dict(statuses)}")
+    assert len(taken) == 50 and set(taken.values()) == {1}
+    assert statuses == {"sent": 50}
