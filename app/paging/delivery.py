@@ -14,7 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.adapters.gateways import (
@@ -120,7 +120,20 @@ def claim_due(
     session.execute(
         update(Notification)
         .where(Notification.id.in_(due.scalar_subquery()))
-        .values(status=NotificationStatus.SENDING, claimed_at=now, claim_token=token)
+        .values(
+            status=NotificationStatus.SENDING,
+            claimed_at=now,
+            claim_token=token,
+            # A claim that ran out was a worker that died, perhaps just after the gateway took
+            # the message: look it up before sending it again.
+            outcome_unknown_since=case(
+                (
+                    Notification.status == NotificationStatus.SENDING,
+                    func.coalesce(Notification.outcome_unknown_since, Notification.claimed_at),
+                ),
+                else_=Notification.outcome_unknown_since,
+            ),
+        )
         .execution_options(synchronize_session=False)
     )
     session.commit()

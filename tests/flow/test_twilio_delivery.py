@@ -13,6 +13,7 @@ import responses
 from app.adapters.gateways import TwilioGateway
 from app.context import services
 from app.models import Notification
+from app.paging.delivery import claim_due
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, the_incident
 from tests.support import CALLER, PUBLIC, TEST_SETTINGS, TwilioClient
 from tests.twilio_fake import FakeTwilio
@@ -306,3 +307,22 @@ def test_twilio_error_bodies_are_parsed_by_the_official_client(gateway, twilio_a
         gateway.send_sms(PAT, "hi", None)
     assert failure.value.code == 21610
     assert json.loads(twilio_api.calls[0].response.text)["code"] == 21610
+
+
+def test_a_worker_dying_after_twilio_took_the_page_does_not_send_it_twice(
+    app, clock, twilio, session, twilio_api
+):
+    fake = FakeTwilio(clock)
+    fake.install(twilio_api)
+    report_outage(twilio)
+    gateway = TwilioGateway(SID, str(TEST_SETTINGS["TWILIO_AUTH_TOKEN"]), LINE)
+    with app.extensions["db"].sessionmaker() as doomed:
+        claimed = claim_due(doomed, clock.now())
+        page = next(n for n in claimed if n.kind == "page")
+        gateway.send_sms(page.to_number, page.body, None)  # Twilio took it; then the worker died
+    clock.advance(seconds=21)  # the dead worker's claim runs out
+    run_worker(app, clock)
+    [page] = notifications(session, "page")
+    assert page.status == "sent"
+    assert len(fake.taken_by(PAT)) == 1
+    assert page.provider_sid == fake.taken_by(PAT)[0]["sid"]
