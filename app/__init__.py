@@ -162,4 +162,5 @@ def line_config(settings: Settings) -> LineConfig:
         helpdesk_numbers=frozenset(settings.HELPDESK_NUMBERS),
         dial_number=settings.BUSINESS_HOURS_DIAL_NUMBER or None,
         caller_sms=settings.CALLER_SMS_AFTER_CALL,
+        callback_countries=settings.callback_countries,
     )

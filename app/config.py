@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # Texts to callers: the reference right after the call, and word when someone takes it.
     CALLER_SMS_AFTER_CALL: bool = True
     CALLER_SMS_ON_ACK: bool = True
+    # Callback numbers are accepted in these countries only (ISO codes; NANP numbers are US/CA).
+    CALLBACK_COUNTRIES: CommaList = ["US", "CA"]
     # The help desk's number as callers know it; told to a caller still waiting at 60 minutes.
     HELPDESK_PHONE: str = ""
     # More texts than this from one number in 5 minutes are stored but not acted on.
@@ -106,9 +108,9 @@ class Settings(BaseSettings):
     SMTP_PASSWORD: str = ""
     SMTP_STARTTLS: bool = True
 
-    _split = field_validator("HOLIDAYS", "HELPDESK_NUMBERS", "API_TOKENS", mode="before")(
-        _split_list
-    )
+    _split = field_validator(
+        "HOLIDAYS", "HELPDESK_NUMBERS", "API_TOKENS", "CALLBACK_COUNTRIES", mode="before"
+    )(_split_list)
 
     @field_validator(
         "CONFIRMATION_REMINDER",
@@ -193,6 +195,10 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"SMS_BACKEND=twilio needs {', '.join(missing)}")
         return self
+
+    @property
+    def callback_countries(self) -> frozenset[str]:
+        return frozenset(code.upper() for code in self.CALLBACK_COUNTRIES)
 
     @property
     def zone(self) -> ZoneInfo:

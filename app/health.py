@@ -9,7 +9,7 @@ import socket
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -29,13 +29,19 @@ def worker_name() -> str:
 
 
 def beat(session: Session, now: dt.datetime, name: str) -> None:
-    row = session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.worker == name))
-    if row is None:
-        row = WorkerHeartbeat(worker=name, beat_at=now, started_at=now, passes=0)
-        session.add(row)
-    row.beat_at = now
-    row.passes += 1
-    session.commit()
+    for _ in range(2):
+        row = session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.worker == name))
+        if row is None:
+            row = WorkerHeartbeat(worker=name, beat_at=now, started_at=now, passes=0)
+            session.add(row)
+        row.beat_at = now
+        row.passes += 1
+        try:
+            session.commit()
+            return
+        except IntegrityError:
+            # Another pass under the same name wrote the first beat at the same moment.
+            session.rollback()
 
 
 def last_beat(session: Session) -> dt.datetime | None:

@@ -11,6 +11,10 @@ class InvalidNumber(ValueError):
     """The text is not a phone number that can be called back."""
 
 
+class NotCallable(InvalidNumber):
+    """A real number the line will not call back (another country, a paid or shared service)."""
+
+
 def to_e164(raw: str, region: str = "US") -> str:
     """Normalise what a caller keyed or a form held into E.164, or raise InvalidNumber."""
     text = (raw or "").strip()
@@ -24,6 +28,28 @@ def to_e164(raw: str, region: str = "US") -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidNumber(f"{mask(text)} is not a valid number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Numbers the line will call and text back: a person's phone, never a premium-rate, shared-cost
+# or other paid or shared service (a caller could have the line dial one on the group's bill).
+CALLBACK_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def to_callback(raw: str, region: str = "US", countries: frozenset[str] | None = None) -> str:
+    """A number fit to call back: valid, in one of `countries` (regions like US, CA), and a
+    fixed line or a mobile. Raises InvalidNumber saying which it is not."""
+    e164 = to_e164(raw, region)
+    number = phonenumbers.parse(e164, None)
+    country = phonenumbers.region_code_for_number(number)
+    if countries and country not in countries:
+        raise NotCallable(f"numbers in {country or 'that region'} cannot be called back")
+    if phonenumbers.number_type(number) not in CALLBACK_TYPES:
+        raise NotCallable("only a fixed line or a mobile can be called back")
+    return e164
 
 
 def try_e164(raw: str | None, region: str = "US") -> str | None:

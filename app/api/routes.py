@@ -99,7 +99,12 @@ def create_incident() -> Response:
     data = _body()
     try:
         draft = draft_from_form(
-            session, data, settings().DEFAULT_REGION, services().caller_flow.impact_options(), "api"
+            session,
+            data,
+            settings().DEFAULT_REGION,
+            services().caller_flow.impact_options(),
+            "api",
+            settings().callback_countries,
         )
     except IncidentFormError as invalid:
         response = jsonify(error="validation failed", fields=invalid.errors)

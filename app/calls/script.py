@@ -135,6 +135,10 @@ class PhoneStep(_Strict):
     confirm: str
     kept_caller_id: str
     no_number: str
+    not_callable: str = (
+        "Sorry, that number can't be used for a call back. Please key in a mobile or landline "
+        "number in the United States or Canada."
+    )
 
 
 class ReviewStep(_Strict):

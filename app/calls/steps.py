@@ -15,7 +15,7 @@ from app.incidents import catalog
 from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
 from app.models import CallStage, Incident, Service
-from app.phones import InvalidNumber, spoken_groups, to_e164, try_e164
+from app.phones import InvalidNumber, NotCallable, spoken_groups, to_callback, try_e164
 
 if TYPE_CHECKING:
     from app.calls.menu import VoiceMenu
@@ -277,7 +277,15 @@ class PhoneQuestion(StepHandler):
     def _answer_keyed(self, turn: Turn) -> None:
         digits = "".join(ch for ch in turn.heard.digits if ch.isdigit())
         try:
-            number = to_e164(digits, self.region)
+            number = to_callback(digits, self.region, self.menu.line.callback_countries)
+        except NotCallable:
+            # A premium-rate or foreign number: the line will not dial it, and says so.
+            if self.menu.fail_attempt(turn):
+                self._give_up(turn)
+            else:
+                turn.reply.say(self.step.not_callable)
+                self.ask(turn, retry=True)
+            return
         except InvalidNumber:
             if self.menu.fail_attempt(turn):
                 self._give_up(turn)

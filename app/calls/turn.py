@@ -30,6 +30,8 @@ class LineConfig:
     dial_number: str | None = None
     # Text the caller the reference right after the call.
     caller_sms: bool = True
+    # Callback numbers are accepted in these countries only.
+    callback_countries: frozenset[str] = frozenset({"US", "CA"})
     # At most one "N callers now" update to the owner per this window.
     reporter_window: dt.timedelta = dt.timedelta(minutes=15)
 

@@ -116,7 +116,14 @@ def new_incident() -> ResponseReturnValue:
     user = current_user()
     assert user is not None
     try:
-        draft = draft_from_form(db, request.form, settings().DEFAULT_REGION, impacts, "dashboard")
+        draft = draft_from_form(
+            db,
+            request.form,
+            settings().DEFAULT_REGION,
+            impacts,
+            "dashboard",
+            settings().callback_countries,
+        )
     except IncidentFormError as invalid:
         html = render_template(
             "dashboard/new_incident.html", form=request.form, errors=invalid.errors, **page

@@ -3,6 +3,7 @@ field, so every mistake comes back with a message and nothing typed is lost."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Session
 from app.calls.script import MenuOption
 from app.incidents.service import IncidentDraft
 from app.models import Service
-from app.phones import InvalidNumber, to_e164
+from app.phones import InvalidNumber, NotCallable, to_callback
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class IncidentFormError(ValueError):
@@ -22,17 +25,25 @@ class IncidentFormError(ValueError):
 
 
 def draft_from_form(
-    session: Session, form: Mapping[str, Any], region: str, impacts: list[MenuOption], source: str
+    session: Session,
+    form: Mapping[str, Any],
+    region: str,
+    impacts: list[MenuOption],
+    source: str,
+    countries: frozenset[str] | None = None,
 ) -> IncidentDraft:
     errors: dict[str, str] = {}
 
-    def text(name: str, limit: int) -> str:
+    def text(name: str, limit: int, lines: bool = False) -> str:
         value = form.get(name) or ""
         if not isinstance(value, str):
             errors[name] = "must be text"
             return ""
         if len(value) > limit:
             errors[name] = f"at most {limit} characters"
+        if CONTROL.search(re.sub(r"[\r\n\t]", "", value) if lines else value):
+            # A line break in a service name ends up in e-mail headers and one-line texts.
+            errors[name] = "line breaks and control characters are not allowed here"
         return value.strip()
 
     slug = text("service", 64)
@@ -42,7 +53,7 @@ def draft_from_form(
         errors["service"] = f"no service {slug!r} in the catalog"
     if not slug and not service_text:
         errors["service"] = "choose a service, or describe it"
-    description = text("description", 5000)
+    description = text("description", 5000, lines=True)
     if len(description) < 3:
         errors["description"] = "say what is wrong"
     impact_value = text("impact", 32)
@@ -50,9 +61,12 @@ def draft_from_form(
     if impact is None:
         errors["impact"] = "one of: " + ", ".join(option.value for option in impacts)
     number = text("callback_number", 40)
+    started = text("started", 500)
     callback = None
     try:
-        callback = to_e164(number, region)
+        callback = to_callback(number, region, countries)
+    except NotCallable as exc:
+        errors["callback_number"] = str(exc)
     except InvalidNumber:
         errors["callback_number"] = "a phone number with area code, like (319) 555-0142"
     if errors:
@@ -63,7 +77,7 @@ def draft_from_form(
         service_id=service.id if service else None,
         service_text=service_text or (service.name if service else ""),
         description=description,
-        started_text=text("started", 500),
+        started_text=started,
         impact=impact.value,
         impact_label=impact.label,
         priority=impact.priority,
