@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
@@ -19,11 +19,20 @@ from app.calls.hours import BusinessHours
 from app.calls.script import Flow, FlowError, PageScript, load_flows
 from app.calls.turn import LineConfig
 from app.clock import Clock, SystemClock
-from app.config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from app.config import (
+    DEFAULT_SECRET_KEY,
+    PROJECT_ROOT,
+    ConfigError,
+    Settings,
+    check_secret_key,
+    load_settings,
+)
 from app.context import PAGE_SCRIPT, Services
 from app.db import Database
+from app.web_security import harden
 
 LOCAL_TOKEN_FILE = PROJECT_ROOT / "instance" / "local-twilio-auth-token"
+LOCAL_SECRET_FILE = PROJECT_ROOT / "instance" / "local-secret-key"
 
 
 def create_app(
@@ -43,6 +52,9 @@ def create_app(
             raise SystemExit(f"afterhours: {exc}") from None
         raise
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    if settings.SECRET_KEY == DEFAULT_SECRET_KEY:
+        # A local run (checked in _load): a random key of its own, never the published one.
+        settings = settings.model_copy(update={"SECRET_KEY": local_secret(LOCAL_SECRET_FILE)})
     if not settings.TWILIO_AUTH_TOKEN:
         settings = settings.model_copy(update={"TWILIO_AUTH_TOKEN": local_auth_token()})
         logging.getLogger(__name__).warning(
@@ -71,6 +83,7 @@ def create_app(
         line=line_config(settings),
     ).install(app)
     Database(settings.DATABASE_URL).init_app(app)
+    harden(app, settings)
     _register_blueprints(app)
     return app
 
@@ -86,6 +99,7 @@ def check_configuration(config: Mapping[str, Any] | None = None) -> str | None:
 
 def _load(config: Mapping[str, Any] | None) -> tuple[Settings, Flow, PageScript]:
     settings = load_settings(config)
+    check_secret_key(settings)
     flows = load_flows(Path(settings.VOICE_FLOWS_DIR))
     caller_flow = flows.get(settings.VOICE_FLOW)
     page_script = flows.get(PAGE_SCRIPT)
@@ -111,25 +125,27 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(dashboard.bp)
     register_cli(app)
-    app.before_request(_tag_logs)
+    # Every request starts untagged; twilio_only tags a webhook's log lines with its CallSid or
+    # MessageSid once its signature has been checked.
+    app.before_request(_untagged)
 
 
-def _tag_logs() -> None:
-    # Every line logged for a webhook carries its CallSid or MessageSid.
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        sid = request.form.get("CallSid") or request.form.get("MessageSid") or "-"
-        twilio_id.set(sid[:64])
-    else:
-        twilio_id.set("-")
+def _untagged() -> None:
+    twilio_id.set("-")
 
 
 def local_auth_token() -> str:
     """A random token kept in instance/, so a local run checks signatures like production does."""
-    if not LOCAL_TOKEN_FILE.exists():
-        LOCAL_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
-        LOCAL_TOKEN_FILE.write_text(secrets.token_hex(16))
-        LOCAL_TOKEN_FILE.chmod(0o600)
-    return LOCAL_TOKEN_FILE.read_text().strip()
+    return local_secret(LOCAL_TOKEN_FILE, 16)
+
+
+def local_secret(path: Path, size: int = 32) -> str:
+    """A random secret kept (owner-only) in instance/ for a local run."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(size))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def make_gateway(settings: Settings) -> Gateway:

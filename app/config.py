@@ -29,6 +29,31 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message names it."""
 
 
+# The published default: never signs anything. A local run gets a random key of its own.
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+MIN_SECRET_KEY = 32
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def check_secret_key(settings: Settings) -> None:
+    """Sessions and summary links are signed with SECRET_KEY: refuse a short one, and refuse
+    the default anywhere but a local run (a public URL on this machine)."""
+    key = settings.SECRET_KEY
+    host = settings.PUBLIC_BASE_URL.split("//", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    if key == DEFAULT_SECRET_KEY:
+        if host not in LOCAL_HOSTS:
+            raise ConfigError(
+                "Invalid setting — SECRET_KEY: set a random value of at least "
+                f"{MIN_SECRET_KEY} characters (e.g. `python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))'`); the default is published"
+            )
+    elif len(key) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"Invalid setting — SECRET_KEY: at least {MIN_SECRET_KEY} characters (it signs "
+            "sessions and summary links)"
+        )
+
+
 def _split_list(value: Any) -> Any:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
@@ -44,7 +69,7 @@ class Settings(BaseSettings):
     )
 
     DATABASE_URL: str = DEFAULT_DATABASE_URL
-    SECRET_KEY: str = "dev-only-secret-change-me"
+    SECRET_KEY: str = DEFAULT_SECRET_KEY
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # text for people, json (one object a line) for log shippers.
     LOG_FORMAT: Literal["text", "json"] = "text"
@@ -75,6 +100,9 @@ class Settings(BaseSettings):
     # Texts to callers: the reference right after the call, and word when someone takes it.
     CALLER_SMS_AFTER_CALL: bool = True
     CALLER_SMS_ON_ACK: bool = True
+    # How many reverse proxies stand in front (1 behind nginx as docs/deployment.md sets it up):
+    # their X-Forwarded-For gives the real client address. 0 trusts no such header.
+    PROXY_HOPS: int = Field(0, ge=0, le=5)
     # Callback numbers are accepted in these countries only (ISO codes; NANP numbers are US/CA).
     CALLBACK_COUNTRIES: CommaList = ["US", "CA"]
     # The help desk's number as callers know it; told to a caller still waiting at 60 minutes.

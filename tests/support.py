@@ -26,7 +26,7 @@ TEST_SETTINGS: dict[str, object] = {
     "HELPDESK_NUMBERS": ["+13193844357"],
     "HELPDESK_PHONE": "319-384-4357",
     "API_TOKENS": ["api-token-1", "api-token-2"],
-    "SECRET_KEY": "test-secret",
+    "SECRET_KEY": "test-secret-0123456789abcdef-0123456789",
 }
 TEST_ROSTER = Path(__file__).resolve().parent / "data" / "roster.yaml"
 DEMO_CATALOG = Path(__file__).resolve().parent.parent / "demo" / "catalog.yaml"

@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
+from app.adapters.logging_setup import twilio_id
 from app.calls.reply import Reply
 from app.context import settings
 
@@ -43,11 +44,19 @@ def twilio_only(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if settings().TWILIO_VALIDATE_SIGNATURES and not signature_is_valid():
-            log.warning("rejected unsigned or mis-signed request to %s", request.path)
+            log.warning("rejected unsigned or mis-signed request to %s", _loggable(request.path))
             abort(403, "Twilio signature missing or invalid")
+        # Only now is the body trusted enough to tag the log lines with Twilio's id.
+        sid = request.form.get("CallSid") or request.form.get("MessageSid") or "-"
+        twilio_id.set(_loggable(sid)[:64])
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _loggable(text: str) -> str:
+    """Log fields from outside never carry a line break (a forged log line) or other controls."""
+    return re.sub(r"[^\x21-\x7e]", "?", text)
 
 
 # Characters XML 1.0 cannot carry (most control characters, lone surrogates, U+FFFE/U+FFFF):

@@ -19,6 +19,7 @@ from app.models import Channel, UserRole
 from app.paging import oncall
 from app.phones import display
 from app.responders import directory
+from app.web_security import safe_next
 
 from . import bp
 
@@ -82,9 +83,8 @@ def login() -> ResponseReturnValue:
     session.clear()
     session["user_id"] = user.id
     session.permanent = True
-    target = request.args.get("next", "")
     # Only ever back into this site.
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
