@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     # Texts to callers: the reference right after the call, and word when someone takes it.
     CALLER_SMS_AFTER_CALL: bool = True
     CALLER_SMS_ON_ACK: bool = True
+    # Prometheus scrapes /metrics with this bearer token; empty turns /metrics off.
+    METRICS_TOKEN: str = ""
     # How many reverse proxies stand in front (1 behind nginx as docs/deployment.md sets it up):
     # their X-Forwarded-For gives the real client address. 0 trusts no such header.
     PROXY_HOPS: int = Field(0, ge=0, le=5)

@@ -25,6 +25,7 @@ TEST_SETTINGS: dict[str, object] = {
     "BUSINESS_HOURS_DIAL_NUMBER": "+13193840001",
     "HELPDESK_NUMBERS": ["+13193844357"],
     "HELPDESK_PHONE": "319-384-4357",
+    "METRICS_TOKEN": "metrics-token-for-tests",
     "API_TOKENS": ["api-token-1", "api-token-2"],
     "SECRET_KEY": "test-secret-0123456789abcdef-0123456789",
 }

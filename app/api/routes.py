@@ -20,6 +20,7 @@ from app.responders import directory
 from . import bp
 
 MAX_PAGE = 200
+MAX_OFFSET = 1_000_000
 
 
 @bp.get("/incidents")
@@ -30,8 +31,8 @@ def list_incidents() -> Response:
         return _error(400, f"state must be one of: {', '.join(IncidentState)}")
     limit = request.args.get("limit", default=50, type=int)
     offset = request.args.get("offset", default=0, type=int)
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
-        return _error(400, f"limit must be 1 to {MAX_PAGE} and offset 0 or more")
+    if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:
+        return _error(400, f"limit must be 1 to {MAX_PAGE} and offset 0 to {MAX_OFFSET}")
     found = incident_service.list_incidents(get_db().session, state, limit, offset)
     return jsonify(incidents=[incident_summary(incident) for incident in found])
 
@@ -62,7 +63,10 @@ def _error(status: int, message: str) -> Response:
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None  # nested deeper than any real request
     if not isinstance(data, dict):
         raise ApiError(400, "send a JSON object with Content-Type: application/json")
     return data
@@ -120,6 +124,8 @@ def create_incident() -> Response:
     return response
 
 
+# A note, a resolution or a cancel reason: what a person would type, with room to spare.
+MAX_TEXT = 2000
 # The API's action names, and the field holding each one's words.
 API_ACTIONS = {
     "acknowledge": (Verb.ACK, ""),
@@ -137,16 +143,17 @@ def act(reference: str, action: str) -> Response:
     verb, text_field = API_ACTIONS[action]
     incident = _incident(reference)
     data = _body()
-    text = data.get(text_field, "") if text_field else ""
-    if not isinstance(text, str) or (
-        verb == Verb.NOTE and not isinstance(data.get("author", ""), str)
-    ):
-        raise ApiError(400, f"{text_field} (and optionally author) must be strings")
-    if verb == Verb.NOTE:
-        actor = Actor((data.get("author") or "api")[:200])
-    else:
-        actor = Actor.of(_responder(data))
-    request_ = Action(verb, text=text, by_phone=bool(data.get("confirmed_by_phone")))
+    text = (data.get(text_field) or "") if text_field else ""
+    author = data.get("author") or "api"
+    if not isinstance(text, str) or not isinstance(author, str):
+        raise ApiError(400, f"{text_field or 'author'} must be a string")
+    if len(text) > MAX_TEXT:
+        raise ApiError(422, f"{text_field}: at most {MAX_TEXT} characters")
+    by_phone = data.get("confirmed_by_phone", False)
+    if not isinstance(by_phone, bool):
+        raise ApiError(400, "confirmed_by_phone must be true or false (a JSON boolean)")
+    actor = Actor(author[:200]) if verb == Verb.NOTE else Actor.of(_responder(data))
+    request_ = Action(verb, text=text, by_phone=by_phone)
     actions = services().incident_actions(get_db().session)
     try:
         message = actions.perform(incident, actor, Channel.API, request_)

@@ -91,3 +91,12 @@ class Reply:
             elif "gather" in verb:
                 texts.extend(verb["gather"]["prompts"])
         return texts
+
+
+# Recordings live at Twilio; a RecordingUrl anywhere else (a forged request, a `javascript:` URL)
+# is never stored or linked.
+TWILIO_RECORDINGS = "https://api.twilio.com/"
+
+
+def is_twilio_recording(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(TWILIO_RECORDINGS) and " " not in str(url)

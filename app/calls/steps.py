@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.calls.entry import Finished, Greeting, StaffPin
+from app.calls.reply import is_twilio_recording
 from app.calls.script import MenuStep, PhoneStep, ReviewStep, ServiceStep, SpeechStep, Step
 from app.calls.turn import FINISHED, GREETING, STAFF, StepHandler, Turn
 from app.incidents import catalog
@@ -168,7 +169,7 @@ class SpeechQuestion(StepHandler):
     def answer(self, turn: Turn) -> None:
         call, heard, step = turn.call, turn.heard, self.step
         if call.stage == CallStage.RECORD:
-            if heard.recording_url and not heard.nothing_recorded:
+            if is_twilio_recording(heard.recording_url) and not heard.nothing_recorded:
                 turn.set(**{f"{step.field}_recording": heard.recording_url})
                 turn.reply.say(self.flow.messages.thanks)
             self.menu.advance(turn)

@@ -36,6 +36,9 @@ from app.phones import display
 from app.responders import bridge, grammar
 from app.timeline import add_event
 
+# What anyone may write on a timeline in one go (a resolution, a note, a reason).
+MAX_NOTE = 2000
+
 
 @dataclass
 class IncidentActions:
@@ -121,6 +124,7 @@ class IncidentActions:
         )
 
     def resolve(self, incident: Incident, responder: Responder, channel: str, note: str) -> str:
+        note = note[:MAX_NOTE]
         self._require(responder, incident)
         if incident.state in (
             IncidentState.RESOLVED,
@@ -262,12 +266,12 @@ class IncidentActions:
         return f"{incident.reference} is yours now. Caller: {display(incident.callback_number)}."
 
     def add_note(self, incident: Incident, author: str, channel: str, note: str) -> str:
-        note = note.strip()
+        note = note.strip()[:MAX_NOTE]
         if not note:
             raise ActionError("A note needs some words.")
         now = self.clock.now()
         incident.updated_at = now
-        add_event(self.session, incident, now, EventKind.NOTE, author, channel, note[:2000])
+        add_event(self.session, incident, now, EventKind.NOTE, author, channel, note)
         return f"Note added to {incident.reference}."
 
     def reassign(

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -108,6 +109,18 @@ class _DatabaseCollector:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    # The numbers say how many incidents and pages there are: for the monitoring system only.
+    expected = settings().METRICS_TOKEN
+    if not expected:
+        return Response("metrics are off: set METRICS_TOKEN", status=404, mimetype="text/plain")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+        return Response(
+            "send Authorization: Bearer <METRICS_TOKEN>",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_DatabaseCollector(health.counts(get_db().session, clock().now())))
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

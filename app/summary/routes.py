@@ -36,6 +36,14 @@ def form(token: str) -> Response:
     responder = session.get(Responder, responder_id)
     if summary is None or responder is None:
         return _page("summary/error.html", 404, message="This summary no longer exists.")
+    if summary.submitted_at is not None:
+        # One link, one summary: a forwarded or replayed link cannot send it again.
+        return _page(
+            "summary/error.html",
+            410,
+            message=f"The summary for {summary.incident.reference} was already sent. To change "
+            f"it, reply SUM {summary.incident.number} <hours> <work> by SMS.",
+        )
     incident: Incident = summary.incident
     hours, work = request.form.get("hours", ""), request.form.get("work", "")
     values: dict[str, object] = {

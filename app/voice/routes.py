@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from app.adapters.twilio_web import form_text, render_reply, twilio_only, twiml
 from app.calls import spool
 from app.calls.menu import VoiceMenu
-from app.calls.reply import Reply
+from app.calls.reply import Reply, is_twilio_recording
 from app.calls.turn import Heard
 from app.context import clock, services, settings
 from app.db import get_db
@@ -170,7 +170,8 @@ def fallback_number() -> Response:
 @bp.post("/fallback/recorded")
 @twilio_only
 def fallback_recorded() -> Response:
-    unavailable = _spool(recording_url=request.form.get("RecordingUrl", ""))
+    recording = request.form.get("RecordingUrl", "")
+    unavailable = _spool(recording_url=recording if is_twilio_recording(recording) else "")
     if unavailable is not None:
         return twiml(render_reply(unavailable, _fallback_action))
     reply = _fallback_reply().say(services().caller_flow.messages.fallback_thanks).hangup()

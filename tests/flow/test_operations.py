@@ -56,7 +56,8 @@ def test_metrics(client, app, clock, twilio):
     run_worker(app, clock)
     clock.advance(minutes=7)
     text(twilio, PAT, "1a")
-    body = client.get("/metrics")
+    assert client.get("/metrics").status_code == 401
+    body = client.get("/metrics", headers={"Authorization": "Bearer metrics-token-for-tests"})
     assert body.mimetype == "text/plain"
     samples = {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value

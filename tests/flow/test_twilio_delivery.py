@@ -129,7 +129,8 @@ def test_a_gateway_outage_holds_the_chain_and_tells_the_leads(
     run_worker(app, clock)
     ready = client.get("/readyz").get_json()
     assert ready["status"] == "degraded" and "503" in ready["gateway"]
-    metrics = client.get("/metrics").get_data(as_text=True)
+    auth = {"Authorization": "Bearer metrics-token-for-tests"}
+    metrics = client.get("/metrics", headers=auth).get_data(as_text=True)
     assert "afterhours_gateway_failing_seconds 1200.0" in metrics
     fake.decide = lambda _params: "ok"
     clock.advance(minutes=5)
