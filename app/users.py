@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,7 +15,13 @@ from app.models import LoginAttempt, Responder, User, UserRole
 # Five failures within fifteen minutes, for one account or from one address, lock it for the rest
 # of the window: slow enough to stop guessing, short enough not to lock out a tired admin for long.
 MAX_FAILURES = 5
+MAX_ADDRESS_FAILURES = 50
 WINDOW = dt.timedelta(minutes=15)
+# Staff PINs over the phone: wrong PINs per calling number, and from all numbers together, in
+# WINDOW (three per call before the call ends).
+PIN = "staff-pin"
+MAX_PIN_FAILURES = 6
+MAX_PIN_FAILURES_OVERALL = 20
 MIN_PASSWORD = 10
 # scrypt (Werkzeug's default) for passwords and PINs.
 HASH_METHOD = "scrypt"
@@ -74,37 +80,61 @@ def create_user(
 def authenticate(
     session: Session, now: dt.datetime, username: str, password: str, address: str
 ) -> User:
+    """Check a password, at most MAX_FAILURES times per account (and MAX_ADDRESS_FAILURES per
+    address, for someone trying many names) in WINDOW. The attempt is recorded (and committed)
+    before it is counted, so however many arrive at once, no more than the limit are checked."""
     username = username.strip().lower()[:64]
-    failures = (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                or_(LoginAttempt.username == username, LoginAttempt.address == address),
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.at > now - WINDOW,
-            )
-        )
-        or 0
-    )
-    if failures >= MAX_FAILURES:
-        session.commit()
+    attempt = LoginAttempt(username=username, address=address[:64], succeeded=False, at=now)
+    session.add(attempt)
+    session.commit()
+    if (
+        _failures(session, now, LoginAttempt.username == username) > MAX_FAILURES
+        or _failures(session, now, LoginAttempt.address == attempt.address) > MAX_ADDRESS_FAILURES
+    ):
         raise SignInRefused("Too many failed sign-ins. Wait 15 minutes and try again.", True)
     user = session.scalar(select(User).where(User.username == username, User.active))
     # Check a hash even for unknown users, so timing does not tell which names exist.
     known = user.password_hash if user else _dummy_hash()
-    ok = check_password_hash(known, password) and user is not None
-    session.add(LoginAttempt(username=username, address=address[:64], succeeded=ok, at=now))
-    if not ok or user is None:
-        session.commit()
+    if not check_password_hash(known, password) or user is None:
         raise SignInRefused("That username and password do not match.")
+    attempt.succeeded = True
     user.last_login_at = now
     session.commit()
     return user
 
 
-def staff_by_pin(session: Session, pin: str) -> User | None:
-    """The help-desk (or other) account whose phone PIN this is."""
+def _failures(session: Session, now: dt.datetime, who: ColumnElement[bool]) -> int:
+    query = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(who, LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - WINDOW)
+    )
+    return session.scalar(query) or 0
+
+
+def sign_out(session: Session, user: User) -> None:
+    """Every session of this account ends, wherever its cookie went."""
+    user.session_version += 1
+    session.commit()
+
+
+def staff_by_pin(session: Session, now: dt.datetime, pin: str, caller: str) -> User | None:
+    """The help-desk (or other) account whose phone PIN this is, with guesses limited per
+    calling number and overall across calls (the limit holds however many calls it takes)."""
+    caller = caller[:64] or "unknown"
+    if (
+        _failures(session, now, and_(LoginAttempt.username == PIN, LoginAttempt.address == caller))
+        >= MAX_PIN_FAILURES
+        or _failures(session, now, LoginAttempt.username == PIN) >= MAX_PIN_FAILURES_OVERALL
+    ):
+        return None
+    found = _check_pin(session, pin)
+    if found is None:
+        session.add(LoginAttempt(username=PIN, address=caller, succeeded=False, at=now))
+    return found
+
+
+def _check_pin(session: Session, pin: str) -> User | None:
     if not re.fullmatch(r"\d{4,8}", pin or ""):
         return None
     for user in session.scalars(select(User).where(User.pin_hash.is_not(None), User.active)):

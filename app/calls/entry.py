@@ -55,7 +55,9 @@ class StaffPin(StepHandler):
         )
 
     def answer(self, turn: Turn) -> None:
-        staff = users.staff_by_pin(self.menu.session, turn.heard.digits)
+        staff = users.staff_by_pin(
+            self.menu.session, self.menu.clock.now(), turn.heard.digits, turn.call.from_number
+        )
         if staff is not None:
             turn.call.staff_user_id = staff.id
             turn.reply.say(self.flow.staff.welcome.format(name=staff.name.split()[0]))

@@ -18,7 +18,8 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get("user_id")
         user = get_db().session.get(User, user_id) if user_id else None
-        g.user = user if user is not None and user.active else None
+        current = user is not None and user.active and session.get("v") == user.session_version
+        g.user = user if current else None
     return g.user
 
 

@@ -82,6 +82,7 @@ def login() -> ResponseReturnValue:
         )
     session.clear()
     session["user_id"] = user.id
+    session["v"] = user.session_version
     session.permanent = True
     # Only ever back into this site.
     return redirect(safe_next(request.args.get("next")))
@@ -89,6 +90,9 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    user = current_user()
+    if user is not None:
+        users.sign_out(get_db().session, user)
     session.clear()
     return redirect(url_for("dashboard.login"))
 

@@ -34,6 +34,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
+    # Every session cookie carries the version it was signed in under; signing out (or a new
+    # password) moves it on, so a copied cookie stops working at once.
+    session_version: Mapped[int] = mapped_column(default=0)
 
     responder: Mapped[Responder | None] = relationship()
 

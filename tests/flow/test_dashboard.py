@@ -46,7 +46,7 @@ def test_a_wrong_password_says_so_and_five_failures_lock_the_account(client, acc
     assert response.status_code == 401
     assert "That username and password do not match." in response.get_data(as_text=True)
     assert sign_in(client, "nobody", "nope").status_code == 401  # same answer for unknown users
-    for _ in range(3):
+    for _ in range(4):
         sign_in(client, "jordan", "nope")
     locked = sign_in(client, "jordan", PASSWORD)
     assert locked.status_code == 429
