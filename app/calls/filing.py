@@ -35,6 +35,8 @@ def file_report(
         # offered it to them: join it rather than start a second page chain. (A caller who
         # was offered it and said "a different problem" keeps their own incident.)
         target = incident_service.active_for_service(session, draft.service_id, lock=True)
+    if target is None and not call.staff_user_id:
+        target = _flood_target(session, now, draft)
     joined = target is not None and target.state in JOINABLE
     if target is not None and joined:
         incident_service.add_report(
@@ -55,6 +57,21 @@ def file_report(
     call.status = CallStatus.REPORTED
     call.step = FINISHED
     return incident, joined
+
+
+# The third new incident from one number within this time joins the previous one: one phone
+# cannot page the whole chain again and again.
+PER_NUMBER_WINDOW = dt.timedelta(hours=1)
+PER_NUMBER_LIMIT = 2
+
+
+def _flood_target(session: Session, now: dt.datetime, draft: IncidentDraft) -> Incident | None:
+    recent = incident_service.recent_from_number(
+        session, now, draft.caller_number, PER_NUMBER_WINDOW
+    )
+    if len(recent) < PER_NUMBER_LIMIT:
+        return None
+    return next((incident for incident in recent if incident.state in JOINABLE), None)
 
 
 def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) -> IncidentDraft:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import EventKind, Incident, IncidentState, PriorityContact, Report, Service
+from app.models import EventKind, Incident, IncidentState, PriorityContact, Report, Service, Source
 from app.paging import escalation, notify
 from app.phones import display
 from app.timeline import add_event
@@ -102,11 +102,39 @@ def open_incident(
             session,
             now,
             incident,
-            f"{incident.reference}: we received your report about {incident.service_name}. The "
-            f"on-call administrator has been paged and will call you back within 60 minutes at "
-            f"{display(incident.callback_number)}.",
+            _keyed_in_receipt(incident, draft)
+            or f"{incident.reference}: we received your report about {incident.service_name}. "
+            f"The on-call administrator has been paged and will call you back within 60 "
+            f"minutes at {display(incident.callback_number)}.",
         )
     return incident
+
+
+def _keyed_in_receipt(incident: Incident, draft: IncidentDraft) -> str | None:
+    """A callback number keyed in on the phone may be anyone's: it is told the reference and
+    who is texting, never what the caller said (the line must not relay a stranger's words)."""
+    if draft.source not in (Source.PHONE, Source.HELPDESK_TRANSFER):
+        return None
+    if not draft.caller_number or draft.callback_number == draft.caller_number:
+        return None
+    return (
+        f"{incident.reference}: this number was given for a call back by the after-hours "
+        "support line. The on-call administrator will call you here."
+    )
+
+
+def recent_from_number(
+    session: Session, now: dt.datetime, number: str | None, within: dt.timedelta
+) -> list[Incident]:
+    """Incidents opened from this caller's number lately, newest first."""
+    if not number:
+        return []
+    query = (
+        select(Incident)
+        .where(Incident.caller_number == number, Incident.created_at > now - within)
+        .order_by(Incident.id.desc())
+    )
+    return list(session.scalars(query))
 
 
 def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Report:
@@ -157,7 +185,8 @@ def add_report(
             session,
             now,
             incident,
-            f"{incident.reference}: your details were added to the report about "
+            _keyed_in_receipt(incident, draft)
+            or f"{incident.reference}: your details were added to the report about "
             f"{incident.service_name}. The on-call administrator will contact you at "
             f"{display(draft.callback_number)}.",
             to=draft.callback_number,

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, abort, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from app.adapters.twilio_web import form_text, render_reply, twilio_only, twiml
+from app.adapters.twilio_web import SID, form_text, loggable, render_reply, twilio_only, twiml
 from app.calls import spool
 from app.calls.menu import VoiceMenu
 from app.calls.reply import Reply, is_twilio_recording
@@ -36,6 +36,8 @@ def _call_sid() -> str:
     call_sid = form_text("CallSid", 64)
     if not call_sid:
         abort(400, "CallSid is required")
+    if not SID.fullmatch(call_sid):
+        abort(400, "CallSid is malformed")
     return call_sid
 
 
@@ -88,7 +90,7 @@ def technical_difficulty(error: Exception) -> Response:
     the call moves to the fallback voicemail, which needs nothing but local disk."""
     if isinstance(error, HTTPException):
         return Response(error.description, status=error.code, mimetype="text/plain")
-    log.exception("voice webhook failed on %s", request.path)
+    log.exception("voice webhook failed on %s", loggable(request.path))
     reply = _fallback_reply()
     if request.path.startswith("/voice/fallback"):
         reply.say(services().caller_flow.messages.technical_difficulty).hangup()
