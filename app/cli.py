@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import uuid
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import click
+from defusedxml import ElementTree as ET
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select

@@ -8,11 +8,11 @@ script (`press 1`, `say canvas`, `silence`, `record`, `dial no-answer`, `hangup`
 from __future__ import annotations
 
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from defusedxml import ElementTree as ET
 from twilio.request_validator import RequestValidator
 
 # (method, url, params, signature) -> (status, body)
