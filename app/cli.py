@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import uuid
 from pathlib import Path
 
 import click
-from defusedxml import ElementTree as ET
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client as TwilioClient
 
 from app import context, users
 from app.adapters import migrate, twilio_setup
-from app.adapters.simulator import Answer, Ask, CallSimulator, ScriptError, scripted
+from app.api import tokens
 from app.calls.script import Flow, FlowError, load_flows
 from app.config import PROJECT_ROOT
 from app.db import get_db
@@ -33,6 +29,8 @@ DEMO_USER, DEMO_PASSWORD, DEMO_PIN = "lead", "after-hours-demo", "4321"
 
 
 def register_cli(app: Flask) -> None:
+    from app.adapters.console_cli import call_cli, sms_cli
+
     for group in (
         db_cli,
         catalog_cli,
@@ -44,6 +42,7 @@ def register_cli(app: Flask) -> None:
         responders_cli,
         oncall_cli,
         users_cli,
+        tokens_cli,
         twilio_cli,
     ):
         app.cli.add_command(group)
@@ -151,7 +150,10 @@ def users_cli() -> None:
 @click.argument("username")
 @click.option("--name", default="", help="Full name (default: the username).")
 @click.option(
-    "--role", type=click.Choice(list(UserRole)), default=UserRole.HELPDESK, show_default=True
+    "--role",
+    type=click.Choice(list(UserRole), case_sensitive=False),
+    default=UserRole.HELPDESK,
+    show_default=True,
 )
 @click.option("--responder", help="The responder an admin or team lead acts as.")
 @click.option("--pin", help="A 4-8 digit PIN for the help-desk staff phone entry.")
@@ -168,6 +170,41 @@ def users_create(
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"user {username.lower()} created ({role})")
+
+
+@click.group("tokens", cls=AppGroup, help="Named API tokens.")
+def tokens_cli() -> None:
+    pass
+
+
+@tokens_cli.command("create")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(list(UserRole), case_sensitive=False),
+    default=UserRole.HELPDESK,
+    show_default=True,
+)
+@click.option("--responder", help="The responder this token acknowledges and resolves as.")
+def tokens_create(name: str, role: str, responder: str | None) -> None:
+    """Create a token and print it, once: only its hash is kept."""
+    try:
+        with get_db().begin() as session:
+            token = tokens.create_token(session, context.clock().now(), name, role, responder)
+    except tokens.TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(token)
+
+
+@tokens_cli.command("revoke")
+@click.argument("name")
+def tokens_revoke(name: str) -> None:
+    try:
+        with get_db().begin() as session:
+            tokens.revoke_token(session, context.clock().now(), name)
+    except tokens.TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"token {name} revoked")
 
 
 @click.group("roster", cls=AppGroup, help="Responders, rotations, overrides and policies.")
@@ -270,107 +307,3 @@ def flows_check(directory: Path | None) -> None:
             else "what a paged responder hears"
         )
         click.echo(f"ok  {flow.name} ({flow.language}): {what}")
-
-
-@click.group("call", cls=AppGroup, help="Play calls against the line without Twilio.")
-def call_cli() -> None:
-    pass
-
-
-@call_cli.command("play")
-@click.option(
-    "--from", "caller", default="+13195550100", show_default=True, help="Caller ID the line sees."
-)
-@click.option("--script", type=click.File("r"), help="Answers, one a line ('press 1', 'say vpn').")
-@click.option("--answer", "answers", multiple=True, help="An answer; repeat in order.")
-@click.option("--url", help="A running server to call (default: this app, in-process).")
-@click.option("--staff", is_flag=True, help="Call the help-desk staff entry (/voice/staff).")
-def call_play(caller: str, script, answers: tuple[str, ...], url: str | None, staff: bool) -> None:  # type: ignore[no-untyped-def]
-    """Play one call, printing what the caller hears.
-
-    With --script or --answer the call runs unattended; otherwise type the answers: keys for a
-    keypad question, words for a spoken one, an empty line for silence, /hangup to hang up."""
-    settings = _settings()
-    lines = [line.strip() for line in script] if script else list(answers)
-    lines = [line for line in lines if line and not line.startswith("#")]
-    try:
-        answer = scripted(lines) if lines else _keyboard
-    except ScriptError as exc:
-        raise click.ClickException(str(exc)) from None
-
-    simulator = CallSimulator(
-        _http_transport(url) if url else _app_transport(current_app),
-        settings.PUBLIC_BASE_URL,
-        settings.TWILIO_AUTH_TOKEN,
-        caller=caller,
-        hear=lambda text: click.echo(f"  line: {text}"),
-    )
-    transcript = simulator.play(answer, "/voice/staff" if staff else "/voice/incoming")
-    for error in transcript.errors:
-        click.echo(f"error: {error}", err=True)
-    if transcript.errors:
-        sys.exit(1)
-
-
-@click.group("sms", cls=AppGroup, help="Text the line without Twilio.")
-def sms_cli() -> None:
-    pass
-
-
-@sms_cli.command("send")
-@click.option("--from", "sender", required=True, help="The responder's number.")
-@click.option("--url", help="A running server (default: this app, in-process).")
-@click.argument("body")
-def sms_send(sender: str, body: str, url: str | None) -> None:
-    """Deliver BODY to the line as an SMS from --from, signed like Twilio; print the reply."""
-    config = _settings()
-    params = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": sender, "To": "", "Body": body}
-    target = f"{config.PUBLIC_BASE_URL}/sms/inbound"
-    signature = RequestValidator(config.TWILIO_AUTH_TOKEN).compute_signature(target, params)
-    transport = _http_transport(url) if url else _app_transport(current_app)
-    status, xml = transport(target, params, signature)
-    if status != 200:
-        raise click.ClickException(f"the line answered HTTP {status}: {xml[:200]}")
-    replies = [el.text or "" for el in ET.fromstring(xml).iter("Message")]
-    click.echo(f"reply: {replies[0]}" if replies else "(no reply)")
-
-
-def _keyboard(ask: Ask) -> Answer:
-    label = {"dtmf": "keys", "speech": "say", "record": "record? (y/n)", "dial": "answered? (y/n)"}
-    text = click.prompt(f"caller [{label[ask.kind]}]", default="", show_default=False).strip()
-    if text == "/hangup":
-        return Answer("hangup")
-    if ask.kind == "record":
-        return Answer("record" if text.lower().startswith("y") else "silence")
-    if ask.kind == "dial":
-        return Answer("dial", "completed" if text.lower().startswith("y") else "no-answer")
-    if not text:
-        return Answer("silence")
-    return Answer("press" if ask.kind == "dtmf" else "say", text)
-
-
-def _app_transport(app: Flask):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-
-    def post(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
-        path = url.split("://", 1)[-1].partition("/")[2]
-        response = client.post(f"/{path}", data=params, headers={"X-Twilio-Signature": signature})
-        return response.status_code, response.get_data(as_text=True)
-
-    return post
-
-
-def _http_transport(base: str):  # type: ignore[no-untyped-def]
-    import requests
-
-    def post(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
-        path = url.split("://", 1)[-1].partition("/")[2]
-        response = requests.post(
-            f"{base.rstrip('/')}/{path}",
-            data=params,
-            headers={"X-Twilio-Signature": signature},
-            timeout=15,
-        )
-        return response.status_code, response.text
-
-    return post

@@ -1,28 +1,32 @@
 from __future__ import annotations
 
 import functools
-import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
+from app.api import tokens
 from app.context import settings
+from app.db import get_db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def token_required(view: F) -> F:
-    """Bearer tokens from API_TOKENS; compared in constant time."""
+    """A bearer token: a named one (`flask tokens create`) or a shared API_TOKENS one. The caller's
+    identity is kept for the view in `g.api_identity`."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        valid = scheme.lower() == "bearer" and any(
-            hmac.compare_digest(token.strip().encode(), known.encode())
-            for known in settings().API_TOKENS
+        identity = (
+            tokens.identify(get_db().session, token.strip(), settings().API_TOKENS)
+            if scheme.lower() == "bearer"
+            else None
         )
-        if not valid:
+        g.api_identity = identity
+        if identity is None:
             response = jsonify(error="unauthorized", message="send Authorization: Bearer <token>")
             response.status_code = 401
             response.headers["WWW-Authenticate"] = 'Bearer realm="afterhours"'

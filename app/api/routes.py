@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.api import tokens
 from app.api.auth import token_required
 from app.api.openapi import openapi_document
 from app.api.serialize import incident_detail, incident_summary
@@ -15,7 +16,6 @@ from app.incidents.commands import Action, ActionError, Actor, NotAllowed, Verb
 from app.incidents.forms import IncidentFormError, draft_from_form
 from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.models import Channel, Incident, IncidentState, Responder
-from app.responders import directory
 
 from . import bp
 
@@ -72,14 +72,22 @@ def _body() -> dict[str, Any]:
     return data
 
 
-def _responder(data: dict[str, Any]) -> Responder:
-    name = data.get("responder")
-    if not isinstance(name, str) or not name.strip():
-        raise ApiError(400, "responder: the name of the responder acting")
-    found = directory.active_by_name(get_db().session, name)
-    if found is None:
-        raise ApiError(422, f"responder: no active responder named {name!r}")
-    return found
+def _identity() -> tokens.Identity:
+    identity: tokens.Identity = g.api_identity
+    return identity
+
+
+def _acting_responder(data: dict[str, Any]) -> Responder:
+    """The token's own responder: a client cannot act as anyone by typing a name."""
+    me = _identity().responder
+    if me is None or not me.active:
+        raise ApiError(
+            403, "this token does not act for a responder: use one made with --responder"
+        )
+    named = data.get("responder")
+    if named is not None and named != me.name:
+        raise ApiError(403, f"this token acts for {me.name}, not {named!r}")
+    return me
 
 
 def _incident(reference: str) -> Incident:
@@ -115,7 +123,7 @@ def create_incident() -> Response:
         response.status_code = 422
         return response
     incident = incident_service.open_incident(
-        session, clock().now(), draft, actor="api", channel=Channel.API
+        session, clock().now(), draft, actor=_identity().name, channel=Channel.API
     )
     response = _done(
         incident, f"{incident.reference} opened; the on-call admin is being paged", 201
@@ -144,15 +152,19 @@ def act(reference: str, action: str) -> Response:
     incident = _incident(reference)
     data = _body()
     text = (data.get(text_field) or "") if text_field else ""
-    author = data.get("author") or "api"
-    if not isinstance(text, str) or not isinstance(author, str):
-        raise ApiError(400, f"{text_field or 'author'} must be a string")
+    if not isinstance(text, str):
+        raise ApiError(400, f"{text_field} must be a string")
     if len(text) > MAX_TEXT:
         raise ApiError(422, f"{text_field}: at most {MAX_TEXT} characters")
     by_phone = data.get("confirmed_by_phone", False)
     if not isinstance(by_phone, bool):
         raise ApiError(400, "confirmed_by_phone must be true or false (a JSON boolean)")
-    actor = Actor(author[:200]) if verb == Verb.NOTE else Actor.of(_responder(data))
+    identity = _identity()
+    actor = (
+        Actor(identity.name, identity.responder)
+        if verb == Verb.NOTE
+        else Actor.of(_acting_responder(data))
+    )
     request_ = Action(verb, text=text, by_phone=by_phone)
     actions = services().incident_actions(get_db().session)
     try:

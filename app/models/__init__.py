@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.0 models: the database is the single source of truth."""
 
-from app.models.accounts import LoginAttempt, User, WorkerHeartbeat
+from app.models.accounts import ApiToken, LoginAttempt, User, WorkerHeartbeat
 from app.models.base import (
     REFERENCE_OFFSET,
     REFERENCE_PREFIX,
@@ -45,6 +45,7 @@ from app.models.paging import (
 __all__ = [
     "REFERENCE_OFFSET",
     "REFERENCE_PREFIX",
+    "ApiToken",
     "Base",
     "Call",
     "CallStage",

@@ -41,6 +41,24 @@ class User(Base):
     responder: Mapped[Responder | None] = relationship()
 
 
+class ApiToken(Base):
+    """A named API token: who (a responder) or what (a help-desk integration) is calling.
+    Only its SHA-256 is kept; the token itself is shown once, when it is created."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default=UserRole.HELPDESK)
+    # Actions (acknowledge, resolve, close) are this responder's; none: reports and notes only.
+    responder_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+    responder: Mapped[Responder | None] = relationship()
+
+
 class LoginAttempt(Base):
     """Sign-in attempts, so repeated failures can be slowed down across every web process."""
 

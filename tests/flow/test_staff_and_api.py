@@ -130,37 +130,51 @@ def test_api_rejects_non_json_and_unauthenticated_writes(client):
     assert client.post("/api/incidents", json={}).status_code == 401
 
 
-def test_api_acknowledge_resolve_close_and_notes(client, twilio, session):
+def _token(runner, name: str, *options: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A named token made the way an operator makes one: `flask tokens create`."""
+    result = runner.invoke(args=["tokens", "create", name, *options])
+    assert result.exit_code == 0, result.output
+    return {"Authorization": f"Bearer {result.output.strip()}"}
+
+
+def test_api_acknowledge_resolve_close_and_notes(client, twilio, session, runner):
     report_outage(twilio)
     url = "/api/incidents/AH-1001"
-    assert client.post(f"{url}/acknowledge", headers=AUTH, json={}).status_code == 400
+    pat = _token(runner, "pat-phone", "--role", "ADMIN", "--responder", "Pat Lee")
+    sam = _token(runner, "sam-phone", "--role", "admin", "--responder", "Sam Ortiz")
+    # A shared token reports and adds notes; it never acts as a responder, whatever name it sends.
+    shared = client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Pat Lee"})
     assert (
-        client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Nobody"}).status_code
-        == 422
+        shared.status_code == 403 and "does not act for a responder" in shared.get_json()["error"]
     )
-    refused = client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Sam Ortiz"})
+    posing = client.post(f"{url}/acknowledge", headers=sam, json={"responder": "Pat Lee"})
+    assert posing.status_code == 403 and "acts for Sam Ortiz" in posing.get_json()["error"]
+    refused = client.post(f"{url}/acknowledge", headers=sam, json={})
     assert refused.status_code == 403 and "not paged to you" in refused.get_json()["error"]
-    done = client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Pat Lee"})
+    done = client.post(f"{url}/acknowledge", headers=pat, json={})
     assert done.status_code == 200
     assert done.get_json()["incident"]["state"] == "acknowledged"
-    again = client.post(f"{url}/acknowledge", headers=AUTH, json={"responder": "Pat Lee"})
+    again = client.post(f"{url}/acknowledge", headers=pat, json={"responder": "Pat Lee"})
     assert again.status_code == 409 and "already acknowledged" in again.get_json()["error"]
     note = client.post(
         f"{url}/notes", headers=AUTH, json={"text": "ticket INC0012345", "author": "ServiceNow"}
     )
     assert note.status_code == 201
-    early = client.post(f"{url}/close", headers=AUTH, json={"responder": "Pat Lee"})
+    # Attributed to the token, not to the name the client typed.
+    [noted] = [e for e in note.get_json()["incident"]["timeline"] if e["kind"] == "note"]
+    assert noted["actor"] == "api token 1"
+    early = client.post(f"{url}/close", headers=pat, json={})
     assert early.status_code == 409
     assert early.get_json()["error"] == "AH-1001 is acknowledged: resolve it first (RESOLVE 1001)."
-    client.post(f"{url}/resolve", headers=AUTH, json={"responder": "Pat Lee", "note": "fixed"})
-    unconfirmed = client.post(f"{url}/close", headers=AUTH, json={"responder": "Pat Lee"})
+    client.post(f"{url}/resolve", headers=pat, json={"note": "fixed"})
+    unconfirmed = client.post(f"{url}/close", headers=pat, json={})
     assert unconfirmed.status_code == 409 and "has not confirmed" in unconfirmed.get_json()["error"]
-    closed = client.post(
-        f"{url}/close", headers=AUTH, json={"responder": "Pat Lee", "confirmed_by_phone": True}
-    )
+    closed = client.post(f"{url}/close", headers=pat, json={"confirmed_by_phone": True})
     assert closed.get_json()["incident"]["state"] == "closed"
     kinds = [e["kind"] for e in closed.get_json()["incident"]["timeline"]]
     assert {"acknowledged", "note", "resolved", "confirmed", "closed"} <= set(kinds)
+    assert runner.invoke(args=["tokens", "revoke", "pat-phone"]).exit_code == 0
+    assert client.get(url, headers=pat).status_code == 401
     assert client.post(f"{url}/explode", headers=AUTH, json={}).status_code == 404
     assert (
         client.post("/api/incidents/AH-4242/notes", headers=AUTH, json={"text": "x"}).status_code
