@@ -18,11 +18,16 @@ def on_starting(server: object) -> None:
 
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# Webhooks are short and mostly Python: processes, not threads, carry a burst of callers. Threads
-# share one interpreter lock, so a thread holding the database's write lock waits its turn behind
-# the others and every other process waits on it (docs/benchmarks.md measures 4x1 against 4x4).
+# Webhooks are short and mostly Python: processes carry a burst of callers. Each process also
+# runs several threads, so a client sending its request slowly (a flaky mobile network, or on
+# purpose) holds one thread, not the whole process: 16 such clients leave /healthz answering
+# (tests/integration/test_gunicorn.py). A reverse proxy that buffers requests (nginx does by
+# default) keeps slow clients away from gunicorn altogether; docs/deployment.md sets one up.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("WEB_THREADS", 1))
+threads = int(os.environ.get("WEB_THREADS", 8))
+# A process takes no more connections than it has threads, so one busy with slow clients leaves
+# new connections to the others instead of queueing them behind its own.
+worker_connections = threads
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -79,3 +80,65 @@ def test_a_bad_setting_stops_gunicorn_at_start_with_one_line(tmp_path: Path):
     assert time.monotonic() - started < 30
     assert "afterhours: Invalid setting — TIMEZONE" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_slow_clients_do_not_starve_the_server(migrated_sqlite: Path, tmp_path: Path):
+    """16 clients trickling a request a byte at a time, as a slow-loris would: the deploy
+    settings keep threads free, and /healthz answers every time."""
+    database = tmp_path / "served.db"
+    shutil.copy(migrated_sqlite, database)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "BIND": f"127.0.0.1:{port}",
+        "TWILIO_AUTH_TOKEN": "x",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("WEB_CONCURRENCY", None)
+    env.pop("WEB_THREADS", None)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "-c", "deploy/gunicorn.conf.py"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    slow: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 60
+        healthy = 0
+        while healthy < 20:  # every worker process has booted and answers
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                healthy += 1
+            except requests.RequestException:
+                healthy = 0
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        for _ in range(16):
+            client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            # Headers that never end: the server cannot answer, only wait.
+            client.sendall(b"POST /voice/incoming HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            slow.append(client)
+        answered = 0
+        for _ in range(10):
+            for client in slow:
+                with contextlib.suppress(OSError):
+                    client.sendall(b"a")  # a byte each, to keep every one of them busy
+            try:
+                ok = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+                answered += ok
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        assert answered == 10
+    finally:
+        for client in slow:
+            client.close()
+        server.terminate()
+        server.wait(timeout=20)
