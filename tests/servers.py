@@ -25,41 +25,28 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(
-    database_url: str, log: Path, workers: int = 2, threads: int = 4, **settings: str
-) -> Iterator[str]:
-    """gunicorn -c deploy/gunicorn.conf.py on a free port; yields its base URL."""
-    port = free_port()
+def serve(env: dict[str, str], log: Path, port: int, answering: int = 1) -> Iterator[str]:
+    """gunicorn -c deploy/gunicorn.conf.py with `env`, until it has answered /healthz
+    `answering` times in a row (every worker process booted); yields its base URL."""
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PUBLIC_BASE_URL": base,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "SMS_BACKEND": "console",
-        "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": "test-secret-for-the-served-app-0123456789",
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(workers),
-        "WEB_THREADS": str(threads),
-        **settings,
-    }
     gunicorn_bin = Path(sys.executable).parent / "gunicorn"
     with log.open("w") as log_file:
         server = subprocess.Popen(
             [str(gunicorn_bin), "-c", "deploy/gunicorn.conf.py"],
             cwd=PROJECT_ROOT,
-            env=env,
+            env={**env, "BIND": f"127.0.0.1:{port}"},
             stdout=subprocess.DEVNULL,
             stderr=log_file,
         )
         try:
-            deadline = time.monotonic() + 30
-            while True:  # the workers are still importing the app at first
+            deadline = time.monotonic() + 60
+            healthy = 0
+            while healthy < answering:  # the workers are still importing the app at first
                 try:
-                    requests.get(f"{base}/healthz", timeout=5)
-                    break
+                    requests.get(f"{base}/healthz", timeout=1).raise_for_status()
+                    healthy += 1
                 except requests.RequestException:
+                    healthy = 0
                     if time.monotonic() > deadline or server.poll() is not None:
                         raise
                     time.sleep(0.2)
@@ -67,6 +54,28 @@ def gunicorn(
         finally:
             server.terminate()
             server.wait(timeout=20)
+
+
+@contextmanager
+def gunicorn(
+    database_url: str, log: Path, workers: int = 2, threads: int = 4, **settings: str
+) -> Iterator[str]:
+    """The line served on PostgreSQL, signed with the tests' token; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SMS_BACKEND": "console",
+        "LOG_LEVEL": "WARNING",
+        "SECRET_KEY": "test-secret-for-the-served-app-0123456789",
+        "WEB_CONCURRENCY": str(workers),
+        "WEB_THREADS": str(threads),
+        **settings,
+    }
+    with serve(env, log, port) as base:
+        yield base
 
 
 def signed_post(base: str, path: str, params: dict[str, str]) -> requests.Response:

@@ -76,10 +76,6 @@ class CallbackUrls:
 
     base: str
 
-    @property
-    def sms_status(self) -> str:
-        return f"{self.base}/sms/status"
-
     def sms_status_for(self, notification_id: int) -> str:
         """Per row, so a status callback can settle a send whose own answer was lost."""
         return f"{self.base}/sms/status?n={notification_id}"

@@ -1,4 +1,4 @@
-"""Finding responders: by id (a form), by name (the API), by phone (an inbound text)."""
+"""Finding responders: by id (a form), by phone (an inbound text), who can be handed work."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from app.models import Responder
 
 def by_id(session: Session, responder_id: int | None) -> Responder | None:
     return session.get(Responder, responder_id) if responder_id else None
-
-
-def active_by_name(session: Session, name: str) -> Responder | None:
-    found = session.scalar(select(Responder).where(Responder.name == name.strip()))
-    return found if found is not None and found.active else None
 
 
 def by_phone(session: Session, phone: str | None) -> Responder | None:

@@ -14,43 +14,29 @@ from pathlib import Path
 import requests
 
 from app.config import PROJECT_ROOT
+from tests.servers import free_port, serve
 
 
-def test_gunicorn_serves_the_app_with_the_shipped_config(migrated_sqlite: Path, tmp_path: Path):
+def _sqlite_env(migrated_sqlite: Path, tmp_path: Path) -> dict[str, str]:
     database = tmp_path / "served.db"
     shutil.copy(migrated_sqlite, database)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
         "TWILIO_AUTH_TOKEN": "x",
         "LOG_LEVEL": "WARNING",
     }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [str(gunicorn), "-c", "deploy/gunicorn.conf.py"]
-    server = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:  # the workers are still importing the app at first
-            try:
-                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        assert response.json() == {"status": "ok"}
-        unsigned = requests.post(f"http://127.0.0.1:{port}/voice/incoming", timeout=5)
+    env.pop("WEB_CONCURRENCY", None)
+    env.pop("WEB_THREADS", None)
+    return env
+
+
+def test_gunicorn_serves_the_app_with_the_shipped_config(migrated_sqlite: Path, tmp_path: Path):
+    env = {**_sqlite_env(migrated_sqlite, tmp_path), "WEB_CONCURRENCY": "2"}
+    with serve(env, tmp_path / "web.log", free_port()) as base:
+        assert requests.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
+        unsigned = requests.post(f"{base}/voice/incoming", timeout=5)
         assert unsigned.status_code == 403
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_a_bad_setting_stops_gunicorn_at_start_with_one_line(tmp_path: Path):
@@ -85,60 +71,25 @@ def test_a_bad_setting_stops_gunicorn_at_start_with_one_line(tmp_path: Path):
 def test_slow_clients_do_not_starve_the_server(migrated_sqlite: Path, tmp_path: Path):
     """16 clients trickling a request a byte at a time, as a slow-loris would: the deploy
     settings keep threads free, and /healthz answers every time."""
-    database = tmp_path / "served.db"
-    shutil.copy(migrated_sqlite, database)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "BIND": f"127.0.0.1:{port}",
-        "TWILIO_AUTH_TOKEN": "x",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("WEB_CONCURRENCY", None)
-    env.pop("WEB_THREADS", None)
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [str(gunicorn), "-c", "deploy/gunicorn.conf.py"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = _sqlite_env(migrated_sqlite, tmp_path)
+    port = free_port()
     slow: list[socket.socket] = []
-    try:
-        deadline = time.monotonic() + 60
-        healthy = 0
-        while healthy < 20:  # every worker process has booted and answers
-            try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                healthy += 1
-            except requests.RequestException:
-                healthy = 0
-                if time.monotonic() > deadline:
-                    raise
+    with serve(env, tmp_path / "web.log", port, answering=20) as base:
+        try:
+            for _ in range(16):
+                client = socket.create_connection(("127.0.0.1", port), timeout=5)
+                # Headers that never end: the server cannot answer, only wait.
+                client.sendall(b"POST /voice/incoming HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                slow.append(client)
+            answered = 0
+            for _ in range(10):
+                for client in slow:
+                    with contextlib.suppress(OSError):
+                        client.sendall(b"a")  # a byte each, to keep every one of them busy
+                with contextlib.suppress(requests.RequestException):
+                    answered += requests.get(f"{base}/healthz", timeout=2).status_code == 200
                 time.sleep(0.2)
-        for _ in range(16):
-            client = socket.create_connection(("127.0.0.1", port), timeout=5)
-            # Headers that never end: the server cannot answer, only wait.
-            client.sendall(b"POST /voice/incoming HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-            slow.append(client)
-        answered = 0
-        for _ in range(10):
+        finally:
             for client in slow:
-                with contextlib.suppress(OSError):
-                    client.sendall(b"a")  # a byte each, to keep every one of them busy
-            try:
-                ok = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-                answered += ok
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        assert answered == 10
-    finally:
-        for client in slow:
-            client.close()
-        server.terminate()
-        server.wait(timeout=20)
+                client.close()
+    assert answered == 10

@@ -124,11 +124,8 @@ def test_a_clock_jump_pages_only_the_current_step_once(app, clock, twilio, sessi
     assert len(paged(session)) == 13
 
 
-@pytest.mark.postgres
-def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app, postgres_url):
-    report_outage(TwilioClient(pg_app))
-    sessions = pg_app.extensions["db"].sessionmaker
-    total = 600
+def _queue_notices(sessions, prefix: str, total: int) -> None:  # type: ignore[no-untyped-def]
+    """`total` texts due now to the paged admin, numbered `prefix #n`."""
     with sessions.begin() as db:
         template = db.scalars(select(Notification).where(Notification.kind == "page")).one()
         due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
@@ -138,21 +135,33 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app,
                 channel="sms",
                 responder_id=template.responder_id,
                 to_number=template.to_number,
-                body=f"crash drill #{n}",
+                body=f"{prefix} #{n}",
                 due_at=due,
                 created_at=due,
             )
             for n in range(total)
         )
-    env = {
+
+
+def _worker_env(postgres_url: str, **settings: str) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": postgres_url,
         "SMS_BACKEND": "console",
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "LOG_LEVEL": "WARNING",
-        "WORKER_CLAIM_LEASE_SECONDS": "2",
         "WORKER_POLL_SECONDS": "0.2",
+        **settings,
     }
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app, postgres_url):
+    report_outage(TwilioClient(pg_app))
+    sessions = pg_app.extensions["db"].sessionmaker
+    total = 600
+    _queue_notices(sessions, "crash drill", total)
+    env = _worker_env(postgres_url, WORKER_CLAIM_LEASE_SECONDS="2")
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--batch", "10"]
     first = subprocess.Popen(
         command,
@@ -199,29 +208,8 @@ def test_a_killed_workers_claims_are_sent_by_another_within_30_seconds(pg_app, p
     report_outage(TwilioClient(pg_app))
     sessions = pg_app.extensions["db"].sessionmaker
     total = 300
-    with sessions.begin() as db:
-        template = db.scalars(select(Notification).where(Notification.kind == "page")).one()
-        due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        db.add_all(
-            Notification(
-                kind="notice",
-                channel="sms",
-                responder_id=template.responder_id,
-                to_number=template.to_number,
-                body=f"lease drill #{n}",
-                due_at=due,
-                created_at=due,
-            )
-            for n in range(total)
-        )
-    env = {
-        **os.environ,
-        "DATABASE_URL": postgres_url,
-        "SMS_BACKEND": "console",
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "LOG_LEVEL": "WARNING",
-        "WORKER_POLL_SECONDS": "0.2",
-    }
+    _queue_notices(sessions, "lease drill", total)
+    env = _worker_env(postgres_url)
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--batch", "50"]
     victim = subprocess.Popen(
         command,
