@@ -179,4 +179,13 @@ def line_config(settings: Settings) -> LineConfig:
         dial_number=settings.BUSINESS_HOURS_DIAL_NUMBER or None,
         caller_sms=settings.CALLER_SMS_AFTER_CALL,
         callback_countries=settings.callback_countries,
+        own_numbers=frozenset(
+            n
+            for n in (
+                *settings.HELPDESK_NUMBERS,
+                settings.TWILIO_FROM_NUMBER,
+                settings.BUSINESS_HOURS_DIAL_NUMBER,
+            )
+            if n
+        ),
     )

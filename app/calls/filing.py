@@ -11,7 +11,7 @@ from app.calls.script import Flow, MenuOption
 from app.calls.turn import FINISHED, LineConfig
 from app.incidents import service as incident_service
 from app.incidents.service import IncidentDraft
-from app.models import Call, CallStatus, Channel, Incident, IncidentState, User
+from app.models import Call, CallStage, CallStatus, Channel, Incident, IncidentState, User
 from app.phones import mask, try_e164
 
 JOINABLE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED)
@@ -29,7 +29,12 @@ def file_report(
     draft = draft_from_call(flow, line, call, incomplete)
     staff = session.get(User, call.staff_user_id) if call.staff_user_id else None
     actor = f"help desk: {staff.name}" if staff else mask(draft.caller_number or call.from_number)
-    target = session.get(Incident, call.answers.get("attach_to") or 0)
+    attach_to = call.answers.get("attach_to")
+    if attach_to is None and call.stage == CallStage.KNOWN:
+        # Hung up while hearing "we already have a report about it": that caller is about the
+        # same outage; their report joins it, it never opens a second chain.
+        attach_to = call.answers.get("known_incident")
+    target = session.get(Incident, attach_to or 0)
     if target is None and draft.service_id and "known_incident" not in call.answers:
         # Someone reported this service while this caller was still answering, so nobody
         # offered it to them: join it rather than start a second page chain. (A caller who

@@ -136,8 +136,8 @@ class PhoneStep(_Strict):
     kept_caller_id: str
     no_number: str
     not_callable: str = (
-        "Sorry, that number can't be used for a call back. Please key in a mobile or landline "
-        "number in the United States or Canada."
+        "Sorry, that number can't be used for a call back: it must be the caller's own mobile "
+        "or landline, in the United States or Canada. Please key it in again."
     )
 
 

@@ -15,7 +15,7 @@ from app.calls.turn import FINISHED, GREETING, STAFF, StepHandler, Turn
 from app.incidents import catalog
 from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
-from app.models import CallStage, Incident, Service
+from app.models import CallStage, Incident, Service, Source
 from app.phones import InvalidNumber, NotCallable, spoken_groups, to_callback, try_e164
 
 if TYPE_CHECKING:
@@ -223,8 +223,12 @@ class PhoneQuestion(StepHandler):
         self.region = menu.line.region
 
     def _caller(self, turn: Turn) -> str | None:
-        # On the staff entry the number calling is the help desk's: always key the caller's in.
-        return None if turn.call.staff_user_id else try_e164(turn.call.from_number, self.region)
+        # On the staff entry and on a transfer, the number calling is the help desk's: the
+        # caller's own number is always keyed in.
+        call = turn.call
+        if call.staff_user_id or call.source == Source.HELPDESK_TRANSFER:
+            return None
+        return try_e164(call.from_number, self.region)
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
         call, step, n = turn.call, self.step, turn.next_turn
@@ -279,6 +283,8 @@ class PhoneQuestion(StepHandler):
         digits = "".join(ch for ch in turn.heard.digits if ch.isdigit())
         try:
             number = to_callback(digits, self.region, self.menu.line.callback_countries)
+            if number in self.menu.line.own_numbers:
+                raise NotCallable("the line's or the help desk's own number")
         except NotCallable:
             # A premium-rate or foreign number: the line will not dial it, and says so.
             if self.menu.fail_attempt(turn):

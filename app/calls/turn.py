@@ -30,6 +30,8 @@ class LineConfig:
     dial_number: str | None = None
     # Text the caller the reference right after the call.
     caller_sms: bool = True
+    # The line's and the help desk's own numbers: never a caller's callback number.
+    own_numbers: frozenset[str] = frozenset()
     # Callback numbers are accepted in these countries only.
     callback_countries: frozenset[str] = frozenset({"US", "CA"})
     # At most one "N callers now" update to the owner per this window.

@@ -168,3 +168,13 @@ def test_callers_who_began_before_the_first_report_join_it_at_the_end(twilio, se
     assert [r.callback_number for r in incident.reports] == [caller(1), caller(2)]
     run_worker(app, clock)
     assert [(who, channel) for who, channel, _ in paged(session)] == [("Pat", "sms")]
+
+
+def test_hanging_up_at_the_known_outage_prompt_joins_it(twilio, session, app, clock, gateway):
+    report_outage(twilio)
+    run_worker(app, clock)
+    twilio.call("say canvas", "press 1", "hangup", caller=caller(6))
+    run_worker(app, clock)
+    [incident] = session.scalars(select(Incident)).all()  # no second incident, no second chain
+    assert [r.callback_number for r in incident.reports] == ["+13195550142", caller(6)]
+    assert [who for who, *_ in paged(session)] == ["Pat"]

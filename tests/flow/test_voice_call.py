@@ -485,3 +485,22 @@ def test_a_failure_inside_the_line_is_a_calm_message_not_an_error(twilio, app):
     # The caller is moved to the fallback voicemail, which needs no database.
     assert twiml.verbs == ["Redirect"]
     assert twiml.first("Redirect").text == "/voice/fallback"
+
+
+def test_a_transfer_keys_in_the_callers_number_never_the_help_desks(twilio, session):
+    transcript = twilio.call(
+        "say the canvas website",
+        "press 1",
+        "say nobody can log in",
+        "say since ten",
+        "press 1",
+        "press 3193844357",  # the help desk's own number: refused, with the reason
+        "press 3195550188",
+        "press 1",
+        "press 1",
+        caller="+13193844357",
+    )
+    assert "You are calling from" not in transcript.text
+    assert "must be the caller's own mobile or landline" in transcript.text
+    [incident] = incidents(session)
+    assert incident.callback_number == "+13195550188"
