@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+# Links the line texts and prints point at the port it really serves on, unless set.
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+export PUBLIC_BASE_URL
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-postgres lint format bench clean

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import create_app
 from app.adapters.gateways import ConsoleGateway, Gateway
-from app.adapters.migrate import rebuild_postgres, upgrade
+from app.adapters.migrate import ensure_postgres_database, rebuild_postgres, upgrade
 from app.clock import FrozenClock
 from app.db import get_db, make_engine
 from app.incidents.catalog import parse_catalog, upsert_services
@@ -110,6 +110,7 @@ def postgres_url() -> str:
     if not url:
         pytest.fail("TEST_DATABASE_URL is not set; `make test-postgres` sets it")
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    ensure_postgres_database(url)
     rebuild_postgres(url)
     return url
 

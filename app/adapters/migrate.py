@@ -21,6 +21,20 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def ensure_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database `url` names if the server does not have it yet."""
+    server, _, name = url.rpartition("/")
+    name = name.split("?", 1)[0]
+    admin = make_engine(f"{server}/postgres")
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
 def rebuild_postgres(url: str) -> None:
     """Drop everything in the PostgreSQL database's public schema, then migrate from scratch.
     Destroys data: for the test suite's and the benchmarks' own databases only."""

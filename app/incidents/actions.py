@@ -380,14 +380,17 @@ class IncidentActions:
         if first_ack:
             self._tell_the_others(incident, responder, now)
             if self.text_caller_on_ack:
-                notify.text_caller(
-                    self.session,
-                    now,
-                    incident,
-                    f"{incident.reference}: your report about {incident.service_name} is being "
-                    f"worked on. The on-call administrator will contact you at "
-                    f"{display(incident.callback_number)}.",
-                )
+                # Everyone who called about it was promised a call back, not just the first.
+                for number in notify.caller_numbers(incident):
+                    notify.text_caller(
+                        self.session,
+                        now,
+                        incident,
+                        f"{incident.reference}: your report about {incident.service_name} is "
+                        f"being worked on. The on-call administrator will contact you at "
+                        f"{display(number)}.",
+                        to=number,
+                    )
 
     def _tell_the_others(self, incident: Incident, taker: Responder, now: dt.datetime) -> None:
         paged = self.session.scalars(

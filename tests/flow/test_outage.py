@@ -178,3 +178,14 @@ def test_hanging_up_at_the_known_outage_prompt_joins_it(twilio, session, app, cl
     [incident] = session.scalars(select(Incident)).all()  # no second incident, no second chain
     assert [r.callback_number for r in incident.reports] == ["+13195550142", caller(6)]
     assert [who for who, *_ in paged(session)] == ["Pat"]
+
+
+def test_every_caller_of_an_outage_hears_it_was_taken(twilio, session, app, clock):
+    report_outage(twilio)
+    twilio.call(*JOIN, caller=caller(7))
+    run_worker(app, clock)
+    text(twilio, PAT, "1a")
+    worked_on = [
+        n.to_number for n in notifications(session, "caller") if "is being worked on" in n.body
+    ]
+    assert sorted(worked_on) == sorted(["+13195550142", caller(7)])
