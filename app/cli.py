@@ -172,6 +172,19 @@ def users_create(
     click.echo(f"user {username.lower()} created ({role})")
 
 
+@users_cli.command("password")
+@click.argument("username")
+@click.password_option(help="At least 10 characters; asked for when not given.")
+def users_password(username: str, password: str) -> None:
+    """Set a new password; the account's sessions everywhere end."""
+    try:
+        with get_db().begin() as session:
+            users.set_password(session, username, password)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"password for {username.lower()} changed; every session signed out")
+
+
 @click.group("tokens", cls=AppGroup, help="Named API tokens.")
 def tokens_cli() -> None:
     pass

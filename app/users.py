@@ -112,6 +112,18 @@ def _failures(session: Session, now: dt.datetime, who: ColumnElement[bool]) -> i
     return session.scalar(query) or 0
 
 
+def set_password(session: Session, username: str, password: str) -> User:
+    """A new password; every session signed in with the old one ends."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise UserError(f"there is no user {username!r}")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"passwords need at least {MIN_PASSWORD} characters")
+    user.password_hash = generate_password_hash(password, HASH_METHOD)
+    user.session_version += 1
+    return user
+
+
 def sign_out(session: Session, user: User) -> None:
     """Every session of this account ends, wherever its cookie went."""
     user.session_version += 1

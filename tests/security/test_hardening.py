@@ -307,3 +307,12 @@ def test_metrics_need_their_token(client):
 def test_the_full_call_still_works(twilio):
     assert "Your reference number is" in twilio.call(*FULL_CANVAS_CALL).text
     assert CALLER
+
+
+def test_a_new_password_ends_every_session(client, app, accounts, runner):
+    sign_in(client, "jordan")
+    assert client.get("/").status_code == 200
+    result = runner.invoke(args=["users", "password", "jordan", "--password", "another-password-1"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/").status_code == 302
+    assert sign_in(client, "jordan", "another-password-1").status_code == 302
