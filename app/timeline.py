@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import EventKind, Incident, IncidentEvent
@@ -23,3 +24,14 @@ def add_event(
     )
     session.add(event)
     return event
+
+
+def last_actor(session: Session, incident: Incident, kind: EventKind) -> str:
+    """Who last did `kind` to the incident, as the timeline names them."""
+    actor = session.scalar(
+        select(IncidentEvent.actor)
+        .where(IncidentEvent.incident_id == incident.id, IncidentEvent.kind == kind)
+        .order_by(IncidentEvent.id.desc())
+        .limit(1)
+    )
+    return actor or "someone else"

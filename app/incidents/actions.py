@@ -22,19 +22,17 @@ from app.incidents.followups import FollowUpPolicy
 from app.models import (
     EventKind,
     Incident,
-    IncidentEvent,
     IncidentState,
     Notification,
     NotificationChannel,
     NotificationKind,
-    NotificationStatus,
     Responder,
     Role,
 )
 from app.paging import escalation, notify
 from app.phones import display
 from app.responders import bridge, grammar
-from app.timeline import add_event
+from app.timeline import add_event, last_actor
 
 # What anyone may write on a timeline in one go (a resolution, a note, a reason).
 MAX_NOTE = 2000
@@ -221,31 +219,11 @@ class IncidentActions:
             "escalation_cycle": incident.escalation_cycle,
             "next_escalation_at": incident.next_escalation_at,
         }
-        try:
-            # Two people escalating at once move the chain one step, not two.
-            transitions.compare_and_set(
-                self.session, incident, [IncidentState.OPEN], chain, updated_at=now
-            )
-        except transitions.Lost:
-            if incident.state != IncidentState.OPEN:
-                raise AlreadyHandled(self._already(incident, responder)) from None
-            raise AlreadyHandled(
-                f"{incident.reference} was escalated at the same moment by "
-                f"{self._last_actor(incident, EventKind.ESCALATED)}; the next people in the "
-                "chain are being paged."
-            ) from None
+        # Two people escalating at once move the chain one step, not two.
+        self._move(incident, responder, [IncidentState.OPEN], chain, updated_at=now)
         paged = escalation.escalate_now(self.session, now, incident, responder, channel)
         who = ", ".join(r.name for r in paged) or "nobody else could be reached"
         return f"{incident.reference} escalated: paging {who} now."
-
-    def _last_actor(self, incident: Incident, kind: EventKind) -> str:
-        actor = self.session.scalar(
-            select(IncidentEvent.actor)
-            .where(IncidentEvent.incident_id == incident.id, IncidentEvent.kind == kind)
-            .order_by(IncidentEvent.id.desc())
-            .limit(1)
-        )
-        return actor or "someone else"
 
     def take_over(self, incident: Incident, responder: Responder, channel: str) -> str:
         if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED):
@@ -378,46 +356,13 @@ class IncidentActions:
             else "",
         )
         if first_ack:
-            self._tell_the_others(incident, responder, now)
-            if self.text_caller_on_ack:
-                # Everyone who called about it was promised a call back, not just the first.
-                for number in notify.caller_numbers(incident):
-                    notify.text_caller(
-                        self.session,
-                        now,
-                        incident,
-                        f"{incident.reference}: your report about {incident.service_name} is "
-                        f"being worked on. The on-call administrator will contact you at "
-                        f"{display(number)}.",
-                        to=number,
-                    )
-
-    def _tell_the_others(self, incident: Incident, taker: Responder, now: dt.datetime) -> None:
-        paged = self.session.scalars(
-            select(Responder)
-            .join(Notification, Notification.responder_id == Responder.id)
-            .where(
-                Notification.incident_id == incident.id,
-                Notification.kind == NotificationKind.PAGE,
-                Notification.status.in_(
-                    [
-                        NotificationStatus.SENT,
-                        NotificationStatus.DELIVERED,
-                        NotificationStatus.SENDING,
-                    ]
-                ),
-                Responder.id != taker.id,
-            )
-            .distinct()
-        )
-        for responder in paged:
-            notify.notify_responder(
+            notify.tell_taken(
                 self.session,
                 now,
-                responder,
-                f"{incident.reference} was acknowledged by {taker.name} at "
-                f"{self.local_time(now)}. No action needed.",
                 incident,
+                responder,
+                self.local_time(now),
+                text_callers=self.text_caller_on_ack,
             )
 
     def _move(
@@ -444,5 +389,11 @@ class IncidentActions:
             return (
                 f"{incident.reference} was already acknowledged by {who} at "
                 f"{self.local_time(incident.acknowledged_at)}."
+            )
+        if incident.state == IncidentState.OPEN:  # the chain moved under us: an ESC won
+            return (
+                f"{incident.reference} was escalated at the same moment by "
+                f"{last_actor(self.session, incident, EventKind.ESCALATED)}; the next people in "
+                "the chain are being paged."
             )
         return f"{incident.reference} is already {incident.state}."

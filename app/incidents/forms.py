@@ -18,6 +18,18 @@ from app.phones import InvalidNumber, NotCallable, to_callback
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def _callback(
+    number: str, region: str, countries: frozenset[str] | None, errors: dict[str, str]
+) -> str | None:
+    try:
+        return to_callback(number, region, countries)
+    except NotCallable as exc:
+        errors["callback_number"] = str(exc)
+    except InvalidNumber:
+        errors["callback_number"] = "a phone number with area code, like (319) 555-0142"
+    return None
+
+
 class IncidentFormError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
@@ -60,15 +72,8 @@ def draft_from_form(
     impact = next((option for option in impacts if option.value == impact_value), None)
     if impact is None:
         errors["impact"] = "one of: " + ", ".join(option.value for option in impacts)
-    number = text("callback_number", 40)
     started = text("started", 500)
-    callback = None
-    try:
-        callback = to_callback(number, region, countries)
-    except NotCallable as exc:
-        errors["callback_number"] = str(exc)
-    except InvalidNumber:
-        errors["callback_number"] = "a phone number with area code, like (319) 555-0142"
+    callback = _callback(text("callback_number", 40), region, countries, errors)
     if errors:
         raise IncidentFormError(errors)
     assert impact is not None

@@ -33,8 +33,7 @@ from app.models import (
     NotificationKind,
     NotificationStatus,
 )
-from app.paging import escalation, gateway_health, notify
-from app.phones import mask
+from app.paging import gateway_health, outcomes
 from app.timeline import add_event
 
 log = logging.getLogger(__name__)
@@ -46,28 +45,6 @@ RETRY_DELAYS = (5, 15, 45, 120, 300)
 UNKNOWN_OUTCOME_WAIT = 10
 # A claimed row whose worker died is taken again after this long; a live worker renews it.
 CLAIM_LEASE = dt.timedelta(seconds=20)
-# Delivery states in the order they happen, so a late callback never moves a page backwards.
-PROVIDER_ORDER = {
-    "accepted": 1,
-    "scheduled": 1,
-    "queued": 1,
-    "initiated": 1,
-    "sending": 2,
-    "ringing": 2,
-    "sent": 3,
-    "in-progress": 3,
-    "answered": 3,
-    "delivered": 4,
-    "read": 5,
-    "completed": 5,
-    "undelivered": 6,
-    "failed": 6,
-    "busy": 6,
-    "no-answer": 6,
-    "canceled": 6,
-}
-DELIVERED_PROVIDER_STATES = {"delivered", "read", "answered", "in-progress", "completed"}
-FAILED_PROVIDER_STATES = {"undelivered", "failed", "busy", "no-answer", "canceled"}
 
 
 @dataclass(frozen=True)
@@ -193,11 +170,11 @@ def _send_one(
         return
     except PermanentSendError as exc:
         gateway_health.answered(session, clock.now())
-        fail(session, clock.now(), notification, str(exc))
+        outcomes.fail(session, clock.now(), notification, str(exc))
         return
     now = clock.now()
     gateway_health.answered(session, now)
-    _sent(session, now, notification, sid)
+    outcomes.record_sent(session, now, notification, sid)
 
 
 def _settled(session: Session, gateway: Gateway, notification: Notification) -> str | None:
@@ -235,30 +212,6 @@ def _send(gateway: Gateway, urls: CallbackUrls, notification: Notification) -> s
     )
 
 
-def _sent(session: Session, now: dt.datetime, notification: Notification, sid: str) -> None:
-    notification.status = NotificationStatus.SENT
-    notification.provider_sid = sid
-    notification.sent_at = now
-    notification.last_error = ""
-    log.info(
-        "%s %s %d sent to %s",
-        notification.kind,
-        notification.channel,
-        notification.id,
-        mask(notification.to_number),
-    )
-    if notification.incident is not None and notification.kind == NotificationKind.PAGE:
-        add_event(
-            session,
-            notification.incident,
-            now,
-            EventKind.PAGE_SENT,
-            "worker",
-            Channel.WORKER,
-            f"{notification.channel.upper()} to {_who(notification)} accepted by the gateway",
-        )
-
-
 def _no_longer_needed(notification: Notification) -> bool:
     incident = notification.incident
     return (
@@ -291,171 +244,6 @@ def _retry(
             EventKind.SEND_RETRY,
             "worker",
             Channel.WORKER,
-            f"{notification.channel.upper()} to {_who(notification)} failed ({error}); "
+            f"{notification.channel.upper()} to {outcomes.who(notification)} failed ({error}); "
             f"retry {notification.attempts} in {delay}s",
         )
-
-
-def fail(session: Session, now: dt.datetime, notification: Notification, reason: str) -> None:
-    """A notification failed for good: record it, and for a page, fail over at once."""
-    if notification.status == NotificationStatus.FAILED:
-        return
-    notification.status = NotificationStatus.FAILED
-    notification.failed_at = now
-    notification.last_error = reason[:500]
-    log.warning(
-        "%s %s %d to %s failed: %s",
-        notification.kind,
-        notification.channel,
-        notification.id,
-        mask(notification.to_number),
-        reason,
-    )
-    incident = notification.incident
-    if incident is None:
-        return
-    add_event(
-        session,
-        incident,
-        now,
-        EventKind.SEND_FAILED,
-        "worker",
-        Channel.WORKER,
-        f"{notification.channel.upper()} to {_who(notification)} failed: {reason}",
-    )
-    if notification.kind == NotificationKind.PAGE and incident.state == IncidentState.OPEN:
-        failover(session, now, notification)
-
-
-def failover(session: Session, now: dt.datetime, page: Notification) -> None:
-    """Move a failed page to the next channel (SMS -> call) or, failing that, the next step."""
-    incident, responder = page.incident, page.responder
-    if incident is None or responder is None:
-        return
-    tried_voice = session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(
-            Notification.incident_id == incident.id,
-            Notification.responder_id == responder.id,
-            Notification.kind == NotificationKind.PAGE,
-            Notification.channel == NotificationChannel.VOICE,
-            Notification.step == page.step,
-            Notification.cycle == page.cycle,
-        )
-    )
-    if page.channel == NotificationChannel.SMS and not tried_voice:
-        notify.queue_page(
-            session, now, incident, responder, NotificationChannel.VOICE, page.step, page.cycle
-        )
-        add_event(
-            session,
-            incident,
-            now,
-            EventKind.FAILOVER,
-            "worker",
-            Channel.WORKER,
-            f"SMS to {responder.name} failed; calling instead",
-        )
-        return
-    moved = escalation.hurry_next_step(session, now, incident)
-    add_event(
-        session,
-        incident,
-        now,
-        EventKind.FAILOVER,
-        "worker",
-        Channel.WORKER,
-        f"{responder.name} cannot be reached; "
-        + ("moving to the next escalation step now" if moved else "no further steps"),
-    )
-
-
-def record_provider_status(
-    session: Session,
-    now: dt.datetime,
-    provider_sid: str,
-    status: str,
-    error_code: str | None = None,
-    notification_id: int | None = None,
-) -> Notification | None:
-    """A delivery callback: move the row forward only, and fail over on failure (once). The row
-    is found by the provider's id, or, for a send whose own answer was lost, by the row id its
-    callback URL carries: then the callback settles it and it is never sent twice."""
-    notification = session.scalar(
-        select(Notification).where(Notification.provider_sid == provider_sid)
-    )
-    if notification is None and notification_id is not None:
-        notification = _settle_by_callback(session, now, notification_id, provider_sid)
-    if notification is None:
-        return None
-    status = status.lower()
-    known = PROVIDER_ORDER.get(status)
-    current = PROVIDER_ORDER.get(notification.provider_status, 0)
-    if known is None or known <= current:
-        return notification  # repeated or out of order: changes nothing
-    notification.provider_status = status
-    if status in FAILED_PROVIDER_STATES and notification.status == NotificationStatus.DELIVERED:
-        # It arrived (the carrier said so first): a late failure report is noted, and the page
-        # is not sent again to someone who has it.
-        if notification.incident is not None:
-            add_event(
-                session,
-                notification.incident,
-                now,
-                EventKind.LATE_REPORT,
-                "worker",
-                Channel.WORKER,
-                f"{notification.channel.upper()} to {_who(notification)} "
-                f"reported {status} after it was delivered; kept as delivered",
-            )
-        return notification
-    if status in FAILED_PROVIDER_STATES:
-        reason = f"carrier reported {status}" + (f" (error {error_code})" if error_code else "")
-        fail(session, now, notification, reason)
-    elif status in DELIVERED_PROVIDER_STATES and notification.status not in (
-        NotificationStatus.DELIVERED,
-        NotificationStatus.FAILED,
-    ):
-        notification.status = NotificationStatus.DELIVERED
-        notification.delivered_at = now
-        if notification.incident is not None and notification.kind == NotificationKind.PAGE:
-            voice = notification.channel == NotificationChannel.VOICE
-            verb = "answered" if voice else "delivered"
-            add_event(
-                session,
-                notification.incident,
-                now,
-                EventKind.PAGE_ANSWERED if voice else EventKind.PAGE_DELIVERED,
-                "worker",
-                Channel.WORKER,
-                f"{notification.channel.upper()} to {_who(notification)} {verb}",
-            )
-    return notification
-
-
-def _settle_by_callback(
-    session: Session, now: dt.datetime, notification_id: int, provider_sid: str
-) -> Notification | None:
-    row = session.get(Notification, notification_id)
-    if row is None or row.provider_sid is not None or row.status == NotificationStatus.FAILED:
-        return None
-    if row.status in (NotificationStatus.QUEUED, NotificationStatus.SENDING):
-        # The gateway took it though the worker never heard so: it is sent, not to be resent.
-        _sent(session, now, row, provider_sid)
-        row.outcome_unknown_since = None
-        row.claim_token = None
-    else:
-        row.provider_sid = provider_sid
-    return row
-
-
-def machine_answered(session: Session, now: dt.datetime, page: Notification) -> None:
-    """A voice page answered by voicemail or a machine has not reached anyone: the chain moves on
-    as for no answer."""
-    if page.status not in (NotificationStatus.FAILED,):
-        fail(session, now, page, "answered by voicemail or a machine, not a person")
-
-
-def _who(notification: Notification) -> str:
-    return notification.responder.name if notification.responder else mask(notification.to_number)

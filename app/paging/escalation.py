@@ -26,9 +26,8 @@ from app.models import (
     IncidentState,
     NotificationChannel,
     Responder,
-    Role,
 )
-from app.paging import notify, oncall
+from app.paging import notify, targets
 from app.paging.policy import DEFAULT_POLICY, save_policy
 from app.timeline import add_event
 
@@ -136,20 +135,20 @@ def escalate_now(
     Returns who is being paged."""
     policy = incident.policy or policy_for(session, incident.priority)
     found = None
-    if incident.next_escalation_at is not None:
-        found = _next_step_reaching_others(session, now, incident, policy, escalator)
+    if incident.next_escalation_at is not None and not _in_reminders(incident, policy):
+        found = targets.next_step_reaching_others(session, now, incident, policy, escalator)
     if found is not None:
         skipped = found - incident.escalation_step
         incident.escalation_step = found
         incident.next_escalation_at = now
-        paged = _reachable_targets(session, now, policy.steps[found].targets)
+        paged = targets.reachable(session, now, policy.steps[found].targets)
         fire_due(session, now, incident, exclude={escalator.id})
         detail = f"escalated on request to step {found + 1}"
         detail += f" (skipping {skipped} step{'s' if skipped != 1 else ''})" if skipped else ""
     else:
         paged = [
             r
-            for r in _reachable_targets(session, now, ["team_lead", "director"])
+            for r in targets.reachable(session, now, ["team_lead", "director"])
             if r.id != escalator.id
         ]
         for responder in paged:
@@ -211,8 +210,8 @@ def _fire_step(
     steps = escalated_steps(policy) if reminder else [policy.steps[incident.escalation_step]]
     number = incident.escalation_step + 1
     for step in steps:
-        targets = _targets(session, now, step.targets)
-        reachable = [r for r in targets if r.verified and r.active and r.id not in exclude]
+        people = targets.resolve(session, now, step.targets)
+        reachable = [r for r in people if r.verified and r.active and r.id not in exclude]
         fallback = [] if reachable else _leads_fallback(session, now, exclude)
         for responder in reachable or fallback:
             for channel in step.channels:
@@ -225,7 +224,7 @@ def _fire_step(
                     incident.escalation_step,
                     incident.escalation_cycle,
                 )
-        detail = _step_detail(step, number, targets, reachable, fallback, reminder)
+        detail = _step_detail(step, number, people, reachable, fallback, reminder)
         if not (reachable or fallback):
             log.error("incident %s: nobody to page at step %d", incident.reference, number)
         add_event(
@@ -247,14 +246,14 @@ def _fire_step(
 def _step_detail(
     step: EscalationStep,
     number: int,
-    targets: list[Responder],
+    people: list[Responder],
     reachable: list[Responder],
     fallback: list[Responder],
     reminder: bool,
 ) -> str:
     what = "again, until someone acknowledges" if reminder else ""
     detail = f"step {number}: {', '.join(step.targets)} by {', '.join(step.channels)} {what}"
-    skipped = [r.name for r in targets if r not in reachable]
+    skipped = [r.name for r in people if r not in reachable]
     if skipped:
         detail += f"; not paged (number not verified, inactive or escalating): {', '.join(skipped)}"
     if fallback:
@@ -269,7 +268,7 @@ def _leads_fallback(
 ) -> list[Responder]:
     """Silence is never the end of it: with nobody reachable, go to the leads at once."""
     for role in ("team_lead", "director"):
-        found = [r for r in _reachable_targets(session, now, [role]) if r.id not in exclude]
+        found = [r for r in targets.reachable(session, now, [role]) if r.id not in exclude]
         if found:
             return found
     return []
@@ -343,7 +342,7 @@ def _chain_ran_out(
         f"{incident.reference} {incident.service_name}: nobody has acknowledged in {minutes} min. "
         f"Tried {tried}. Paging again every {every} min. Caller: {incident.callback_number}."
     )
-    for responder in _targets(session, now, ["team_lead", "director"]):
+    for responder in targets.resolve(session, now, ["team_lead", "director"]):
         if responder.active:
             notify.notify_responder(session, now, responder, text, incident, limit=320)
         if responder.email:
@@ -373,42 +372,3 @@ def pages_report(incident: Incident) -> str:
         + (f" ({page.last_error})" if page.last_error else "")
         for page in incident.pages
     )
-
-
-# --- who -------------------------------------------------------------------------------------
-
-
-def _next_step_reaching_others(
-    session: Session,
-    now: dt.datetime,
-    incident: Incident,
-    policy: EscalationPolicy,
-    escalator: Responder,
-) -> int | None:
-    if _in_reminders(incident, policy):
-        return None
-    for index in range(incident.escalation_step, len(policy.steps)):
-        reachable = _reachable_targets(session, now, policy.steps[index].targets)
-        if any(r.id != escalator.id for r in reachable):
-            return index
-    return None
-
-
-def _reachable_targets(session: Session, now: dt.datetime, targets: list[str]) -> list[Responder]:
-    return [r for r in _targets(session, now, targets) if r.verified and r.active]
-
-
-def _targets(session: Session, now: dt.datetime, targets: list[str]) -> list[Responder]:
-    found: list[Responder] = []
-    for target in targets:
-        if target in ("primary", "secondary"):
-            candidates = oncall.on_call_for(session, target, now)
-        elif target == "team_lead":
-            candidates = oncall.with_role(session, Role.TEAM_LEAD)
-        elif target == "director":
-            candidates = oncall.with_role(session, Role.DIRECTOR)
-        else:
-            name = target.partition(":")[2]
-            candidates = list(session.scalars(select(Responder).where(Responder.name == name)))
-        found.extend(r for r in candidates if r not in found)
-    return found

@@ -222,6 +222,50 @@ def notify_responder(
     )
 
 
+def tell_taken(
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    taker: Responder,
+    at: str,
+    text_callers: bool = True,
+) -> None:
+    """Acknowledged: the others paged stand down, and every caller hears it is being worked on
+    (each was promised a call back, not just the first)."""
+    paged = session.scalars(
+        select(Responder)
+        .join(Notification, Notification.responder_id == Responder.id)
+        .where(
+            Notification.incident_id == incident.id,
+            Notification.kind == NotificationKind.PAGE,
+            Notification.status.in_(
+                [NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.SENDING]
+            ),
+            Responder.id != taker.id,
+        )
+        .distinct()
+    )
+    for responder in paged:
+        notify_responder(
+            session,
+            now,
+            responder,
+            f"{incident.reference} was acknowledged by {taker.name} at {at}. No action needed.",
+            incident,
+        )
+    if not text_callers:
+        return
+    for number in caller_numbers(incident):
+        text_caller(
+            session,
+            now,
+            incident,
+            f"{incident.reference}: your report about {incident.service_name} is being worked "
+            f"on. The on-call administrator will contact you at {display(number)}.",
+            to=number,
+        )
+
+
 def text_caller(
     session: Session, now: dt.datetime, incident: Incident, body: str, to: str | None = None
 ) -> bool:

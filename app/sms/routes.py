@@ -8,7 +8,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from app.adapters.twilio_web import form_text, twilio_only, twiml
 from app.context import clock, services, settings
 from app.db import get_db
-from app.paging import delivery
+from app.paging import outcomes
 from app.responders.desk import SmsDesk
 
 from . import bp
@@ -45,7 +45,7 @@ def status() -> Response:
     if not message_sid:
         abort(400, "MessageSid is required")
     session = get_db().session
-    delivery.record_provider_status(
+    outcomes.record_provider_status(
         session,
         clock().now(),
         message_sid,

@@ -17,7 +17,7 @@ from app.calls.turn import Heard
 from app.context import clock, services, settings
 from app.db import get_db
 from app.models import Callback, Notification, NotificationKind
-from app.paging import delivery
+from app.paging import outcomes
 from app.phones import try_e164
 from app.receipts import once
 from app.responders import bridge
@@ -204,7 +204,7 @@ def page_call(notification_id: int) -> Response:
     answered_by = request.form.get("AnsweredBy", "")
     reply = _voice_page().answered(page, answered_by)
     if page is not None and _machine(answered_by):
-        delivery.machine_answered(get_db().session, clock().now(), page)
+        outcomes.machine_answered(get_db().session, clock().now(), page)
         get_db().session.commit()
     return twiml(render_reply(reply, _page_action(notification_id)))
 
@@ -235,8 +235,8 @@ def page_status(notification_id: int) -> Response:
     call_sid = _call_sid()
     if page is not None and page.provider_sid in (None, call_sid):
         if _machine(request.form.get("AnsweredBy", "")):
-            delivery.machine_answered(session, clock().now(), page)
-        delivery.record_provider_status(
+            outcomes.machine_answered(session, clock().now(), page)
+        outcomes.record_provider_status(
             session,
             clock().now(),
             call_sid,

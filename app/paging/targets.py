@@ -1,0 +1,46 @@
+"""Who a step's targets are right now: `primary` and `secondary` from the rotations (overrides
+included), `team_lead` and `director` by role, `responder:Name` by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import EscalationPolicy, Incident, Responder, Role
+from app.paging import oncall
+
+
+def next_step_reaching_others(
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    policy: EscalationPolicy,
+    escalator: Responder,
+) -> int | None:
+    for index in range(incident.escalation_step, len(policy.steps)):
+        people = reachable(session, now, policy.steps[index].targets)
+        if any(r.id != escalator.id for r in people):
+            return index
+    return None
+
+
+def reachable(session: Session, now: dt.datetime, targets: list[str]) -> list[Responder]:
+    return [r for r in resolve(session, now, targets) if r.verified and r.active]
+
+
+def resolve(session: Session, now: dt.datetime, targets: list[str]) -> list[Responder]:
+    found: list[Responder] = []
+    for target in targets:
+        if target in ("primary", "secondary"):
+            candidates = oncall.on_call_for(session, target, now)
+        elif target == "team_lead":
+            candidates = oncall.with_role(session, Role.TEAM_LEAD)
+        elif target == "director":
+            candidates = oncall.with_role(session, Role.DIRECTOR)
+        else:
+            name = target.partition(":")[2]
+            candidates = list(session.scalars(select(Responder).where(Responder.name == name)))
+        found.extend(r for r in candidates if r not in found)
+    return found
