@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # A step overdue by more than this when a later one is due too (the worker was stopped, the
 # clock jumped) is recorded as skipped: only the chain's current step is paged.
 CATCH_UP_GRACE = dt.timedelta(minutes=2)
+MIN_REPEAT_AFTER = dt.timedelta(minutes=1)
 
 
 def policy_for(session: Session, priority: int) -> EscalationPolicy:
@@ -298,7 +299,8 @@ def _following(incident: Incident, policy: EscalationPolicy) -> tuple[int, int, 
     """(step, cycle, when) of the step after the current one. Past the whole chain (its steps,
     `repeat` times over) come the reminder rounds: the escalated steps every `repeat_after`."""
     assert incident.next_escalation_at is not None
-    repeat_after = dt.timedelta(seconds=policy.repeat_after_seconds)
+    # A policy written with `repeat_after: 0m` still waits a minute between reminder rounds.
+    repeat_after = max(dt.timedelta(seconds=policy.repeat_after_seconds), MIN_REPEAT_AFTER)
     first_escalated = len(policy.steps) - len(escalated_steps(policy))
     if _in_reminders(incident, policy):
         return (
@@ -324,7 +326,7 @@ def _chain_ran_out(
 ) -> None:
     """The first reminder round: every step has run without an acknowledgement. The team lead
     and the director hear it by SMS and e-mail, with who was tried and how."""
-    every = policy.repeat_after_seconds // 60
+    every = max(policy.repeat_after_seconds, int(MIN_REPEAT_AFTER.total_seconds())) // 60
     tried = tried_summary(incident)
     add_event(
         session,

@@ -455,3 +455,21 @@ def test_rows_the_pass_loaded_before_claiming_them_are_still_sent(app, clock, tw
         assert sent == 2
         assert {n.status for n in loaded} == {"sent"}
     assert sorted(to for kind, to, _ in gateway.sent if kind == "sms") == sorted([PAT, CALLER])
+
+
+def test_a_policy_with_no_wait_between_rounds_still_waits_a_minute(app, clock, twilio, session):
+    with app.app_context(), app.extensions["db"].begin() as db:
+        save_policy(
+            db,
+            PolicyEntry(
+                name="default",
+                repeat_after="0m",
+                steps=[StepEntry(after="0m", notify=["primary"], escalate=True)],
+            ),
+        )
+    report_outage(twilio)
+    run_worker(app, clock)
+    for _ in range(3):
+        clock.advance(seconds=61)
+        run_worker(app, clock)
+    assert [who for who, *_ in paged(session)] == ["Pat"] * 4
