@@ -50,4 +50,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/page_latency.py --open 100 1000 --pages 10
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis
