@@ -98,7 +98,7 @@ def caller_reply(
         .limit(1)
     )
     if report is None:
-        return None  # not a caller we know: no action, no details
+        return _after_closing(session, number, policy)
     incident = report.incident
     if incident.state != IncidentState.RESOLVED:
         return (
@@ -111,6 +111,28 @@ def caller_reply(
     if answer == "broken":
         return reopen(session, now, incident, report, policy)
     return f"{incident.reference}: please reply WORKS if it works now, or BROKEN if not."
+
+
+def _after_closing(session: Session, number: str, policy: FollowUpPolicy) -> str | None:
+    """A caller texting about an incident that is already closed still gets an answer."""
+    report = session.scalar(
+        select(Report)
+        .join(Incident)
+        .where(
+            or_(Report.callback_number == number, Report.caller_number == number),
+            Incident.state == IncidentState.CLOSED,
+        )
+        .order_by(Incident.id.desc())
+        .limit(1)
+    )
+    if report is None:
+        return None  # not a caller we know: no action, no details
+    again = (
+        f"call the help desk at {policy.helpdesk_phone}"
+        if policy.helpdesk_phone
+        else ("call the after-hours line again")
+    )
+    return f"{report.incident.reference} is closed. If the problem is back, please {again}."
 
 
 def confirm_works(

@@ -8,7 +8,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,11 +30,22 @@ from app.models import (
 from app.paging import verification
 from app.phones import display, mask, try_e164
 from app.responders import directory
-from app.responders.grammar import COMMAND_LIST, OPT_IN, OPT_OUT, Command, parse
+from app.responders.grammar import COMMAND_LIST, LETTERS, OPT_IN, OPT_OUT, Command, parse
 
 log = logging.getLogger(__name__)
 
 FLOOD_WINDOW = dt.timedelta(minutes=5)
+ACTIVE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED)
+# Which incidents a bare command (no code, no reference) can mean.
+CANDIDATE_STATES = {
+    "ack": (IncidentState.OPEN,),
+    "escalate": (IncidentState.OPEN,),
+    "resolve": (IncidentState.OPEN, IncidentState.ACKNOWLEDGED),
+    "take": (IncidentState.OPEN, IncidentState.ACKNOWLEDGED),
+    "call": (IncidentState.OPEN, IncidentState.ACKNOWLEDGED),
+    "close": (IncidentState.RESOLVED,),
+    "sum": (IncidentState.RESOLVED,),
+}
 FLOOD_REPLY = "Too many messages in a few minutes; the line is ignoring this number for a while."
 
 
@@ -168,6 +179,17 @@ class SmsDesk:
                 raise ActionError(
                     f"There is no incident AH-{command.reference + REFERENCE_OFFSET}."
                 ) from None
+        candidates = self._candidates(responder, command.verb)
+        if len(candidates) > 1:
+            # Guessing would act on the wrong outage: ask, naming each one's reply.
+            choices = "; ".join(
+                f"{self._reply_for(responder, command.verb, i)} for {i.reference} "
+                f"{i.service_name[:20]}"
+                for i in candidates[:4]
+            )
+            raise ActionError(f"Which one? Reply {choices}.")
+        if candidates:
+            return candidates[0]
         latest = self.session.scalar(
             select(Notification)
             .where(
@@ -180,6 +202,34 @@ class SmsDesk:
         if latest is None or latest.incident is None:
             raise ActionError("You have no pages to answer. Reply LIST for open incidents.")
         return latest.incident
+
+    def _candidates(self, responder: Responder, verb: str) -> list[Incident]:
+        """The incidents a bare command could mean: paged to or owned by this responder, in a
+        state the command fits, newest first."""
+        states = CANDIDATE_STATES.get(verb, ACTIVE)
+        paged = select(Notification.incident_id).where(
+            Notification.responder_id == responder.id, Notification.kind == NotificationKind.PAGE
+        )
+        query = (
+            select(Incident)
+            .where(
+                Incident.state.in_(states),
+                or_(Incident.owner_id == responder.id, Incident.id.in_(paged)),
+            )
+            .order_by(Incident.id.desc())
+        )
+        return list(self.session.scalars(query))
+
+    def _reply_for(self, responder: Responder, verb: str, incident: Incident) -> str:
+        letter = next((k for k, v in LETTERS.items() if v == verb), None)
+        code = self.session.scalar(
+            select(ReplyCode.code).where(
+                ReplyCode.responder_id == responder.id, ReplyCode.incident_id == incident.id
+            )
+        )
+        if letter and code is not None:
+            return f"{code}{letter}"
+        return f"{verb.upper()} {incident.number}"
 
     def _act(self, responder: Responder, command: Command, incident: Incident) -> str:
         if command.verb == "info":

@@ -79,8 +79,15 @@ _SHORT = re.compile(r"^#?(\d{1,3})\s*([a-z])(?![a-z])[\s:.,;!-]*(.*)$", re.IGNOR
 _TARGET = re.compile(r"^(?:ah)?[\s#:.-]*(\d{1,9})(?!\d)[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
+# Quotes a phone adds when a code is copied from the page: '1a', "1a", ‘1a’.
+_QUOTES = "'\"`‘’“”"
+
+
 def parse(text: str) -> Command:
     body = " ".join((text or "").split())
+    # Quotes around the code or command word (never inside a note): '1a' -> 1a.
+    body = re.sub(rf"^[{_QUOTES}]+", "", body)
+    body = re.sub(rf"^(\S+?)[{_QUOTES}]+(?=\s|$)", r"\1", body)
     bare = re.sub(r"[^a-z?]", "", body.lower())
     if body and " " not in body and bare.upper() in RESERVED:
         return Command("reserved", note=bare.upper())
@@ -95,7 +102,8 @@ def parse(text: str) -> Command:
     word, rest = word_match[1].lower(), word_match[2]
     if word == "take" and rest.lower().startswith("over"):
         rest = rest[4:].lstrip(" :.,;!-")
-    verb = VERBS.get(word)
+    # A bare letter is the verb too, as GoAlert takes it: `a`, `a #1042`, `r 1042 rebooted`.
+    verb = VERBS.get(word) or (LETTERS.get(word) if len(word) == 1 else None)
     if verb is None:
         return Command("unknown", note=body)
     if verb == "verify":
@@ -120,18 +128,24 @@ def parse(text: str) -> Command:
     return Command(verb, note=rest.strip())
 
 
-_WORKS = re.compile(r"^\W*(works?|working|it works|fixed|ok|okay|good|all good|1)\W*$", re.I)
+# As callers write them: "WORKS", "it works now thanks!", "yes it's fixed"; "still broken",
+# "no, still down", "it doesn't work". A "not"/"n't" before the word turns works into broken.
 _BROKEN = re.compile(
-    r"^\W*(broken|still broken|not fixed|no|nope|still down|down|not working|2)\W*$", re.I
+    r"^\W*(2|no|nope)\W*$|\b(broken|still down|down|not (?:fixed|working|work)|"
+    r"(?:doesn|isn|didn|won)'?t (?:work|working|fixed))\b",
+    re.I,
+)
+_WORKS = re.compile(
+    r"^\W*(1|ok|okay|yes|good)\W*$|\b(works?|working|fixed|resolved|all good)\b", re.I
 )
 
 
 def caller_answer(body: str) -> str | None:
     """ "works", "broken" or None for a caller's reply to "is it fixed?"."""
-    if _WORKS.match(body):
-        return "works"
-    if _BROKEN.match(body):
+    if _BROKEN.search(body):
         return "broken"
+    if _WORKS.search(body):
+        return "works"
     return None
 
 

@@ -236,3 +236,13 @@ def test_a_summary_reminder_then_the_team_lead_is_told(app, clock, twilio, sessi
     assert len(sms_to(gateway, JORDAN)) == 1  # told once
     assert "summary-overdue" in [e.kind for e in the_incident(session).events]
     assert notifications(session, "notice")
+
+
+def test_callers_write_as_they_like_and_are_answered_after_closing(app, clock, twilio, gateway):
+    acked_and_resolved(app, clock, twilio, gateway)
+    assert "Thank you" in text(twilio, CALLER, "it works now thanks!")
+    text(twilio, PAT, "CLOSE 1001")
+    late = text(twilio, CALLER, "works.")
+    assert late == (
+        "AH-1001 is closed. If the problem is back, please call the help desk at 319-384-4357."
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.adapters.gateways import ConsoleGateway
 from app.context import services
-from app.models import InboundMessage, Notification, NotificationStatus, Responder
+from app.models import InboundMessage, Incident, Notification, NotificationStatus, Responder
 from app.paging.delivery import CallbackUrls, send_due
 from app.paging.gsm import gsm_length
 from app.paging.policy import PolicyEntry, StepEntry, save_policy
@@ -473,3 +473,29 @@ def test_a_policy_with_no_wait_between_rounds_still_waits_a_minute(app, clock, t
         clock.advance(seconds=61)
         run_worker(app, clock)
     assert [who for who, *_ in paged(session)] == ["Pat"] * 4
+
+
+def test_a_bare_command_with_two_open_incidents_asks_which(app, clock, twilio, session):
+    report_outage(twilio)
+    twilio.call(
+        "say the vpn",
+        "press 1",
+        "say nobody can connect",
+        "say now",
+        "press 1",
+        "press 1",
+        "press 1",
+        caller="+13195550166",
+    )
+    run_worker(app, clock)
+    which = text(twilio, PAT, "ACK")
+    assert which.startswith("Which one? Reply 2a for AH-1002 VPN; 1a for AH-1001 Canvas")
+    assert the_incident_states(session) == ["open", "open"]
+    assert text(twilio, PAT, "'2a'").startswith("AH-1002 acknowledged at")
+    # Now only one is open: the bare command means it.
+    assert text(twilio, PAT, "a").startswith("AH-1001 acknowledged at")
+
+
+def the_incident_states(session) -> list[str]:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return [i.state for i in session.scalars(select(Incident).order_by(Incident.id))]

@@ -71,6 +71,16 @@ SPELLINGS = [
     ("QUIT", Command("reserved", note="QUIT")),
     ("START", Command("reserved", note="START")),
     ("UNSUBSCRIBE", Command("reserved", note="UNSUBSCRIBE")),
+    # as phones copy it from the page, and GoAlert's forms
+    ("'1a'", Command("ack", code=1)),
+    ('"12r" fixed', Command("resolve", code=12, note="fixed")),
+    ("‘3a’", Command("ack", code=3)),
+    ("a", Command("ack")),
+    ("A", Command("ack")),
+    ("a #1009", Command("ack", reference=9)),
+    ("r 1042 rebooted it", Command("resolve", reference=42, note="rebooted it")),
+    ("e", Command("escalate")),
+    ("c 1042", Command("close", reference=42)),
     # not commands
     ("on my way", Command("unknown", note="on my way")),
     ("12", Command("unknown", note="12")),
@@ -92,6 +102,14 @@ CALLER_ANSWERS = [
     ("not working", "broken"),
     ("2", "broken"),
     ("who is this?", None),
+    ("it works now thanks!", "works"),
+    ("Yes it's fixed", "works"),
+    ("yes", "works"),
+    ("all good now, thank you", "works"),
+    ("no, still down", "broken"),
+    ("it doesn't work", "broken"),
+    ("not working at all", "broken"),
+    ("nope", "broken"),
 ]
 HOURS = [
     ("2.5", 150),
