@@ -110,12 +110,3 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
         gateway_failing_seconds=(now - failing_since).total_seconds() if failing_since else 0.0,
     )
-
-
-def gateway_problem(session: Session, now: dt.datetime) -> str | None:
-    """The SMS/voice gateway failing as a whole (every send refused or unanswered), or None."""
-    row = session.scalar(select(GatewayHealth).where(GatewayHealth.failing_since.is_not(None)))
-    if row is None or row.failing_since is None:
-        return None
-    minutes = int((now - row.failing_since).total_seconds() // 60)
-    return f"failing for {minutes} min ({row.failures} sends): {row.last_error}"

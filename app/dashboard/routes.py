@@ -16,7 +16,7 @@ from app.incidents.commands import Action, ActionError, Actor, Verb
 from app.incidents.forms import IncidentFormError, draft_from_form
 from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.models import Channel, UserRole
-from app.paging import oncall
+from app.paging import gateway_health, oncall
 from app.phones import display
 from app.responders import directory
 from app.web_security import safe_next
@@ -44,7 +44,7 @@ def _globals() -> dict[str, object]:
     stale = user is not None and health.worker_stale(
         get_db().session, clock().now(), dt.timedelta(seconds=settings().WORKER_STALE_SECONDS)
     )
-    gateway = health.gateway_problem(get_db().session, clock().now()) if user is not None else None
+    gateway = gateway_health.problem(get_db().session, clock().now()) if user is not None else None
     return {
         "user": user,
         "worker_down": stale,

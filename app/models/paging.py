@@ -184,7 +184,6 @@ class GatewayHealth(Base):
     failing_since: Mapped[dt.datetime | None]
     failures: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
-    last_success_at: Mapped[dt.datetime | None]
     # Up to when escalation chains have been held (pushed back) for this outage.
     held_until: Mapped[dt.datetime | None]
     alerted_at: Mapped[dt.datetime | None]

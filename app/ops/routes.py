@@ -19,6 +19,7 @@ from app import health
 from app.calls import spool
 from app.context import clock, settings
 from app.db import get_db
+from app.paging import gateway_health
 
 from . import bp
 
@@ -41,7 +42,7 @@ def readyz() -> Response:
     worker = database and not health.is_stale(beat_at, now, limit)
     # The fallback voicemail must be writable for the day the database is not.
     spool_problem = spool.check(Path(settings().VOICEMAIL_SPOOL_DIR))
-    gateway_problem = health.gateway_problem(session, now) if database else None
+    gateway_problem = gateway_health.problem(session, now) if database else None
     status = "ok" if not (spool_problem or gateway_problem) else "degraded"
     response = jsonify(
         status=status if database and worker else "unavailable",

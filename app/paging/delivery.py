@@ -133,8 +133,14 @@ def send_due(
     claimed = claim_due(session, clock.now(), limit, lease)
     token = claimed[0].claim_token if claimed else None
     renewed = clock.now()
+    # Read once a batch, not once a send: only the first answer after an outage ends it.
+    failing = bool(claimed) and gateway_health.failing(session)
     for notification in claimed:
-        _send_one(session, clock, gateway, urls, notification)
+        answered = _send_one(session, clock, gateway, urls, notification)
+        if answered and failing:
+            gateway_health.answered(session, clock.now())
+        if answered is not None:
+            failing = not answered
         session.commit()
         if clock.now() - renewed > lease / 3:
             # Still alive and still working through the batch: keep the rest of it ours.
@@ -155,26 +161,26 @@ def renew_claims(session: Session, token: str | None, now: dt.datetime) -> None:
 
 def _send_one(
     session: Session, clock: Clock, gateway: Gateway, urls: CallbackUrls, notification: Notification
-) -> None:
+) -> bool | None:
+    """Send one row; True when the gateway answered (took it, or refused this recipient), False
+    when it did not, None when nothing was sent."""
     if notification.status != NotificationStatus.SENDING:
-        return
+        return None
     if _no_longer_needed(notification):
         notification.status = NotificationStatus.CANCELLED
-        return
+        return None
     notification.attempts += 1
     try:
         sid = _settled(session, gateway, notification) or _send(gateway, urls, notification)
     except TransientSendError as exc:
         gateway_health.failed(session, clock.now(), str(exc))
         _retry(session, clock.now(), notification, exc)
-        return
+        return False
     except PermanentSendError as exc:
-        gateway_health.answered(session, clock.now())
         outcomes.fail(session, clock.now(), notification, str(exc))
-        return
-    now = clock.now()
-    gateway_health.answered(session, now)
-    outcomes.record_sent(session, now, notification, sid)
+        return True
+    outcomes.record_sent(session, clock.now(), notification, sid)
+    return True
 
 
 def _settled(session: Session, gateway: Gateway, notification: Notification) -> str | None:

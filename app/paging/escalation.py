@@ -327,7 +327,7 @@ def _chain_ran_out(
     """The first reminder round: every step has run without an acknowledgement. The team lead
     and the director hear it by SMS and e-mail, with who was tried and how."""
     every = max(policy.repeat_after_seconds, int(MIN_REPEAT_AFTER.total_seconds())) // 60
-    tried = tried_summary(incident)
+    tried = notify.tried(incident.pages) or "nobody"
     add_event(
         session,
         incident,
@@ -356,15 +356,6 @@ def _chain_ran_out(
                 text + "\n\nEvery page so far:\n" + pages_report(incident),
                 incident,
             )
-
-
-def tried_summary(incident: Incident) -> str:
-    """Who has been paged and how often: `Pat Lee 3x, Alex Kim 1x`."""
-    counts: dict[str, int] = {}
-    for page in incident.pages:
-        if page.responder is not None:
-            counts[page.responder.name] = counts.get(page.responder.name, 0) + 1
-    return ", ".join(f"{name} {count}x" for name, count in counts.items()) or "nobody"
 
 
 def pages_report(incident: Incident) -> str:

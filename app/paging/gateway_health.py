@@ -58,12 +58,28 @@ def failed(session: Session, now: dt.datetime, error: str) -> None:
     row.last_error = error[:500]
 
 
-def answered(session: Session, now: dt.datetime) -> None:
-    """The gateway took a send (or refused one recipient, which is an answer too)."""
-    row = session.scalar(select(GatewayHealth).where(GatewayHealth.name == NAME))
+def failing(session: Session) -> bool:
+    return _failing_row(session) is not None
+
+
+def _failing_row(session: Session) -> GatewayHealth | None:
+    return session.scalar(select(GatewayHealth).where(GatewayHealth.failing_since.is_not(None)))
+
+
+def problem(session: Session, now: dt.datetime) -> str | None:
+    """What is wrong with the gateway as a whole (for /readyz and the banner), or None."""
+    row = _failing_row(session)
     if row is None or row.failing_since is None:
-        if row is not None:
-            row.last_success_at = now
+        return None
+    minutes = int((now - row.failing_since).total_seconds() // 60)
+    return f"failing for {minutes} min ({row.failures} sends): {row.last_error}"
+
+
+def answered(session: Session, now: dt.datetime) -> None:
+    """The gateway took a send (or refused one recipient, which is an answer too) after it had
+    been failing: the outage is over."""
+    row = _failing_row(session)
+    if row is None or row.failing_since is None:
         return
     minutes = int((now - row.failing_since).total_seconds() // 60)
     log.warning("gateway answering again after %d min", minutes)
@@ -77,14 +93,13 @@ def answered(session: Session, now: dt.datetime) -> None:
         )
     row.failing_since = row.held_until = row.alerted_at = None
     row.failures = 0
-    row.last_success_at = now
 
 
 def hold_and_alert(session: Session, now: dt.datetime) -> int:
     """While the gateway fails: push every open chain back by the time since the last hold (so
     no step falls due and is burnt on a gateway that cannot deliver it), and tell the leads once
     the failure has lasted ALERT_AFTER. Returns how many chains were held."""
-    row = session.scalar(select(GatewayHealth).where(GatewayHealth.name == NAME))
+    row = _failing_row(session)
     if row is None or row.failing_since is None:
         return 0
     held = 0

@@ -109,13 +109,16 @@ def chain_position(incident: Incident, responder: Responder, now: dt.datetime) -
     others = [page for page in earlier if page.responder_id != responder.id]
     if not others:
         return f"REMINDER {mine + 1}, no ack {minutes} min"
+    return f"ESCALATED, no ack {minutes} min, tried {tried(earlier)}"
+
+
+def tried(pages: list[Notification]) -> str:
+    """Who has been paged and how often: `Pat Lee 3x, Alex Kim 1x` (empty for nobody)."""
     counts: dict[str, int] = {}
-    for page in earlier:
+    for page in pages:
         if page.responder is not None:
-            name = page.responder.name
-            counts[name] = counts.get(name, 0) + 1
-    tried = ", ".join(f"{name} {count}x" for name, count in counts.items())
-    return f"ESCALATED, no ack {minutes} min, tried {tried}"
+            counts[page.responder.name] = counts.get(page.responder.name, 0) + 1
+    return ", ".join(f"{name} {count}x" for name, count in counts.items())
 
 
 def sms_capable(number: str | None) -> bool:

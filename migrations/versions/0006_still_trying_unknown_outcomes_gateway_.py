@@ -25,7 +25,6 @@ def upgrade() -> None:
         sa.Column("failing_since", app.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=500), nullable=False),
-        sa.Column("last_success_at", app.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("held_until", app.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("alerted_at", app.models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gateway_health")),

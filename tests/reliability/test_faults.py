@@ -143,6 +143,18 @@ def _queue_notices(sessions, prefix: str, total: int) -> None:  # type: ignore[n
         )
 
 
+def _start_worker(command: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """A worker process whose printed sends the test reads line by line."""
+    return subprocess.Popen(
+        command,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
 def _worker_env(postgres_url: str, **settings: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -163,14 +175,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app,
     _queue_notices(sessions, "crash drill", total)
     env = _worker_env(postgres_url, WORKER_CLAIM_LEASE_SECONDS="2")
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--batch", "10"]
-    first = subprocess.Popen(
-        command,
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    first = _start_worker(command, env)
     seen: list[str] = []
     assert first.stdout is not None
     for line in first.stdout:
@@ -211,14 +216,7 @@ def test_a_killed_workers_claims_are_sent_by_another_within_30_seconds(pg_app, p
     _queue_notices(sessions, "lease drill", total)
     env = _worker_env(postgres_url)
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--batch", "50"]
-    victim = subprocess.Popen(
-        command,
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    victim = _start_worker(command, env)
     assert victim.stdout is not None
     seen: list[str] = []
     for line in victim.stdout:
@@ -230,14 +228,7 @@ def test_a_killed_workers_claims_are_sent_by_another_within_30_seconds(pg_app, p
     seen.extend(re.findall(r"lease drill #(\d+)", victim.stdout.read()))
     victim.stdout.close()
     killed_at = time.monotonic()
-    survivor = subprocess.Popen(
-        command,
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    survivor = _start_worker(command, env)
     assert survivor.stdout is not None
     finished_at = None
     try:
