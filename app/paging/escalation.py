@@ -139,12 +139,12 @@ def escalate_now(
     if incident.next_escalation_at is not None and not _in_reminders(incident, policy):
         found = targets.next_step_reaching_others(session, now, incident, policy, escalator)
     if found is not None:
-        skipped = found - incident.escalation_step
-        incident.escalation_step = found
+        step, paged = found
+        skipped = step - incident.escalation_step
+        incident.escalation_step = step
         incident.next_escalation_at = now
-        paged = targets.reachable(session, now, policy.steps[found].targets)
         fire_due(session, now, incident, exclude={escalator.id})
-        detail = f"escalated on request to step {found + 1}"
+        detail = f"escalated on request to step {step + 1}"
         detail += f" (skipping {skipped} step{'s' if skipped != 1 else ''})" if skipped else ""
     else:
         paged = [
@@ -158,7 +158,7 @@ def escalate_now(
         incident.escalated = True
         detail = "escalated on request past the end of the chain: team lead and director paged"
     add_event(session, incident, now, EventKind.ESCALATED, escalator.name, channel, detail)
-    return [r for r in paged if r.id != escalator.id]
+    return paged
 
 
 def due_incidents(session: Session, now: dt.datetime, limit: int = 100) -> list[Incident]:

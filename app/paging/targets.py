@@ -18,11 +18,14 @@ def next_step_reaching_others(
     incident: Incident,
     policy: EscalationPolicy,
     escalator: Responder,
-) -> int | None:
+) -> tuple[int, list[Responder]] | None:
+    """The next step that reaches someone other than `escalator`, and who those others are."""
     for index in range(incident.escalation_step, len(policy.steps)):
-        people = reachable(session, now, policy.steps[index].targets)
-        if any(r.id != escalator.id for r in people):
-            return index
+        others = [
+            r for r in reachable(session, now, policy.steps[index].targets) if r.id != escalator.id
+        ]
+        if others:
+            return index, others
     return None
 
 
