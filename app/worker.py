@@ -83,8 +83,9 @@ class Worker:
         return total
 
     def one_pass(self) -> PassResult:
-        """Each stage in its own transaction: one that fails (a poison row, a full disk) is
-        logged and the others still run, and the heartbeat is written either way."""
+        """Each stage commits its own work: one that fails (a poison row, a full disk) is rolled
+        back and logged, the others still run, and the heartbeat is written either way. One
+        session serves the whole pass, so an idle pass costs one connection checkout."""
         result = PassResult()
         stages: list[tuple[str, Callable[[Session], PassResult]]] = [
             ("voicemail spool", self._spool),
@@ -95,17 +96,16 @@ class Worker:
             ("pages and texts", self._send),
             ("e-mail", self._mail),
         ]
-        for name, stage in stages:
-            with self.sessions() as session:
+        with self.sessions() as session:
+            for name, stage in stages:
                 try:
                     done = stage(session)
                 except Exception:
                     session.rollback()
                     log.exception("worker: %s failed this pass; the rest go on", name)
                     continue
-            result.steps_fired += done.steps_fired
-            result.sent += done.sent
-        with self.sessions() as session:
+                result.steps_fired += done.steps_fired
+                result.sent += done.sent
             health.beat(session, self.clock.now(), self.name)
         return result
 
