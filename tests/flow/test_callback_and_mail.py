@@ -139,10 +139,8 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def test_an_overdue_summary_reaches_the_team_lead_by_real_smtp(
-    settings, clock, gateway, smtp_server
-):
-    inbox, port = smtp_server
+def smtp_app(settings, clock, gateway, port: int):  # type: ignore[no-untyped-def]
+    """The line mailing through the test's SMTP server, seeded."""
     app = create_app(
         {
             **settings,
@@ -156,6 +154,14 @@ def test_an_overdue_summary_reaches_the_team_lead_by_real_smtp(
         gateway=gateway,
     )
     _seed(app, clock)
+    return app
+
+
+def test_an_overdue_summary_reaches_the_team_lead_by_real_smtp(
+    settings, clock, gateway, smtp_server
+):
+    inbox, port = smtp_server
+    app = smtp_app(settings, clock, gateway, port)
     twilio = TwilioClient(app)
     acked_and_resolved(app, clock, twilio, gateway)
     clock.advance(hours=24)
@@ -207,19 +213,7 @@ def test_a_line_break_in_a_service_name_never_stops_the_mail(settings, clock, ga
     """A service named with CR/LF (typed into the dashboard or the API) once made the mailer raise
     on every pass, for ever, with every later e-mail stuck behind it and the heartbeat stopped."""
     inbox, port = smtp_server
-    app = create_app(
-        {
-            **settings,
-            "MAIL_BACKEND": "smtp",
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": port,
-            "SMTP_STARTTLS": False,
-            "MAIL_FROM": "line@example.edu",
-        },
-        clock=clock,
-        gateway=gateway,
-    )
-    _seed(app, clock)
+    app = smtp_app(settings, clock, gateway, port)
     with app.app_context(), app.extensions["db"].begin() as session:
         from app.adapters.mail import queue_email
 
