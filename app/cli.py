@@ -15,6 +15,7 @@ from twilio.rest import Client as TwilioClient
 from app import context, users
 from app.adapters import migrate, twilio_setup
 from app.api import tokens
+from app.calls import timing
 from app.calls.script import Flow, FlowError, load_flows
 from app.config import PROJECT_ROOT
 from app.db import get_db
@@ -313,10 +314,21 @@ def flows_check(directory: Path | None) -> None:
         flows = load_flows(directory)
     except FlowError as exc:
         raise click.ClickException(str(exc)) from None
+    too_long = []
     for flow in flows.values():
-        what = (
-            ", ".join(step.id for step in flow.steps)
-            if isinstance(flow, Flow)
-            else "what a paged responder hears"
+        if not isinstance(flow, Flow):
+            click.echo(f"ok  {flow.name} ({flow.language}): what a paged responder hears")
+            continue
+        speech = timing.estimate(flow)
+        click.echo(
+            f"ok  {flow.name} ({flow.language}): {', '.join(step.id for step in flow.steps)}; "
+            f"a full call answered at once: {speech.seconds:.0f} s of speech "
+            f"({speech.words} words at {flow.words_per_minute}/min; limit "
+            f"{timing.LIMIT_SECONDS:.0f} s)"
         )
-        click.echo(f"ok  {flow.name} ({flow.language}): {what}")
+        if not speech.within_limit:
+            too_long.append(flow.name)
+    if too_long:
+        raise click.ClickException(
+            f"{', '.join(too_long)}: too long for a caller at night; shorten the prompts"
+        )

@@ -99,12 +99,17 @@ def render_reply(reply: Reply, action: Callable[..., str] = menu_action) -> Voic
                 "action_on_empty_result": True,
             }
             if spec["speech"]:
+                model = spec.get("speech_model")
                 options.update(
-                    input="speech",
+                    input="dtmf speech",
+                    num_digits=spec["num_digits"],
                     speech_timeout="auto",
                     language=reply.language,
                     hints=", ".join(spec["hints"]) or None,
                     max_speech_time=spec["max_speech_seconds"],
+                    speech_model=model,
+                    # Enhanced recognition exists for the phone_call model only.
+                    enhanced=True if model == "phone_call" else None,
                 )
             else:
                 options.update(

@@ -195,7 +195,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "service": {"type": "string", "description": "a catalog slug"},
                         "service_text": {"type": "string", "description": "if not in the catalog"},
                         "description": {"type": "string"},
-                        "started": {"type": "string"},
+                        "started": {"type": "string", "description": "when it began"},
+                        "last_worked": {"type": "string", "description": "when it last worked"},
                         "impact": {
                             "type": "string",
                             "enum": ["everyone", "degraded", "one-person", "other"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app import users
 from app.calls.turn import FINISHED, GREETING, STAFF, StepHandler, Turn
+from app.incidents.reference import spoken_reference
 from app.models import CallStage, CallStatus
 
 
@@ -73,10 +74,22 @@ class StaffPin(StepHandler):
 
 
 class Finished(StepHandler):
-    """Anything after the end of the call (a late or repeated webhook) hears goodbye."""
+    """The report is filed: 1 hears the reference again (a few times), anything else goodbye.
+    Anything after the end of the call (a late or repeated webhook) hears goodbye too."""
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
-        turn.reply.say(self.flow.messages.goodbye).hangup()
+        finish = self.flow.finish
+        if turn.call.stage == CallStage.REPEAT and turn.call.attempts < finish.repeats:
+            turn.reply.gather(FINISHED, turn.next_turn, [finish.hear_again], timeout=5)
+        else:
+            turn.reply.say(self.flow.messages.goodbye).hangup()
 
     def answer(self, turn: Turn) -> None:
+        call = turn.call
+        if call.stage == CallStage.REPEAT and turn.heard.digits == "1":
+            call.attempts += 1
+            reference = spoken_reference(turn.answer("reference", ""))
+            turn.reply.say(self.flow.finish.reference.format(reference=reference))
+        else:
+            call.stage = CallStage.ASK
         self.ask(turn)

@@ -93,6 +93,7 @@ def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) 
         description=answers.get("description", "") or "",
         recording_url=answers.get("description_recording"),
         started_text=answers.get("started", "") or "",
+        last_worked_text=answers.get("last_worked", "") or "",
         impact=impact.value if impact else "",
         impact_label=impact.label if impact else "",
         priority=impact.priority if impact else 3,

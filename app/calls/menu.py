@@ -95,17 +95,18 @@ class VoiceMenu:
         )
         self.session.add(call)
         turn = Turn(call, Heard(), self._new_reply(), next_turn=1)
-        greeting = self.flow.greeting
+        greeting, line = self.flow.greeting, self.flow.line_name
         if staff:
             # Help-desk staff reporting for a caller: a PIN first, then the usual questions.
             turn.reply.say(self.flow.staff.greeting)
             self.ask(turn)
         elif call.business_hours and not helpdesk:
-            turn.reply.say(greeting.business_hours)
+            turn.reply.say(greeting.business_hours.format(line=line))
             self.ask(turn)
         else:
             # Help-desk staff transfer callers at any hour; they want the report taken, not a menu.
-            turn.reply.say(greeting.helpdesk_transfer if helpdesk else greeting.after_hours)
+            text = greeting.helpdesk_transfer if helpdesk else greeting.after_hours
+            turn.reply.say(text.format(line=line))
             self.advance(turn, to=self.flow.steps[0].id)
         log.info("call %s from %s: %s", call_sid, mask(from_number), call.source)
         return self._save(turn, 0, STAFF if staff else GREETING)
@@ -208,14 +209,24 @@ class VoiceMenu:
         return filing.impact_option(self.flow, value)
 
     def finish(self, turn: Turn) -> None:
-        incident, added = self._file(turn.call, incomplete=False)
+        """File the report and tell the caller its reference; then they may hear it again."""
+        call = turn.call
+        incident, added = self._file(call, incomplete=False)
         reference = spoken_reference(incident.reference)
-        finish = self.flow.finish
+        finish, staff = self.flow.finish, bool(call.staff_user_id)
+        # The receipt text goes to the callback number when the line texts callers at all.
+        texted = self.line.caller_sms and bool(incident.callback_number)
         if added:
             turn.reply.say(finish.added.format(reference=reference))
         else:
-            turn.reply.say(finish.reference.format(reference=reference), finish.next)
-        turn.reply.hangup()
+            turn.reply.say(finish.reference.format(reference=reference))
+        if texted:
+            turn.reply.say(finish.staff_texted if staff else finish.texted)
+        if not added:
+            turn.reply.say(finish.staff_next if staff else finish.next)
+        turn.set(reference=incident.reference)
+        turn.move_to(CallStage.REPEAT)
+        self.ask(turn)
 
     # --- turn bookkeeping -----------------------------------------------------------------
 

@@ -32,6 +32,7 @@ class Reply:
         finish_on_key: str | None = None,
         timeout: int = 6,
         max_speech_seconds: int | None = None,
+        speech_model: str | None = None,
     ) -> Reply:
         self.verbs.append(
             {
@@ -41,10 +42,12 @@ class Reply:
                     "prompts": [text for text in prompts if text],
                     "speech": speech,
                     "hints": hints or [],
-                    "num_digits": None if speech else num_digits,
+                    # A key pressed at a spoken question ends it too, to be told "please say it".
+                    "num_digits": 1 if speech else num_digits,
                     "finish_on_key": finish_on_key,
                     "timeout": timeout,
                     "max_speech_seconds": max_speech_seconds,
+                    "speech_model": speech_model,
                 }
             }
         )

@@ -25,6 +25,8 @@ class _Strict(BaseModel):
 class Messages(_Strict):
     no_input: str
     not_understood: str
+    # A key pressed where a spoken answer was asked for.
+    say_it: str
     thanks: str
     start_over: str
     technical_difficulty: str
@@ -68,10 +70,22 @@ class ServiceStep(_Strict):
     not_found: str
     kept_as_text: str
     misses_before_free_text: int = Field(2, ge=1, le=5)
+    speech_model: SpeechModel | None = None
     known: str
     known_taken: str
     known_waiting: str
     known_menu: str
+
+
+# Twilio's speech recognition models for <Gather speechModel>: the generic ones, or a provider's
+# own (googlev2_telephony_short, deepgram_nova-2, ...).
+SpeechModel = Annotated[
+    str,
+    Field(
+        pattern=r"^(default|numbers_and_commands|phone_call|experimental_conversations"
+        r"|experimental_utterances|(googlev2|deepgram)_[a-z0-9_.-]+)$"
+    ),
+]
 
 
 class SpeechStep(_Strict):
@@ -80,6 +94,8 @@ class SpeechStep(_Strict):
     field: str
     prompt: str
     reprompt: str
+    # Overrides the flow's speech_model for this question (a long description, say).
+    speech_model: SpeechModel | None = None
     # After this many failed speech attempts, switch to <Record>; absent means never.
     record_after: int | None = Field(None, ge=1, le=5)
     record_prompt: str | None = None
@@ -156,8 +172,16 @@ Step = Annotated[
 
 class Finish(_Strict):
     reference: str
+    # Said when the reference is also texted (to the caller, or to the customer on the staff line).
+    texted: str
+    staff_texted: str
     next: str
+    # The staff line: the help-desk staff member is not the one called back.
+    staff_next: str
     added: str
+    hear_again: str
+    # How many times the caller may press 1 to hear the reference again.
+    repeats: int = Field(2, ge=0, le=5)
 
 
 class PageScript(_Strict):
@@ -185,8 +209,14 @@ class PageScript(_Strict):
 class Flow(_Strict):
     kind: Literal["caller"] = "caller"
     name: str
+    # The line's name as callers know it, said as written: `{line}` in the greetings.
+    line_name: str = Field(min_length=1)
     language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     voice: str | None = None
+    # The recognition model for spoken answers; a step may choose another.
+    speech_model: SpeechModel = "phone_call"
+    # How fast the voice speaks, for `flows check`'s estimate of a call's length.
+    words_per_minute: int = Field(160, ge=80, le=260)
     max_attempts: int = Field(3, ge=1, le=5)
     messages: Messages
     greeting: Greeting
@@ -234,8 +264,11 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "kept_as_text": {"heard"},
     "offer_caller_id": {"number"},
     "invalid": {"digits"},
-    "summary": {"service", "description", "started", "impact", "callback"},
+    "summary": {"service", "description", "started", "last_worked", "impact", "callback"},
     "reference": {"reference"},
+    "after_hours": {"line"},
+    "helpdesk_transfer": {"line"},
+    "business_hours": {"line"},
     "known": {"service", "reported_at", "reference", "status"},
     "added": {"reference"},
     "welcome": {"name"},

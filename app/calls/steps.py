@@ -43,7 +43,14 @@ class ServiceQuestion(StepHandler):
         else:
             text = step.reprompt.format(examples=self._examples()) if retry else step.prompt
             hints = catalog.speech_hints(self.menu.services)
-            turn.reply.gather(step.id, n, [text], speech=True, hints=hints)
+            turn.reply.gather(
+                step.id,
+                n,
+                [text],
+                speech=True,
+                hints=hints,
+                speech_model=step.speech_model or self.flow.speech_model,
+            )
 
     def answer(self, turn: Turn) -> None:
         if turn.call.stage == CallStage.KNOWN:
@@ -104,7 +111,7 @@ class ServiceQuestion(StepHandler):
             if self.menu.fail_attempt(turn):
                 self.menu.advance(turn)
             else:
-                self.sorry(turn)
+                self.sorry(turn, spoken=True)
             return
         found = catalog.match_service(words, self.menu.services)
         if found is not None:
@@ -164,6 +171,7 @@ class SpeechQuestion(StepHandler):
             [step.reprompt if retry else step.prompt],
             speech=True,
             max_speech_seconds=step.max_speech_seconds,
+            speech_model=step.speech_model or self.flow.speech_model,
         )
 
     def answer(self, turn: Turn) -> None:
@@ -182,11 +190,11 @@ class SpeechQuestion(StepHandler):
         call.attempts += 1
         if step.record_after is not None and call.attempts >= step.record_after:
             call.stage = CallStage.RECORD
-            self.sorry(turn)
+            self.sorry(turn, spoken=True)
         elif call.attempts >= self.flow.max_attempts:
             self.menu.advance(turn)
         else:
-            self.sorry(turn)
+            self.sorry(turn, spoken=True)
 
 
 class MenuQuestion(StepHandler):
@@ -198,8 +206,9 @@ class MenuQuestion(StepHandler):
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
         step = self.step
-        lead = step.reprompt if retry else step.prompt
-        turn.reply.gather(step.id, turn.next_turn, [lead, *(o.say for o in step.options)])
+        # A retry gives the short hint, not every option again.
+        prompts = [step.reprompt] if retry else [step.prompt, *(o.say for o in step.options)]
+        turn.reply.gather(step.id, turn.next_turn, prompts)
 
     def answer(self, turn: Turn) -> None:
         step = self.step
@@ -347,6 +356,7 @@ class Review(StepHandler):
             service=service.name if service else turn.answer("service_text") or missing,
             description=turn.answer("description") or recorded or missing,
             started=turn.answer("started") or missing,
+            last_worked=turn.answer("last_worked") or missing,
             impact=impact.label if impact else missing,
             callback=spoken_groups(callback, self.region) if callback else missing,
         )

@@ -89,8 +89,13 @@ class StepHandler:
     def answer(self, turn: Turn) -> None:
         raise NotImplementedError
 
-    def sorry(self, turn: Turn) -> None:
-        """Say why the answer did not count, and ask again."""
-        messages = self.flow.messages
-        turn.reply.say(messages.not_understood if turn.heard.anything else messages.no_input)
+    def sorry(self, turn: Turn, spoken: bool = False) -> None:
+        """Say why the answer did not count, and ask again. `spoken`: the question wanted words,
+        so a key pressed there is answered "please say it"."""
+        messages, heard = self.flow.messages, turn.heard
+        if spoken and heard.digits and not heard.speech:
+            text = messages.say_it
+        else:
+            text = messages.not_understood if heard.anything else messages.no_input
+        turn.reply.say(text)
         self.ask(turn, retry=True)

@@ -73,6 +73,7 @@ def draft_from_form(
     if impact is None:
         errors["impact"] = "one of: " + ", ".join(option.value for option in impacts)
     started = text("started", 500)
+    last_worked = text("last_worked", 500)
     callback = _callback(text("callback_number", 40), region, countries, errors)
     if errors:
         raise IncidentFormError(errors)
@@ -83,6 +84,7 @@ def draft_from_form(
         service_text=service_text or (service.name if service else ""),
         description=description,
         started_text=started,
+        last_worked_text=last_worked,
         impact=impact.value,
         impact_label=impact.label,
         priority=impact.priority,

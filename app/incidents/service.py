@@ -28,6 +28,7 @@ class IncidentDraft:
     description: str = ""
     recording_url: str | None = None
     started_text: str = ""
+    last_worked_text: str = ""
     impact: str = ""
     impact_label: str = ""
     priority: int = 3
@@ -74,6 +75,7 @@ def open_incident(
         description=draft.description,
         recording_url=draft.recording_url,
         started_text=draft.started_text,
+        last_worked_text=draft.last_worked_text,
         impact=draft.impact,
         impact_label=draft.impact_label,
         priority=effective_priority(draft.priority, cas),
@@ -149,6 +151,7 @@ def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Repor
         description=draft.description,
         recording_url=draft.recording_url,
         started_text=draft.started_text,
+        last_worked_text=draft.last_worked_text,
         impact=draft.impact,
         incomplete=draft.incomplete,
     )

@@ -20,6 +20,7 @@ from app.models.base import (
 )
 from app.models.calls import Call, CallTurn, InboundMessage, SpooledCall, WebhookReceipt
 from app.models.incidents import (
+    NOREPLY,
     Callback,
     Incident,
     IncidentEvent,
@@ -43,6 +44,7 @@ from app.models.paging import (
 )
 
 __all__ = [
+    "NOREPLY",
     "REFERENCE_OFFSET",
     "REFERENCE_PREFIX",
     "ApiToken",

@@ -165,6 +165,7 @@ class CallStage(StrEnum):
     RECORD = "record"  # speech failed: leave a recording instead
     OFFER = "offer"  # "press 1 for the number you are calling from"
     KEYIN = "keyin"  # key a number in
+    REPEAT = "repeat"  # the report is filed: press 1 to hear the reference again
 
 
 def stored_as_word(enum: type[StrEnum], length: int) -> Enum:

@@ -23,6 +23,9 @@ from app.models.base import (
     stored_as_word,
 )
 
+# confirmed_via for an incident closed without the caller's word (CLOSE 1042 NOREPLY).
+NOREPLY = "noreply"
+
 if TYPE_CHECKING:
     from app.models.paging import EscalationPolicy, Notification, Responder
 
@@ -56,6 +59,7 @@ class Incident(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     recording_url: Mapped[str | None] = mapped_column(String(500))
     started_text: Mapped[str] = mapped_column(String(500), default="")
+    last_worked_text: Mapped[str] = mapped_column(String(500), default="")
     impact: Mapped[str] = mapped_column(String(32), default="")
     impact_label: Mapped[str] = mapped_column(String(200), default="")
     priority: Mapped[int] = mapped_column(default=3)
@@ -72,12 +76,16 @@ class Incident(Base):
     resolved_at: Mapped[dt.datetime | None]
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[dt.datetime | None]
+    # The last time a caller said it is still broken: time to acknowledge counts from here again.
+    reopened_at: Mapped[dt.datetime | None]
     escalated: Mapped[bool] = mapped_column(default=False)
     # A CAS customer's incident (by service or by the caller's number): served first.
     priority_customer: Mapped[bool] = mapped_column(default=False)
-    # The caller's word that it works again: when, and how (sms, or phone as the admin recorded).
+    # The caller's word that it works again: when, and how (sms, phone as the admin recorded, or
+    # a call from the line). `noreply`: closed without it, after the reminders went unanswered.
     confirmed_at: Mapped[dt.datetime | None]
     confirmed_via: Mapped[str] = mapped_column(String(16), default="")
+    confirm_reminders: Mapped[int] = mapped_column(default=0)
     # Follow-ups as rows: a nudge when a resolution stays unconfirmed, a "N callers now" update.
     confirm_reminder_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     reporter_update_at: Mapped[dt.datetime | None] = mapped_column(index=True)
@@ -123,8 +131,21 @@ class Incident(Base):
         return self.service.name if self.service else (self.service_text or "unknown service")
 
     @property
+    def waiting_since(self) -> dt.datetime:
+        """When the wait for an acknowledgement began: the opening, or the latest reopening."""
+        return self.reopened_at or self.created_at
+
+    @property
     def time_to_acknowledge(self) -> dt.timedelta | None:
-        return self.acknowledged_at - self.created_at if self.acknowledged_at else None
+        return self.acknowledged_at - self.waiting_since if self.acknowledged_at else None
+
+    @property
+    def reopened(self) -> bool:
+        return self.reopened_at is not None
+
+    @property
+    def closed_unconfirmed(self) -> bool:
+        return self.confirmed_via == NOREPLY
 
     @property
     def pages(self) -> list[Notification]:
@@ -147,11 +168,14 @@ class Report(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     recording_url: Mapped[str | None] = mapped_column(String(500))
     started_text: Mapped[str] = mapped_column(String(500), default="")
+    last_worked_text: Mapped[str] = mapped_column(String(500), default="")
     impact: Mapped[str] = mapped_column(String(32), default="")
     incomplete: Mapped[bool] = mapped_column(default=False)
     # The caller's answer to "is it fixed?": works or broken, and when.
     confirmation: Mapped[str] = mapped_column(String(16), default="")
     confirmed_at: Mapped[dt.datetime | None]
+    # A text to this caller failed for good (a landline, say): they are called, not texted.
+    texts_fail_since: Mapped[dt.datetime | None]
 
     incident: Mapped[Incident] = relationship(back_populates="reports")
 
@@ -184,6 +208,8 @@ class Summary(Base):
     due_at: Mapped[dt.datetime]
     remind_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     overdue_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # Still not in a day after it was due: the director hears of it.
+    director_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     submitted_at: Mapped[dt.datetime | None]
     minutes: Mapped[int | None]
     work: Mapped[str] = mapped_column(Text, default="")

@@ -25,7 +25,8 @@ def test_list_and_detail_show_what_the_call_gathered(client, twilio):
     assert detail["service"] == {"slug": "canvas", "name": "Canvas"}
     assert detail["service_text"] == "the canvas website"
     assert detail["description"] == "students get an error page when they log in"
-    assert detail["started"] == "about ten tonight, it worked at nine"
+    assert detail["started"] == "about ten tonight"
+    assert detail["last_worked"] == "at nine"
     assert detail["impact"] == "everyone"
     assert detail["impact_label"] == "down for everyone"
     assert detail["priority"] == 1

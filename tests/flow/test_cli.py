@@ -13,8 +13,8 @@ def test_call_play_with_a_script_file_prints_what_the_caller_hears(runner, sessi
     script.write_text("# a comment\n" + "\n".join(FULL_CANVAS_CALL) + "\n")
     result = runner.invoke(args=["call", "play", "--script", str(script)])
     assert result.exit_code == 0, result.output
-    assert "line: Which service or application is having problems?" in result.output
-    assert "Your reference number is A, H, 1, 0, 0, 1" in result.output
+    assert "line: Which service is having problems?" in result.output
+    assert "Your reference is A, H, 1, 0, 0, 1" in result.output
     assert session.scalars(select(Incident)).one().service.slug == "canvas"
 
 
@@ -28,7 +28,8 @@ def test_call_play_with_answers_as_flags(runner, session):
 
 
 def test_call_play_typed_answers(runner, session):
-    typed = "\n".join(["canvas", "1", "it is down", "an hour ago", "1", "1", "1"]) + "\n"
+    answers = ["canvas", "1", "it is down", "an hour ago", "at nine", "1", "1", "1", ""]
+    typed = "\n".join(answers) + "\n"
     result = runner.invoke(args=["call", "play"], input=typed)
     assert result.exit_code == 0, result.output
     assert "A, H, 1, 0, 0, 1" in result.output

@@ -90,7 +90,7 @@ def test_an_unwritable_spool_puts_the_caller_through_to_the_help_desk(settings, 
     )
     twilio = TwilioClient(down)
     reply = twilio.voice("/voice/fallback", "CA-full")
-    assert "putting you through to the ITS help desk" in reply.text
+    assert "putting you through to the help desk" in reply.text
     dial = reply.first("Dial")
     assert "+13193844357" in ET.tostring(dial, encoding="unicode")
     assert dial.get("action") == "/voice/fallback/helpdesk"

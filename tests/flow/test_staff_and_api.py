@@ -18,6 +18,7 @@ STAFF_CALL = (
     "press 1",
     "say nobody can connect from home",
     "say since midnight",
+    "say at eleven",
     "press 1",
     "press 3195550166",  # the caller's callback number, keyed in by staff
     "press 1",  # that number is right
@@ -35,7 +36,7 @@ def test_staff_report_for_a_caller_end_to_end(twilio, session, accounts, app, cl
     spoken = transcript.text
     assert "help-desk staff entry" in spoken
     assert "Thank you, Hana." in spoken
-    assert "You are calling from" not in spoken  # the help desk's own number is never offered
+    assert "To be called back on" not in spoken  # the help desk's own number is never offered
     assert "Please enter the callback number" in spoken
     assert spoken.count("A, H, 1, 0, 0, 1") == 2
     incident = the_incident(session)

@@ -31,7 +31,8 @@ def test_full_call_opens_incident_and_reads_reference_twice(twilio: TwilioClient
     assert incident.reference == "AH-1001"
     assert incident.service.slug == "canvas"
     assert incident.description == "students get an error page when they log in"
-    assert incident.started_text == "about ten tonight, it worked at nine"
+    assert incident.started_text == "about ten tonight"
+    assert incident.last_worked_text == "at nine"
     assert incident.impact == "everyone"
     # Down for everyone is P1, and Canvas belongs to a CAS customer, which cannot go higher.
     assert incident.priority == 1
@@ -47,14 +48,15 @@ def test_full_call_opens_incident_and_reads_reference_twice(twilio: TwilioClient
     spoken = transcript.text
     assert spoken.count("A, H, 1, 0, 0, 1") == 2
     assert "call you back within 60 minutes" in spoken
-    assert "available to test" in spoken
+    assert "ready to test the service" in spoken
+    assert "texted it to you" in spoken
     assert "I heard Canvas" in spoken
 
 
 def test_first_question_is_speech_with_catalog_hints(twilio: TwilioClient):
     twiml = twilio.voice("/voice/incoming", "CA-hints")
     gather = twiml.gather
-    assert gather.get("input") == "speech"
+    assert gather.get("input") == "dtmf speech"
     assert gather.get("actionOnEmptyResult") == "true"
     assert gather.get("language") == "en-US"
     hints = gather.get("hints", "")
@@ -118,7 +120,7 @@ class TestBusinessHours:
         clock.set(dt.datetime(2026, 12, 25, 10, 30, tzinfo=CHICAGO))
         twiml = twilio.voice("/voice/incoming", "CA-xmas")
         assert "after-hours support line" in twiml.text
-        assert twiml.gather.get("input") == "speech"
+        assert twiml.gather.get("input") == "dtmf speech"
 
     def test_evening_is_after_hours(self, twilio: TwilioClient, clock: FrozenClock):
         clock.set(dt.datetime(2026, 12, 1, 17, 0, tzinfo=CHICAGO))
@@ -154,7 +156,7 @@ class TestServiceQuestion:
         confirm = twilio.voice("/voice/answer/service?turn=1", "CA-no", SpeechResult="VPN")
         assert "I heard VPN" in confirm.text
         again = twilio.voice("/voice/answer/service?turn=2", "CA-no", Digits="2")
-        assert again.gather.get("input") == "speech"
+        assert again.gather.get("input") == "dtmf speech"
         confirm = twilio.voice(
             "/voice/answer/service?turn=3", "CA-no", SpeechResult="my sequel database"
         )
@@ -189,6 +191,7 @@ def test_speech_fails_twice_then_the_caller_leaves_a_recording(twilio: TwilioCli
         "silence",
         "record",
         "say tonight",
+        "say at nine",
         "press 2",
         "press 1",
         "press 1",
@@ -197,7 +200,7 @@ def test_speech_fails_twice_then_the_caller_leaves_a_recording(twilio: TwilioCli
     [incident] = incidents(session)
     assert incident.recording_url.startswith("https://api.twilio.com/")
     assert incident.description == ""
-    assert "Problem: your recorded message" in transcript.text
+    assert "Canvas: your recorded message" in transcript.text
 
 
 def test_record_verb_attributes_and_nothing_recorded(twilio: TwilioClient, session):
@@ -222,6 +225,7 @@ def test_impact_menu_reprompts_on_a_bad_key_and_defaults_after_three(twilio, ses
         "press 1",
         "say broken",
         "say now",
+        "say at nine",
         "press 9",
         "press 7",
         "press 8",
@@ -235,14 +239,22 @@ def test_impact_menu_reprompts_on_a_bad_key_and_defaults_after_three(twilio, ses
 
 def test_impact_of_one_person_on_a_non_cas_service_is_p3(twilio, session):
     twilio.call(
-        "say sharepoint", "press 1", "say broken", "say now", "press 3", "press 1", "press 1"
+        "say sharepoint",
+        "press 1",
+        "say broken",
+        "say now",
+        "say at nine",
+        "press 3",
+        "press 1",
+        "press 1",
     )
     [incident] = incidents(session)
     assert (incident.service.slug, incident.priority) == ("sharepoint", 3)
 
 
 def test_cas_service_moves_up_one_priority(twilio, session):
-    twilio.call("say mysql", "press 1", "say slow", "say now", "press 2", "press 1", "press 1")
+    answers = ("say mysql", "press 1", "say slow", "say now", "say at nine", "press 2")
+    twilio.call(*answers, "press 1", "press 1")
     [incident] = incidents(session)
     assert (incident.impact, incident.priority) == ("degraded", 1)
 
@@ -254,24 +266,25 @@ class TestCallbackNumber:
         twilio.voice("/voice/answer/service?turn=2", sid, caller, Digits="1")
         twilio.voice("/voice/answer/description?turn=3", sid, caller, SpeechResult="down")
         twilio.voice("/voice/answer/started?turn=4", sid, caller, SpeechResult="now")
-        return twilio.voice("/voice/answer/impact?turn=5", sid, caller, Digits="1")
+        twilio.voice("/voice/answer/last_worked?turn=5", sid, caller, SpeechResult="at nine")
+        return twilio.voice("/voice/answer/impact?turn=6", sid, caller, Digits="1")
 
     def test_caller_id_is_read_back_in_groups(self, twilio):
         twiml = self._to_callback(twilio, "CA-cb1")
-        assert "You are calling from 3 1 9, 5 5 5, 0 1 4 2." in twiml.text
+        assert "To be called back on 3 1 9, 5 5 5, 0 1 4 2, press 1." in twiml.text
 
     def test_keyed_number_is_validated_confirmed_and_stored_e164(self, twilio, session):
         self._to_callback(twilio, "CA-cb2")
-        keyin = twilio.voice("/voice/answer/callback?turn=6", "CA-cb2", Digits="2")
+        keyin = twilio.voice("/voice/answer/callback?turn=7", "CA-cb2", Digits="2")
         assert keyin.gather.get("finishOnKey") == "#"
         assert keyin.gather.get("numDigits") is None
-        bad = twilio.voice("/voice/answer/callback?turn=7", "CA-cb2", Digits="12345")
+        bad = twilio.voice("/voice/answer/callback?turn=8", "CA-cb2", Digits="12345")
         assert "1 2 3 4 5 doesn't look like a number" in bad.text
-        confirm = twilio.voice("/voice/answer/callback?turn=8", "CA-cb2", Digits="3193841234")
+        confirm = twilio.voice("/voice/answer/callback?turn=9", "CA-cb2", Digits="3193841234")
         assert "You entered 3 1 9, 3 8 4, 1 2 3 4." in confirm.text
-        review = twilio.voice("/voice/answer/callback?turn=9", "CA-cb2", Digits="1")
-        assert "Callback number: 3 1 9, 3 8 4, 1 2 3 4." in review.text
-        twilio.voice("/voice/answer/review?turn=10", "CA-cb2", Digits="1")
+        review = twilio.voice("/voice/answer/callback?turn=10", "CA-cb2", Digits="1")
+        assert "Call back on 3 1 9, 3 8 4, 1 2 3 4." in review.text
+        twilio.voice("/voice/answer/review?turn=11", "CA-cb2", Digits="1")
         [incident] = incidents(session)
         assert incident.callback_number == "+13193841234"
         assert incident.caller_number == CALLER
@@ -282,10 +295,10 @@ class TestCallbackNumber:
 
     def test_three_bad_numbers_fall_back_to_caller_id(self, twilio, session):
         self._to_callback(twilio, "CA-cb3")
-        twilio.voice("/voice/answer/callback?turn=6", "CA-cb3", Digits="2")
-        twilio.voice("/voice/answer/callback?turn=7", "CA-cb3", Digits="1")
-        twilio.voice("/voice/answer/callback?turn=8", "CA-cb3", Digits="99")
-        twiml = twilio.voice("/voice/answer/callback?turn=9", "CA-cb3", Digits="000")
+        twilio.voice("/voice/answer/callback?turn=7", "CA-cb3", Digits="2")
+        twilio.voice("/voice/answer/callback?turn=8", "CA-cb3", Digits="1")
+        twilio.voice("/voice/answer/callback?turn=9", "CA-cb3", Digits="99")
+        twiml = twilio.voice("/voice/answer/callback?turn=10", "CA-cb3", Digits="000")
         assert "number you are calling from" in twiml.text
         assert call_row(session, "CA-cb3").answers["callback"] == CALLER
 
@@ -296,6 +309,7 @@ def test_start_over_from_the_review(twilio: TwilioClient, session):
         "press 1",
         "say broken",
         "say now",
+        "say at nine",
         "press 1",
         "press 1",
         "press 2",
@@ -303,6 +317,7 @@ def test_start_over_from_the_review(twilio: TwilioClient, session):
         "press 1",
         "say cannot connect",
         "say an hour ago",
+        "say this morning",
         "press 3",
         "press 1",
         "press 1",
@@ -318,14 +333,14 @@ def test_a_silent_caller_still_gets_a_reference_with_what_there_is(twilio, sessi
     [incident] = incidents(session)
     assert incident.callback_number == CALLER
     assert incident.impact == "other"
-    assert "Your reference number is A, H, 1, 0, 0, 1" in transcript.text
+    assert "Your reference is A, H, 1, 0, 0, 1" in transcript.text
     assert not transcript.errors
 
 
 def test_helpdesk_transfer_is_recognised(twilio: TwilioClient, session, clock: FrozenClock):
     clock.set(dt.datetime(2026, 12, 1, 10, 30, tzinfo=CHICAGO))  # even in business hours
     transcript = twilio.call(*FULL_CANVAS_CALL, caller="+13193844357")
-    assert "transferred by the I T S help desk" in transcript.text
+    assert "The help desk has transferred you to the after-hours support line" in transcript.text
     [incident] = incidents(session)
     assert incident.source == Source.HELPDESK_TRANSFER
 
@@ -391,8 +406,10 @@ class TestRepeatedWebhooks:
 
     def test_the_final_turn_twice_opens_one_incident(self, twilio: TwilioClient, session):
         twilio.call(*FULL_CANVAS_CALL, call_sid="CA-final")
-        last_turn = call_row(session, "CA-final").turn
-        replay = twilio.voice(f"/voice/answer/review?turn={last_turn}", "CA-final", Digits="1")
+        review_turn = session.scalar(
+            select(func.max(CallTurn.turn)).where(CallTurn.step == "review")
+        )
+        replay = twilio.voice(f"/voice/answer/review?turn={review_turn}", "CA-final", Digits="1")
         assert "A, H, 1, 0, 0, 1" in replay.text
         assert len(incidents(session)) == 1
 
@@ -493,6 +510,7 @@ def test_a_transfer_keys_in_the_callers_number_never_the_help_desks(twilio, sess
         "press 1",
         "say nobody can log in",
         "say since ten",
+        "say at nine",
         "press 1",
         "press 3193844357",  # the help desk's own number: refused, with the reason
         "press 3195550188",
@@ -500,7 +518,7 @@ def test_a_transfer_keys_in_the_callers_number_never_the_help_desks(twilio, sess
         "press 1",
         caller="+13193844357",
     )
-    assert "You are calling from" not in transcript.text
+    assert "To be called back on" not in transcript.text
     assert "must be the caller's own mobile or landline" in transcript.text
     [incident] = incidents(session)
     assert incident.callback_number == "+13195550188"

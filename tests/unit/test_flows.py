@@ -19,6 +19,7 @@ def test_the_shipped_scripts_are_valid():
         "service",
         "description",
         "started",
+        "last_worked",
         "impact",
         "callback",
         "review",
@@ -57,7 +58,7 @@ def _step(data: dict, step_id: str) -> dict:
             lambda d: _step(d, "description").update(record_prompt=None),
             r"step description.*record_prompt",
         ),
-        (lambda d: d["steps"].pop(3), r"no step gathers the 'impact' field"),
+        (lambda d: d["steps"].pop(4), r"no step gathers the 'impact' field"),
         (lambda d: d["steps"].append(dict(_step(d, "started"))), r"step ids used twice: started"),
         (lambda d: d["messages"].pop("goodbye"), r"messages.goodbye: Field required"),
         (lambda d: d.update(language="English"), r"language"),
@@ -80,8 +81,9 @@ def test_unreadable_yaml_is_reported(tmp_path: Path):
 def test_flows_check_command(runner):
     result = runner.invoke(args=["flows", "check"])
     assert result.exit_code == 0, result.output
-    assert "ok  caller (en-US): service, description, started, impact, callback, review" in (
-        result.output
+    assert (
+        "ok  caller (en-US): service, description, started, last_worked, impact, callback, review"
+        in result.output
     )
     assert "ok  page (en-US): what a paged responder hears" in result.output
 
