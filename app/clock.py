@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -32,3 +33,9 @@ class FrozenClock:
 
     def set(self, moment: dt.datetime) -> None:
         self._now = moment.astimezone(dt.UTC)
+
+
+def local(moment: dt.datetime, zone: ZoneInfo, fmt: str = "%H:%M") -> str:
+    """A time as the team reads it: in the line's zone, with the zone's abbreviation, so `01:30`
+    on the night the clocks go back says which one (`01:30 CDT`, `01:30 CST`)."""
+    return moment.astimezone(zone).strftime(f"{fmt} %Z")

@@ -119,11 +119,15 @@ class Settings(BaseSettings):
     # renews its claims as it works).
     WORKER_CLAIM_LEASE_SECONDS: int = Field(20, ge=1, le=3600)
 
-    # After a resolution: nudge the owner when the caller has not confirmed within this time.
+    # After a resolution: nudge the owner when the caller has not confirmed within this time,
+    # and once more at the final reminder (after which CLOSE 1042 NOREPLY is allowed).
     CONFIRMATION_REMINDER: str = "2h"
-    # The work summary: due this long after resolution, with a reminder this long before.
+    CONFIRMATION_FINAL_REMINDER: str = "24h"
+    # The work summary: due this long after resolution, with a reminder this long before; still
+    # missing this long after it was due, the director is told.
     SUMMARY_DUE: str = "24h"
     SUMMARY_REMINDER_BEFORE: str = "2h"
+    SUMMARY_TO_DIRECTOR_AFTER: str = "24h"
     # How long the summary form's signed link works.
     SUMMARY_LINK_VALID: str = "7d"
     # At most one "N callers now" update to the owner per this window.
@@ -144,8 +148,10 @@ class Settings(BaseSettings):
 
     @field_validator(
         "CONFIRMATION_REMINDER",
+        "CONFIRMATION_FINAL_REMINDER",
         "SUMMARY_DUE",
         "SUMMARY_REMINDER_BEFORE",
+        "SUMMARY_TO_DIRECTOR_AFTER",
         "SUMMARY_LINK_VALID",
         "REPORTER_UPDATE_WINDOW",
     )

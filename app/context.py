@@ -49,7 +49,9 @@ class Services:
         return FollowUpPolicy(
             zone=config.zone,
             confirmation_reminder=self.span("CONFIRMATION_REMINDER"),
+            confirmation_final=self.span("CONFIRMATION_FINAL_REMINDER"),
             summary_due=self.span("SUMMARY_DUE"),
+            summary_to_director=self.span("SUMMARY_TO_DIRECTOR_AFTER"),
             summary_remind_before=self.span("SUMMARY_REMINDER_BEFORE"),
             reporter_window=self.span("REPORTER_UPDATE_WINDOW"),
             links=SummaryLinks(

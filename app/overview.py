@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.incidents.service import GOAL
 from app.models import (
     Call,
     Incident,
@@ -17,7 +18,6 @@ from app.models import (
     Summary,
 )
 
-GOAL = dt.timedelta(minutes=60)
 ACTIVE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED)
 
 
@@ -55,9 +55,11 @@ def age(incident: Incident, now: dt.datetime) -> dt.timedelta:
 
 def goal_state(incident: Incident, now: dt.datetime) -> str:
     """How the 60-minute goal is holding: met, missed, or (still waiting) ok / late."""
-    if incident.acknowledged_at is not None:
-        return "met" if incident.acknowledged_at - incident.created_at <= GOAL else "missed"
-    return "late" if now - incident.created_at > GOAL else "waiting"
+    # A reopened incident's clock starts again at the reopening.
+    waited = incident.time_to_acknowledge
+    if waited is not None:
+        return "met" if waited <= GOAL else "missed"
+    return "late" if now - incident.waiting_since > GOAL else "waiting"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def ack_times(session: Session, now: dt.datetime, days: int = 30) -> list[AckPoi
         AckPoint(
             i.reference,
             i.created_at,
-            (i.acknowledged_at - i.created_at).total_seconds() / 60 if i.acknowledged_at else None,
+            waited.total_seconds() / 60 if (waited := i.time_to_acknowledge) else None,
         )
         for i in incidents
         if i.state != IncidentState.CANCELLED

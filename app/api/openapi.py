@@ -145,6 +145,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "properties": {
                             **acting["properties"],
                             "confirmed_by_phone": {"type": "boolean"},
+                            "caller_never_replied": {
+                                "type": "boolean",
+                                "description": "close without the caller's confirmation, "
+                                "allowed once both reminders went unanswered",
+                            },
                         },
                     },
                 )

@@ -157,15 +157,17 @@ def act(reference: str, action: str) -> Response:
     if len(text) > MAX_TEXT:
         raise ApiError(422, f"{text_field}: at most {MAX_TEXT} characters")
     by_phone = data.get("confirmed_by_phone", False)
-    if not isinstance(by_phone, bool):
-        raise ApiError(400, "confirmed_by_phone must be true or false (a JSON boolean)")
+    no_reply = data.get("caller_never_replied", False)
+    for name, value in (("confirmed_by_phone", by_phone), ("caller_never_replied", no_reply)):
+        if not isinstance(value, bool):
+            raise ApiError(400, f"{name} must be true or false (a JSON boolean)")
     identity = _identity()
     actor = (
         Actor(identity.name, identity.responder)
         if verb == Verb.NOTE
         else Actor.of(_acting_responder(data))
     )
-    request_ = Action(verb, text=text, by_phone=by_phone)
+    request_ = Action(verb, text=text, by_phone=by_phone, no_reply=no_reply)
     actions = services().incident_actions(get_db().session)
     try:
         message = actions.perform(incident, actor, Channel.API, request_)

@@ -51,7 +51,11 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
         "escalated": incident.escalated,
         "priority_customer": incident.priority_customer,
         "confirmed_at": _time(incident.confirmed_at),
+        # "noreply": closed without the caller's confirmation, after the reminders.
         "confirmed_via": incident.confirmed_via or None,
+        "closed_without_confirmation": incident.closed_unconfirmed,
+        "reopened_at": _time(incident.reopened_at),
+        "confirmation_reminders": incident.confirm_reminders,
         "confirmations": [
             {
                 "callback_number": r.callback_number,

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from app import context, health, overview, users
+from app.clock import local
 from app.context import clock, settings
 from app.dashboard.auth import current_user, signed_in
 from app.db import get_db
@@ -50,9 +51,7 @@ def _globals() -> dict[str, object]:
         "worker_down": stale,
         "gateway_problem": gateway,
         "now": clock().now(),
-        "local": lambda moment, fmt="%a %d %b %H:%M": (
-            moment.astimezone(zone).strftime(fmt) if moment else "—"
-        ),
+        "local": lambda moment, fmt="%a %d %b %H:%M": local(moment, zone, fmt) if moment else "—",
         "goal_state": overview.goal_state,
     }
 
@@ -176,6 +175,7 @@ def act(reference: str) -> ResponseReturnValue:
         verb,
         text=form.get(TEXT_FIELDS.get(verb, "note"), ""),
         by_phone=form.get("by_phone") == "1",
+        no_reply=form.get("no_reply") == "1",
         to=directory.by_id(db, form.get("responder_id", type=int)),
     )
     try:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from app.clock import Clock
+from app.clock import Clock, local
 from app.incidents import followups, summaries, transitions
 from app.incidents.commands import Action, ActionError, Actor, AlreadyHandled, NotAllowed, Verb
 from app.incidents.followups import FollowUpPolicy
@@ -62,7 +62,7 @@ class IncidentActions:
         if verb == Verb.RESOLVE:
             return self.resolve(incident, me, channel, action.text)
         if verb == Verb.CLOSE:
-            return self.close(incident, me, channel, action.by_phone)
+            return self.close(incident, me, channel, action)
         if verb == Verb.ESCALATE:
             return self.escalate(incident, me, channel)
         if verb == Verb.TAKE:
@@ -78,7 +78,7 @@ class IncidentActions:
         return self.reassign(incident, me, action.to, channel)
 
     def local_time(self, moment: dt.datetime) -> str:
-        return moment.astimezone(self.zone).strftime("%H:%M")
+        return local(moment, self.zone)
 
     # --- permissions --------------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class IncidentActions:
             f"CLOSE {incident.number} once they do."
         )
 
-    def close(self, incident: Incident, responder: Responder, channel: str, by_phone: bool) -> str:
+    def close(self, incident: Incident, responder: Responder, channel: str, action: Action) -> str:
         self._require(responder, incident)
         if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
             raise AlreadyHandled(self._already(incident, responder))
@@ -171,13 +171,12 @@ class IncidentActions:
                 f"{incident.reference} is {incident.state}: resolve it first "
                 f"(RESOLVE {incident.number})."
             )
-        if incident.confirmed_at is None and not by_phone:
-            raise ActionError(
-                f"The caller has not confirmed {incident.reference} yet. If they confirmed by "
-                f"phone, reply CLOSE {incident.number} PHONE."
-            )
+        followups.check_closing(incident, action.by_phone, action.no_reply)
+        now = self.clock.now()
         try:
-            return followups.close(self.session, self.clock.now(), incident, responder, channel)
+            return followups.close(
+                self.session, now, incident, responder, channel, by_phone=action.by_phone
+            )
         except transitions.Lost:
             raise AlreadyHandled(self._already(incident, responder)) from None
 
@@ -200,7 +199,14 @@ class IncidentActions:
         try:
             minutes, work = grammar.split_time_and_work(text)
             summaries.submit(
-                self.session, self.clock.now(), incident, responder, minutes, work, channel
+                self.session,
+                self.clock.now(),
+                incident,
+                responder,
+                minutes,
+                work,
+                channel,
+                self.zone,
             )
         except (grammar.TimeSpentError, summaries.SummaryError) as exc:
             raise ActionError(str(exc)) from None

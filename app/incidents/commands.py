@@ -41,8 +41,9 @@ class Action:
     verb: Verb
     # The resolve note, the summary, the cancel reason or the note's text.
     text: str = ""
-    # Close: the caller confirmed on the phone rather than by text.
+    # Close: the caller confirmed on the phone rather than by text; or never answered at all.
     by_phone: bool = False
+    no_reply: bool = False
     # Reassign: who takes it.
     to: Responder | None = None
 

@@ -15,9 +15,13 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from app.adapters import mail
+from app.clock import local
 from app.incidents import summaries, transitions
+from app.incidents.commands import ActionError
+from app.incidents.service import GOAL
 from app.incidents.summaries import SummaryLinks
 from app.models import (
+    NOREPLY,
     Channel,
     EventKind,
     Incident,
@@ -44,12 +48,12 @@ class FollowUpPolicy:
     summary_remind_before: dt.timedelta
     reporter_window: dt.timedelta
     links: SummaryLinks
+    # The last reminder about an unconfirmed resolution, counted from the resolution.
+    confirmation_final: dt.timedelta = dt.timedelta(hours=24)
+    # A summary this long overdue goes to the director.
+    summary_to_director: dt.timedelta = dt.timedelta(hours=24)
     # The help desk's number as callers know it, for "call the help desk if it is urgent".
     helpdesk_phone: str = ""
-
-
-def local(moment: dt.datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%H:%M")
 
 
 # --- resolution and the caller's word ---------------------------------------------------------
@@ -164,9 +168,15 @@ def confirm_works(
 
 
 def reopen(
-    session: Session, now: dt.datetime, incident: Incident, report: Report, policy: FollowUpPolicy
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    report: Report,
+    policy: FollowUpPolicy,
+    channel: str = Channel.SMS,
 ) -> str:
-    """Still broken: back to open, the owner paged again, and the chain resumes if unanswered."""
+    """Still broken: open again and unacknowledged, the owner paged again (REOPENED), the
+    chain resuming if nobody answers, the 60-minute clock restarted and the summary on hold."""
     try:
         transitions.compare_and_set(
             session,
@@ -174,11 +184,19 @@ def reopen(
             [IncidentState.RESOLVED],
             state=IncidentState.OPEN,
             resolved_at=None,
+            acknowledged_at=None,
+            reopened_at=now,
             confirm_reminder_at=None,
+            confirm_reminders=0,
+            still_trying_at=now + GOAL,
             updated_at=now,
         )
     except transitions.Lost:
         return f"Thank you. {incident.reference} is {incident.state} already."
+    summary = incident.summary
+    if summary is not None and summary.submitted_at is None:
+        # Not due until it is resolved again; resolving asks for it afresh.
+        summary.remind_at = summary.overdue_at = summary.director_at = None
     report.confirmation, report.confirmed_at = "broken", now
     add_event(
         session,
@@ -186,7 +204,7 @@ def reopen(
         now,
         EventKind.REOPENED,
         display(report.callback_number),
-        Channel.SMS,
+        channel,
         "the caller says it is still broken",
     )
     owner = incident.owner
@@ -199,11 +217,44 @@ def reopen(
     )
 
 
+# After this many reminders without an answer from the caller, the owner may close without it.
+REMINDERS = 2
+
+
+def check_closing(incident: Incident, by_phone: bool, no_reply: bool) -> None:
+    """A resolved incident closes on the caller's word: by text, by phone as the admin says, or
+    (NOREPLY) when both reminders have gone unanswered. Raises ActionError saying which."""
+    number = incident.number
+    if incident.confirmed_at is not None or by_phone:
+        return
+    if no_reply and incident.confirm_reminders >= REMINDERS:
+        return
+    if no_reply:
+        raise ActionError(
+            f"The caller may still answer: CLOSE {number} NOREPLY works once the last reminder "
+            f"has gone out. Until then call them ({display(incident.callback_number)}) or reply "
+            f"CALL {number}."
+        )
+    hint = f" If they never answer, CLOSE {number} NOREPLY." * (
+        incident.confirm_reminders >= REMINDERS
+    )
+    raise ActionError(
+        f"The caller has not confirmed {incident.reference} yet. If they confirmed by phone, "
+        f"reply CLOSE {number} PHONE.{hint}"
+    )
+
+
 def close(
-    session: Session, now: dt.datetime, incident: Incident, responder: Responder, channel: str
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    responder: Responder,
+    channel: str,
+    by_phone: bool = False,
 ) -> str:
-    """Close a resolved incident; with no caller confirmation yet, the admin's CLOSE ... PHONE
-    records that the caller confirmed on the phone (IncidentActions.close checks which)."""
+    """Close a resolved incident (`check_closing` has said it may): with no caller confirmation
+    yet, the admin's CLOSE ... PHONE records that the caller confirmed on the phone, and CLOSE
+    ... NOREPLY that it closed without their word."""
     transitions.compare_and_set(
         session,
         incident,
@@ -213,7 +264,8 @@ def close(
         updated_at=now,
         confirm_reminder_at=None,
     )
-    if incident.confirmed_at is None:
+    detail = ""
+    if incident.confirmed_at is None and by_phone:
         incident.confirmed_at, incident.confirmed_via = now, "phone"
         add_event(
             session,
@@ -224,10 +276,16 @@ def close(
             channel,
             "the caller confirmed by phone",
         )
-    add_event(session, incident, now, EventKind.CLOSED, responder.name, channel)
+    elif incident.confirmed_at is None:
+        incident.confirmed_via = NOREPLY
+        detail = (
+            f"without the caller's confirmation: no reply to {incident.confirm_reminders} reminders"
+        )
+    add_event(session, incident, now, EventKind.CLOSED, responder.name, channel, detail)
     summary = incident.summary
     pending = summary is not None and summary.submitted_at is None
-    return f"{incident.reference} closed." + (
+    unconfirmed = " without the caller's confirmation" if detail else ""
+    return f"{incident.reference} closed{unconfirmed}." + (
         f" The work summary is still due: SUM {incident.number} <hours> <work>." if pending else ""
     )
 
@@ -287,7 +345,12 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
         done += 1
     for summary in due(select(Summary).where(Summary.overdue_at <= now, unsent)):
         summary.overdue_at = None
-        _tell_leads_overdue(session, now, summary)
+        summary.director_at = now + policy.summary_to_director
+        _tell_overdue(session, now, summary, policy, Role.TEAM_LEAD)
+        done += 1
+    for summary in due(select(Summary).where(Summary.director_at <= now, unsent)):
+        summary.director_at = None
+        _tell_overdue(session, now, summary, policy, Role.DIRECTOR)
         done += 1
     session.commit()
     return done
@@ -323,16 +386,27 @@ def _tell_callers_still_trying(
 def _remind_unconfirmed(
     session: Session, now: dt.datetime, incident: Incident, policy: FollowUpPolicy
 ) -> None:
+    """At 2 h and again at 24 h; after the last, the owner may close it without the caller."""
     if incident.state != IncidentState.RESOLVED or incident.owner is None:
         return
+    incident.confirm_reminders += 1
+    resolved = incident.resolved_at or now
+    number = incident.number
+    last = incident.confirm_reminders >= REMINDERS
+    if not last:
+        incident.confirm_reminder_at = max(resolved + policy.confirmation_final, now)
+    then = (
+        f"If you cannot reach them, reply CLOSE {number} NOREPLY."
+        if last
+        else f"then CLOSE {number} PHONE."
+    )
     notify.notify_responder(
         session,
         now,
         incident.owner,
-        f"{incident.reference} was resolved at "
-        f"{local(incident.resolved_at or now, policy.zone)} but the caller has not "
-        f"confirmed. Call them: {display(incident.callback_number)} or reply CALL "
-        f"{incident.number}; then CLOSE {incident.number} PHONE.",
+        f"{incident.reference} was resolved at {local(resolved, policy.zone, '%a %H:%M')} but "
+        f"the caller has not confirmed. Call them: {display(incident.callback_number)} or "
+        f"reply CALL {number}; {then}",
         incident,
         limit=320,
     )
@@ -343,7 +417,7 @@ def _remind_unconfirmed(
         EventKind.CONFIRMATION_REMINDER,
         "worker",
         Channel.WORKER,
-        f"reminded {incident.owner.name}",
+        f"reminder {incident.confirm_reminders} to {incident.owner.name}",
     )
 
 
@@ -363,20 +437,26 @@ def _remind_summary(
     )
 
 
-def _tell_leads_overdue(session: Session, now: dt.datetime, summary: Summary) -> None:
+def _tell_overdue(
+    session: Session, now: dt.datetime, summary: Summary, policy: FollowUpPolicy, role: Role
+) -> None:
+    """Overdue: the team lead hears at once; still missing a day later, the director."""
     incident = summary.incident
+    late = now - summary.due_at
     text = (
         f"The work summary for {incident.reference} ({incident.service_name}) from "
-        f"{summary.responder.name} was due {summary.due_at:%Y-%m-%d %H:%M} UTC and has not come in."
+        f"{summary.responder.name} was due {local(summary.due_at, policy.zone, '%a %d %b %H:%M')}"
+        " and has not come in"
+        + (f" ({int(late.total_seconds() // 3600)} h late)." if role == Role.DIRECTOR else ".")
     )
-    leads = oncall.with_role(session, Role.TEAM_LEAD)
-    for lead in leads:
-        notify.notify_responder(session, now, lead, text, incident, limit=320)
-        if lead.email:
+    people = oncall.with_role(session, role)
+    for person in people:
+        notify.notify_responder(session, now, person, text, incident, limit=320)
+        if person.email:
             mail.queue_email(
                 session,
                 now,
-                lead.email,
+                person.email,
                 f"Overdue work summary: {incident.reference}",
                 text,
                 incident,
@@ -388,5 +468,5 @@ def _tell_leads_overdue(session: Session, now: dt.datetime, summary: Summary) ->
         EventKind.SUMMARY_OVERDUE,
         "worker",
         Channel.WORKER,
-        f"told {', '.join(lead.name for lead in leads) or 'nobody (no team lead)'}",
+        "told " + (", ".join(p.name for p in people) or f"nobody (no {role.replace('_', ' ')})"),
     )

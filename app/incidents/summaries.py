@@ -11,7 +11,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from app.adapters import mail
-from app.models import EventKind, Incident, Responder, Role, Summary
+from app.clock import local
+from app.models import NOREPLY, EventKind, Incident, Responder, Role, Summary
 from app.paging import notify, oncall
 from app.phones import display
 from app.timeline import add_event
@@ -78,7 +79,7 @@ def request(
     summary.remind_at = max(summary.due_at - remind_before, now)
     summary.overdue_at = summary.due_at
     session.flush()
-    due = summary.due_at.astimezone(zone).strftime("%a %H:%M")
+    due = local(summary.due_at, zone, "%a %H:%M")
     notify.notify_responder(
         session,
         now,
@@ -99,6 +100,7 @@ def submit(
     minutes: int,
     work: str,
     channel: str,
+    zone: ZoneInfo,
 ) -> Summary:
     work = work.strip()
     if len(work) < 3:
@@ -116,8 +118,7 @@ def submit(
     summary.work = work[:4000]
     summary.channel = channel
     summary.submitted_at = now
-    summary.remind_at = None
-    summary.overdue_at = None
+    summary.remind_at = summary.overdue_at = summary.director_at = None
     add_event(
         session,
         incident,
@@ -135,26 +136,37 @@ def submit(
                 lead.email,
                 f"Work summary {incident.reference}: {incident.service_name}"
                 + ("" if first else " (updated)"),
-                summary_email(incident, summary),
+                summary_email(incident, summary, zone),
                 incident,
             )
     return summary
 
 
-def summary_email(incident: Incident, summary: Summary) -> str:
+CONFIRMED_VIA = {
+    "sms": "yes, by text",
+    "phone": "yes, on the phone with the administrator",
+    "call": "yes, on a call from the line",
+    NOREPLY: "no: closed without the caller's confirmation (no reply to the reminders)",
+}
+
+
+def summary_email(incident: Incident, summary: Summary, zone: ZoneInfo) -> str:
     calls = [c for c in incident.callbacks if c.talk_seconds]
     talk = sum(c.talk_seconds for c in calls)
+
+    def when(moment: dt.datetime | None) -> str:
+        return local(moment, zone, "%Y-%m-%d %H:%M") if moment else "-"
+
     lines = [
         f"Incident {incident.reference}: {incident.service_name} (priority P{incident.priority})",
-        f"Reported: {incident.created_at:%Y-%m-%d %H:%M} UTC by {display(incident.caller_number)}"
+        f"Reported: {when(incident.created_at)} by {display(incident.caller_number)}"
         f" ({len(incident.reports)} caller{'s' if len(incident.reports) != 1 else ''})",
         f"Problem: {incident.description or '-'}",
         f"Impact: {incident.impact_label or '-'}",
-        f"Acknowledged: {incident.acknowledged_at:%Y-%m-%d %H:%M} UTC"
-        if incident.acknowledged_at
-        else "Acknowledged: -",
-        f"Resolved: {incident.resolved_at:%Y-%m-%d %H:%M} UTC" if incident.resolved_at else "",
-        f"Caller confirmed: {incident.confirmed_via or 'not yet'}",
+        f"Acknowledged: {when(incident.acknowledged_at)}",
+        f"Reopened by the caller: {when(incident.reopened_at)}" if incident.reopened else None,
+        f"Resolved: {when(incident.resolved_at)}" if incident.resolved_at else None,
+        f"Caller confirmed: {CONFIRMED_VIA.get(incident.confirmed_via, 'not yet')}",
         "",
         f"Work performed by {summary.responder.name}:",
         summary.work,

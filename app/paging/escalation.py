@@ -279,7 +279,7 @@ def _record_skipped(
     session: Session, now: dt.datetime, incident: Incident, policy: EscalationPolicy
 ) -> None:
     assert incident.next_escalation_at is not None
-    due = incident.next_escalation_at.isoformat(timespec="minutes")
+    late = int((now - incident.next_escalation_at).total_seconds() // 60)
     add_event(
         session,
         incident,
@@ -287,7 +287,7 @@ def _record_skipped(
         EventKind.ESCALATION_SKIPPED,
         "escalation",
         Channel.WORKER,
-        f"step {incident.escalation_step + 1} (due {due} UTC) not paged: it fell due while no "
+        f"step {incident.escalation_step + 1} (due {late} min ago) not paged: it fell due while no "
         "worker was running, and a later step is due now",
     )
 
@@ -360,7 +360,8 @@ def _chain_ran_out(
 
 def pages_report(incident: Incident) -> str:
     return "\n".join(
-        f"- {page.created_at:%H:%M} UTC {page.channel} to "
+        f"- {int((page.created_at - incident.created_at).total_seconds() // 60)} min after "
+        f"opening: {page.channel} to "
         f"{page.responder.name if page.responder else page.to_number}: {page.status}"
         + (f" ({page.last_error})" if page.last_error else "")
         for page in incident.pages

@@ -100,16 +100,20 @@ def page_text(incident: Incident, code: int, position: str = "") -> str:
 
 def chain_position(incident: Incident, responder: Responder, now: dt.datetime) -> str:
     """Where the chain stands, said in a page after the first: `ESCALATED, no ack 60 min, tried
-    Pat Lee 3x` for someone new, `REMINDER 3, no ack 30 min` for the same person again."""
-    earlier = [page for page in incident.pages if page.created_at < now]
+    Pat Lee 3x` for someone new, `REMINDER 3, no ack 30 min` for the same person again. After a
+    reopening the count starts again, and every page says REOPENED first."""
+    since = incident.waiting_since
+    earlier = [page for page in incident.pages if since <= page.created_at < now]
+    reopened = "REOPENED" if incident.reopened else ""
     if not earlier:
-        return ""
-    minutes = int((now - incident.created_at).total_seconds() // 60)
+        return reopened
+    minutes = int((now - since).total_seconds() // 60)
     mine = sum(page.responder_id == responder.id for page in earlier)
     others = [page for page in earlier if page.responder_id != responder.id]
+    lead = f"{reopened}, " if reopened else ""
     if not others:
-        return f"REMINDER {mine + 1}, no ack {minutes} min"
-    return f"ESCALATED, no ack {minutes} min, tried {tried(earlier)}"
+        return f"{lead}REMINDER {mine + 1}, no ack {minutes} min"
+    return f"{lead}ESCALATED, no ack {minutes} min, tried {tried(earlier)}"
 
 
 def tried(pages: list[Notification]) -> str:

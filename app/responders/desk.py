@@ -238,6 +238,7 @@ class SmsDesk:
             Verb(command.verb),
             text=command.note,
             by_phone=bool(re.search(r"\bphone\b", command.note, re.IGNORECASE)),
+            no_reply=bool(re.search(r"\bno[\s-]?reply\b", command.note, re.IGNORECASE)),
         )
         return self.actions.perform(incident, Actor.of(responder), Channel.SMS, action)
 

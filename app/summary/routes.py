@@ -4,6 +4,7 @@ import hmac
 
 from flask import Response, render_template, request
 
+from app.clock import local
 from app.context import clock, services, settings
 from app.db import get_db
 from app.incidents import summaries
@@ -54,6 +55,7 @@ def form(token: str) -> Response:
         "error": None,
         "hours": hours,
         "work": work,
+        "due": local(summary.due_at, services().followup_policy.zone, "%a %d %b %H:%M"),
     }
     if request.method == "GET":
         return _page("summary/form.html", **values)
@@ -66,7 +68,8 @@ def form(token: str) -> Response:
         return _page("summary/form.html", 409, **values)
     try:
         minutes = grammar.parse_minutes(hours)
-        summaries.submit(session, now, incident, responder, minutes, work, Channel.DASHBOARD)
+        zone = services().followup_policy.zone
+        summaries.submit(session, now, incident, responder, minutes, work, Channel.DASHBOARD, zone)
     except (grammar.TimeSpentError, summaries.SummaryError) as exc:
         values["error"] = str(exc)
         return _page("summary/form.html", 400, **values)

@@ -50,7 +50,7 @@ def test_resolve_asks_the_caller_and_the_owner_for_the_summary(
         "for you now, or BROKEN if it is still broken."
     )
     [request] = sms_to(gateway, PAT)
-    assert request.startswith("Thanks. Work summary for AH-1001 due Sun 02:40: reply SUM 1001")
+    assert request.startswith("Thanks. Work summary for AH-1001 due Sun 02:40 CST: reply SUM 1001")
     assert "https://line.example.org/summary/" in request
     summary = session.scalars(select(Summary)).one()
     assert (summary.due_at - the_incident(session).resolved_at).total_seconds() == 24 * 3600
@@ -123,7 +123,9 @@ def test_an_unconfirmed_resolution_is_surfaced_again(app, clock, twilio, session
     clock.advance(minutes=1)
     run_worker(app, clock)
     [nudge] = [body for body in sms_to(gateway, PAT) if "not confirmed" in body]
-    assert nudge.startswith("AH-1001 was resolved at 02:40 but the caller has not confirmed.")
+    assert nudge.startswith(
+        "AH-1001 was resolved at Sat 02:40 CST but the caller has not confirmed."
+    )
     assert "CALL 1001" in nudge and "CLOSE 1001 PHONE" in nudge
     clock.advance(hours=3)
     run_worker(app, clock)
@@ -224,7 +226,7 @@ def test_a_summary_reminder_then_the_team_lead_is_told(app, clock, twilio, sessi
     clock.advance(hours=22)
     run_worker(app, clock)
     [reminder] = [b for b in sms_to(gateway, PAT) if b.startswith("Reminder")]
-    assert reminder.startswith("Reminder: the work summary for AH-1001 is due at 02:40.")
+    assert reminder.startswith("Reminder: the work summary for AH-1001 is due at 02:40 CST.")
     assert not sms_to(gateway, JORDAN)
     clock.advance(hours=2)
     run_worker(app, clock)

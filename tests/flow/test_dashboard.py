@@ -80,7 +80,7 @@ def test_acknowledge_from_the_incident_page(client, accounts, twilio, session, a
     response = post_form(client, page, f"{page}/act", action="ack")
     assert response.status_code == 302
     html = client.get(page).get_data(as_text=True)
-    assert "acknowledged at 02:12 (12 min after it opened)" in html
+    assert "acknowledged at 02:12 CST (12 min after it opened)" in html
     assert '<li data-kind="acknowledged">' in html
     incident = the_incident(session)
     assert incident.state == "acknowledged" and incident.owner.name == "Pat Lee"

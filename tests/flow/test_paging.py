@@ -191,7 +191,8 @@ def test_acknowledging_stops_the_chain_and_tells_the_caller(app, clock, twilio, 
     clock.advance(minutes=5)
     reply = text(twilio, PAT, "1a")
     assert reply == (
-        "AH-1001 acknowledged at 02:20 (20 min after it opened). Call the caller: (319) 555-0142."
+        "AH-1001 acknowledged at 02:20 CST (20 min after it opened). "
+        "Call the caller: (319) 555-0142."
     )
     incident = the_incident(session)
     assert incident.state == "acknowledged"
@@ -216,13 +217,13 @@ def test_a_late_acknowledgement_hears_who_took_it(app, clock, twilio, session, g
     assert text(twilio, PAT, "ack").startswith("AH-1001 acknowledged at 03:01")
     run_worker(app, clock)
     told = {to: body for kind, to, body in gateway.sent if kind == "sms"}
-    assert told[ALEX] == "AH-1001 was acknowledged by Pat Lee at 03:01. No action needed."
+    assert told[ALEX] == "AH-1001 was acknowledged by Pat Lee at 03:01 CST. No action needed."
     assert told[JORDAN] == told[ALEX]
     clock.advance(minutes=2)
     assert text(twilio, ALEX, "ACK AH-1001") == (
-        "AH-1001 was already acknowledged by Pat Lee at 03:01."
+        "AH-1001 was already acknowledged by Pat Lee at 03:01 CST."
     )
-    assert text(twilio, PAT, "1a") == "AH-1001 was already acknowledged by you at 03:01."
+    assert text(twilio, PAT, "1a") == "AH-1001 was already acknowledged by you at 03:01 CST."
 
 
 def test_resolve_with_a_note(app, clock, twilio, session):
@@ -231,7 +232,7 @@ def test_resolve_with_a_note(app, clock, twilio, session):
     clock.advance(minutes=40)
     reply = text(twilio, PAT, "1r restarted the app pool, students can log in")
     assert reply == (
-        "AH-1001 marked resolved at 02:40. 1 caller asked to confirm; CLOSE 1001 once they do."
+        "AH-1001 marked resolved at 02:40 CST. 1 caller asked to confirm; CLOSE 1001 once they do."
     )
     incident = the_incident(session)
     assert incident.state == "resolved"
@@ -312,7 +313,7 @@ def test_take_over_tells_the_previous_owner(app, clock, twilio, session, gateway
         "AH-1001 is yours now. Caller: (319) 555-0142."
     )
     run_worker(app, clock)
-    assert ("sms", PAT, "Sam Ortiz took over AH-1001 at 02:00.") in gateway.sent
+    assert ("sms", PAT, "Sam Ortiz took over AH-1001 at 02:00 CST.") in gateway.sent
     assert the_incident(session).owner.name == "Sam Ortiz"
     assert text(twilio, SAM, "take 1001") == "AH-1001 is already yours."
 
