@@ -82,6 +82,33 @@ def menu_action(spec: dict[str, Any], **flags: Any) -> str:
     return url_for("voice.answer", step=spec["step"], turn=spec["turn"], **flags)
 
 
+def _gather_options(spec: dict[str, Any], language: str, action: str) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "action": action,
+        "method": "POST",
+        "timeout": spec["timeout"],
+        "action_on_empty_result": True,
+    }
+    if spec["speech"]:
+        model = spec.get("speech_model")
+        options.update(
+            input="dtmf speech",
+            num_digits=spec["num_digits"],
+            speech_timeout="auto",
+            language=language,
+            hints=", ".join(spec["hints"]) or None,
+            max_speech_time=spec["max_speech_seconds"],
+            speech_model=model,
+            # Enhanced recognition exists for the phone_call model only.
+            enhanced=True if model == "phone_call" else None,
+        )
+    else:
+        options.update(
+            input="dtmf", num_digits=spec["num_digits"], finish_on_key=spec["finish_on_key"]
+        )
+    return {key: value for key, value in options.items() if value is not None}
+
+
 def render_reply(reply: Reply, action: Callable[..., str] = menu_action) -> VoiceResponse:
     """Turn a Reply into TwiML; `action` maps a verb's (step, turn) to the URL it posts to."""
     response = VoiceResponse()
@@ -92,30 +119,7 @@ def render_reply(reply: Reply, action: Callable[..., str] = menu_action) -> Voic
             response.say(verb["say"], **say_args)
         elif "gather" in verb:
             spec = verb["gather"]
-            options: dict[str, Any] = {
-                "action": action(spec),
-                "method": "POST",
-                "timeout": spec["timeout"],
-                "action_on_empty_result": True,
-            }
-            if spec["speech"]:
-                model = spec.get("speech_model")
-                options.update(
-                    input="dtmf speech",
-                    num_digits=spec["num_digits"],
-                    speech_timeout="auto",
-                    language=reply.language,
-                    hints=", ".join(spec["hints"]) or None,
-                    max_speech_time=spec["max_speech_seconds"],
-                    speech_model=model,
-                    # Enhanced recognition exists for the phone_call model only.
-                    enhanced=True if model == "phone_call" else None,
-                )
-            else:
-                options.update(
-                    input="dtmf", num_digits=spec["num_digits"], finish_on_key=spec["finish_on_key"]
-                )
-            gather = response.gather(**{k: v for k, v in options.items() if v is not None})
+            gather = response.gather(**_gather_options(spec, reply.language, action(spec)))
             for prompt in spec["prompts"]:
                 gather.say(prompt, **say_args)
         elif "record" in verb:

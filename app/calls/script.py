@@ -170,6 +170,19 @@ Step = Annotated[
 ]
 
 
+class ConfirmCallTexts(_Strict):
+    """The line calling a caller who cannot get texts: is it fixed?"""
+
+    intro: str
+    menu: str
+    works: str
+    broken: str
+    not_understood: str
+    no_answer: str
+    machine: str
+    gone: str
+
+
 class Finish(_Strict):
     reference: str
     # Said when the reference is also texted (to the caller, or to the customer on the staff line).
@@ -223,6 +236,7 @@ class Flow(_Strict):
     staff: StaffTexts
     steps: list[Step] = Field(min_length=1)
     finish: Finish
+    confirm_call: ConfirmCallTexts
 
     @model_validator(mode="after")
     def _shape(self) -> Flow:
@@ -267,13 +281,14 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "summary": {"service", "description", "started", "last_worked", "impact", "callback"},
     "reference": {"reference"},
     "after_hours": {"line"},
+    # The confirmation call (its `machine` shares the key with the page script's).
+    "intro": {"reference", "priority", "service", "problem", "impact", "line"},
+    "machine": {"reference", "line"},
     "helpdesk_transfer": {"line"},
     "business_hours": {"line"},
     "known": {"service", "reported_at", "reference", "status"},
     "added": {"reference"},
     "welcome": {"name"},
-    "intro": {"reference", "priority", "service", "problem", "impact"},
-    "machine": {"reference"},
     "acknowledged": {"reference"},
     "escalated": {"reference"},
     "already": {"message"},
@@ -327,7 +342,7 @@ def load_flow(path: Path) -> Flow | PageScript:
         return flow
     for step in steps:
         _check_placeholders(f"{path}, step {step.get('id')}", step)
-    for section in ("messages", "greeting", "finish", "staff"):
+    for section in ("messages", "greeting", "finish", "staff", "confirm_call"):
         _check_placeholders(f"{path}, {section}", raw.get(section) or {})
     return flow
 

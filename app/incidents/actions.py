@@ -16,7 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock, local
-from app.incidents import followups, summaries, transitions
+from app.incidents import confirmation, followups, summaries, transitions
 from app.incidents.commands import Action, ActionError, Actor, AlreadyHandled, NotAllowed, Verb
 from app.incidents.followups import FollowUpPolicy
 from app.models import (
@@ -36,6 +36,18 @@ from app.timeline import add_event, last_actor
 
 # What anyone may write on a timeline in one go (a resolution, a note, a reason).
 MAX_NOTE = 2000
+
+
+def may_act(session: Session, responder: Responder, incident: Incident) -> bool:
+    """Leads and directors may act on anything; an admin on what they own or were paged for."""
+    if responder.role in (Role.TEAM_LEAD, Role.DIRECTOR) or incident.owner_id == responder.id:
+        return True
+    paged = exists().where(
+        Notification.incident_id == incident.id,
+        Notification.responder_id == responder.id,
+        Notification.kind == NotificationKind.PAGE,
+    )
+    return bool(session.scalar(select(paged)))
 
 
 @dataclass
@@ -80,28 +92,8 @@ class IncidentActions:
     def local_time(self, moment: dt.datetime) -> str:
         return local(moment, self.zone)
 
-    # --- permissions --------------------------------------------------------------------------
-
-    def may_act(self, responder: Responder, incident: Incident) -> bool:
-        """Leads and directors may act on anything; an admin on what they own or were paged for."""
-        if responder.role in (Role.TEAM_LEAD, Role.DIRECTOR):
-            return True
-        if incident.owner_id == responder.id:
-            return True
-        return bool(
-            self.session.scalar(
-                select(
-                    exists().where(
-                        Notification.incident_id == incident.id,
-                        Notification.responder_id == responder.id,
-                        Notification.kind == NotificationKind.PAGE,
-                    )
-                )
-            )
-        )
-
     def _require(self, responder: Responder, incident: Incident) -> None:
-        if not self.may_act(responder, incident):
+        if not may_act(self.session, responder, incident):
             raise NotAllowed(
                 f"{incident.reference} was not paged to you. Reply TAKE {incident.reference} "
                 "to take it over."
@@ -116,9 +108,11 @@ class IncidentActions:
         now = self.clock.now()
         self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
         minutes = int((now - incident.created_at).total_seconds() // 60)
+        no_texts = notify.texts_failed_before(incident, incident.callback_number)
         return (
             f"{incident.reference} acknowledged at {self.local_time(now)} ({minutes} min after "
             f"it opened). Call the caller: {display(incident.callback_number)}."
+            + (" They can't receive texts." if no_texts else "")
         )
 
     def resolve(self, incident: Incident, responder: Responder, channel: str, note: str) -> str:
@@ -171,10 +165,10 @@ class IncidentActions:
                 f"{incident.reference} is {incident.state}: resolve it first "
                 f"(RESOLVE {incident.number})."
             )
-        followups.check_closing(incident, action.by_phone, action.no_reply)
+        confirmation.check_closing(incident, action.by_phone, action.no_reply)
         now = self.clock.now()
         try:
-            return followups.close(
+            return confirmation.close(
                 self.session, now, incident, responder, channel, by_phone=action.by_phone
             )
         except transitions.Lost:

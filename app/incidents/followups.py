@@ -11,30 +11,24 @@ from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.adapters import mail
 from app.clock import local
-from app.incidents import summaries, transitions
-from app.incidents.commands import ActionError
-from app.incidents.service import GOAL
+from app.incidents import summaries
 from app.incidents.summaries import SummaryLinks
 from app.models import (
-    NOREPLY,
     Channel,
     EventKind,
     Incident,
     IncidentState,
-    NotificationChannel,
-    Report,
     Responder,
     Role,
     Summary,
 )
-from app.paging import escalation, notify, oncall
+from app.paging import caller_reach, escalation, notify, oncall
 from app.phones import display
-from app.responders import grammar
 from app.timeline import add_event
 
 T = TypeVar("T")
@@ -64,7 +58,7 @@ def on_resolved(
 ) -> None:
     """Ask every caller whether it works, start the confirmation clock, ask for the summary."""
     for number in notify.caller_numbers(incident):
-        notify.text_caller(
+        texted = notify.text_caller(
             session,
             now,
             incident,
@@ -72,6 +66,9 @@ def on_resolved(
             "fixed. Reply WORKS if it works for you now, or BROKEN if it is still broken.",
             to=number,
         )
+        if not texted:
+            # A landline, or a number whose texts failed: the line calls and asks instead.
+            caller_reach.ask_by_call(session, now, incident, number)
     incident.confirm_reminder_at = now + policy.confirmation_reminder
     summaries.request(
         session,
@@ -85,209 +82,8 @@ def on_resolved(
     )
 
 
-def caller_reply(
-    session: Session, now: dt.datetime, number: str, body: str, policy: FollowUpPolicy
-) -> str | None:
-    """A text from someone who is not a responder: a caller answering "is it fixed?"."""
-    report = session.scalar(
-        select(Report)
-        .join(Incident)
-        .where(
-            or_(Report.callback_number == number, Report.caller_number == number),
-            Incident.state.in_(
-                [IncidentState.RESOLVED, IncidentState.ACKNOWLEDGED, IncidentState.OPEN]
-            ),
-        )
-        .order_by(Incident.resolved_at.is_(None), Incident.id.desc())
-        .limit(1)
-    )
-    if report is None:
-        return _after_closing(session, number, policy)
-    incident = report.incident
-    if incident.state != IncidentState.RESOLVED:
-        return (
-            f"{incident.reference} is still being worked on; the on-call administrator will "
-            f"contact you at {display(report.callback_number)}."
-        )
-    answer = grammar.caller_answer(body)
-    if answer == "works":
-        return confirm_works(session, now, incident, report, policy)
-    if answer == "broken":
-        return reopen(session, now, incident, report, policy)
-    return f"{incident.reference}: please reply WORKS if it works now, or BROKEN if not."
-
-
-def _after_closing(session: Session, number: str, policy: FollowUpPolicy) -> str | None:
-    """A caller texting about an incident that is already closed still gets an answer."""
-    report = session.scalar(
-        select(Report)
-        .join(Incident)
-        .where(
-            or_(Report.callback_number == number, Report.caller_number == number),
-            Incident.state == IncidentState.CLOSED,
-        )
-        .order_by(Incident.id.desc())
-        .limit(1)
-    )
-    if report is None:
-        return None  # not a caller we know: no action, no details
-    again = (
-        f"call the help desk at {policy.helpdesk_phone}"
-        if policy.helpdesk_phone
-        else ("call the after-hours line again")
-    )
-    return f"{report.incident.reference} is closed. If the problem is back, please {again}."
-
-
-def confirm_works(
-    session: Session, now: dt.datetime, incident: Incident, report: Report, policy: FollowUpPolicy
-) -> str:
-    report.confirmation, report.confirmed_at = "works", now
-    if incident.confirmed_at is None:
-        incident.confirmed_at, incident.confirmed_via = now, "sms"
-        incident.confirm_reminder_at = None
-        add_event(
-            session,
-            incident,
-            now,
-            EventKind.CONFIRMED,
-            display(report.callback_number),
-            Channel.SMS,
-            "the caller says it works",
-        )
-        if incident.owner is not None:
-            notify.notify_responder(
-                session,
-                now,
-                incident.owner,
-                f"{incident.reference}: the caller confirmed it works. Reply CLOSE "
-                f"{incident.number} to close it.",
-                incident,
-            )
-    return f"Thank you. {incident.reference} will be closed. Call the help desk if it breaks again."
-
-
-def reopen(
-    session: Session,
-    now: dt.datetime,
-    incident: Incident,
-    report: Report,
-    policy: FollowUpPolicy,
-    channel: str = Channel.SMS,
-) -> str:
-    """Still broken: open again and unacknowledged, the owner paged again (REOPENED), the
-    chain resuming if nobody answers, the 60-minute clock restarted and the summary on hold."""
-    try:
-        transitions.compare_and_set(
-            session,
-            incident,
-            [IncidentState.RESOLVED],
-            state=IncidentState.OPEN,
-            resolved_at=None,
-            acknowledged_at=None,
-            reopened_at=now,
-            confirm_reminder_at=None,
-            confirm_reminders=0,
-            still_trying_at=now + GOAL,
-            updated_at=now,
-        )
-    except transitions.Lost:
-        return f"Thank you. {incident.reference} is {incident.state} already."
-    summary = incident.summary
-    if summary is not None and summary.submitted_at is None:
-        # Not due until it is resolved again; resolving asks for it afresh.
-        summary.remind_at = summary.overdue_at = summary.director_at = None
-    report.confirmation, report.confirmed_at = "broken", now
-    add_event(
-        session,
-        incident,
-        now,
-        EventKind.REOPENED,
-        display(report.callback_number),
-        channel,
-        "the caller says it is still broken",
-    )
-    owner = incident.owner
-    if owner is not None and owner.active and owner.verified:
-        notify.queue_page(session, now, incident, owner, NotificationChannel.SMS, None, None)
-    escalation.resume(session, now, incident)
-    return (
-        f"Sorry it is still broken. {incident.reference} is reopened and the administrator has "
-        "been paged again."
-    )
-
-
 # After this many reminders without an answer from the caller, the owner may close without it.
 REMINDERS = 2
-
-
-def check_closing(incident: Incident, by_phone: bool, no_reply: bool) -> None:
-    """A resolved incident closes on the caller's word: by text, by phone as the admin says, or
-    (NOREPLY) when both reminders have gone unanswered. Raises ActionError saying which."""
-    number = incident.number
-    if incident.confirmed_at is not None or by_phone:
-        return
-    if no_reply and incident.confirm_reminders >= REMINDERS:
-        return
-    if no_reply:
-        raise ActionError(
-            f"The caller may still answer: CLOSE {number} NOREPLY works once the last reminder "
-            f"has gone out. Until then call them ({display(incident.callback_number)}) or reply "
-            f"CALL {number}."
-        )
-    hint = f" If they never answer, CLOSE {number} NOREPLY." * (
-        incident.confirm_reminders >= REMINDERS
-    )
-    raise ActionError(
-        f"The caller has not confirmed {incident.reference} yet. If they confirmed by phone, "
-        f"reply CLOSE {number} PHONE.{hint}"
-    )
-
-
-def close(
-    session: Session,
-    now: dt.datetime,
-    incident: Incident,
-    responder: Responder,
-    channel: str,
-    by_phone: bool = False,
-) -> str:
-    """Close a resolved incident (`check_closing` has said it may): with no caller confirmation
-    yet, the admin's CLOSE ... PHONE records that the caller confirmed on the phone, and CLOSE
-    ... NOREPLY that it closed without their word."""
-    transitions.compare_and_set(
-        session,
-        incident,
-        [IncidentState.RESOLVED],
-        state=IncidentState.CLOSED,
-        closed_at=now,
-        updated_at=now,
-        confirm_reminder_at=None,
-    )
-    detail = ""
-    if incident.confirmed_at is None and by_phone:
-        incident.confirmed_at, incident.confirmed_via = now, "phone"
-        add_event(
-            session,
-            incident,
-            now,
-            EventKind.CONFIRMED,
-            responder.name,
-            channel,
-            "the caller confirmed by phone",
-        )
-    elif incident.confirmed_at is None:
-        incident.confirmed_via = NOREPLY
-        detail = (
-            f"without the caller's confirmation: no reply to {incident.confirm_reminders} reminders"
-        )
-    add_event(session, incident, now, EventKind.CLOSED, responder.name, channel, detail)
-    summary = incident.summary
-    pending = summary is not None and summary.submitted_at is None
-    unconfirmed = " without the caller's confirmation" if detail else ""
-    return f"{incident.reference} closed{unconfirmed}." + (
-        f" The work summary is still due: SUM {incident.number} <hours> <work>." if pending else ""
-    )
 
 
 # --- many callers, one outage -----------------------------------------------------------------

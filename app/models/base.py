@@ -146,6 +146,8 @@ class EventKind(StrEnum):
     FAILOVER = "failover"
     CALLERS_UPDATE = "callers-update"
     CONFIRMATION_REMINDER = "confirmation-reminder"
+    CALLER_NO_TEXTS = "caller-no-texts"
+    CONFIRMATION_CALL = "confirmation-call"
     CALL_BACK = "call-back"
     CALL_BACK_ENDED = "call-back-ended"
     SUMMARY = "summary"

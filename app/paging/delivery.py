@@ -33,7 +33,7 @@ from app.models import (
     NotificationKind,
     NotificationStatus,
 )
-from app.paging import gateway_health, outcomes
+from app.paging import caller_reach, gateway_health, outcomes
 from app.timeline import add_event
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ class CallbackUrls:
 
     def voice_bridge(self, notification_id: int) -> str:
         return f"{self.base}/voice/bridge/{notification_id}"
+
+    def voice_confirm(self, notification_id: int) -> str:
+        return f"{self.base}/voice/confirm/{notification_id}"
 
     def voice_page_status(self, notification_id: int) -> str:
         return f"{self.base}/voice/page/{notification_id}/status"
@@ -207,11 +210,12 @@ def _settled(session: Session, gateway: Gateway, notification: Notification) -> 
 
 def _send(gateway: Gateway, urls: CallbackUrls, notification: Notification) -> str:
     if notification.channel == NotificationChannel.VOICE:
-        bridge = notification.kind == NotificationKind.BRIDGE
+        url = {
+            NotificationKind.BRIDGE: urls.voice_bridge,
+            NotificationKind.CALLER: urls.voice_confirm,
+        }.get(NotificationKind(notification.kind), urls.voice_page)
         return gateway.place_call(
-            notification.to_number,
-            urls.voice_bridge(notification.id) if bridge else urls.voice_page(notification.id),
-            urls.voice_page_status(notification.id),
+            notification.to_number, url(notification.id), urls.voice_page_status(notification.id)
         )
     return gateway.send_sms(
         notification.to_number, notification.body, urls.sms_status_for(notification.id)
@@ -220,6 +224,8 @@ def _send(gateway: Gateway, urls: CallbackUrls, notification: Notification) -> s
 
 def _no_longer_needed(notification: Notification) -> bool:
     incident = notification.incident
+    if caller_reach.is_confirmation_call(notification):
+        return not caller_reach.awaiting_answer(notification)
     return (
         notification.kind == NotificationKind.PAGE
         and incident is not None

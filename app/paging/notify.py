@@ -278,7 +278,7 @@ def text_caller(
 ) -> bool:
     """Text a caller (the incident's first, unless `to` names another) if the number takes SMS."""
     number = to or incident.callback_number
-    if not sms_capable(number):
+    if not sms_capable(number) or texts_failed_before(incident, number):
         return False
     queue(
         session,
@@ -290,6 +290,15 @@ def text_caller(
         incident=incident,
     )
     return True
+
+
+def texts_failed_before(incident: Incident, number: str | None) -> bool:
+    """A text to this caller has already failed for good (a landline, say)."""
+    return any(
+        report.texts_fail_since is not None
+        for report in incident.reports
+        if number in (report.callback_number, report.caller_number)
+    )
 
 
 def caller_numbers(incident: Incident) -> list[str]:

@@ -19,7 +19,7 @@ from app.models import (
     NotificationKind,
     NotificationStatus,
 )
-from app.paging import escalation, notify
+from app.paging import caller_reach, escalation, notify
 from app.phones import mask
 from app.timeline import add_event
 
@@ -102,6 +102,10 @@ def fail(session: Session, now: dt.datetime, notification: Notification, reason:
     )
     if notification.kind == NotificationKind.PAGE and incident.state == IncidentState.OPEN:
         failover(session, now, notification)
+    elif caller_reach.is_confirmation_call(notification):
+        caller_reach.call_unanswered(session, now, notification)
+    elif notification.kind == NotificationKind.CALLER:
+        caller_reach.texts_failed(session, now, notification)
 
 
 def failover(session: Session, now: dt.datetime, page: Notification) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.incidents import followups
+from app.incidents import confirmation
 from app.incidents.actions import IncidentActions
 from app.incidents.commands import Action, ActionError, Actor, Verb
 from app.incidents.reference import IncidentNotFound, get_by_reference
@@ -106,7 +106,7 @@ class SmsDesk:
             reply = self._answer(responder, parse(body))
         elif phone and self.actions.followups is not None and parse(body).verb != "reserved":
             # Perhaps a caller answering "is it fixed?"; anyone else gets nothing back.
-            reply = followups.caller_reply(
+            reply = confirmation.caller_reply(
                 self.session, self.now, phone, body, self.actions.followups
             )
         else:

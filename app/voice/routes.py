@@ -7,17 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, request, url_for
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from app.adapters.twilio_web import SID, form_text, loggable, render_reply, twilio_only, twiml
 from app.calls import spool
+from app.calls.confirm_call import ConfirmCall
 from app.calls.menu import VoiceMenu
 from app.calls.reply import Reply, is_twilio_recording
 from app.calls.turn import Heard
 from app.context import clock, services, settings
 from app.db import get_db
 from app.models import Callback, Notification, NotificationKind
-from app.paging import outcomes
+from app.paging import caller_reach, outcomes
 from app.phones import try_e164
 from app.receipts import once
 from app.responders import bridge
@@ -246,6 +248,54 @@ def page_status(notification_id: int) -> Response:
         )
         session.commit()
     return Response(status=204)
+
+
+# --- asking a caller who cannot get texts whether it works -----------------------------------
+
+
+def _confirm_call(notification_id: int) -> Notification | None:
+    call = get_db().session.get(Notification, notification_id)
+    return call if call is not None and caller_reach.is_confirmation_call(call) else None
+
+
+def _confirm(session: Session) -> ConfirmCall:
+    flow = services().caller_flow
+    return ConfirmCall(session, clock().now(), flow, services().followup_policy)
+
+
+def _confirm_action(notification_id: int) -> Callable[..., str]:
+    return lambda spec, **_flags: url_for(
+        "voice.confirm_answer", notification_id=notification_id, turn=spec["turn"]
+    )
+
+
+@bp.post("/confirm/<int:notification_id>")
+@twilio_only
+def confirm_call(notification_id: int) -> Response:
+    session = get_db().session
+    call = _confirm_call(notification_id)
+    machine = _machine(request.form.get("AnsweredBy", ""))
+    reply = _confirm(session).answered(call, machine)
+    if call is not None and machine:
+        # A voicemail heard the message, but nobody said whether it works: one more try later.
+        outcomes.machine_answered(session, clock().now(), call)
+    session.commit()
+    return twiml(render_reply(reply, _confirm_action(notification_id)))
+
+
+@bp.post("/confirm/<int:notification_id>/answer")
+@twilio_only
+def confirm_answer(notification_id: int) -> Response:
+    digits = request.form.get("Digits", "").strip()[:8]
+    turn = request.args.get("turn", default=1, type=int)
+    session = get_db().session
+    key = f"confirm:{_call_sid()}:{notification_id}:{turn}:{digits}"
+
+    def respond() -> str:
+        reply = _confirm(session).pressed(_confirm_call(notification_id), digits, turn)
+        return str(render_reply(reply, _confirm_action(notification_id)))
+
+    return twiml(once(session, clock().now(), key, respond))
 
 
 # --- calling the caller back through the line -------------------------------------------------
