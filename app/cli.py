@@ -17,6 +17,7 @@ from app.adapters import migrate, twilio_setup
 from app.api import tokens
 from app.calls import timing
 from app.calls.script import Flow, FlowError, load_flows
+from app.clock import local
 from app.config import PROJECT_ROOT
 from app.db import get_db
 from app.incidents import catalog
@@ -267,6 +268,9 @@ def responders_verify(name: str) -> None:
     click.echo(f"code queued for {name}; the worker sends it. It is valid for 15 minutes.")
 
 
+SHOWN = "%a %d %b %H:%M"
+
+
 @click.group("oncall", cls=AppGroup, help="Who is on call.")
 def oncall_cli() -> None:
     pass
@@ -275,6 +279,7 @@ def oncall_cli() -> None:
 @oncall_cli.command("show", help="Who is on call now and for the next two weeks.")
 @click.option("--days", default=14, show_default=True)
 def oncall_show(days: int) -> None:
+    """The same answer paging and the dashboard get: `oncall.upcoming` asks `oncall.on_call`."""
     zone = _settings().zone
     now = context.clock().now()
     with get_db().begin() as session:
@@ -282,10 +287,8 @@ def oncall_show(days: int) -> None:
             click.echo(f"{rotation.name} ({rotation.position}):")
             for start, end, person in oncall.upcoming(rotation, now, now + dt.timedelta(days=days)):
                 who = person.name if person else "nobody"
-                click.echo(
-                    f"  {start.astimezone(zone):%a %d %b %H:%M} - "
-                    f"{end.astimezone(zone):%a %d %b %H:%M}  {who}"
-                )
+                span = f"{local(start, zone, SHOWN)} - {local(end, zone, SHOWN)}"
+                click.echo(f"  {span}  {who}")
 
 
 @click.command("worker", help="Fire due escalation steps and send due pages.")

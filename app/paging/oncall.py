@@ -12,31 +12,50 @@ from sqlalchemy.orm import Session, selectinload
 from app.models import Override, Responder, Role, Rotation
 
 
-def shift_start(rotation: Rotation, at: dt.datetime) -> dt.datetime:
-    """The hand-off that began the shift running at `at`, as an aware instant.
+def handoff_at(rotation: Rotation, day: dt.date) -> dt.datetime:
+    """The instant (UTC) of the hand-off on local date `day`, the one answer every view uses.
 
     Hand-offs happen at a wall-clock time in the rotation's zone, so a 09:00 Monday hand-off stays
     at 09:00 across daylight-saving changes (the week that contains one is an hour shorter/longer).
+    A time the clocks skip (02:30 on the spring-forward night) moves to the first instant that
+    exists (03:00); a time they repeat (01:30 when they fall back) is its first occurrence.
     """
     zone = ZoneInfo(rotation.time_zone)
-    local = at.astimezone(zone)
-    days_back = (local.weekday() - rotation.handoff_weekday) % 7
-    candidate_date = local.date() - dt.timedelta(days=days_back)
-    candidate = dt.datetime.combine(candidate_date, rotation.handoff_time, tzinfo=zone)
-    if candidate > local:
-        candidate = dt.datetime.combine(
-            candidate_date - dt.timedelta(days=7), rotation.handoff_time, tzinfo=zone
-        )
-    return candidate.astimezone(dt.UTC)
+    wall = dt.datetime.combine(day, rotation.handoff_time, tzinfo=zone)
+    first = wall.astimezone(dt.UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return first
+    # In the gap: `fold=1` reads the wall time with the offset before the change, `fold=0` with
+    # the one after; the change itself lies between the two instants.
+    before = wall.replace(fold=1).astimezone(dt.UTC)
+    after_offset = first.astimezone(zone).utcoffset()
+    low, high = min(before, first), max(before, first)
+    while high - low > dt.timedelta(minutes=1):
+        middle = (low + (high - low) / 2).replace(second=0, microsecond=0)
+        if middle.astimezone(zone).utcoffset() == after_offset:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _shift_day(rotation: Rotation, at: dt.datetime) -> dt.date:
+    """The local date of the hand-off that began the shift running at `at`."""
+    local_day = at.astimezone(ZoneInfo(rotation.time_zone)).date()
+    day = local_day - dt.timedelta(days=(local_day.weekday() - rotation.handoff_weekday) % 7)
+    return day if handoff_at(rotation, day) <= at else day - dt.timedelta(days=7)
+
+
+def shift_start(rotation: Rotation, at: dt.datetime) -> dt.datetime:
+    """The hand-off that began the shift running at `at`, as an instant in UTC."""
+    return handoff_at(rotation, _shift_day(rotation, at))
 
 
 def scheduled_member(rotation: Rotation, at: dt.datetime) -> Responder | None:
     """The rotation's member whose turn it is at `at`, ignoring overrides."""
     if not rotation.members:
         return None
-    zone = ZoneInfo(rotation.time_zone)
-    start_local = shift_start(rotation, at).astimezone(zone).date()
-    weeks = (start_local - rotation.start_date).days // 7
+    weeks = (_shift_day(rotation, at) - rotation.start_date).days // 7
     return rotation.members[weeks % len(rotation.members)].responder
 
 
@@ -81,16 +100,10 @@ def with_role(session: Session, role: Role) -> list[Responder]:
 def upcoming(rotation: Rotation, start: dt.datetime, until: dt.datetime) -> list[tuple]:
     """(from, to, responder) spans of who is on call, overrides included, for display."""
     moments = {start, until}
-    cursor = shift_start(rotation, start)
-    while cursor < until:
-        zone = ZoneInfo(rotation.time_zone)
-        local = cursor.astimezone(zone)
-        following = dt.datetime.combine(
-            local.date() + dt.timedelta(days=7), rotation.handoff_time, tzinfo=zone
-        ).astimezone(dt.UTC)
-        if start < following < until:
+    day = _shift_day(rotation, start)
+    while (following := handoff_at(rotation, day := day + dt.timedelta(days=7))) < until:
+        if start < following:
             moments.add(following)
-        cursor = following
     for override in rotation.overrides:
         for moment in (override.starts_at, override.ends_at):
             if start < moment < until:

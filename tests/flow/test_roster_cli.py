@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from app.models import EscalationPolicy, Override, Responder
+from app.paging import targets
+from tests.accounts import make_accounts, sign_in
 from tests.paging_support import report_outage
 
 
@@ -41,10 +45,10 @@ overrides:
     assert override.starts_at.isoformat() == "2026-11-29T00:00:00+00:00"  # 18:00 in Chicago
     shown = runner.invoke(args=["oncall", "show", "--days", "3"]).output
     assert "primary (primary):" in shown
-    assert "Sat 28 Nov 02:00 - Sat 28 Nov 18:00  Pat Lee" in shown
-    assert "Sat 28 Nov 18:00 - Sun 29 Nov 08:00  Sam Ortiz" in shown
-    assert "Sun 29 Nov 08:00 - Mon 30 Nov 09:00  Pat Lee" in shown
-    assert "Mon 30 Nov 09:00 - Tue 01 Dec 02:00  Sam Ortiz" in shown
+    assert "Sat 28 Nov 02:00 CST - Sat 28 Nov 18:00 CST  Pat Lee" in shown
+    assert "Sat 28 Nov 18:00 CST - Sun 29 Nov 08:00 CST  Sam Ortiz" in shown
+    assert "Sun 29 Nov 08:00 CST - Mon 30 Nov 09:00 CST  Pat Lee" in shown
+    assert "Mon 30 Nov 09:00 CST - Tue 01 Dec 02:00 CST  Sam Ortiz" in shown
 
 
 @pytest.mark.parametrize(
@@ -117,3 +121,44 @@ def test_sms_send_texts_the_line_and_prints_the_reply(runner, twilio, session):
     assert result.output.startswith("reply: AH-1001 acknowledged at 02:00")
     result = runner.invoke(args=["sms", "send", "--from", "+15555550100", "LIST"])
     assert result.output == "(no reply)\n"
+
+
+@pytest.mark.parametrize(
+    ("handoff", "boundary", "shown"),
+    [
+        # The clocks skip 02:00-03:00 on 14 March 2027: a 02:30 hand-off happens at 03:00 CDT.
+        ("sun 02:30", dt.datetime(2027, 3, 14, 8, 0, tzinfo=dt.UTC), "Sun 14 Mar 03:00 CDT"),
+        # They repeat 01:00-02:00 on 1 November 2026: a 01:30 hand-off is the first 01:30.
+        ("sun 01:30", dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC), "Sun 01 Nov 01:30 CDT"),
+    ],
+    ids=["spring-forward", "fall-back"],
+)
+def test_a_handoff_in_a_dst_change_is_one_answer_everywhere(
+    runner, session, tmp_path, clock, app, client, handoff, boundary, shown
+):
+    path = roster(
+        tmp_path,
+        f"""
+rotations:
+  - {{name: primary, position: primary, time_zone: America/Chicago, handoff: {handoff},
+     start: 2026-10-04, members: [Pat Lee, Sam Ortiz]}}
+""",
+    )
+    assert runner.invoke(args=["roster", "load", path]).exit_code == 0
+    clock.set(boundary - dt.timedelta(hours=1))
+    listing = runner.invoke(args=["oncall", "show", "--days", "1"]).output
+    [(before, after)] = re.findall(
+        rf"- {shown}  ([A-Z][a-z]+ [A-Z][a-z]+)\n  {shown} - .*  ([A-Z][a-z]+ [A-Z][a-z]+)", listing
+    )
+    assert before != after
+
+    def paged_at(moment: dt.datetime) -> list[str]:
+        session.expire_all()
+        return [r.name for r in targets.resolve(session, moment, ["primary"])]
+
+    assert paged_at(boundary - dt.timedelta(seconds=1)) == [before]
+    assert paged_at(boundary) == [after]
+    make_accounts(app, clock)
+    sign_in(client, "jordan")
+    clock.set(boundary)
+    assert f"primary {after}," in client.get("/").get_data(as_text=True)

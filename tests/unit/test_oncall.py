@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.models import Override, Responder, Rotation, RotationMember
-from app.paging.oncall import on_call, shift_start, upcoming
+from app.paging.oncall import handoff_at, on_call, shift_start, upcoming
 
 CHICAGO = ZoneInfo("America/Chicago")
 PAT, SAM, ALEX = (
@@ -109,3 +109,24 @@ def test_an_empty_rotation_has_nobody():
     empty = rotation()
     empty.members = []
     assert on_call(empty, local(2026, 2, 3, 12, 0)) is None
+
+
+def test_a_handoff_the_clocks_skip_moves_to_the_first_instant_that_exists():
+    sunday = Rotation(
+        name="nights",
+        time_zone="America/Chicago",
+        handoff_weekday=6,
+        handoff_time=dt.time(2, 30),
+        start_date=dt.date(2027, 3, 7),
+        members=[RotationMember(position=i, responder=r) for i, r in enumerate([PAT, SAM])],
+        overrides=[],
+    )
+    change = dt.datetime(2027, 3, 14, 8, 0, tzinfo=dt.UTC)  # 02:00 CST becomes 03:00 CDT
+    assert handoff_at(sunday, dt.date(2027, 3, 14)) == change
+    assert on_call(sunday, change - dt.timedelta(seconds=1)) is PAT
+    assert on_call(sunday, change) is SAM
+    assert shift_start(sunday, change + dt.timedelta(minutes=10)) == change
+    [(_, end, first), (begin, _, second)] = upcoming(
+        sunday, change - dt.timedelta(hours=1), change + dt.timedelta(hours=1)
+    )
+    assert (end, begin, first, second) == (change, change, PAT, SAM)
