@@ -180,9 +180,14 @@ class IncidentActions:
             raise ActionError(f"{incident.reference} has no callback number.")
         if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
             raise AlreadyHandled(self._already(incident, responder))
-        bridge.start(self.session, self.clock.now(), incident, responder)
+        now, taken = self.clock.now(), ""
+        if incident.state == IncidentState.OPEN:
+            # Calling the caller is taking it: the chain stops paging others, and the reply says so.
+            self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
+            taken = f"{incident.reference} acknowledged at {self.local_time(now)} (yours now). "
+        bridge.start(self.session, now, incident, responder)
         return (
-            f"Calling you now for {incident.reference}; answer to be connected to "
+            f"{taken}Calling you now for {incident.reference}; answer to be connected to "
             f"{display(incident.callback_number)}. They will see the line's number."
         )
 

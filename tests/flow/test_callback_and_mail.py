@@ -64,6 +64,21 @@ class TestCallBack:
         assert call["Url"].startswith(f"{PUBLIC}/voice/bridge/")
         return call["Url"].removeprefix(PUBLIC)
 
+    def test_calling_back_an_unacknowledged_incident_takes_it_and_says_so(
+        self, app, clock, twilio, session, api
+    ):
+        report_outage(twilio)
+        run_worker(app, clock)
+        clock.advance(minutes=4)
+        reply = text(twilio, PAT, "CALL 1001")
+        assert reply == (
+            "AH-1001 acknowledged at 02:04 CST (yours now). Calling you now for AH-1001; answer "
+            "to be connected to (319) 555-0142. They will see the line's number."
+        )
+        incident = the_incident(session)
+        assert (incident.state, incident.owner.name) == ("acknowledged", "Pat Lee")
+        assert incident.next_escalation_at is None  # nobody else is paged while Pat calls
+
     def test_the_line_rings_the_admin_then_connects_the_caller(
         self, app, clock, twilio, session, api
     ):
