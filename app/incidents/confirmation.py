@@ -162,6 +162,17 @@ def reopen(
     if owner is not None and owner.active and owner.verified:
         notify.queue_page(session, now, incident, owner, NotificationChannel.SMS, None, None)
     escalation.resume(session, now, incident)
+    # The other callers on this outage were told it was fixed: they hear it is not, after all.
+    for number in notify.caller_numbers(incident):
+        if number not in (report.callback_number, report.caller_number):
+            notify.text_caller(
+                session,
+                now,
+                incident,
+                f"{incident.reference}: another caller reports {incident.service_name} is still "
+                "broken, so it is reopened and the administrator has been paged again.",
+                to=number,
+            )
     return (
         f"Sorry it is still broken. {incident.reference} is reopened and the administrator has "
         "been paged again."

@@ -189,3 +189,20 @@ def test_every_caller_of_an_outage_hears_it_was_taken(twilio, session, app, cloc
         n.to_number for n in notifications(session, "caller") if "is being worked on" in n.body
     ]
     assert sorted(worked_on) == sorted(["+13195550142", caller(7)])
+
+
+def test_every_caller_hears_when_a_fix_does_not_hold(twilio, session, app, clock):
+    report_outage(twilio)
+    twilio.call(*JOIN, caller=caller(7))
+    run_worker(app, clock)
+    text(twilio, PAT, "1a")
+    text(twilio, PAT, "1r restarted it")
+    asked = [n.to_number for n in notifications(session, "caller") if "is fixed" in n.body]
+    assert sorted(asked) == sorted(["+13195550142", caller(7)])
+    text(twilio, caller(7), "still broken")
+    [told] = [n for n in notifications(session, "caller") if "another caller" in n.body]
+    assert told.to_number == "+13195550142"
+    assert told.body == (
+        "AH-1001: another caller reports Canvas is still broken, so it is reopened and the "
+        "administrator has been paged again."
+    )
