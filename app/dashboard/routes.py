@@ -233,7 +233,8 @@ def add_override() -> ResponseReturnValue:
         return redirect(url_for("dashboard.on_call"))
     db.commit()
     flash(
-        f"{override.responder.name} covers {override.rotation.name} from {starts:%a %d %b %H:%M}.",
+        f"{override.responder.name} covers {override.rotation.name} from "
+        f"{local(starts, zone, '%a %d %b %H:%M')}.",
         "ok",
     )
     return redirect(url_for("dashboard.on_call"))
