@@ -179,6 +179,7 @@ def line_config(settings: Settings) -> LineConfig:
         dial_number=settings.BUSINESS_HOURS_DIAL_NUMBER or None,
         caller_sms=settings.CALLER_SMS_AFTER_CALL,
         callback_countries=settings.callback_countries,
+        trust_cas_claim=settings.TRUST_CLAIMED_CAS,
         own_numbers=frozenset(
             n
             for n in (

@@ -81,8 +81,11 @@ def _load_catalog(path: Path) -> int:
         parsed = catalog.parse_catalog(path)
     except catalog.CatalogError as exc:
         raise click.ClickException(str(exc)) from None
-    with get_db().begin() as session:
-        return catalog.load_catalog(session, parsed)
+    try:
+        with get_db().begin() as session:
+            return catalog.load_catalog(session, parsed)
+    except catalog.CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group("demo", cls=AppGroup, help="Demo data for a local run.")
@@ -92,8 +95,9 @@ def demo_cli() -> None:
 
 @demo_cli.command("load", help="Load the demo service catalog and on-call roster.")
 def demo_load() -> None:
-    count = _load_catalog(DEMO_DIR / "catalog.yaml")
+    # The roster first: the catalog names its administrators.
     loaded = _load_roster(DEMO_DIR / "roster.yaml")
+    count = _load_catalog(DEMO_DIR / "catalog.yaml")
     click.echo(
         f"demo data loaded: {count} services, {loaded['responders']} responders, "
         f"{loaded['rotations']} rotations, {loaded['policies']} escalation policies"

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     # Texts to callers: the reference right after the call, and word when someone takes it.
     CALLER_SMS_AFTER_CALL: bool = True
     CALLER_SMS_ON_ACK: bool = True
+    # A caller who says they are a CAS customer (the records don't) gets CAS priority only if so.
+    TRUST_CLAIMED_CAS: bool = False
     # Prometheus scrapes /metrics with this bearer token; empty turns /metrics off.
     METRICS_TOKEN: str = ""
     # How many reverse proxies stand in front (1 behind nginx as docs/deployment.md sets it up):

@@ -40,9 +40,10 @@ def main() -> None:
         upgrade(url)
     app = create_app({**TEST_SETTINGS, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     with app.app_context(), app.extensions["db"].begin() as session:
-        upsert_services(session, parse_catalog(DEMO_CATALOG).services)
-        # With a roster, each call's last webhook also writes the first page (as in production).
+        # With a roster, each call's last webhook also writes the first page (as in production);
+        # it comes first because the catalog names the services' administrators.
         load_roster(session, SystemClock().now(), parse_roster(TEST_ROSTER), "America/Chicago")
+        upsert_services(session, parse_catalog(DEMO_CATALOG).services)
     twilio = TwilioClient(app)
     twilio.call(*FULL_CANVAS_CALL, call_sid="CA-warmup")
     # The outage is known now: each further caller hears so and joins it (press 1), as in a storm.

@@ -66,8 +66,8 @@ def gateway() -> ConsoleGateway:
 
 def _seed(application: Flask, clock: FrozenClock) -> None:
     with application.app_context(), get_db().begin() as session:
-        upsert_services(session, parse_catalog(DEMO_CATALOG).services)
         load_roster(session, clock.now(), parse_roster(TEST_ROSTER), "America/Chicago")
+        upsert_services(session, parse_catalog(DEMO_CATALOG).services)
 
 
 @pytest.fixture

@@ -141,6 +141,7 @@ FULL_CANVAS_CALL = (
     "say about ten tonight",
     "say at nine",
     "press 1",
+    "say Dana Smith",
     "press 1",
     "press 1",
 )

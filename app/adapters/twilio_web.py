@@ -134,13 +134,13 @@ def render_reply(reply: Reply, action: Callable[..., str] = menu_action) -> Voic
             )
         elif "dial" in verb:
             spec = verb["dial"]
-            response.dial(
-                spec["number"],
-                action=action(spec),
-                method="POST",
-                timeout=spec["timeout"],
-                caller_id=spec.get("caller_id"),
-            )
+            options = {"action": action(spec), "method": "POST", "timeout": spec["timeout"]}
+            if spec.get("whisper"):
+                dial = response.dial(**options)
+                url = url_for("voice.whisper", call_sid=spec["whisper"], attempt=spec["turn"])
+                dial.number(spec["number"], url=url, method="POST")
+            else:
+                response.dial(spec["number"], caller_id=spec.get("caller_id"), **options)
         elif "redirect" in verb:
             spec = verb["redirect"]
             flags = {"nothing_recorded": 1} if spec.get("nothing_recorded") else {}

@@ -1,45 +1,89 @@
-"""The steps around the call script: the business-hours greeting, the staff PIN, and the end."""
+"""The steps around the call script: the business-hours greeting and putting the caller
+through, the staff PIN, and the end."""
 
 from __future__ import annotations
 
 from app import users
-from app.calls.turn import FINISHED, GREETING, STAFF, StepHandler, Turn
+from app.calls.turn import FINISHED, GREETING, PUT_THROUGH, STAFF, StepHandler, Turn
 from app.incidents.reference import spoken_reference
-from app.models import CallStage, CallStatus
+from app.models import CallStage, CallStatus, Service
 
 
 class Greeting(StepHandler):
-    """Business hours: be put through to a person (1) or report an outage (2)."""
+    """Business hours: be put through to the service's administrator (1; the service is asked
+    first) or report an outage (2)."""
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
-        greeting = self.flow.greeting
-        menu = (
-            greeting.business_hours_menu
-            if self.menu.line.dial_number
-            else greeting.business_hours_menu_without_dial
-        )
-        turn.reply.gather(GREETING, turn.next_turn, [menu])
+        turn.reply.gather(GREETING, turn.next_turn, [self.flow.greeting.business_hours_menu])
 
     def answer(self, turn: Turn) -> None:
-        call, heard, greeting = turn.call, turn.heard, self.flow.greeting
-        if call.stage == CallStage.DIAL:
-            if heard.dial_status == "completed":
-                call.status = CallStatus.CONNECTED
-                call.step = FINISHED
-                turn.reply.say(greeting.dial_completed).hangup()
-            else:
-                turn.reply.say(greeting.dial_unanswered)
-                self.menu.advance(turn)
-            return
-        dial_number = self.menu.line.dial_number
-        if heard.digits == "1" and dial_number:
-            call.stage = CallStage.DIAL
-            turn.reply.say(greeting.connecting)
-            turn.reply.dial(GREETING, turn.next_turn, dial_number)
-        elif heard.digits == "2" or self.menu.fail_attempt(turn):
+        if turn.heard.digits == "1":
+            turn.set(put_through=True)
+            self.menu.advance(turn)
+        elif turn.heard.digits == "2" or self.menu.fail_attempt(turn):
             self.menu.advance(turn)
         else:
             self.sorry(turn)
+
+
+class PutThrough(StepHandler):
+    """Business hours, the service known: its primary administrator, then the backup, then the
+    team lead, each dialled in turn and asked to press 1 to take the call (the whisper). If
+    nobody takes it, the caller's report is taken."""
+
+    def start(self, turn: Turn, service: Service | None) -> bool:
+        """Begin dialling; False when there is nobody to dial."""
+        numbers = self._numbers(service)
+        if not numbers:
+            return False
+        turn.set(
+            dial_list=numbers,
+            dial_index=0,
+            dial_service=self._name(turn, service),
+            dial_from=turn.call.step,
+        )
+        turn.call.step, turn.call.stage = PUT_THROUGH, CallStage.DIAL
+        self._dial(turn, self.flow.greeting.connecting)
+        return True
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        self._dial(turn, self.flow.greeting.connecting)
+
+    def answer(self, turn: Turn) -> None:
+        call, greeting = turn.call, self.flow.greeting
+        index = turn.answer("dial_index", 0)
+        # The whisper's "press 1" marks this dial (its turn) as taken.
+        taken = turn.answer("taken") == turn.next_turn - 1
+        if turn.heard.dial_status == "completed" and taken:
+            call.status = CallStatus.CONNECTED
+            call.step = FINISHED
+            turn.reply.say(greeting.dial_completed).hangup()
+            return
+        if index + 1 < len(turn.answer("dial_list", [])):
+            turn.set(dial_index=index + 1)
+            self._dial(turn, greeting.connecting_next)
+            return
+        # Nobody took it: on with the report, from just after the service question.
+        turn.set(put_through=False)
+        turn.reply.say(greeting.dial_unanswered)
+        call.step, call.stage = turn.answer("dial_from"), CallStage.ASK
+        self.menu.after_service(turn)
+
+    def _dial(self, turn: Turn, text: str) -> None:
+        number = turn.answer("dial_list")[turn.answer("dial_index", 0)]
+        turn.reply.say(text.format(service=turn.answer("dial_service", "")))
+        turn.reply.dial(PUT_THROUGH, turn.next_turn, number, whisper=turn.call.call_sid)
+
+    def _numbers(self, service: Service | None) -> list[str]:
+        people = [service.primary_admin, service.backup_admin] if service else []
+        numbers = [p.phone for p in people if p is not None and p.active]
+        lead = self.menu.line.dial_number or self.menu.team_lead_phone()
+        if lead:
+            numbers.append(lead)
+        return list(dict.fromkeys(numbers))
+
+    def _name(self, turn: Turn, service: Service | None) -> str:
+        return service.name if service else turn.answer("service_text") or "a service"
 
 
 class StaffPin(StepHandler):

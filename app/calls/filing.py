@@ -102,4 +102,8 @@ def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) 
         incomplete=incomplete,
         call_id=call.id,
         text_caller=line.caller_sms,
+        cas_claimed=bool(answers.get("cas_claimed")),
+        trust_cas_claim=line.trust_cas_claim,
+        responsible_party=answers.get("responsible_party", "") or "",
+        business_hours=call.business_hours,
     )

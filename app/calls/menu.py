@@ -21,8 +21,19 @@ from app.calls.steps import handler_for
 from app.calls.turn import GREETING, STAFF, Heard, LineConfig, Turn
 from app.clock import Clock
 from app.incidents import catalog
+from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
-from app.models import Call, CallStage, CallStatus, CallTurn, Incident, Service, Source
+from app.models import (
+    Call,
+    CallStage,
+    CallStatus,
+    CallTurn,
+    Incident,
+    Responder,
+    Role,
+    Service,
+    Source,
+)
 from app.phones import mask, try_e164
 
 log = logging.getLogger(__name__)
@@ -70,6 +81,26 @@ class VoiceMenu:
         """The status callback: an unfinished call leaves an incident or an abandoned-call row."""
         with self.session.no_autoflush:
             return self._call_ended(call_sid, status, duration)
+
+    def whisper(self, call_sid: str, attempt: int) -> Reply:
+        """What the administrator hears on answering a put-through: who, and press 1 to take it."""
+        call = self._find(call_sid)
+        reply = self._new_reply()
+        if call is None or call.status != CallStatus.IN_PROGRESS:
+            return reply.hangup()
+        service = call.answers.get("dial_service", "a service")
+        text = self.flow.greeting.whisper.format(service=service)
+        return reply.gather("whisper", attempt, [text], timeout=6)
+
+    def whisper_answered(self, call_sid: str, attempt: int, digits: str) -> Reply:
+        """1 takes the call (the caller is connected); anything else passes it on."""
+        call = self._find(call_sid)
+        reply = self._new_reply()
+        if call is None or digits != "1":
+            return reply.hangup()
+        call.answers = {**call.answers, "taken": attempt}
+        self.session.commit()
+        return reply
 
     def _incoming(self, call_sid: str, from_number: str, to_number: str, staff: bool) -> Reply:
         call = self._find(call_sid)
@@ -199,6 +230,39 @@ class VoiceMenu:
             return
         call.step, call.stage = to, CallStage.ASK
         self.ask(turn)
+
+    def after_service(self, turn: Turn) -> None:
+        """The service is settled: if it already has an open incident, offer to join it."""
+        service_id = turn.answer("service_id")
+        known = (
+            incident_service.active_for_service(self.session, service_id) if service_id else None
+        )
+        if known is None:
+            self.advance(turn)
+            return
+        turn.set(known_incident=known.id)
+        turn.move_to(CallStage.KNOWN)
+        self.ask(turn)
+
+    def known_priority_customer(self, turn: Turn) -> bool:
+        """The records already say CAS: the service, or the caller's own number."""
+        service = self.session.get(Service, turn.answer("service_id") or 0)
+        if service is not None and service.priority_customer:
+            return True
+        return incident_service.is_priority_customer(self.session, None, turn.call.from_number)
+
+    def team_lead_phone(self) -> str | None:
+        lead = self.session.scalar(
+            select(Responder)
+            .where(
+                Responder.role == Role.TEAM_LEAD,
+                Responder.active,
+                Responder.verified_at.is_not(None),
+            )
+            .order_by(Responder.id)
+            .limit(1)
+        )
+        return lead.phone if lead else None
 
     def fail_attempt(self, turn: Turn) -> bool:
         """Count a missed or unusable answer; True when the caller has had enough tries."""

@@ -61,11 +61,21 @@ class Reply:
         return self.redirect(step, turn, nothing_recorded=True)
 
     def dial(
-        self, step: str, turn: int, number: str, timeout: int = 25, caller_id: str | None = None
+        self,
+        step: str,
+        turn: int,
+        number: str,
+        timeout: int = 25,
+        caller_id: str | None = None,
+        whisper: str | None = None,
     ) -> Reply:
-        spec = {"step": step, "turn": turn, "number": number, "timeout": timeout}
+        """`whisper`: the call's CallSid; the person answering hears who is calling and presses
+        1 to take it before the caller is connected."""
+        spec: dict[str, Any] = {"step": step, "turn": turn, "number": number, "timeout": timeout}
         if caller_id:
             spec["caller_id"] = caller_id
+        if whisper:
+            spec["whisper"] = whisper
         self.verbs.append({"dial": spec})
         return self
 

@@ -45,8 +45,9 @@ class Greeting(_Strict):
     helpdesk_transfer: str
     business_hours: str
     business_hours_menu: str
-    business_hours_menu_without_dial: str
     connecting: str
+    connecting_next: str
+    whisper: str
     dial_unanswered: str
     dial_completed: str
 
@@ -96,6 +97,8 @@ class SpeechStep(_Strict):
     reprompt: str
     # Overrides the flow's speech_model for this question (a long description, say).
     speech_model: SpeechModel | None = None
+    # Silence moves straight on: the question is worth asking, not worth insisting on.
+    optional: bool = False
     # After this many failed speech attempts, switch to <Record>; absent means never.
     record_after: int | None = Field(None, ge=1, le=5)
     record_prompt: str | None = None
@@ -157,6 +160,16 @@ class PhoneStep(_Strict):
     )
 
 
+class ClaimStep(_Strict):
+    """A yes-or-no the caller claims (press 1 yes, anything else no), such as being a CAS
+    customer; asked only when nothing on record answers it already."""
+
+    id: str
+    type: Literal["claim"]
+    field: str
+    prompt: str
+
+
 class ReviewStep(_Strict):
     id: str
     type: Literal["review"]
@@ -166,7 +179,8 @@ class ReviewStep(_Strict):
 
 
 Step = Annotated[
-    ServiceStep | SpeechStep | MenuStep | PhoneStep | ReviewStep, Field(discriminator="type")
+    ServiceStep | SpeechStep | MenuStep | PhoneStep | ClaimStep | ReviewStep,
+    Field(discriminator="type"),
 ]
 
 
@@ -281,6 +295,9 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "summary": {"service", "description", "started", "last_worked", "impact", "callback"},
     "reference": {"reference"},
     "after_hours": {"line"},
+    "connecting": {"service"},
+    "connecting_next": {"service"},
+    "whisper": {"service"},
     # The confirmation call (its `machine` shares the key with the page script's).
     "intro": {"reference", "priority", "service", "problem", "impact", "line"},
     "machine": {"reference", "line"},

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.calls.entry import Finished, Greeting, StaffPin
+from app.calls.entry import Finished, Greeting, PutThrough, StaffPin
 from app.calls.reply import is_twilio_recording
-from app.calls.script import MenuStep, PhoneStep, ReviewStep, ServiceStep, SpeechStep, Step
-from app.calls.turn import FINISHED, GREETING, STAFF, StepHandler, Turn
+from app.calls.script import (
+    ClaimStep,
+    MenuStep,
+    PhoneStep,
+    ReviewStep,
+    ServiceStep,
+    SpeechStep,
+    Step,
+)
+from app.calls.turn import FINISHED, GREETING, PUT_THROUGH, STAFF, StepHandler, Turn
 from app.incidents import catalog
-from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
 from app.models import CallStage, Incident, Service, Source
 from app.phones import InvalidNumber, NotCallable, spoken_groups, to_callback, try_e164
@@ -109,7 +116,7 @@ class ServiceQuestion(StepHandler):
         call, words = turn.call, turn.heard.speech.strip()
         if not words:
             if self.menu.fail_attempt(turn):
-                self.menu.advance(turn)
+                self._chosen(turn)
             else:
                 self.sorry(turn, spoken=True)
             return
@@ -128,21 +135,18 @@ class ServiceQuestion(StepHandler):
             self.ask(turn, retry=True)
 
     def _chosen(self, turn: Turn) -> None:
-        """If this service already has an open incident, offer to join it instead."""
+        """The service is settled: in business hours, when asked, put the caller through to its
+        administrators; otherwise (or when nobody takes it) on with the report."""
         service_id = turn.answer("service_id")
-        session = self.menu.session
-        known = incident_service.active_for_service(session, service_id) if service_id else None
-        if known is None:
-            self.menu.advance(turn)
+        service = self.menu.session.get(Service, service_id) if service_id else None
+        if turn.answer("put_through") and PutThrough(self.menu).start(turn, service):
             return
-        turn.set(known_incident=known.id)
-        turn.move_to(CallStage.KNOWN)
-        self.ask(turn)
+        self.menu.after_service(turn)
 
     def _keep_words(self, turn: Turn, words: str) -> None:
         turn.set(service_id=None, service_candidate=None, service_text=words)
         turn.reply.say(self.step.kept_as_text.format(heard=words))
-        self.menu.advance(turn)
+        self._chosen(turn)
 
     def _examples(self) -> str:
         names = [service.name for service in self.menu.services[:3]]
@@ -186,6 +190,9 @@ class SpeechQuestion(StepHandler):
         if words:
             turn.set(**{step.field: words})
             self.menu.advance(turn)
+            return
+        if step.optional and not heard.digits:
+            self.menu.advance(turn)  # not worth insisting on
             return
         call.attempts += 1
         if step.record_after is not None and call.attempts >= step.record_after:
@@ -325,6 +332,29 @@ class PhoneQuestion(StepHandler):
         self.menu.advance(turn)
 
 
+class ClaimQuestion(StepHandler):
+    """A claim only the caller can make (a CAS customer): 1 yes, anything else no. Skipped when
+    the records already say it (a CAS service, or a CAS customer's number)."""
+
+    def __init__(self, menu: VoiceMenu, step: ClaimStep) -> None:
+        super().__init__(menu)
+        self.step = step
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        if self.menu.known_priority_customer(turn):
+            self.menu.advance(turn)
+            return
+        turn.reply.gather(self.step.id, turn.next_turn, [self.step.prompt])
+
+    def answer(self, turn: Turn) -> None:
+        digits = turn.heard.digits
+        if digits in ("1", "2") or self.menu.fail_attempt(turn):
+            turn.set(**{self.step.field: digits == "1"})
+            self.menu.advance(turn)
+        else:
+            self.sorry(turn)
+
+
 class Review(StepHandler):
     """Everything read back: 1 sends the report, 2 starts over."""
 
@@ -372,11 +402,13 @@ HANDLERS: dict[type[Step], type[StepHandler]] = {
     SpeechStep: SpeechQuestion,
     MenuStep: MenuQuestion,
     PhoneStep: PhoneQuestion,
+    ClaimStep: ClaimQuestion,
     ReviewStep: Review,
 }
 PSEUDO_STEPS: dict[str, type[StepHandler]] = {
     GREETING: Greeting,
     STAFF: StaffPin,
+    PUT_THROUGH: PutThrough,
     FINISHED: Finished,
 }
 

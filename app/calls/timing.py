@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.calls.script import Flow, MenuStep, PhoneStep, ReviewStep, ServiceStep, SpeechStep
+from app.calls.script import (
+    ClaimStep,
+    Flow,
+    MenuStep,
+    PhoneStep,
+    ReviewStep,
+    ServiceStep,
+    SpeechStep,
+)
 from app.incidents.reference import spoken_reference
 from app.phones import spoken_groups
 
@@ -50,6 +58,9 @@ def happy_path(flow: Flow) -> list[str]:
             texts.append(step.prompt)
         elif isinstance(step, MenuStep):
             texts += [step.prompt, *(option.say for option in step.options)]
+        elif isinstance(step, ClaimStep):
+            # Asked only when the records don't say CAS; counted, as the longer call.
+            texts.append(step.prompt)
         elif isinstance(step, PhoneStep):
             texts.append(step.offer_caller_id.format(number=SAMPLE["number"]))
         elif isinstance(step, ReviewStep):

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 # Pseudo-steps before and after the script's own steps.
 GREETING = "greeting"
 STAFF = "staff"
+PUT_THROUGH = "put_through"
 FINISHED = "done"
 
 
@@ -36,6 +37,8 @@ class LineConfig:
     callback_countries: frozenset[str] = frozenset({"US", "CA"})
     # At most one "N callers now" update to the owner per this window.
     reporter_window: dt.timedelta = dt.timedelta(minutes=15)
+    # A caller's word that they are a CAS customer raises the priority (else it is only noted).
+    trust_cas_claim: bool = False
 
 
 @dataclass

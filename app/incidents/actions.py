@@ -211,7 +211,7 @@ class IncidentActions:
             raise ActionError(str(exc)) from None
         return (
             f"Summary for {incident.reference} saved ({summaries.format_minutes(minutes)}) and "
-            "sent to the team lead."
+            f"sent to the {'director' if incident.business_hours else 'team lead'}."
         )
 
     def escalate(self, incident: Incident, responder: Responder, channel: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
-from app.models import PriorityContact, Service
+from app.models import PriorityContact, Responder, Service
 from app.phones import InvalidNumber, to_e164
 from app.yaml_files import FileError, Strict, read_model
 
@@ -100,6 +100,9 @@ class ServiceEntry(Strict):
     # A CAS customer's service: served first.
     priority_customer: bool = False
     active: bool = True
+    # Responders by name, as in the roster: put through to in business hours, paged first then.
+    primary_admin: str | None = Field(None, min_length=1, max_length=200)
+    backup_admin: str | None = Field(None, min_length=1, max_length=200)
 
 
 class PriorityContactEntry(Strict):
@@ -131,10 +134,26 @@ def load_catalog(session: Session, catalog: CatalogFile) -> int:
     return count
 
 
+def _responder(
+    session: Session, entry: ServiceEntry, role: str, name: str | None
+) -> Responder | None:
+    if name is None:
+        return None
+    found = session.scalar(select(Responder).where(Responder.name == name))
+    if found is None:
+        raise CatalogError(
+            f"service {entry.slug}: {role} {name!r} is not in the roster (load the roster first)"
+        )
+    return found
+
+
 def upsert_services(session: Session, entries: Iterable[ServiceEntry]) -> int:
-    """Load catalog entries by slug (the demo data and operators' catalog files)."""
+    """Load catalog entries by slug (the demo data and operators' catalog files); administrators
+    are checked against the roster, and the whole file is refused if one is unknown."""
     count = 0
     for entry in entries:
+        primary = _responder(session, entry, "primary_admin", entry.primary_admin)
+        backup = _responder(session, entry, "backup_admin", entry.backup_admin)
         service = session.scalar(select(Service).where(Service.slug == entry.slug))
         if service is None:
             service = Service(slug=entry.slug)
@@ -144,6 +163,7 @@ def upsert_services(session: Session, entries: Iterable[ServiceEntry]) -> int:
         service.customer = entry.customer
         service.priority_customer = entry.priority_customer
         service.active = entry.active
+        service.primary_admin, service.backup_admin = primary, backup
         count += 1
     return count
 

@@ -36,6 +36,13 @@ class IncidentDraft:
     caller_number: str | None = None
     incomplete: bool = False
     call_id: int | None = None
+    # The caller says they are a CAS customer; it counts for the priority only where the team
+    # trusts such claims (TRUST_CLAIMED_CAS).
+    cas_claimed: bool = False
+    trust_cas_claim: bool = False
+    responsible_party: str = ""
+    email: str = ""
+    business_hours: bool = False
     # Text the caller the reference and what happens next (when the number takes SMS).
     text_caller: bool = False
 
@@ -66,7 +73,9 @@ def open_incident(
     """Open an incident with its first report, the opening event and its first pages, all in the
     caller's transaction: if it commits, the page is as certain as the incident."""
     service = session.get(Service, draft.service_id) if draft.service_id else None
-    cas = is_priority_customer(session, service, draft.callback_number, draft.caller_number)
+    known = is_priority_customer(session, service, draft.callback_number, draft.caller_number)
+    claimed = draft.cas_claimed and not known
+    cas = known or (claimed and draft.trust_cas_claim)
     incident = Incident(
         state=IncidentState.OPEN,
         source=draft.source,
@@ -80,6 +89,9 @@ def open_incident(
         impact_label=draft.impact_label,
         priority=effective_priority(draft.priority, cas),
         priority_customer=cas,
+        cas_claimed=claimed,
+        business_hours=draft.business_hours,
+        responsible_party=draft.responsible_party,
         callback_number=draft.callback_number,
         caller_number=draft.caller_number,
         incomplete=draft.incomplete,
@@ -92,8 +104,10 @@ def open_incident(
     session.add(incident)
     session.add(_report(incident, draft, now))
     detail = f"priority P{incident.priority}, {incident.service_name}"
-    if cas:
+    if known:
         detail += ", priority (CAS) customer"
+    elif claimed:
+        detail += ", CAS customer (said so)" + ("" if cas else "; priority unchanged")
     if draft.incomplete:
         detail += "; the caller hung up before finishing the report"
     add_event(session, incident, now, EventKind.OPENED, actor, channel, detail)
@@ -154,6 +168,9 @@ def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Repor
         last_worked_text=draft.last_worked_text,
         impact=draft.impact,
         incomplete=draft.incomplete,
+        email=draft.email,
+        responsible_party=draft.responsible_party,
+        cas_claimed=draft.cas_claimed,
     )
 
 

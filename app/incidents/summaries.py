@@ -128,12 +128,12 @@ def submit(
         channel,
         f"{format_minutes(minutes)}: {work[:300]}",
     )
-    for lead in oncall.with_role(session, Role.TEAM_LEAD):
-        if lead.email:
+    for person in oncall.summary_recipients(session, incident.business_hours):
+        if person.email:
             mail.queue_email(
                 session,
                 now,
-                lead.email,
+                person.email,
                 f"Work summary {incident.reference}: {incident.service_name}"
                 + ("" if first else " (updated)"),
                 summary_email(incident, summary, zone),

@@ -41,8 +41,14 @@ class Service(Base):
     # CAS customers are served first (the support process says so).
     priority_customer: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Who looks after it: in business hours callers are put through to them, and they are paged
+    # first for a business-hours report.
+    primary_admin_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
+    backup_admin_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
 
     incidents: Mapped[list[Incident]] = relationship(back_populates="service")
+    primary_admin: Mapped[Responder | None] = relationship(foreign_keys=[primary_admin_id])
+    backup_admin: Mapped[Responder | None] = relationship(foreign_keys=[backup_admin_id])
 
 
 class Incident(Base):
@@ -81,6 +87,16 @@ class Incident(Base):
     escalated: Mapped[bool] = mapped_column(default=False)
     # A CAS customer's incident (by service or by the caller's number): served first.
     priority_customer: Mapped[bool] = mapped_column(default=False)
+    # The caller said they are a CAS customer (neither the catalog nor their number says so).
+    cas_claimed: Mapped[bool] = mapped_column(default=False)
+    # Reported in business hours: its own escalation policy and summary recipients.
+    business_hours: Mapped[bool] = mapped_column(default=False)
+    # Who will be available to test with the administrator.
+    responsible_party: Mapped[str] = mapped_column(String(200), default="")
+    # The 60-minute goal as the support process words it: in contact with the customer (a call
+    # through the line, a joint call, or the admin saying so).
+    first_contact_at: Mapped[dt.datetime | None]
+    first_contact_via: Mapped[str] = mapped_column(String(16), default="")
     # The caller's word that it works again: when, and how (sms, phone as the admin recorded, or
     # a call from the line). `noreply`: closed without it, after the reminders went unanswered.
     confirmed_at: Mapped[dt.datetime | None]
@@ -109,6 +125,9 @@ class Incident(Base):
     summary: Mapped[Summary | None] = relationship(back_populates="incident")
     callbacks: Mapped[list[Callback]] = relationship(
         back_populates="incident", order_by="Callback.id"
+    )
+    joint_call_legs: Mapped[list[JointCallLeg]] = relationship(
+        back_populates="incident", order_by="JointCallLeg.id"
     )
     reports: Mapped[list[Report]] = relationship(
         back_populates="incident", order_by="Report.id", cascade="all, delete-orphan"
@@ -176,6 +195,10 @@ class Report(Base):
     confirmed_at: Mapped[dt.datetime | None]
     # A text to this caller failed for good (a landline, say): they are called, not texted.
     texts_fail_since: Mapped[dt.datetime | None]
+    # The caller's e-mail address, when they gave one: what they are texted is e-mailed too.
+    email: Mapped[str] = mapped_column(String(320), default="")
+    responsible_party: Mapped[str] = mapped_column(String(200), default="")
+    cas_claimed: Mapped[bool] = mapped_column(default=False)
 
     incident: Mapped[Incident] = relationship(back_populates="reports")
 
@@ -237,6 +260,33 @@ class Callback(Base):
     incident: Mapped[Incident] = relationship(back_populates="callbacks")
     responder: Mapped[Responder] = relationship()
     notification: Mapped[Notification] = relationship()
+
+
+class JointCallLeg(Base):
+    """One person on an incident's joint call (a Twilio <Conference> named for the incident):
+    the caller or a responder, called by the line or calling in, with when they joined and left."""
+
+    __tablename__ = "joint_call_legs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    responder_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
+    # Who, as the timeline says it: a responder's name, or "the caller".
+    who: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(32))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    joined_at: Mapped[dt.datetime | None]
+    left_at: Mapped[dt.datetime | None]
+
+    incident: Mapped[Incident] = relationship(back_populates="joint_call_legs")
+
+    @property
+    def seconds(self) -> int:
+        if self.joined_at is None or self.left_at is None:
+            return 0
+        return int((self.left_at - self.joined_at).total_seconds())
 
 
 class PriorityContact(Base):

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     ForeignKey,
     Index,
     String,
@@ -35,6 +36,9 @@ class Responder(Base):
     # Set when the responder texts STOP: SMS cannot reach them, voice pages still can.
     sms_opted_out: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Which work summaries they are e-mailed: `after_hours`, `business_hours`. None: as their role
+    # has it (the team lead after hours, the director in business hours).
+    summaries: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[dt.datetime]
 
     @property

@@ -28,7 +28,7 @@ from app.models import (
     Responder,
 )
 from app.paging import notify, targets
-from app.paging.policy import DEFAULT_POLICY, save_policy
+from app.paging.policy import BUSINESS_HOURS_POLICY, DEFAULT_POLICY, save_policy
 from app.timeline import add_event
 
 log = logging.getLogger(__name__)
@@ -39,21 +39,29 @@ CATCH_UP_GRACE = dt.timedelta(minutes=2)
 MIN_REPEAT_AFTER = dt.timedelta(minutes=1)
 
 
-def policy_for(session: Session, priority: int) -> EscalationPolicy:
-    """The policy for this priority, else the one named `default`, else the built-in default."""
-    policy = session.scalar(select(EscalationPolicy).where(EscalationPolicy.priority == priority))
-    policy = policy or session.scalar(
-        select(EscalationPolicy).where(EscalationPolicy.name == DEFAULT_POLICY.name)
-    )
+def policy_for(session: Session, incident: Incident) -> EscalationPolicy:
+    """A business-hours report: the policy named `business_hours` (built in unless the roster
+    writes one). Otherwise the policy for its priority, else `default`, else the built-in one."""
+    by_name = select(EscalationPolicy).where(EscalationPolicy.name == DEFAULT_POLICY.name)
+    if incident.business_hours:
+        fallback = BUSINESS_HOURS_POLICY
+        policy = session.scalar(
+            select(EscalationPolicy).where(EscalationPolicy.name == fallback.name)
+        )
+    else:
+        fallback = DEFAULT_POLICY
+        policy = session.scalar(
+            select(EscalationPolicy).where(EscalationPolicy.priority == incident.priority)
+        ) or session.scalar(by_name)
     if policy is None:
-        policy = save_policy(session, DEFAULT_POLICY)
+        policy = save_policy(session, fallback)
         session.flush()
     return policy
 
 
 def start(session: Session, now: dt.datetime, incident: Incident) -> None:
     """Begin (or, after a reopen, restart) the chain and fire whatever is due at once."""
-    policy = policy_for(session, incident.priority)
+    policy = policy_for(session, incident)
     incident.policy = policy
     incident.escalation_started_at = now
     incident.escalation_step = 0
@@ -65,7 +73,7 @@ def start(session: Session, now: dt.datetime, incident: Incident) -> None:
 def resume(session: Session, now: dt.datetime, incident: Incident) -> None:
     """Reopened: the owner was paged directly; the rest of the chain follows from now if nobody
     answers, as if the first step had just fired."""
-    policy = policy_for(session, incident.priority)
+    policy = policy_for(session, incident)
     incident.policy = policy
     if len(policy.steps) < 2:
         start(session, now, incident)
@@ -100,7 +108,7 @@ def fire_due(
     """Fire the step that has fallen due. After a gap (a stopped worker, a clock jump) several
     may be due: only the current one is paged and the others are recorded as skipped."""
     fired = 0
-    policy = incident.policy or policy_for(session, incident.priority)
+    policy = incident.policy or policy_for(session, incident)
     while (
         incident.state == IncidentState.OPEN
         and incident.next_escalation_at is not None
@@ -134,7 +142,7 @@ def escalate_now(
     """ESC: someone other than the person escalating, now. The chain jumps to the next step
     that reaches someone else; past the end, the team lead and the director are paged directly.
     Returns who is being paged."""
-    policy = incident.policy or policy_for(session, incident.priority)
+    policy = incident.policy or policy_for(session, incident)
     found = None
     if incident.next_escalation_at is not None and not _in_reminders(incident, policy):
         found = targets.next_step_reaching_others(session, now, incident, policy, escalator)
@@ -211,7 +219,7 @@ def _fire_step(
     steps = escalated_steps(policy) if reminder else [policy.steps[incident.escalation_step]]
     number = incident.escalation_step + 1
     for step in steps:
-        people = targets.resolve(session, now, step.targets)
+        people = targets.resolve(session, now, step.targets, incident)
         reachable = [r for r in people if r.verified and r.active and r.id not in exclude]
         fallback = [] if reachable else _leads_fallback(session, now, exclude)
         for responder in reachable or fallback:

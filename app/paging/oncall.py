@@ -89,6 +89,26 @@ def on_call_for(session: Session, position: str, at: dt.datetime) -> list[Respon
     return found
 
 
+# Who is e-mailed which work summary when the roster does not say: the support process sends the
+# after-hours summary to the team lead and the business-hours one to the director.
+SUMMARIES_BY_ROLE = {Role.TEAM_LEAD: ["after_hours"], Role.DIRECTOR: ["business_hours"]}
+
+
+def summary_recipients(session: Session, business_hours: bool) -> list[Responder]:
+    kind = "business_hours" if business_hours else "after_hours"
+    people = session.scalars(select(Responder).where(Responder.active).order_by(Responder.id))
+    return [
+        person
+        for person in people
+        if kind
+        in (
+            person.summaries
+            if person.summaries is not None
+            else SUMMARIES_BY_ROLE.get(Role(person.role), [])
+        )
+    ]
+
+
 def with_role(session: Session, role: Role) -> list[Responder]:
     return list(
         session.scalars(

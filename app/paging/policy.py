@@ -13,7 +13,14 @@ from app.durations import parse_duration
 from app.models import EscalationPolicy, EscalationStep
 from app.yaml_files import Strict
 
-Target = Annotated[str, Field(pattern=r"^(primary|secondary|team_lead|director|responder:.+)$")]
+# `primary_admin` / `backup_admin`: the administrators the catalog names for the incident's
+# service (the on-call primary when the service names none).
+Target = Annotated[
+    str,
+    Field(
+        pattern=r"^(primary|secondary|team_lead|director|primary_admin|backup_admin|responder:.+)$"
+    ),
+]
 
 
 class StepEntry(Strict):
@@ -59,6 +66,18 @@ DEFAULT_POLICY = PolicyEntry(
             after="60m", notify=["secondary", "team_lead"], by=["sms", "voice"], escalate=True
         ),
         StepEntry(after="90m", notify=["director"], by=["sms", "voice"]),
+    ],
+)
+
+
+# Business hours: the service's own administrator first, then the team lead, then the director.
+# A roster may write its own policy named `business_hours`.
+BUSINESS_HOURS_POLICY = PolicyEntry(
+    name="business_hours",
+    steps=[
+        StepEntry(after="0m", notify=["primary_admin"], by="sms"),
+        StepEntry(after="30m", notify=["team_lead"], by=["sms", "voice"]),
+        StepEntry(after="60m", notify=["director"], by=["sms", "voice"]),
     ],
 )
 

@@ -41,6 +41,8 @@ class ResponderEntry(Strict):
     # An operator vouches for the number; otherwise it must be verified by SMS code.
     verified: bool = False
     active: bool = True
+    # Which work summaries they are e-mailed; unset, as their role has it.
+    summaries: list[Literal["after_hours", "business_hours"]] | None = None
 
 
 class RotationEntry(Strict):
@@ -151,6 +153,7 @@ def _load_responders(session: Session, now: dt.datetime, entries: list[Responder
         responder.role = entry.role
         responder.email = entry.email
         responder.active = entry.active
+        responder.summaries = list(entry.summaries) if entry.summaries is not None else None
         if entry.verified and responder.verified_at is None:
             responder.verified_at = now
     return _People(by_name)

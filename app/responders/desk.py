@@ -249,10 +249,15 @@ class SmsDesk:
             acked = self.actions.local_time(incident.acknowledged_at)
             owner = f" Owner: {incident.owner.name}, acked {acked}."
         problem = incident.description or ("voicemail" if incident.recording_url else "-")
+        cas = " CAS (said so)" if incident.cas_claimed and not incident.priority_customer else ""
+        tester = (
+            f" Tests with you: {incident.responsible_party}." if incident.responsible_party else ""
+        )
         return (
-            f"{incident.reference} P{incident.priority} {incident.service_name}, {incident.state}, "
-            f"opened {age} min ago. {problem[:200]} Impact: {incident.impact_label or 'unknown'}. "
-            f"Caller: {display(incident.callback_number)}.{owner}"
+            f"{incident.reference} P{incident.priority}{cas} {incident.service_name}, "
+            f"{incident.state}, opened {age} min ago. {problem[:200]} Impact: "
+            f"{incident.impact_label or 'unknown'}. Caller: {display(incident.callback_number)}."
+            f"{tester}{owner}"
         )
 
     def _list(self, responder: Responder) -> str:

@@ -78,6 +78,24 @@ def answer(step: str) -> Response:
     return twiml(render_reply(reply))
 
 
+@bp.post("/whisper/<call_sid>")
+@twilio_only
+def whisper(call_sid: str) -> Response:
+    """The `<Number url>` of a business-hours put-through, played to the person answering."""
+    attempt = request.args.get("attempt", default=0, type=int)
+    reply = _menu().whisper(call_sid, attempt)
+    accept = url_for("voice.whisper_answered", call_sid=call_sid, attempt=attempt)
+    return twiml(render_reply(reply, lambda _spec, **_flags: accept))
+
+
+@bp.post("/whisper/<call_sid>/answered")
+@twilio_only
+def whisper_answered(call_sid: str) -> Response:
+    attempt = request.args.get("attempt", default=0, type=int)
+    reply = _menu().whisper_answered(call_sid, attempt, form_text("Digits", 8))
+    return twiml(render_reply(reply))
+
+
 @bp.post("/status")
 @twilio_only
 def status() -> Response:

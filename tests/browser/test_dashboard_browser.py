@@ -100,7 +100,8 @@ def test_sign_in_see_a_called_in_incident_acknowledge_and_watch_the_timeline(
     page.click("button:has-text('Acknowledge')")
     page.wait_for_selector('#timeline li[data-kind="acknowledged"]')
     assert page.locator("#state").inner_text() == "acknowledged"
-    assert "acknowledged at 02:09 (9 min after it opened)" in page.locator(".flash.ok").inner_text()
+    flash = page.locator(".flash.ok").inner_text()
+    assert "acknowledged at 02:09 CST (9 min after it opened)" in flash
     first = page.locator("#timeline li").first.inner_text()
     assert first.startswith("acknowledged") and "Pat Lee via dashboard" in first
     page.screenshot(path=str(tmp_path / "incident.png"), full_page=True)
@@ -132,7 +133,7 @@ def test_the_staff_phone_entry_end_to_end(live, page, clock, tmp_path):
     transcript = TwilioClient(app, public=base).call(
         *STAFF_CALL, caller=HELPDESK_PHONE, entry="/voice/staff"
     )
-    assert "Your reference number is A, H, 1, 0, 0, 1" in transcript.text
+    assert "Your reference is A, H, 1, 0, 0, 1" in transcript.text
     assert STAFF_PIN not in transcript.text
     sign_in(page, base, "hana")
     page.click('tr[data-reference="AH-1001"] a')

@@ -93,6 +93,8 @@ def test_the_staff_line_ends_with_the_customer_being_called_back(twilio, app, cl
         "say since midnight",
         "say at eleven",
         "press 1",
+        "say the lab manager",
+        "press 2",
         "press 3195550166",
         "press 1",
         "press 1",

@@ -28,7 +28,7 @@ def test_call_play_with_answers_as_flags(runner, session):
 
 
 def test_call_play_typed_answers(runner, session):
-    answers = ["canvas", "1", "it is down", "an hour ago", "at nine", "1", "1", "1", ""]
+    answers = ["canvas", "1", "it is down", "an hour ago", "at nine", "1", "Dana", "1", "1", ""]
     typed = "\n".join(answers) + "\n"
     result = runner.invoke(args=["call", "play"], input=typed)
     assert result.exit_code == 0, result.output

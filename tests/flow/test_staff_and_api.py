@@ -20,6 +20,8 @@ STAFF_CALL = (
     "say since midnight",
     "say at eleven",
     "press 1",
+    "say the lab manager",
+    "press 2",  # not a CAS customer
     "press 3195550166",  # the caller's callback number, keyed in by staff
     "press 1",  # that number is right
     "press 1",  # send the report

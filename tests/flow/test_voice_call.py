@@ -48,7 +48,9 @@ def test_full_call_opens_incident_and_reads_reference_twice(twilio: TwilioClient
     spoken = transcript.text
     assert spoken.count("A, H, 1, 0, 0, 1") == 2
     assert "call you back within 60 minutes" in spoken
-    assert "ready to test the service" in spoken
+    assert "Who will test the fix with the administrator?" in spoken
+    assert incident.responsible_party == "Dana Smith"
+    assert "Are you a CAS customer?" not in spoken  # Canvas is a CAS service already
     assert "texted it to you" in spoken
     assert "I heard Canvas" in spoken
 
@@ -89,28 +91,6 @@ class TestBusinessHours:
         assert twiml.gather.get("input") == "dtmf"
         assert twiml.gather.get("numDigits") == "1"
 
-    def test_press_one_dials_the_configured_number(self, twilio: TwilioClient, session):
-        twilio.voice("/voice/incoming", "CA-dial")
-        twiml = twilio.voice("/voice/answer/greeting?turn=1", "CA-dial", Digits="1")
-        dial = twiml.first("Dial")
-        assert (dial.text or "").strip() == "+13193840001"
-        assert dial.get("action") == "/voice/answer/greeting?turn=2"
-        twiml = twilio.voice("/voice/answer/greeting?turn=2", "CA-dial", DialCallStatus="completed")
-        assert twiml.verbs[-1] == "Hangup"
-        twilio.post("/voice/status", {"CallSid": "CA-dial", "CallStatus": "completed"})
-        assert call_row(session, "CA-dial").status == CallStatus.CONNECTED
-        assert incidents(session) == []
-
-    def test_nobody_answers_the_dial_so_the_report_is_taken(self, twilio: TwilioClient):
-        twilio.voice("/voice/incoming", "CA-noans")
-        twilio.voice("/voice/answer/greeting?turn=1", "CA-noans", Digits="1")
-        twiml = twilio.voice(
-            "/voice/answer/greeting?turn=2", "CA-noans", DialCallStatus="no-answer"
-        )
-        assert "let's take a report" in twiml.text
-        assert "Which service" in twiml.text
-        assert twiml.gather.get("action") == "/voice/answer/service?turn=3"
-
     def test_press_two_goes_straight_to_the_report(self, twilio: TwilioClient):
         twilio.voice("/voice/incoming", "CA-two")
         twiml = twilio.voice("/voice/answer/greeting?turn=1", "CA-two", Digits="2")
@@ -130,7 +110,7 @@ class TestBusinessHours:
         twilio.voice("/voice/incoming", "CA-quiet")
         first = twilio.voice("/voice/answer/greeting?turn=1", "CA-quiet")
         assert "didn't hear anything" in first.text
-        assert "Press 1" in first.text
+        assert "press 1" in first.text
         twilio.voice("/voice/answer/greeting?turn=2", "CA-quiet")
         third = twilio.voice("/voice/answer/greeting?turn=3", "CA-quiet")
         assert "Which service" in third.text
@@ -267,7 +247,8 @@ class TestCallbackNumber:
         twilio.voice("/voice/answer/description?turn=3", sid, caller, SpeechResult="down")
         twilio.voice("/voice/answer/started?turn=4", sid, caller, SpeechResult="now")
         twilio.voice("/voice/answer/last_worked?turn=5", sid, caller, SpeechResult="at nine")
-        return twilio.voice("/voice/answer/impact?turn=6", sid, caller, Digits="1")
+        twilio.voice("/voice/answer/impact?turn=6", sid, caller, Digits="1")
+        return twilio.voice("/voice/answer/responsible?turn=7", sid, caller, SpeechResult="Dana")
 
     def test_caller_id_is_read_back_in_groups(self, twilio):
         twiml = self._to_callback(twilio, "CA-cb1")
@@ -275,16 +256,16 @@ class TestCallbackNumber:
 
     def test_keyed_number_is_validated_confirmed_and_stored_e164(self, twilio, session):
         self._to_callback(twilio, "CA-cb2")
-        keyin = twilio.voice("/voice/answer/callback?turn=7", "CA-cb2", Digits="2")
+        keyin = twilio.voice("/voice/answer/callback?turn=8", "CA-cb2", Digits="2")
         assert keyin.gather.get("finishOnKey") == "#"
         assert keyin.gather.get("numDigits") is None
-        bad = twilio.voice("/voice/answer/callback?turn=8", "CA-cb2", Digits="12345")
+        bad = twilio.voice("/voice/answer/callback?turn=9", "CA-cb2", Digits="12345")
         assert "1 2 3 4 5 doesn't look like a number" in bad.text
-        confirm = twilio.voice("/voice/answer/callback?turn=9", "CA-cb2", Digits="3193841234")
+        confirm = twilio.voice("/voice/answer/callback?turn=10", "CA-cb2", Digits="3193841234")
         assert "You entered 3 1 9, 3 8 4, 1 2 3 4." in confirm.text
-        review = twilio.voice("/voice/answer/callback?turn=10", "CA-cb2", Digits="1")
+        review = twilio.voice("/voice/answer/callback?turn=11", "CA-cb2", Digits="1")
         assert "Call back on 3 1 9, 3 8 4, 1 2 3 4." in review.text
-        twilio.voice("/voice/answer/review?turn=11", "CA-cb2", Digits="1")
+        twilio.voice("/voice/answer/review?turn=12", "CA-cb2", Digits="1")
         [incident] = incidents(session)
         assert incident.callback_number == "+13193841234"
         assert incident.caller_number == CALLER
@@ -295,10 +276,10 @@ class TestCallbackNumber:
 
     def test_three_bad_numbers_fall_back_to_caller_id(self, twilio, session):
         self._to_callback(twilio, "CA-cb3")
-        twilio.voice("/voice/answer/callback?turn=7", "CA-cb3", Digits="2")
-        twilio.voice("/voice/answer/callback?turn=8", "CA-cb3", Digits="1")
-        twilio.voice("/voice/answer/callback?turn=9", "CA-cb3", Digits="99")
-        twiml = twilio.voice("/voice/answer/callback?turn=10", "CA-cb3", Digits="000")
+        twilio.voice("/voice/answer/callback?turn=8", "CA-cb3", Digits="2")
+        twilio.voice("/voice/answer/callback?turn=9", "CA-cb3", Digits="1")
+        twilio.voice("/voice/answer/callback?turn=10", "CA-cb3", Digits="99")
+        twiml = twilio.voice("/voice/answer/callback?turn=11", "CA-cb3", Digits="000")
         assert "number you are calling from" in twiml.text
         assert call_row(session, "CA-cb3").answers["callback"] == CALLER
 
@@ -311,6 +292,7 @@ def test_start_over_from_the_review(twilio: TwilioClient, session):
         "say now",
         "say at nine",
         "press 1",
+        "say Dana",
         "press 1",
         "press 2",
         "say vpn",
@@ -319,6 +301,8 @@ def test_start_over_from_the_review(twilio: TwilioClient, session):
         "say an hour ago",
         "say this morning",
         "press 3",
+        "say Dana",
+        "press 2",  # VPN is not a CAS service: the caller is asked, and says no
         "press 1",
         "press 1",
     )
@@ -512,6 +496,7 @@ def test_a_transfer_keys_in_the_callers_number_never_the_help_desks(twilio, sess
         "say since ten",
         "say at nine",
         "press 1",
+        "say Dana",
         "press 3193844357",  # the help desk's own number: refused, with the reason
         "press 3195550188",
         "press 1",

@@ -74,6 +74,7 @@ def test_a_keyed_in_number_gets_the_reference_not_the_callers_words(twilio, sess
         "say now",
         "say at nine",
         "press 1",
+        "say Dana",
         "press 2",  # not the number calling
         "press 3195550177",
         "press 1",

@@ -21,6 +21,8 @@ def test_the_shipped_scripts_are_valid():
         "started",
         "last_worked",
         "impact",
+        "responsible",
+        "cas",
         "callback",
         "review",
     ]
@@ -82,8 +84,8 @@ def test_flows_check_command(runner):
     result = runner.invoke(args=["flows", "check"])
     assert result.exit_code == 0, result.output
     assert (
-        "ok  caller (en-US): service, description, started, last_worked, impact, callback, review"
-        in result.output
+        "ok  caller (en-US): service, description, started, last_worked, impact, responsible, cas, "
+        "callback, review" in result.output
     )
     assert "ok  page (en-US): what a paged responder hears" in result.output
 
