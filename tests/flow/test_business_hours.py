@@ -13,7 +13,7 @@ from app.context import services
 from app.models import Call, CallStatus, Incident, Service
 from tests.conftest import CHICAGO
 from tests.paging_support import PAT, paged, run_worker, text, the_incident
-from tests.support import CALLER, TwilioClient
+from tests.support import TwilioClient
 
 PAT_PHONE, SAM_PHONE, TEAM_LEAD_LINE = "+13195550101", "+13195550102", "+13193840001"
 
