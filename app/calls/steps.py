@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.calls.callback_number import PhoneQuestion
 from app.calls.entry import Finished, Greeting, PutThrough, StaffPin
 from app.calls.reply import is_twilio_recording
 from app.calls.script import (
@@ -22,8 +23,8 @@ from app.calls.script import (
 from app.calls.turn import FINISHED, GREETING, PUT_THROUGH, STAFF, StepHandler, Turn
 from app.incidents import catalog
 from app.incidents.reference import spoken_reference
-from app.models import CallStage, Incident, Service, Source
-from app.phones import InvalidNumber, NotCallable, spoken_groups, to_callback, try_e164
+from app.models import CallStage, Incident, Service
+from app.phones import spoken_groups
 
 if TYPE_CHECKING:
     from app.calls.menu import VoiceMenu
@@ -228,108 +229,6 @@ class MenuQuestion(StepHandler):
             self.menu.advance(turn)
         else:
             self.sorry(turn)
-
-
-class PhoneQuestion(StepHandler):
-    """The callback number: the number calling (press 1) or one keyed in and read back."""
-
-    def __init__(self, menu: VoiceMenu, step: PhoneStep) -> None:
-        super().__init__(menu)
-        self.step = step
-        self.region = menu.line.region
-
-    def _caller(self, turn: Turn) -> str | None:
-        # On the staff entry and on a transfer, the number calling is the help desk's: the
-        # caller's own number is always keyed in.
-        call = turn.call
-        if call.staff_user_id or call.source == Source.HELPDESK_TRANSFER:
-            return None
-        return try_e164(call.from_number, self.region)
-
-    def ask(self, turn: Turn, retry: bool = False) -> None:
-        call, step, n = turn.call, self.step, turn.next_turn
-        caller = self._caller(turn)
-        if call.stage == CallStage.ASK:
-            call.stage = CallStage.OFFER if caller else CallStage.KEYIN
-        if call.stage == CallStage.OFFER and caller:
-            number = spoken_groups(caller, self.region)
-            turn.reply.gather(step.id, n, [step.offer_caller_id.format(number=number)])
-        elif call.stage == CallStage.CONFIRM:
-            number = spoken_groups(turn.answer(f"{step.field}_pending", ""), self.region)
-            turn.reply.gather(step.id, n, [step.confirm.format(number=number, service="")])
-        else:
-            call.stage = CallStage.KEYIN
-            turn.reply.gather(
-                step.id, n, [step.keyin], num_digits=None, finish_on_key="#", timeout=10
-            )
-
-    def answer(self, turn: Turn) -> None:
-        if turn.call.stage == CallStage.OFFER:
-            self._answer_offer(turn)
-        elif turn.call.stage == CallStage.CONFIRM:
-            self._answer_confirm(turn)
-        else:
-            self._answer_keyed(turn)
-
-    def _answer_offer(self, turn: Turn) -> None:
-        caller, digits = self._caller(turn), turn.heard.digits
-        if digits == "1" and caller:
-            turn.set(**{self.step.field: caller})
-            self.menu.advance(turn)
-        elif digits == "2":
-            turn.move_to(CallStage.KEYIN)
-            self.ask(turn)
-        elif self.menu.fail_attempt(turn):
-            self._give_up(turn)
-        else:
-            self.sorry(turn)
-
-    def _answer_confirm(self, turn: Turn) -> None:
-        digits, field = turn.heard.digits, self.step.field
-        if digits == "2":
-            turn.move_to(CallStage.KEYIN)
-            self.ask(turn)
-        elif digits == "1" or self.menu.fail_attempt(turn):
-            turn.set(**{field: turn.answer(f"{field}_pending")})
-            self.menu.advance(turn)
-        else:
-            self.sorry(turn)
-
-    def _answer_keyed(self, turn: Turn) -> None:
-        digits = "".join(ch for ch in turn.heard.digits if ch.isdigit())
-        try:
-            number = to_callback(digits, self.region, self.menu.line.callback_countries)
-            if number in self.menu.line.own_numbers:
-                raise NotCallable("the line's or the help desk's own number")
-        except NotCallable:
-            # A premium-rate or foreign number: the line will not dial it, and says so.
-            if self.menu.fail_attempt(turn):
-                self._give_up(turn)
-            else:
-                turn.reply.say(self.step.not_callable)
-                self.ask(turn, retry=True)
-            return
-        except InvalidNumber:
-            if self.menu.fail_attempt(turn):
-                self._give_up(turn)
-            elif digits:
-                turn.reply.say(self.step.invalid.format(digits=" ".join(digits)))
-                self.ask(turn, retry=True)
-            else:
-                self.sorry(turn)
-            return
-        turn.set(**{f"{self.step.field}_pending": number})
-        turn.move_to(CallStage.CONFIRM)
-        self.ask(turn)
-
-    def _give_up(self, turn: Turn) -> None:
-        caller = self._caller(turn)
-        if caller:
-            turn.set(**{self.step.field: caller})
-            turn.reply.say(self.step.kept_caller_id)
-        else:
-            turn.reply.say(self.step.no_number)
-        self.menu.advance(turn)
 
 
 class ClaimQuestion(StepHandler):

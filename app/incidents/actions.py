@@ -195,24 +195,16 @@ class IncidentActions:
         self._require(responder, incident)
         if incident.state not in (IncidentState.RESOLVED, IncidentState.CLOSED):
             raise ActionError(f"{incident.reference} is not resolved yet; resolve it first.")
+        now = self.clock.now()
         try:
             minutes, work = grammar.split_time_and_work(text)
             summaries.submit(
-                self.session,
-                self.clock.now(),
-                incident,
-                responder,
-                minutes,
-                work,
-                channel,
-                self.zone,
+                self.session, now, incident, responder, minutes, work, channel, self.zone
             )
         except (grammar.TimeSpentError, summaries.SummaryError) as exc:
             raise ActionError(str(exc)) from None
-        return (
-            f"Summary for {incident.reference} saved ({summaries.format_minutes(minutes)}) and "
-            f"sent to the {'director' if incident.business_hours else 'team lead'}."
-        )
+        spent, to = summaries.format_minutes(minutes), summaries.recipient_role(incident)
+        return f"Summary for {incident.reference} saved ({spent}) and sent to the {to}."
 
     def escalate(self, incident: Incident, responder: Responder, channel: str) -> str:
         self._require(responder, incident)

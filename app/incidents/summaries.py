@@ -92,6 +92,11 @@ def request(
     return summary
 
 
+def recipient_role(incident: Incident) -> str:
+    """Who a summary goes to, as the support process says: business hours, the director."""
+    return "director" if incident.business_hours else "team lead"
+
+
 def submit(
     session: Session,
     now: dt.datetime,
