@@ -67,6 +67,8 @@ class AckPoint:
     reference: str
     opened: dt.datetime
     minutes: float | None  # None: never acknowledged
+    # Minutes to first contact with the customer (the goal as the support process words it).
+    contact_minutes: float | None = None
 
 
 def ack_times(session: Session, now: dt.datetime, days: int = 30) -> list[AckPoint]:
@@ -79,6 +81,7 @@ def ack_times(session: Session, now: dt.datetime, days: int = 30) -> list[AckPoi
             i.reference,
             i.created_at,
             waited.total_seconds() / 60 if (waited := i.time_to_acknowledge) else None,
+            reached.total_seconds() / 60 if (reached := i.time_to_contact) else None,
         )
         for i in incidents
         if i.state != IncidentState.CANCELLED

@@ -127,6 +127,14 @@ class CallSimulator:
         )
         return transcript
 
+    def _whisper(self, url: str, transcript: Transcript) -> None:
+        body = self._post(url, {}, transcript)
+        gather = ET.fromstring(body).find("Gather") if body else None
+        if gather is not None:
+            for prompt in gather:
+                self._say(f"(to the person answering) {prompt.text}", transcript)
+            self._post(urljoin(url, gather.get("action") or url), {"Digits": "1"}, transcript)
+
     def _say(self, text: str, transcript: Transcript) -> None:
         transcript.heard.append(text)
         self.hear(text)
@@ -168,12 +176,22 @@ class CallSimulator:
                     "RecordingDuration": "12",
                 }
             elif verb.tag == "Dial":
-                reply = answer(Ask("dial", [verb.text or ""]))
+                room = verb.find("Conference")
+                if room is not None:
+                    # A joint call: the caller stays in the room until they hang up.
+                    self._say(f"(in the joint call {room.text})", transcript)
+                    return None, {}
+                number = verb.find("Number")
+                target = (verb.text or "").strip() or (number.text if number is not None else "")
+                reply = answer(Ask("dial", [target or ""]))
                 if reply.kind == "hangup":
                     transcript.hung_up_by_caller = True
                     return None, {}
                 outcome = reply.value if reply.kind == "dial" else "no-answer"
-                self._say(f"(dialling {verb.text}: {outcome})", transcript)
+                if outcome == "completed" and number is not None and number.get("url"):
+                    # The person answering hears the whisper and presses 1 to take the call.
+                    self._whisper(urljoin(url, number.get("url", "")), transcript)
+                self._say(f"(dialling {target}: {outcome})", transcript)
                 return urljoin(url, verb.get("action") or url), {"DialCallStatus": outcome}
             elif verb.tag == "Redirect":
                 return urljoin(url, (verb.text or "").strip()), {}

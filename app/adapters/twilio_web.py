@@ -141,6 +141,16 @@ def render_reply(reply: Reply, action: Callable[..., str] = menu_action) -> Voic
                 dial.number(spec["number"], url=url, method="POST")
             else:
                 response.dial(spec["number"], caller_id=spec.get("caller_id"), **options)
+        elif "conference" in verb:
+            spec = verb["conference"]
+            response.dial().conference(
+                spec["room"],
+                status_callback=url_for("voice.joint_events", incident_id=spec["incident"]),
+                status_callback_event="join leave end",
+                status_callback_method="POST",
+                start_conference_on_enter=True,
+                end_conference_on_exit=False,
+            )
         elif "redirect" in verb:
             spec = verb["redirect"]
             flags = {"nothing_recorded": 1} if spec.get("nothing_recorded") else {}

@@ -202,6 +202,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "description": {"type": "string"},
                         "started": {"type": "string", "description": "when it began"},
                         "last_worked": {"type": "string", "description": "when it last worked"},
+                        "email": {"type": "string", "format": "email"},
+                        "responsible_party": {
+                            "type": "string",
+                            "description": "who will test the fix with the administrator",
+                        },
                         "impact": {
                             "type": "string",
                             "enum": ["everyone", "degraded", "one-person", "other"],

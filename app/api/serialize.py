@@ -51,6 +51,19 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
             if incident.time_to_acknowledge
             else None
         ),
+        "first_contact_at": _time(incident.first_contact_at),
+        "first_contact_via": incident.first_contact_via or None,
+        "time_to_contact_seconds": (
+            int(incident.time_to_contact.total_seconds()) if incident.time_to_contact else None
+        ),
+        "joint_call": [
+            {
+                "who": leg.who,
+                "joined_at": _time(leg.joined_at),
+                "left_at": _time(leg.left_at),
+            }
+            for leg in incident.joint_call_legs
+        ],
         "escalated": incident.escalated,
         "priority_customer": incident.priority_customer,
         "confirmed_at": _time(incident.confirmed_at),
@@ -90,6 +103,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "recording_url": report.recording_url,
         "started": report.started_text,
         "last_worked": report.last_worked_text,
+        "email": report.email or None,
+        "responsible_party": report.responsible_party,
         "texts_fail_since": _time(report.texts_fail_since),
         "impact": report.impact,
         "incomplete": report.incomplete,

@@ -4,9 +4,11 @@ through, the staff PIN, and the end."""
 from __future__ import annotations
 
 from app import users
-from app.calls.turn import FINISHED, GREETING, PUT_THROUGH, STAFF, StepHandler, Turn
-from app.incidents.reference import spoken_reference
-from app.models import CallStage, CallStatus, Service
+from app.calls.turn import FINISHED, GREETING, JOIN_CALL, PUT_THROUGH, STAFF, StepHandler, Turn
+from app.incidents import joint_call
+from app.incidents.reference import number_to_id, spoken_reference
+from app.models import CallStage, CallStatus, Incident, Service
+from app.responders import directory
 
 
 class Greeting(StepHandler):
@@ -84,6 +86,35 @@ class PutThrough(StepHandler):
 
     def _name(self, turn: Turn, service: Service | None) -> str:
         return service.name if service else turn.answer("service_text") or "a service"
+
+
+class JoinCall(StepHandler):
+    """A responder calling the line while a joint call is open: the incident number and pound
+    joins it; just pound (or a number with no joint call) goes on to a report."""
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        texts = self.flow.joint_call
+        turn.reply.gather(
+            JOIN_CALL, turn.next_turn, [texts.call_in], num_digits=None, finish_on_key="#"
+        )
+
+    def answer(self, turn: Turn) -> None:
+        session, call, digits = self.menu.session, turn.call, turn.heard.digits
+        incident_id = number_to_id(int(digits)) if digits.isdigit() else None
+        incident = session.get(Incident, incident_id or 0)
+        responder = directory.by_phone(session, call.from_number)
+        if incident is not None and responder is not None and joint_call.is_open(incident):
+            joint_call.call_in(session, self.menu.clock.now(), incident, responder, call.call_sid)
+            call.status, call.step = CallStatus.CONNECTED, FINISHED
+            text = self.flow.joint_call.joining.format(
+                line=self.flow.line_name, reference=spoken_reference(incident.reference)
+            )
+            turn.reply.say(text).conference(joint_call.room(incident), incident.id)
+            return
+        if digits:
+            turn.reply.say(self.flow.joint_call.no_such_call)
+        turn.reply.say(self.flow.greeting.after_hours.format(line=self.flow.line_name))
+        self.menu.advance(turn, to=self.flow.steps[0].id)
 
 
 class StaffPin(StepHandler):

@@ -18,7 +18,7 @@ from app.calls import filing
 from app.calls.reply import Reply
 from app.calls.script import Flow, MenuOption
 from app.calls.steps import handler_for
-from app.calls.turn import GREETING, STAFF, Heard, LineConfig, Turn
+from app.calls.turn import GREETING, JOIN_CALL, STAFF, Heard, LineConfig, Turn
 from app.clock import Clock
 from app.incidents import catalog
 from app.incidents import service as incident_service
@@ -29,12 +29,15 @@ from app.models import (
     CallStatus,
     CallTurn,
     Incident,
+    IncidentState,
+    JointCallLeg,
     Responder,
     Role,
     Service,
     Source,
 )
 from app.phones import mask, try_e164
+from app.responders import directory
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,10 @@ class VoiceMenu:
             # Help-desk staff reporting for a caller: a PIN first, then the usual questions.
             turn.reply.say(self.flow.staff.greeting)
             self.ask(turn)
+        elif self._may_join_a_joint_call(caller):
+            # A responder calling in while a joint call is open: key the reference to join.
+            call.step, call.stage = JOIN_CALL, CallStage.KEYIN
+            self.ask(turn)
         elif call.business_hours and not helpdesk:
             turn.reply.say(greeting.business_hours.format(line=line))
             self.ask(turn)
@@ -140,7 +147,21 @@ class VoiceMenu:
             turn.reply.say(text.format(line=line))
             self.advance(turn, to=self.flow.steps[0].id)
         log.info("call %s from %s: %s", call_sid, mask(from_number), call.source)
-        return self._save(turn, 0, STAFF if staff else GREETING)
+        return self._save(turn, 0, call.step if call.step in (STAFF, JOIN_CALL) else GREETING)
+
+    def _may_join_a_joint_call(self, caller: str | None) -> bool:
+        if not caller or directory.by_phone(self.session, caller) is None:
+            return False
+        open_leg = (
+            select(JointCallLeg.id)
+            .join(Incident)
+            .where(
+                JointCallLeg.left_at.is_(None),
+                Incident.state.not_in([IncidentState.CLOSED, IncidentState.CANCELLED]),
+            )
+            .limit(1)
+        )
+        return self.session.scalar(open_leg) is not None
 
     def _answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str) -> Reply:
         call = self._find(call_sid)

@@ -79,6 +79,11 @@ class Reply:
         self.verbs.append({"dial": spec})
         return self
 
+    def conference(self, room: str, incident_id: int) -> Reply:
+        """Into the incident's joint call; its join and leave events are reported back."""
+        self.verbs.append({"conference": {"room": room, "incident": incident_id}})
+        return self
+
     def redirect(self, step: str, turn: int, **flags: bool) -> Reply:
         self.verbs.append({"redirect": {"step": step, "turn": turn, **flags}})
         return self

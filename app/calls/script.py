@@ -197,6 +197,15 @@ class ConfirmCallTexts(_Strict):
     gone: str
 
 
+class JointCallTexts(_Strict):
+    """An incident's joint call: what the people the line calls in, or who call in, hear."""
+
+    joining: str
+    gone: str
+    call_in: str
+    no_such_call: str
+
+
 class Finish(_Strict):
     reference: str
     # Said when the reference is also texted (to the caller, or to the customer on the staff line).
@@ -251,6 +260,7 @@ class Flow(_Strict):
     steps: list[Step] = Field(min_length=1)
     finish: Finish
     confirm_call: ConfirmCallTexts
+    joint_call: JointCallTexts
 
     @model_validator(mode="after")
     def _shape(self) -> Flow:
@@ -296,6 +306,7 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "reference": {"reference"},
     "after_hours": {"line"},
     "connecting": {"service"},
+    "joining": {"line", "reference"},
     "connecting_next": {"service"},
     "whisper": {"service"},
     # The confirmation call (its `machine` shares the key with the page script's).
@@ -359,7 +370,7 @@ def load_flow(path: Path) -> Flow | PageScript:
         return flow
     for step in steps:
         _check_placeholders(f"{path}, step {step.get('id')}", step)
-    for section in ("messages", "greeting", "finish", "staff", "confirm_call"):
+    for section in ("messages", "greeting", "finish", "staff", "confirm_call", "joint_call"):
         _check_placeholders(f"{path}, {section}", raw.get(section) or {})
     return flow
 

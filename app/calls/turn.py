@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 GREETING = "greeting"
 STAFF = "staff"
 PUT_THROUGH = "put_through"
+JOIN_CALL = "join_call"
 FINISHED = "done"
 
 

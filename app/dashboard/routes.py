@@ -290,7 +290,8 @@ def stats() -> str:
 def ack_chart(points: list[overview.AckPoint], now: dt.datetime) -> dict[str, object]:
     """Coordinates for the SVG: time to acknowledge per incident against the 60-minute line."""
     width, height, pad = 640, 240, 36
-    top = max([60.0, *[p.minutes or 0 for p in points]]) * 1.15
+    top = max([60.0, *[p.minutes or 0 for p in points], *[p.contact_minutes or 0 for p in points]])
+    top *= 1.15
     start = now - dt.timedelta(days=30)
 
     def x(moment: dt.datetime) -> float:
@@ -309,12 +310,23 @@ def ack_chart(points: list[overview.AckPoint], now: dt.datetime) -> dict[str, ob
         }
         for p in points
     ]
+    contacts = [
+        {
+            "x": round(x(p.opened), 1),
+            "y": round(y(min(p.contact_minutes, top)), 1),
+            "ref": p.reference,
+            "minutes": p.contact_minutes,
+        }
+        for p in points
+        if p.contact_minutes is not None
+    ]
     return {
         "width": width,
         "height": height,
         "pad": pad,
         "goal_y": round(y(60), 1),
         "dots": dots,
+        "contacts": contacts,
         "top": round(top),
     }
 

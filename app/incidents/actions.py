@@ -8,53 +8,31 @@ every channel.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
-
-from app.clock import Clock, local
-from app.incidents import confirmation, followups, summaries, transitions
+from app.incidents import confirmation, contact, followups, joint_call, summaries, transitions
 from app.incidents.commands import Action, ActionError, Actor, AlreadyHandled, NotAllowed, Verb
 from app.incidents.followups import FollowUpPolicy
+from app.incidents.rules import ActionRules
 from app.models import (
     EventKind,
     Incident,
     IncidentState,
-    Notification,
     NotificationChannel,
-    NotificationKind,
     Responder,
     Role,
 )
 from app.paging import escalation, notify
 from app.phones import display
 from app.responders import bridge, grammar
-from app.timeline import add_event, last_actor
+from app.timeline import add_event
 
 # What anyone may write on a timeline in one go (a resolution, a note, a reason).
 MAX_NOTE = 2000
 
 
-def may_act(session: Session, responder: Responder, incident: Incident) -> bool:
-    """Leads and directors may act on anything; an admin on what they own or were paged for."""
-    if responder.role in (Role.TEAM_LEAD, Role.DIRECTOR) or incident.owner_id == responder.id:
-        return True
-    paged = exists().where(
-        Notification.incident_id == incident.id,
-        Notification.responder_id == responder.id,
-        Notification.kind == NotificationKind.PAGE,
-    )
-    return bool(session.scalar(select(paged)))
-
-
 @dataclass
-class IncidentActions:
-    session: Session
-    clock: Clock
-    zone: ZoneInfo
+class IncidentActions(ActionRules):
     # Text the caller when someone acknowledges ("your report is being worked on").
     text_caller_on_ack: bool = True
     # What happens after a resolution (caller confirmation, the summary); None skips it.
@@ -81,6 +59,10 @@ class IncidentActions:
             return self.take_over(incident, me, channel)
         if verb == Verb.CALL:
             return self.call_back(incident, me, channel)
+        if verb == Verb.CONTACTED:
+            return self.contacted(incident, me, channel)
+        if verb == Verb.JOIN:
+            return self.joint_call(incident, me, channel)
         if verb == Verb.SUMMARY:
             return self.summarise(incident, me, channel, action.text)
         if verb == Verb.CANCEL:
@@ -88,18 +70,6 @@ class IncidentActions:
         if action.to is None:
             raise ActionError("Choose who takes it over.")
         return self.reassign(incident, me, action.to, channel)
-
-    def local_time(self, moment: dt.datetime) -> str:
-        return local(moment, self.zone)
-
-    def _require(self, responder: Responder, incident: Incident) -> None:
-        if not may_act(self.session, responder, incident):
-            raise NotAllowed(
-                f"{incident.reference} was not paged to you. Reply TAKE {incident.reference} "
-                "to take it over."
-            )
-
-    # --- actions ------------------------------------------------------------------------------
 
     def acknowledge(self, incident: Incident, responder: Responder, channel: str) -> str:
         self._require(responder, incident)
@@ -180,16 +150,45 @@ class IncidentActions:
             raise ActionError(f"{incident.reference} has no callback number.")
         if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
             raise AlreadyHandled(self._already(incident, responder))
-        now, taken = self.clock.now(), ""
-        if incident.state == IncidentState.OPEN:
-            # Calling the caller is taking it: the chain stops paging others, and the reply says so.
-            self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
-            taken = f"{incident.reference} acknowledged at {self.local_time(now)} (yours now). "
-        bridge.start(self.session, now, incident, responder)
+        taken = self._take_if_open(incident, responder, channel)
+        bridge.start(self.session, self.clock.now(), incident, responder)
         return (
             f"{taken}Calling you now for {incident.reference}; answer to be connected to "
             f"{display(incident.callback_number)}. They will see the line's number."
         )
+
+    def contacted(self, incident: Incident, responder: Responder, channel: str) -> str:
+        """The admin says they are in contact with the customer (a call from their own phone)."""
+        self._require(responder, incident)
+        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+            raise AlreadyHandled(self._already(incident, responder))
+        now, taken = self.clock.now(), self._take_if_open(incident, responder, channel)
+        if not contact.record(self.session, now, incident, "admin", responder.name, channel):
+            return f"{taken}{incident.reference}: contact was already recorded."
+        minutes = int((now - incident.created_at).total_seconds() // 60)
+        return (
+            f"{taken}{incident.reference}: contact with the customer recorded at "
+            f"{self.local_time(now)} ({minutes} min after it opened)."
+        )
+
+    def joint_call(self, incident: Incident, responder: Responder, channel: str) -> str:
+        """A conference for the incident: the line calls the caller (once) and whoever asked."""
+        self._require(responder, incident)
+        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+            raise AlreadyHandled(self._already(incident, responder))
+        if not incident.callback_number:
+            raise ActionError(f"{incident.reference} has no callback number.")
+        taken = self._take_if_open(incident, responder, channel)
+        started = joint_call.invite(self.session, self.clock.now(), incident, responder, channel)
+        return f"{taken}{started}"
+
+    def _take_if_open(self, incident: Incident, responder: Responder, channel: str) -> str:
+        """Calling the customer is taking the incident: acknowledged, and the reply says so."""
+        if incident.state != IncidentState.OPEN:
+            return ""
+        now = self.clock.now()
+        self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
+        return f"{incident.reference} acknowledged at {self.local_time(now)} (yours now). "
 
     def summarise(self, incident: Incident, responder: Responder, channel: str, text: str) -> str:
         self._require(responder, incident)
@@ -361,36 +360,3 @@ class IncidentActions:
                 self.local_time(now),
                 text_callers=self.text_caller_on_ack,
             )
-
-    def _move(
-        self,
-        incident: Incident,
-        responder: Responder,
-        expected: list[IncidentState],
-        unchanged: Mapping[str, object] | None = None,
-        **values: object,
-    ) -> None:
-        """Compare-and-set; the loser of a race is told what the winner did."""
-        try:
-            transitions.compare_and_set(self.session, incident, expected, unchanged, **values)
-        except transitions.Lost:
-            raise AlreadyHandled(self._already(incident, responder)) from None
-
-    def _already(self, incident: Incident, responder: Responder) -> str:
-        if incident.state == IncidentState.ACKNOWLEDGED and incident.acknowledged_at:
-            who = (
-                "you"
-                if incident.owner_id == responder.id
-                else (incident.owner.name if incident.owner else "someone")
-            )
-            return (
-                f"{incident.reference} was already acknowledged by {who} at "
-                f"{self.local_time(incident.acknowledged_at)}."
-            )
-        if incident.state == IncidentState.OPEN:  # the chain moved under us: an ESC won
-            return (
-                f"{incident.reference} was escalated at the same moment by "
-                f"{last_actor(self.session, incident, EventKind.ESCALATED)}; the next people in "
-                "the chain are being paged."
-            )
-        return f"{incident.reference} is already {incident.state}."

@@ -28,6 +28,8 @@ class Verb(StrEnum):
     ESCALATE = "escalate"
     TAKE = "take"
     CALL = "call"
+    CONTACTED = "contacted"
+    JOIN = "join"
     SUMMARY = "sum"
     REASSIGN = "reassign"
     CANCEL = "cancel"

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app import emails
 from app.incidents import transitions
 from app.incidents.commands import ActionError
 from app.incidents.followups import REMINDERS, FollowUpPolicy
@@ -48,6 +49,9 @@ def caller_reply(
     if report is None:
         return _after_closing(session, number, policy)
     incident = report.incident
+    address = emails.find_in(body)
+    if address is not None:
+        return _remember_email(session, now, incident, number, address)
     if incident.state != IncidentState.RESOLVED:
         return (
             f"{incident.reference} is still being worked on; the on-call administrator will "
@@ -59,6 +63,25 @@ def caller_reply(
     if answer == "broken":
         return reopen(session, now, incident, report, policy)
     return f"{incident.reference}: please reply WORKS if it works now, or BROKEN if not."
+
+
+def _remember_email(
+    session: Session, now: dt.datetime, incident: Incident, number: str, address: str
+) -> str:
+    """The caller texted their e-mail address: what they are texted about it goes there too."""
+    for report in incident.reports:
+        if number in (report.callback_number, report.caller_number):
+            report.email = address
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.NOTE,
+        display(number),
+        Channel.SMS,
+        f"the caller gave an e-mail address for updates: {address}",
+    )
+    return f"Thank you. Updates about {incident.reference} will also go to {address}."
 
 
 def _after_closing(session: Session, number: str, policy: FollowUpPolicy) -> str | None:

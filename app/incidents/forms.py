@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import emails
 from app.calls.script import MenuOption
 from app.incidents.service import IncidentDraft
 from app.models import Service
@@ -74,6 +75,13 @@ def draft_from_form(
         errors["impact"] = "one of: " + ", ".join(option.value for option in impacts)
     started = text("started", 500)
     last_worked = text("last_worked", 500)
+    responsible = text("responsible_party", 200)
+    email = text("email", 320)
+    if email:
+        try:
+            email = emails.normalise(email)
+        except emails.InvalidEmail as exc:
+            errors["email"] = str(exc)
     callback = _callback(text("callback_number", 40), region, countries, errors)
     if errors:
         raise IncidentFormError(errors)
@@ -85,6 +93,8 @@ def draft_from_form(
         description=description,
         started_text=started,
         last_worked_text=last_worked,
+        responsible_party=responsible,
+        email=email,
         impact=impact.value,
         impact_label=impact.label,
         priority=impact.priority,

@@ -121,7 +121,8 @@ def open_incident(
             _keyed_in_receipt(incident, draft)
             or f"{incident.reference}: we received your report about {incident.service_name}. "
             f"The on-call administrator has been paged and will call you back within 60 "
-            f"minutes at {display(incident.callback_number)}.",
+            f"minutes at {display(incident.callback_number)}. Reply with your e-mail address "
+            "to also get updates by e-mail.",
         )
     return incident
 

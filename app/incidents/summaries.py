@@ -155,6 +155,15 @@ CONFIRMED_VIA = {
 }
 
 
+def joint_call_minutes(incident: Incident) -> int:
+    """How long the joint call's room was in use: first join to last leave."""
+    joined = [leg.joined_at for leg in incident.joint_call_legs if leg.joined_at]
+    left = [leg.left_at for leg in incident.joint_call_legs if leg.left_at and leg.joined_at]
+    if not joined or not left:
+        return 0
+    return int((max(left) - min(joined)).total_seconds() // 60)
+
+
 def summary_email(incident: Incident, summary: Summary, zone: ZoneInfo) -> str:
     calls = [c for c in incident.callbacks if c.talk_seconds]
     talk = sum(c.talk_seconds for c in calls)
@@ -180,5 +189,13 @@ def summary_email(incident: Incident, summary: Summary, zone: ZoneInfo) -> str:
         f"Calls with the caller through the line: {len(calls)}, {format_minutes(talk // 60)}"
         if calls
         else "Calls with the caller through the line: none",
+        f"Joint call: {', '.join(leg.who for leg in incident.joint_call_legs if leg.joined_at)}"
+        f", {format_minutes(joint_call_minutes(incident))}"
+        if any(leg.joined_at for leg in incident.joint_call_legs)
+        else None,
+        f"First contact with the customer: {when(incident.first_contact_at)}"
+        f" ({incident.first_contact_via})"
+        if incident.first_contact_at
+        else "First contact with the customer: not recorded",
     ]
     return "\n".join(line for line in lines if line is not None)

@@ -99,6 +99,7 @@ class NotificationKind(StrEnum):
     BRIDGE = "bridge"  # a call to a responder that then connects them to the caller
     NOTICE = "notice"  # an FYI to a responder ("Pat took AH-1042")
     CALLER = "caller"  # a text to the person who reported the incident
+    JOINT = "joint"  # a call into an incident's joint call (the caller or a responder)
     VERIFICATION = "verification"  # a code proving a responder's number
 
 
@@ -147,6 +148,8 @@ class EventKind(StrEnum):
     CALLERS_UPDATE = "callers-update"
     CONFIRMATION_REMINDER = "confirmation-reminder"
     CALLER_NO_TEXTS = "caller-no-texts"
+    CONTACTED = "contacted"
+    JOINT_CALL = "joint-call"
     CONFIRMATION_CALL = "confirmation-call"
     CALL_BACK = "call-back"
     CALL_BACK_ENDED = "call-back-ended"

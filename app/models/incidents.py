@@ -159,6 +159,10 @@ class Incident(Base):
         return self.acknowledged_at - self.waiting_since if self.acknowledged_at else None
 
     @property
+    def time_to_contact(self) -> dt.timedelta | None:
+        return self.first_contact_at - self.created_at if self.first_contact_at else None
+
+    @property
     def reopened(self) -> bool:
         return self.reopened_at is not None
 
@@ -281,6 +285,8 @@ class JointCallLeg(Base):
     left_at: Mapped[dt.datetime | None]
 
     incident: Mapped[Incident] = relationship(back_populates="joint_call_legs")
+    responder: Mapped[Responder | None] = relationship()
+    notification: Mapped[Notification | None] = relationship()
 
     @property
     def seconds(self) -> int:

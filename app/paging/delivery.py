@@ -63,6 +63,9 @@ class CallbackUrls:
     def voice_bridge(self, notification_id: int) -> str:
         return f"{self.base}/voice/bridge/{notification_id}"
 
+    def voice_joint(self, notification_id: int) -> str:
+        return f"{self.base}/voice/joint/{notification_id}"
+
     def voice_confirm(self, notification_id: int) -> str:
         return f"{self.base}/voice/confirm/{notification_id}"
 
@@ -213,6 +216,7 @@ def _send(gateway: Gateway, urls: CallbackUrls, notification: Notification) -> s
         url = {
             NotificationKind.BRIDGE: urls.voice_bridge,
             NotificationKind.CALLER: urls.voice_confirm,
+            NotificationKind.JOINT: urls.voice_joint,
         }.get(NotificationKind(notification.kind), urls.voice_page)
         return gateway.place_call(
             notification.to_number, url(notification.id), urls.voice_page_status(notification.id)
@@ -226,6 +230,8 @@ def _no_longer_needed(notification: Notification) -> bool:
     incident = notification.incident
     if caller_reach.is_confirmation_call(notification):
         return not caller_reach.awaiting_answer(notification)
+    if notification.kind == NotificationKind.JOINT:
+        return incident is None or incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED)
     return (
         notification.kind == NotificationKind.PAGE
         and incident is not None

@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.adapters import mail
 from app.models import (
     Channel,
     EventKind,
@@ -24,6 +25,7 @@ from app.models import (
     NotificationKind,
     NotificationStatus,
     ReplyCode,
+    Report,
     Responder,
 )
 from app.paging.gsm import SEGMENT, fit, gsm_length
@@ -276,8 +278,12 @@ def tell_taken(
 def text_caller(
     session: Session, now: dt.datetime, incident: Incident, body: str, to: str | None = None
 ) -> bool:
-    """Text a caller (the incident's first, unless `to` names another) if the number takes SMS."""
+    """Text a caller (the incident's first, unless `to` names another) if the number takes SMS;
+    a caller who gave an e-mail address gets the same words by e-mail."""
     number = to or incident.callback_number
+    subject = f"{incident.reference}: {incident.service_name}"
+    for address in {r.email for r in incident.reports if r.email and number in _numbers(r)}:
+        mail.queue_email(session, now, address, subject, body, incident)
     if not sms_capable(number) or texts_failed_before(incident, number):
         return False
     queue(
@@ -290,6 +296,10 @@ def text_caller(
         incident=incident,
     )
     return True
+
+
+def _numbers(report: Report) -> tuple[str | None, str | None]:
+    return report.callback_number, report.caller_number
 
 
 def texts_failed_before(incident: Incident, number: str | None) -> bool:

@@ -14,6 +14,7 @@ from app.models import (
     Channel,
     EventKind,
     IncidentState,
+    JointCallLeg,
     Notification,
     NotificationChannel,
     NotificationKind,
@@ -102,10 +103,28 @@ def fail(session: Session, now: dt.datetime, notification: Notification, reason:
     )
     if notification.kind == NotificationKind.PAGE and incident.state == IncidentState.OPEN:
         failover(session, now, notification)
+    elif notification.kind == NotificationKind.JOINT:
+        _joint_call_not_reached(session, now, notification)
     elif caller_reach.is_confirmation_call(notification):
         caller_reach.call_unanswered(session, now, notification)
     elif notification.kind == NotificationKind.CALLER:
         caller_reach.texts_failed(session, now, notification)
+
+
+def _joint_call_not_reached(session: Session, now: dt.datetime, call: Notification) -> None:
+    """The line's call into a joint call was not answered: that person's leg is over."""
+    leg = session.scalar(select(JointCallLeg).where(JointCallLeg.notification_id == call.id))
+    if leg is not None and leg.left_at is None:
+        leg.left_at = now
+        add_event(
+            session,
+            leg.incident,
+            now,
+            EventKind.JOINT_CALL,
+            leg.who,
+            Channel.VOICE,
+            f"not reached at {mask(leg.number)}",
+        )
 
 
 def failover(session: Session, now: dt.datetime, page: Notification) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.calls.reply import Reply
 from app.calls.script import PageScript
+from app.incidents import contact
 from app.incidents.reference import spoken_reference
 from app.models import (
     Callback,
@@ -103,6 +104,10 @@ def ended(
         callback.talk_seconds = duration if dial_status == "completed" else 0
         callback.ended_at = now
         detail = f"talked {max(duration // 60, 1)} min" if dial_status == "completed" else outcome
+        if dial_status == "completed":
+            contact.record(
+                session, now, callback.incident, "call", callback.responder.name, Channel.VOICE
+            )
         add_event(
             session,
             callback.incident,

@@ -52,6 +52,11 @@ VERBS = {
     "callback": "call",
     "sum": "sum",
     "summary": "sum",
+    "contacted": "contacted",
+    "contact": "contacted",
+    "reached": "contacted",
+    "join": "join",
+    "conference": "join",
 }
 LETTERS = {"a": "ack", "r": "resolve", "e": "escalate", "i": "info", "t": "take", "c": "close"}
 

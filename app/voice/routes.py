@@ -18,7 +18,9 @@ from app.calls.reply import Reply, is_twilio_recording
 from app.calls.turn import Heard
 from app.context import clock, services, settings
 from app.db import get_db
-from app.models import Callback, Notification, NotificationKind
+from app.incidents import joint_call
+from app.incidents.reference import spoken_reference
+from app.models import Callback, Incident, Notification, NotificationKind
 from app.paging import caller_reach, outcomes
 from app.phones import try_e164
 from app.receipts import once
@@ -314,6 +316,43 @@ def confirm_answer(notification_id: int) -> Response:
         return str(render_reply(reply, _confirm_action(notification_id)))
 
     return twiml(once(session, clock().now(), key, respond))
+
+
+# --- an incident's joint call -----------------------------------------------------------------
+
+
+@bp.post("/joint/<int:notification_id>")
+@twilio_only
+def joint_answered(notification_id: int) -> Response:
+    """The line's call into a joint call was answered: into the incident's room."""
+    session = get_db().session
+    flow = services().caller_flow
+    reply = Reply(language=flow.language, voice=flow.voice)
+    leg = joint_call.for_notification(session, notification_id)
+    if (
+        leg is None
+        or not joint_call.is_open(leg.incident)
+        or _machine(request.form.get("AnsweredBy", ""))
+    ):
+        return twiml(render_reply(reply.say(flow.joint_call.gone).hangup()))
+    incident = leg.incident
+    text = flow.joint_call.joining.format(
+        line=flow.line_name, reference=spoken_reference(incident.reference)
+    )
+    return twiml(render_reply(reply.say(text).conference(joint_call.room(incident), incident.id)))
+
+
+@bp.post("/joint/events/<int:incident_id>")
+@twilio_only
+def joint_events(incident_id: int) -> Response:
+    """The conference's status callback: who joined and who left, for the timeline."""
+    session = get_db().session
+    incident = session.get(Incident, incident_id)
+    if incident is not None:
+        event = form_text("StatusCallbackEvent", 40)
+        joint_call.participant(session, clock().now(), incident, _call_sid(), event)
+        session.commit()
+    return Response(status=204)
 
 
 # --- calling the caller back through the line -------------------------------------------------

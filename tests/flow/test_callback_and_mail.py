@@ -104,6 +104,8 @@ class TestCallBack:
         ended = next(e for e in incident.events if e.kind == "call-back-ended")
         assert ended.detail == "call with (319) 555-0142: talked 12 min"
         assert ended.channel == "voice"
+        # A call that connected is the first contact with the customer, the 60-minute goal.
+        assert (incident.first_contact_via, incident.first_contact_at) == ("call", clock.now())
         # The call counts toward the hours in the summary.
         text(twilio, PAT, "1r fixed")
         text(twilio, PAT, "SUM 1001 1 fixed it with the caller on the phone")

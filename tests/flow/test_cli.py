@@ -52,3 +52,23 @@ def test_catalog_load_and_demo_load(runner, session, tmp_path: Path):
     result = runner.invoke(args=["catalog", "load", str(path)])
     assert result.exit_code != 0 and "services.0.slug: Field required" in result.output
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
+
+
+def test_call_play_puts_a_business_hours_caller_through(runner, session, clock):
+    import datetime as dt
+
+    from tests.conftest import CHICAGO
+
+    clock.set(dt.datetime(2026, 12, 1, 10, 30, tzinfo=CHICAGO))  # a Tuesday morning
+    args = ["call", "play"]
+    for answer in ("press 1", "say canvas", "press 1", "dial completed"):
+        args += ["--answer", answer]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "line: Connecting you to the administrator for Canvas. Please hold." in result.output
+    assert "(to the person answering) Support line call about Canvas. Press 1 to take it." in (
+        result.output
+    )
+    assert "(dialling +13195550101: completed)" in result.output
+    assert "line: Thank you for calling. Goodbye." in result.output
+    assert session.scalars(select(Incident)).all() == []

@@ -1,0 +1,146 @@
+"""A joint call for an incident: one conference room named for it, which the line calls the
+caller and any responder into (`JOIN 1042`), and which responders may also call into by keying
+the reference. Who joined and left, and for how long, goes on the timeline and into the summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.incidents import contact
+from app.models import (
+    Channel,
+    EventKind,
+    Incident,
+    IncidentState,
+    JointCallLeg,
+    NotificationChannel,
+    NotificationKind,
+    Responder,
+)
+from app.paging import notify
+from app.timeline import add_event
+
+CALLER = "the caller"
+
+
+def room(incident: Incident) -> str:
+    """The conference's name: the incident's reference, so every leg meets in one room."""
+    return incident.reference
+
+
+def is_open(incident: Incident) -> bool:
+    """Someone is in the room, or on the way to it."""
+    return incident.state not in (IncidentState.CLOSED, IncidentState.CANCELLED) and any(
+        leg.left_at is None for leg in incident.joint_call_legs
+    )
+
+
+def invite(
+    session: Session, now: dt.datetime, incident: Incident, responder: Responder, channel: str
+) -> str:
+    """The line calls whoever asked, and the caller unless they are already in or on the way."""
+    legs = [leg for leg in incident.joint_call_legs if leg.left_at is None]
+    calls: list[tuple[str, str, Responder | None]] = []
+    if incident.callback_number and not any(leg.responder_id is None for leg in legs):
+        calls.append((CALLER, incident.callback_number, None))
+    if not any(leg.responder_id == responder.id for leg in legs):
+        calls.append((responder.name, responder.phone, responder))
+    for who, number, person in calls:
+        placed = notify.queue(
+            session,
+            now,
+            kind=NotificationKind.JOINT,
+            channel=NotificationChannel.VOICE,
+            to=number,
+            body=f"joint call {incident.reference}",
+            incident=incident,
+            responder=person,
+        )
+        session.add(
+            JointCallLeg(
+                incident=incident,
+                responder=person,
+                who=who,
+                number=number,
+                notification=placed,
+                created_at=now,
+            )
+        )
+    if calls:
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.JOINT_CALL,
+            responder.name,
+            channel,
+            "joint call: the line is calling " + " and ".join(who for who, _, _ in calls),
+        )
+    calling = " and ".join("you" if who == responder.name else who for who, _, _ in calls)
+    return (
+        f"Joint call for {incident.reference}: "
+        + (f"the line is calling {calling} now." if calls else "you are already in it.")
+        + f" Others join with JOIN {incident.number}, or by calling the line and keying "
+        f"{incident.number}."
+    )
+
+
+def call_in(
+    session: Session, now: dt.datetime, incident: Incident, responder: Responder, call_sid: str
+) -> JointCallLeg:
+    """A responder called the line and keyed the reference: their call joins the room."""
+    leg = JointCallLeg(
+        incident=incident,
+        responder=responder,
+        who=responder.name,
+        number=responder.phone,
+        call_sid=call_sid,
+        created_at=now,
+    )
+    session.add(leg)
+    return leg
+
+
+def for_notification(session: Session, notification_id: int) -> JointCallLeg | None:
+    return session.scalar(
+        select(JointCallLeg).where(JointCallLeg.notification_id == notification_id)
+    )
+
+
+def participant(
+    session: Session, now: dt.datetime, incident: Incident, call_sid: str, event: str
+) -> JointCallLeg | None:
+    """A conference event (`participant-join`, `participant-leave`) for one leg, by its call."""
+    leg = next(
+        (
+            leg
+            for leg in incident.joint_call_legs
+            if call_sid
+            in (leg.call_sid, leg.notification.provider_sid if leg.notification else None)
+        ),
+        None,
+    )
+    if leg is None:
+        return None
+    leg.call_sid = call_sid
+    if event == "participant-join" and leg.joined_at is None:
+        leg.joined_at = now
+        add_event(session, incident, now, EventKind.JOINT_CALL, leg.who, Channel.VOICE, "joined")
+        if leg.responder_id is None:
+            contact.record(session, now, incident, "joint call", leg.who, Channel.VOICE)
+    elif event == "participant-leave" and leg.left_at is None:
+        leg.left_at = now
+        minutes = max(leg.seconds // 60, 1) if leg.joined_at else 0
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.JOINT_CALL,
+            leg.who,
+            Channel.VOICE,
+            f"left after {minutes} min" if leg.joined_at else "never joined",
+        )
+    return leg
