@@ -31,6 +31,16 @@ def _callback(
     return None
 
 
+def _email(address: str, errors: dict[str, str]) -> str:
+    if not address:
+        return ""
+    try:
+        return emails.normalise(address)
+    except emails.InvalidEmail as exc:
+        errors["email"] = str(exc)
+        return address
+
+
 class IncidentFormError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
@@ -76,12 +86,7 @@ def draft_from_form(
     started = text("started", 500)
     last_worked = text("last_worked", 500)
     responsible = text("responsible_party", 200)
-    email = text("email", 320)
-    if email:
-        try:
-            email = emails.normalise(email)
-        except emails.InvalidEmail as exc:
-            errors["email"] = str(exc)
+    email = _email(text("email", 320), errors)
     callback = _callback(text("callback_number", 40), region, countries, errors)
     if errors:
         raise IncidentFormError(errors)
