@@ -27,3 +27,13 @@ def find_in(text: str) -> str | None:
             except InvalidEmail:
                 continue
     return None
+
+
+def from_speech(words: str) -> str:
+    """An address as a recogniser writes it down ("dana dot smith at example dot e d u") made
+    into one ("dana.smith@example.edu"); written addresses pass through unchanged."""
+    text = f" {words.lower()} "
+    for spoken, written in ((" at ", "@"), (" dot ", "."), (" dash ", "-"), (" underscore ", "_")):
+        text = text.replace(spoken, written)
+    # Letters spelled one by one ("e d u") join up.
+    return "".join(text.split())

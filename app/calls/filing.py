@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from app import emails
 from app.calls.script import Flow, MenuOption
 from app.calls.turn import FINISHED, LineConfig
 from app.incidents import service as incident_service
@@ -105,5 +106,6 @@ def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) 
         cas_claimed=bool(answers.get("cas_claimed")),
         trust_cas_claim=line.trust_cas_claim,
         responsible_party=answers.get("responsible_party", "") or "",
+        email=emails.find_in(emails.from_speech(answers.get("email", "") or "")) or "",
         business_hours=call.business_hours,
     )

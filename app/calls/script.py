@@ -99,6 +99,8 @@ class SpeechStep(_Strict):
     speech_model: SpeechModel | None = None
     # Silence moves straight on: the question is worth asking, not worth insisting on.
     optional: bool = False
+    # Asked on the help-desk staff line only (the staff member answers for the customer).
+    staff_only: bool = False
     # After this many failed speech attempts, switch to <Record>; absent means never.
     record_after: int | None = Field(None, ge=1, le=5)
     record_prompt: str | None = None

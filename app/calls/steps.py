@@ -167,6 +167,9 @@ class SpeechQuestion(StepHandler):
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
         step = self.step
+        if step.staff_only and not turn.call.staff_user_id:
+            self.menu.advance(turn)
+            return
         if turn.call.stage == CallStage.RECORD:
             turn.reply.record(step.id, turn.next_turn, step.record_prompt or "")
             return

@@ -54,7 +54,7 @@ def happy_path(flow: Flow) -> list[str]:
         if isinstance(step, ServiceStep):
             texts += [step.prompt, step.confirm.format(service=SAMPLE["service"], number="")]
             texts.append(flow.messages.thanks)
-        elif isinstance(step, SpeechStep):
+        elif isinstance(step, SpeechStep) and not step.staff_only:
             texts.append(step.prompt)
         elif isinstance(step, MenuStep):
             texts += [step.prompt, *(option.say for option in step.options)]

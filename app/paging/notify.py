@@ -79,7 +79,7 @@ def reply_code(session: Session, responder: Responder, incident: Incident) -> in
 def page_text(incident: Incident, code: int, position: str = "") -> str:
     """One GSM-7 segment: where the chain stands (after the first page), reference, priority,
     service, a slice of the problem, impact, callback, and how to reply."""
-    cas = " CAS" if incident.priority_customer else ""
+    cas = " CAS" if incident.priority_customer else " CAS (said so)" * incident.cas_claimed
     head = f"{incident.reference} P{incident.priority}{cas} {incident.service_name[:40]}"
     if position:
         head = f"{fit(position, 50)}. {head}"

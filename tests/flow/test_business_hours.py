@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.context import services
 from app.models import Call, CallStatus, Incident, Service
 from tests.conftest import CHICAGO
-from tests.paging_support import PAT, paged, run_worker, text, the_incident
+from tests.paging_support import PAT, notifications, paged, run_worker, text, the_incident
 from tests.support import TwilioClient
 
 PAT_PHONE, SAM_PHONE, TEAM_LEAD_LINE = "+13195550101", "+13195550102", "+13193840001"
@@ -151,3 +151,6 @@ def test_a_cas_claim_is_recorded_and_counts_only_where_trusted(twilio, session, 
     assert (incident.cas_claimed, incident.priority_customer, incident.priority) == (True, False, 3)
     assert incident.events[0].detail.endswith("CAS customer (said so); priority unchanged")
     assert text(twilio, PAT, "INFO 1001").startswith("AH-1001 P3 CAS (said so) VPN, open")
+    run_worker(app, clock)
+    [page] = [n.body for n in notifications(session, "page")]
+    assert page.startswith("AH-1001 P3 CAS (said so) VPN:")

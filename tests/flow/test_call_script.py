@@ -94,6 +94,7 @@ def test_the_staff_line_ends_with_the_customer_being_called_back(twilio, app, cl
         "say at eleven",
         "press 1",
         "say the lab manager",
+        "silence",  # no e-mail address
         "press 2",
         "press 3195550166",
         "press 1",

@@ -21,6 +21,7 @@ STAFF_CALL = (
     "say at eleven",
     "press 1",
     "say the lab manager",
+    "say dana dot smith at example dot e d u",  # the customer's e-mail, spelled by staff
     "press 2",  # not a CAS customer
     "press 3195550166",  # the caller's callback number, keyed in by staff
     "press 1",  # that number is right
@@ -45,6 +46,7 @@ def test_staff_report_for_a_caller_end_to_end(twilio, session, accounts, app, cl
     assert incident.source == "helpdesk"
     assert incident.callback_number == "+13195550166"
     assert incident.caller_number == "+13195550166"
+    assert incident.reports[0].email == "dana.smith@example.edu"
     assert incident.events[0].actor == "help desk: Hana Desk"
     call = session.scalars(select(Call)).one()
     hana = session.scalars(select(User).where(User.username == "hana")).one()

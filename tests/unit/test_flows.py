@@ -22,6 +22,7 @@ def test_the_shipped_scripts_are_valid():
         "last_worked",
         "impact",
         "responsible",
+        "email",
         "cas",
         "callback",
         "review",
@@ -84,8 +85,8 @@ def test_flows_check_command(runner):
     result = runner.invoke(args=["flows", "check"])
     assert result.exit_code == 0, result.output
     assert (
-        "ok  caller (en-US): service, description, started, last_worked, impact, responsible, cas, "
-        "callback, review" in result.output
+        "ok  caller (en-US): service, description, started, last_worked, impact, responsible, "
+        "email, cas, callback, review" in result.output
     )
     assert "ok  page (en-US): what a paged responder hears" in result.output
 
@@ -107,3 +108,11 @@ def test_a_reworded_prompt_needs_no_code_change(settings, clock, tmp_path: Path)
     twiml = TwilioClient(app).voice("/voice/incoming", "CA-reworded")
     assert "Name the broken thing, please." in twiml.text
     app.extensions["db"].engine.dispose()
+
+
+def test_a_spelled_email_address_is_written_down():
+    from app.emails import find_in, from_speech
+
+    assert find_in(from_speech("dana dot smith at example dot e d u")) == "dana.smith@example.edu"
+    assert find_in(from_speech("lab dash one at uiowa dot edu")) == "lab-one@uiowa.edu"
+    assert find_in(from_speech("no address")) is None
