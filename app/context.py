@@ -88,6 +88,7 @@ class Services:
             region=config.DEFAULT_REGION,
             lease=dt.timedelta(seconds=config.WORKER_CLAIM_LEASE_SECONDS),
             menu=(self.caller_flow, self.line),
+            sweep_every=dt.timedelta(seconds=config.WORKER_POLL_SECONDS),
         )
 
 

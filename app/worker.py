@@ -24,7 +24,7 @@ from app.calls.turn import LineConfig
 from app.clock import Clock
 from app.incidents import followups
 from app.incidents.followups import FollowUpPolicy
-from app.paging import delivery, escalation, gateway_health
+from app.paging import delivery, escalation, gateway_health, wakeup
 from app.paging.delivery import CallbackUrls
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class Worker:
         region: str = "US",
         lease: dt.timedelta = delivery.CLAIM_LEASE,
         menu: tuple[Flow, LineConfig] | None = None,
+        sweep_every: dt.timedelta = dt.timedelta(seconds=1),
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -69,6 +70,10 @@ class Worker:
         self.menu = menu
         self.stopping = threading.Event()
         self.name = health.worker_name()
+        # The sweeps (voicemail kept on disk, calls that ended unseen, the gateway's health,
+        # reminders) run once per interval; pages and e-mail on every pass.
+        self.sweep_every = sweep_every
+        self._last_sweep: dt.datetime | None = None
 
     def run_once(self) -> PassResult:
         """Everything due now, in batches, until nothing is left."""
@@ -87,15 +92,25 @@ class Worker:
         back and logged, the others still run, and the heartbeat is written either way. One
         session serves the whole pass, so an idle pass costs one connection checkout."""
         result = PassResult()
+        now = self.clock.now()
+        sweep = self._last_sweep is None or now - self._last_sweep >= self.sweep_every
         stages: list[tuple[str, Callable[[Session], PassResult]]] = [
-            ("voicemail spool", self._spool),
-            ("calls without an end", self._sweep_calls),
-            ("gateway health", self._hold_if_gateway_failing),
+            *(
+                [
+                    ("voicemail spool", self._spool),
+                    ("calls without an end", self._sweep_calls),
+                    ("gateway health", self._hold_if_gateway_failing),
+                ]
+                if sweep
+                else []
+            ),
             ("escalation", self._escalate),
-            ("follow-ups", self._follow_up),
+            *([("follow-ups", self._follow_up)] if sweep else []),
             ("pages and texts", self._send),
             ("e-mail", self._mail),
         ]
+        if sweep:
+            self._last_sweep = now
         with self.sessions() as session:
             for name, stage in stages:
                 try:
@@ -147,14 +162,20 @@ class Worker:
     def run_forever(self, poll_seconds: float) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stopping.set())
-        log.info("worker started; polling every %.1fs", poll_seconds)
-        while not self.stopping.is_set():
-            try:
-                result = self.run_once()
-            except Exception:
-                # A database blip must not end the worker; the rows are still there next pass.
-                log.exception("worker pass failed; trying again")
-                result = PassResult()
-            if not result.busy:
-                self.stopping.wait(poll_seconds)
+        engine = self.sessions.kw["bind"]
+        waiter = wakeup.Waiter(engine, self.stopping)
+        how = "woken by the database when a page is due, " if waiter.listening else ""
+        log.info("worker started; %spolling every %.1fs", how, poll_seconds)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    result = self.run_once()
+                except Exception:
+                    # A database blip must not end the worker; the rows are still there next pass.
+                    log.exception("worker pass failed; trying again")
+                    result = PassResult()
+                if not result.busy:
+                    waiter.wait(poll_seconds)
+        finally:
+            waiter.close()
         log.info("worker stopped")

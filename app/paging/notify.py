@@ -28,6 +28,7 @@ from app.models import (
     Report,
     Responder,
 )
+from app.paging import wakeup
 from app.paging.gsm import SEGMENT, fit, gsm_length
 from app.phones import display
 from app.timeline import add_event
@@ -79,7 +80,9 @@ def reply_code(session: Session, responder: Responder, incident: Incident) -> in
 def page_text(incident: Incident, code: int, position: str = "") -> str:
     """One GSM-7 segment: where the chain stands (after the first page), reference, priority,
     service, a slice of the problem, impact, callback, and how to reply."""
-    cas = " CAS" if incident.priority_customer else " CAS (said so)" * incident.cas_claimed
+    cas = " CAS" if incident.priority_customer else ""
+    if incident.cas_claimed and not incident.priority_customer:
+        cas = " CAS (said so)"
     head = f"{incident.reference} P{incident.priority}{cas} {incident.service_name[:40]}"
     if position:
         head = f"{fit(position, 50)}. {head}"
@@ -167,6 +170,8 @@ def queue(
         created_at=now,
     )
     session.add(notification)
+    # Due now: the worker hears of it the moment this transaction commits.
+    wakeup.announce(session)
     return notification
 
 

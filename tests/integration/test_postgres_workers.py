@@ -7,13 +7,14 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
 from app.config import PROJECT_ROOT
-from app.models import Notification, NotificationStatus
+from app.models import Notification, NotificationStatus, WorkerHeartbeat
 from tests.paging_support import report_outage
 from tests.support import AUTH_TOKEN, TwilioClient
 
@@ -89,3 +90,49 @@ def test_two_workers_send_each_of_1000_due_pages_exactly_once(pg_app, postgres_u
             )
         )
         assert sids == PAGES
+
+
+def test_a_waiting_worker_is_woken_when_a_page_falls_due(pg_app, postgres_url):
+    """The worker polls only every 60 s here, yet the page a new incident makes is sent within
+    seconds: the opening transaction NOTIFYs, and the idle worker LISTENs."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": postgres_url,
+        "SMS_BACKEND": "console",
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "WORKER_POLL_SECONDS": "60",
+        "LOG_LEVEL": "INFO",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    sessions = pg_app.extensions["db"].sessionmaker
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # its first pass done, it is waiting now
+            with sessions() as session:
+                if session.scalar(select(func.count()).select_from(WorkerHeartbeat)):
+                    break
+            time.sleep(0.2)
+        time.sleep(1)
+        report_outage(TwilioClient(pg_app))
+        sent_after = None
+        started = time.monotonic()
+        while time.monotonic() - started < 20:
+            with sessions() as session:
+                page = session.scalars(select(Notification).where(Notification.kind == "page"))
+                if [p for p in page if p.status == NotificationStatus.SENT]:
+                    sent_after = time.monotonic() - started
+                    break
+            time.sleep(0.1)
+        assert sent_after is not None, "the page waited for the 60-second poll"
+        print(f"page sent {sent_after:.2f} s after the incident opened (poll interval 60 s)")
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert "woken by the database when a page is due" in output

@@ -1,0 +1,72 @@
+"""Pages that leave the moment they are due. On PostgreSQL the transaction that queues a
+notification NOTIFYs the worker, which LISTENs between passes instead of sleeping out its poll
+interval; the page reaches the gateway as soon as the transaction commits. Polling stays as the
+fallback (a lost connection, a missed notification) and is all SQLite has."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import psycopg
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "afterhours_due"
+_ANNOUNCED = "wakeup_announced_in"
+
+
+def announce(session: Session) -> None:
+    """Wake the worker when this transaction commits: once per transaction, PostgreSQL only."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    # The transaction object itself is kept, so a later one can never be taken for it.
+    if transaction is None or session.info.get(_ANNOUNCED) is transaction:
+        return
+    session.info[_ANNOUNCED] = transaction
+    session.execute(select(func.pg_notify(CHANNEL, "")))
+
+
+class Waiter:
+    """The worker's pause between idle passes: woken by a NOTIFY on PostgreSQL, a plain wait
+    (still cut short by a stop) everywhere else or while the listening connection is down."""
+
+    def __init__(self, engine: Engine, stopping: threading.Event) -> None:
+        self.stopping = stopping
+        self.listening = engine.dialect.name == "postgresql"
+        self.conninfo = (
+            engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            if self.listening
+            else ""
+        )
+        self._connection: psycopg.Connection | None = None
+
+    def wait(self, seconds: float) -> bool:
+        """Up to `seconds`; True when a notification cut the wait short."""
+        if not self.listening or self.stopping.is_set():
+            self.stopping.wait(seconds)
+            return False
+        try:
+            connection = self._listen()
+            for _notification in connection.notifies(timeout=seconds, stop_after=1):
+                return True
+            return False
+        except psycopg.Error as exc:
+            log.warning("worker: listening for due pages failed (%s); polling meanwhile", exc)
+            self.close()
+            self.stopping.wait(seconds)
+            return False
+
+    def _listen(self) -> psycopg.Connection:
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg.connect(self.conninfo, autocommit=True)
+            self._connection.execute(f"LISTEN {CHANNEL}")
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
