@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     SMS_FLOOD_LIMIT: int = Field(20, ge=1, le=10000)
     # How often the worker looks for due pages and escalation steps when idle.
     WORKER_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
+    # On PostgreSQL the idle worker LISTENs, so a page due now leaves at once; turn off behind a
+    # transaction-pooling proxy (PgBouncer's transaction mode), where LISTEN cannot work.
+    WORKER_LISTEN: bool = True
     # /readyz (and the dashboard banner) call the worker down after this long without a pass.
     WORKER_STALE_SECONDS: int = Field(30, ge=5, le=3600)
     # A page claimed by a worker that died is taken by another after this long (a live worker

@@ -89,6 +89,7 @@ class Services:
             lease=dt.timedelta(seconds=config.WORKER_CLAIM_LEASE_SECONDS),
             menu=(self.caller_flow, self.line),
             sweep_every=dt.timedelta(seconds=config.WORKER_POLL_SECONDS),
+            listen=config.WORKER_LISTEN,
         )
 
 

@@ -55,6 +55,7 @@ class Worker:
         lease: dt.timedelta = delivery.CLAIM_LEASE,
         menu: tuple[Flow, LineConfig] | None = None,
         sweep_every: dt.timedelta = dt.timedelta(seconds=1),
+        listen: bool = True,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -73,6 +74,8 @@ class Worker:
         # The sweeps (voicemail kept on disk, calls that ended unseen, the gateway's health,
         # reminders) run once per interval; pages and e-mail on every pass.
         self.sweep_every = sweep_every
+        # LISTEN for due pages on PostgreSQL (off behind a transaction-pooling proxy).
+        self.listen = listen
         self._last_sweep: dt.datetime | None = None
 
     def run_once(self) -> PassResult:
@@ -162,8 +165,12 @@ class Worker:
     def run_forever(self, poll_seconds: float) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stopping.set())
+        self.serve(poll_seconds)
+
+    def serve(self, poll_seconds: float) -> None:
+        """Pass after pass until stopped; between idle passes, wait for a page to fall due."""
         engine = self.sessions.kw["bind"]
-        waiter = wakeup.Waiter(engine, self.stopping)
+        waiter = wakeup.Waiter(engine, self.stopping, listen=self.listen)
         how = "woken by the database when a page is due, " if waiter.listening else ""
         log.info("worker started; %spolling every %.1fs", how, poll_seconds)
         try:

@@ -34,9 +34,9 @@ class Waiter:
     """The worker's pause between idle passes: woken by a NOTIFY on PostgreSQL, a plain wait
     (still cut short by a stop) everywhere else or while the listening connection is down."""
 
-    def __init__(self, engine: Engine, stopping: threading.Event) -> None:
+    def __init__(self, engine: Engine, stopping: threading.Event, listen: bool = True) -> None:
         self.stopping = stopping
-        self.listening = engine.dialect.name == "postgresql"
+        self.listening = listen and engine.dialect.name == "postgresql"
         self.conninfo = (
             engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             if self.listening
