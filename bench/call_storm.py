@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
@@ -40,8 +40,9 @@ sys.path.insert(0, str(ROOT))
 
 from app.adapters.migrate import upgrade  # noqa: E402
 from app.adapters.simulator import CallSimulator, scripted  # noqa: E402
+from app.db import make_engine  # noqa: E402
 from app.models import Notification, NotificationStatus  # noqa: E402
-from bench.pg import fresh_database  # noqa: E402
+from bench.pg import BENCH_URL, fresh_database  # noqa: E402
 from tests.support import FULL_CANVAS_CALL  # noqa: E402
 
 TOKEN = "bench-auth-token"
@@ -95,16 +96,24 @@ def machine_busy() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
-def database_pids() -> list[int]:
-    """PostgreSQL's server processes on this machine: their CPU comes out of the same cores."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
-                pids.append(int(entry.name))
-        except OSError:
-            continue  # gone meanwhile
-    return pids
+def database_pids(url: str) -> list[int]:
+    """The PostgreSQL backends serving this benchmark's own database (not every postgres process
+    on the machine): their CPU comes out of the same cores. None for SQLite."""
+    if not url.startswith("postgresql"):
+        return []
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    text(
+                        "SELECT pid FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 class Server:
@@ -176,11 +185,17 @@ def profile(parent: int, output: Path | None) -> subprocess.Popen | None:
 class Tally:
     """One side's requests and the CPU spent on them, summed over its rounds."""
 
-    def __init__(self, pids: list[int]) -> None:
+    def __init__(self, pids: list[int], database_url: str, checks_calls: bool = True) -> None:
         self.pids = pids
+        self.database_url = database_url
+        # The floor's static TwiML reads no reference; only the line's calls are checked.
+        self.checks_calls = checks_calls
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors = 0
+        # Calls that answered 200 but went wrong: sent to the fallback voicemail, or ended
+        # without the reference being read.
+        self.failed_calls = 0
         self.seconds = 0.0
         self.web_cpu = self.driver_cpu = self.database_cpu = 0.0
         self.busy = self.jiffies = 0
@@ -192,7 +207,7 @@ class Tally:
 
     def storm(self, base: str, callers: int, calls: range, sms_every: int) -> None:
         served, web, driver = self.requests, cpu_seconds(self.pids), sum(os.times()[:2])
-        database = database_pids()
+        database = database_pids(self.database_url)
         database_cpu = cpu_seconds(database)
         busy, jiffies = machine_busy()
         seconds = storm(self, base, callers, calls, sms_every)
@@ -246,7 +261,12 @@ def storm(tally: Tally, base: str, callers: int, calls: range, sms_every: int) -
             caller=f"+1319555{(n % 9000) + 1000:04d}",
             call_sid=f"CA{uuid.uuid4().hex}",
         )
-        simulator.play(scripted(SCRIPT))
+        transcript = simulator.play(scripted(SCRIPT))
+        fallback = any("/voice/fallback" in url for url in transcript.requests)
+        # Every call ends with its reference read out (its own, or the outage's it joined).
+        if tally.checks_calls and (fallback or "A, H, " not in transcript.text):
+            with tally.lock:
+                tally.failed_calls += 1
         if sms_every and n % sms_every == 0:
             reply = n // sms_every
             sms = {
@@ -277,7 +297,8 @@ def report(label: str, tally: Tally) -> dict[str, float]:
     p50, p95, p99 = (percentile(every, share) * 1000 for share in (0.5, 0.95, 0.99))
     print(
         f"\n{label}: {len(every)} requests in {tally.seconds:.1f}s = {rps:.0f} req/s, "
-        f"errors {tally.errors}; all webhooks p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+        f"errors {tally.errors}, failed calls {tally.failed_calls}; all webhooks p50 "
+        f"{p50:.1f} ms, p95 {p95:.1f} ms, "
         f"p99 {p99:.1f} ms"
     )
     print(f"  {'webhook':28} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
@@ -296,7 +317,7 @@ def report(label: str, tally: Tally) -> dict[str, float]:
         "p50": statistics.median(every),
         "p95": percentile(every, 0.95),
         "p99": percentile(every, 0.99),
-        "errors": tally.errors,
+        "errors": tally.errors + tally.failed_calls,
     }
 
 
@@ -333,10 +354,13 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
     )
 
 
-def prepare(database: str, workdir: Path) -> str:
-    if database == "postgres":
-        return fresh_database()
-    url = f"sqlite:///{workdir / 'bench.db'}"
+def prepare(database: str, workdir: Path, url: str | None) -> str:
+    """The benchmark's own database: --database-url if given (emptied first), else a fresh
+    SQLite file or the PostgreSQL database `afterhours_bench`."""
+    if database == "postgres" or (url and url.startswith("postgresql")):
+        chosen = url.replace("postgresql://", "postgresql+psycopg://", 1) if url else BENCH_URL
+        return fresh_database(chosen)
+    url = url or f"sqlite:///{workdir / 'bench.db'}"
     upgrade(url)
     return url
 
@@ -349,6 +373,10 @@ def main() -> None:
         "--rounds", type=int, help="turns each side takes (default: 1 per 100 calls)"
     )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--database-url",
+        help="a database of this run's own (emptied first), so two runs never share one",
+    )
     parser.add_argument(
         "--workers", type=int, help="gunicorn processes (default: the deployment's)"
     )
@@ -365,7 +393,7 @@ def main() -> None:
     workers, threads = args.workers or deployed["workers"], args.threads or deployed["threads"]
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-storm-"))
-    url = prepare(args.database, workdir)
+    url = prepare(args.database, workdir, args.database_url)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -373,6 +401,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "SMS_BACKEND": "console",
         "VOICEMAIL_SPOOL_DIR": str(workdir / "spool"),
+        # Pinned after hours: the scripted call takes the same path whatever the time of day.
+        "BUSINESS_HOURS": "",
     }
     subprocess.run(
         [str(BIN / "flask"), "--app", "app", "demo", "load"],
@@ -393,7 +423,10 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=errors,
         )
-    tallies = {"floor": Tally(floor.pids), "line": Tally(line.pids)}
+    tallies = {
+        "floor": Tally(floor.pids, url, checks_calls=False),
+        "line": Tally(line.pids, url),
+    }
     worker_cpu = cpu_seconds([worker.pid])
     started = dt.datetime.now(dt.UTC)
     profiler = profile(line.process.pid, args.profile)
@@ -424,7 +457,8 @@ def main() -> None:
         f"{os.cpu_count()} cores"
     )
     figures = {}
-    titles = {"floor": "floor (static TwiML)", "line": f"the line ({args.database})"}
+    engine_name = "postgres" if url.startswith("postgresql") else "sqlite"
+    titles = {"floor": "floor (static TwiML)", "line": f"the line ({engine_name})"}
     for label, title in titles.items():
         figures[label] = report(title, tallies[label])
         print(

@@ -233,7 +233,12 @@ def active_for_service(session: Session, service_id: int, lock: bool = False) ->
     takes no row locks: two callers confirming within the same few milliseconds there can still
     open one each.)"""
     if lock:
-        session.execute(select(Service.id).where(Service.id == service_id).with_for_update())
+        # FOR NO KEY UPDATE: callers filing at once still queue for it one by one, but it does
+        # not wait on (or deadlock with) transactions that merely hold the key-share lock every
+        # new incident row puts on its service (its foreign key). FOR UPDATE did, on a storm.
+        session.execute(
+            select(Service.id).where(Service.id == service_id).with_for_update(key_share=True)
+        )
     return session.scalar(
         select(Incident)
         .where(

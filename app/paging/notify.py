@@ -246,18 +246,18 @@ def tell_taken(
 ) -> None:
     """Acknowledged: the others paged stand down, and every caller hears it is being worked on
     (each was promised a call back, not just the first)."""
+    # By id, not SELECT DISTINCT over whole rows: PostgreSQL cannot compare json columns.
+    reached = select(Notification.responder_id).where(
+        Notification.incident_id == incident.id,
+        Notification.kind == NotificationKind.PAGE,
+        Notification.status.in_(
+            [NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.SENDING]
+        ),
+    )
     paged = session.scalars(
         select(Responder)
-        .join(Notification, Notification.responder_id == Responder.id)
-        .where(
-            Notification.incident_id == incident.id,
-            Notification.kind == NotificationKind.PAGE,
-            Notification.status.in_(
-                [NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.SENDING]
-            ),
-            Responder.id != taker.id,
-        )
-        .distinct()
+        .where(Responder.id.in_(reached), Responder.id != taker.id)
+        .order_by(Responder.id)
     )
     for responder in paged:
         notify_responder(
