@@ -171,6 +171,7 @@ class Worker:
         """Pass after pass until stopped; between idle passes, wait for a page to fall due."""
         engine = self.sessions.kw["bind"]
         waiter = wakeup.Waiter(engine, self.stopping, listen=self.listen)
+        waiter.start()
         how = "woken by the database when a page is due, " if waiter.listening else ""
         log.info("worker started; %spolling every %.1fs", how, poll_seconds)
         try:

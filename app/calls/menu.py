@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,6 @@ from app.models import (
     Source,
 )
 from app.phones import mask, try_e164
-from app.responders import directory
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +149,8 @@ class VoiceMenu:
         return self._save(turn, 0, call.step if call.step in (STAFF, JOIN_CALL) else GREETING)
 
     def _may_join_a_joint_call(self, caller: str | None) -> bool:
-        if not caller or directory.by_phone(self.session, caller) is None:
+        """A responder's phone, while some joint call is open: one statement on every call."""
+        if not caller:
             return False
         open_leg = (
             select(JointCallLeg.id)
@@ -158,6 +158,7 @@ class VoiceMenu:
             .where(
                 JointCallLeg.left_at.is_(None),
                 Incident.state.not_in([IncidentState.CLOSED, IncidentState.CANCELLED]),
+                exists().where(Responder.phone == caller),
             )
             .limit(1)
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import psycopg
 from sqlalchemy import Engine, func, select
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 CHANNEL = "afterhours_due"
+# How often a waiting worker looks up to see whether it has been asked to stop.
+STOP_CHECK = 0.5
 _ANNOUNCED = "wakeup_announced_in"
 
 
@@ -44,20 +47,35 @@ class Waiter:
         )
         self._connection: psycopg.Connection | None = None
 
+    def start(self) -> None:
+        """LISTEN before the first pass: a page queued while a pass runs is then held by the
+        connection and wakes the very next wait, never lost between the pass and the wait."""
+        if self.listening:
+            try:
+                self._listen()
+            except psycopg.Error as exc:
+                log.warning("worker: cannot listen for due pages (%s); polling meanwhile", exc)
+                self.close()
+
     def wait(self, seconds: float) -> bool:
-        """Up to `seconds`; True when a notification cut the wait short."""
-        if not self.listening or self.stopping.is_set():
+        """Up to `seconds`; True when a notification cut the wait short. A stop is noticed
+        within STOP_CHECK either way."""
+        if not self.listening:
             self.stopping.wait(seconds)
             return False
+        deadline = time.monotonic() + seconds
         try:
             connection = self._listen()
-            for _notification in connection.notifies(timeout=seconds, stop_after=1):
-                return True
+            while not self.stopping.is_set() and (left := deadline - time.monotonic()) > 0:
+                for _notification in connection.notifies(
+                    timeout=min(left, STOP_CHECK), stop_after=1
+                ):
+                    return True
             return False
         except psycopg.Error as exc:
             log.warning("worker: listening for due pages failed (%s); polling meanwhile", exc)
             self.close()
-            self.stopping.wait(seconds)
+            self.stopping.wait(max(deadline - time.monotonic(), 0))
             return False
 
     def _listen(self) -> psycopg.Connection:
