@@ -11,13 +11,16 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
+from app.adapters.simulator import Answer, CallSimulator, scripted
 from app.db import get_db
 from app.incidents.service import IncidentDraft, open_incident
 from app.models import EventKind, Incident, IncidentEvent, Notification, NotificationKind
 from tests.paging_support import JORDAN, PAT
 from tests.servers import gunicorn, signed_post
+from tests.support import AUTH_TOKEN, FULL_CANVAS_CALL
 
 pytestmark = pytest.mark.postgres
 PAIRS = 50
@@ -158,3 +161,46 @@ def test_concurrent_copies_of_one_webhook_all_get_the_stored_reply(pg_app, postg
             select(func.count()).where(IncidentEvent.kind == EventKind.ACKNOWLEDGED)
         )
         assert acks == 1
+
+
+def test_a_campus_calling_about_one_outage_at_once_loses_no_call(pg_app, postgres_url, tmp_path):
+    """Forty callers, eight at a time, about the same service: the first opens the incident,
+    the others join it (or find it while filing). No call may end in the fallback voicemail
+    (a deadlock between filing's lock on the service and the key-share lock a new incident
+    puts on it once did exactly that), and every caller hears a reference."""
+    served = gunicorn(postgres_url, tmp_path / "web.log", SMS_FLOOD_LIMIT="500")
+
+    def one_call(n: int) -> str:
+        def transport(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
+            response = requests.post(
+                url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30
+            )
+            return response.status_code, response.text
+
+        script = scripted(FULL_CANVAS_CALL)
+        joined = False
+
+        # Told the outage is known, the caller presses 1 to join; otherwise the usual answers.
+        def answer(ask):  # type: ignore[no-untyped-def]
+            nonlocal joined
+            if not joined and any("To add your details" in p for p in ask.prompts):
+                joined = True
+                return Answer("press", "1")
+            return script(ask)
+
+        simulator = CallSimulator(
+            transport, base, AUTH_TOKEN, caller=f"+1319555{8000 + n:04d}", call_sid=f"CA-campus-{n}"
+        )
+        transcript = simulator.play(answer)
+        assert not transcript.errors, transcript.errors
+        if n % 10 == 5:  # the on-call admin texting while the calls come in, as in a storm
+            _text(base, PAT, "LIST" if n % 20 else "ACK")
+        went_to_fallback = any("/voice/fallback" in url for url in transcript.requests)
+        return "FALLBACK" if went_to_fallback else transcript.text
+
+    with served as base, ThreadPoolExecutor(8) as pool:
+        spoken = list(pool.map(one_call, range(40)))
+    assert "FALLBACK" not in spoken, (tmp_path / "web.log").read_text()[-3000:]
+    assert all("A, H, " in text for text in spoken)
+    with pg_app.app_context():
+        assert get_db().session.scalar(select(func.count()).select_from(Incident)) == 1
