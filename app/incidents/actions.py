@@ -127,9 +127,7 @@ class IncidentActions(ActionRules):
         )
 
     def close(self, incident: Incident, responder: Responder, channel: str, action: Action) -> str:
-        self._require(responder, incident)
-        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
-            raise AlreadyHandled(self._already(incident, responder))
+        self._require_live(responder, incident)
         if incident.state != IncidentState.RESOLVED:
             raise ActionError(
                 f"{incident.reference} is {incident.state}: resolve it first "
@@ -145,11 +143,9 @@ class IncidentActions(ActionRules):
             raise AlreadyHandled(self._already(incident, responder)) from None
 
     def call_back(self, incident: Incident, responder: Responder, channel: str) -> str:
-        self._require(responder, incident)
+        self._require_live(responder, incident)
         if not incident.callback_number:
             raise ActionError(f"{incident.reference} has no callback number.")
-        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
-            raise AlreadyHandled(self._already(incident, responder))
         taken = self._take_if_open(incident, responder, channel)
         bridge.start(self.session, self.clock.now(), incident, responder)
         return (
@@ -159,9 +155,7 @@ class IncidentActions(ActionRules):
 
     def contacted(self, incident: Incident, responder: Responder, channel: str) -> str:
         """The admin says they are in contact with the customer (a call from their own phone)."""
-        self._require(responder, incident)
-        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
-            raise AlreadyHandled(self._already(incident, responder))
+        self._require_live(responder, incident)
         now, taken = self.clock.now(), self._take_if_open(incident, responder, channel)
         if not contact.record(self.session, now, incident, "admin", responder.name, channel):
             return f"{taken}{incident.reference}: contact was already recorded."
@@ -173,9 +167,7 @@ class IncidentActions(ActionRules):
 
     def joint_call(self, incident: Incident, responder: Responder, channel: str) -> str:
         """A conference for the incident: the line calls the caller (once) and whoever asked."""
-        self._require(responder, incident)
-        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
-            raise AlreadyHandled(self._already(incident, responder))
+        self._require_live(responder, incident)
         if not incident.callback_number:
             raise ActionError(f"{incident.reference} has no callback number.")
         taken = self._take_if_open(incident, responder, channel)

@@ -70,7 +70,7 @@ def _remember_email(
 ) -> str:
     """The caller texted their e-mail address: what they are texted about it goes there too."""
     for report in incident.reports:
-        if number in (report.callback_number, report.caller_number):
+        if report.reached_at(number):
             report.email = address
     add_event(
         session,
@@ -187,7 +187,7 @@ def reopen(
     escalation.resume(session, now, incident)
     # The other callers on this outage were told it was fixed: they hear it is not, after all.
     for number in notify.caller_numbers(incident):
-        if number not in (report.callback_number, report.caller_number):
+        if not report.reached_at(number):
             notify.text_caller(
                 session,
                 now,
@@ -273,6 +273,4 @@ def close(
 
 def report_for(incident: Incident, number: str) -> Report | None:
     """The caller's report on this incident, by the number the line calls them on."""
-    return next(
-        (r for r in incident.reports if number in (r.callback_number, r.caller_number)), None
-    )
+    return next((r for r in incident.reports if r.reached_at(number)), None)

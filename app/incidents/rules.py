@@ -56,6 +56,12 @@ class ActionRules:
 
     # --- actions ------------------------------------------------------------------------------
 
+    def _require_live(self, responder: Responder, incident: Incident) -> None:
+        """May act, on an incident not yet closed or cancelled."""
+        self._require(responder, incident)
+        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
+            raise AlreadyHandled(self._already(incident, responder))
+
     def _move(
         self,
         incident: Incident,

@@ -206,6 +206,11 @@ class Report(Base):
 
     incident: Mapped[Incident] = relationship(back_populates="reports")
 
+    def reached_at(self, number: str | None) -> bool:
+        """This caller is the one at `number` (their callback number or the one they called
+        from)."""
+        return number is not None and number in (self.callback_number, self.caller_number)
+
 
 class IncidentEvent(Base):
     """One entry on an incident's timeline: what happened, who did it, when and through what."""

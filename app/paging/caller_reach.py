@@ -34,7 +34,7 @@ def texts_failed(session: Session, now: dt.datetime, notification: Notification)
     if incident is None or notify.texts_failed_before(incident, number):
         return
     for report in incident.reports:
-        if number in (report.callback_number, report.caller_number):
+        if report.reached_at(number):
             report.texts_fail_since = now
     add_event(
         session,
@@ -119,9 +119,7 @@ def awaiting_answer(call: Notification) -> bool:
     if incident is None or incident.state != IncidentState.RESOLVED:
         return False
     return not any(
-        report.confirmation
-        for report in incident.reports
-        if call.to_number in (report.callback_number, report.caller_number)
+        report.confirmation for report in incident.reports if report.reached_at(call.to_number)
     )
 
 

@@ -25,7 +25,6 @@ from app.models import (
     NotificationKind,
     NotificationStatus,
     ReplyCode,
-    Report,
     Responder,
 )
 from app.paging import wakeup
@@ -287,7 +286,7 @@ def text_caller(
     a caller who gave an e-mail address gets the same words by e-mail."""
     number = to or incident.callback_number
     subject = f"{incident.reference}: {incident.service_name}"
-    for address in {r.email for r in incident.reports if r.email and number in _numbers(r)}:
+    for address in {r.email for r in incident.reports if r.email and r.reached_at(number)}:
         mail.queue_email(session, now, address, subject, body, incident)
     if not sms_capable(number) or texts_failed_before(incident, number):
         return False
@@ -303,16 +302,12 @@ def text_caller(
     return True
 
 
-def _numbers(report: Report) -> tuple[str | None, str | None]:
-    return report.callback_number, report.caller_number
-
-
 def texts_failed_before(incident: Incident, number: str | None) -> bool:
     """A text to this caller has already failed for good (a landline, say)."""
     return any(
         report.texts_fail_since is not None
         for report in incident.reports
-        if number in (report.callback_number, report.caller_number)
+        if report.reached_at(number)
     )
 
 
