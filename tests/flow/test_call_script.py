@@ -12,7 +12,8 @@ import yaml
 from app.calls import timing
 from app.calls.script import Flow, load_flow
 from app.config import PROJECT_ROOT
-from tests.accounts import STAFF_PIN, make_accounts
+from tests.accounts import make_accounts
+from tests.flow.test_staff_and_api import STAFF_CALL
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
 SHIPPED = PROJECT_ROOT / "voice_flows" / "caller.yaml"
@@ -85,23 +86,7 @@ def test_the_caller_hears_the_reference_is_texted_and_can_hear_it_again(twilio, 
 
 def test_the_staff_line_ends_with_the_customer_being_called_back(twilio, app, clock):
     make_accounts(app, clock)
-    transcript = twilio.call(
-        f"press {STAFF_PIN}",
-        "say the vpn",
-        "press 1",
-        "say nobody can connect from home",
-        "say since midnight",
-        "say at eleven",
-        "press 1",
-        "say the lab manager",
-        "silence",  # no e-mail address
-        "press 2",
-        "press 3195550166",
-        "press 1",
-        "press 1",
-        caller="+13193844357",
-        entry="/voice/staff",
-    )
+    transcript = twilio.call(*STAFF_CALL, caller="+13193844357", entry="/voice/staff")
     spoken = transcript.text
     assert "will call the customer back within 60 minutes" in spoken
     assert "The customer has also been sent the reference by text message." in spoken
