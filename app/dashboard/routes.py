@@ -16,6 +16,7 @@ from app.incidents import service as incident_service
 from app.incidents.commands import Action, ActionError, Actor, Verb
 from app.incidents.forms import IncidentFormError, draft_from_form
 from app.incidents.reference import IncidentNotFound, get_by_reference
+from app.incidents.summaries import format_minutes
 from app.models import Channel, UserRole
 from app.paging import gateway_health, oncall
 from app.phones import display
@@ -28,6 +29,26 @@ LEADS = (UserRole.TEAM_LEAD,)
 # The form field holding each action's words.
 TEXT_FIELDS = {Verb.CANCEL: "reason"}
 STAFF = (UserRole.HELPDESK, UserRole.ADMIN, UserRole.TEAM_LEAD)
+
+
+# Roles as people say them, not as they are stored.
+ROLE_NAMES = {
+    "admin": "Administrator",
+    "team_lead": "Team lead",
+    "director": "Director",
+    "helpdesk": "Help desk",
+}
+
+
+@bp.app_template_filter("role")
+def role_name(role: str) -> str:
+    return ROLE_NAMES.get(role, role)
+
+
+@bp.app_template_filter("hours")
+def hours(minutes: int | None) -> str:
+    """Time worked the one way everywhere: 2h30 (or 45 min)."""
+    return format_minutes(minutes) if minutes is not None else "—"
 
 
 @bp.app_template_filter("phone")

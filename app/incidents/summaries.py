@@ -185,7 +185,8 @@ def summary_email(incident: Incident, summary: Summary, zone: ZoneInfo) -> str:
         f"Work performed by {summary.responder.name}:",
         summary.work,
         "",
-        f"Hours spent: {(summary.minutes or 0) / 60:.2f} ({format_minutes(summary.minutes or 0)})",
+        # The decimal hours too, for billing by the hour.
+        f"Time spent: {format_minutes(summary.minutes or 0)} ({(summary.minutes or 0) / 60:.2f} h)",
         f"Calls with the caller through the line: {len(calls)}, {format_minutes(talk // 60)}"
         if calls
         else "Calls with the caller through the line: none",

@@ -157,7 +157,7 @@ def test_summary_by_sms_reaches_the_team_lead_by_email(app, clock, twilio, sessi
     assert to == "jordan@example.edu"
     assert subject == "Work summary AH-1001: Canvas"
     assert "Work performed by Pat Lee:\nrestarted the app pool and cleared the queue" in body
-    assert "Hours spent: 2.50 (2h30)" in body
+    assert "Time spent: 2h30 (2.50 h)" in body
     detail = twilio.client.get("/api/incidents/AH-1001", headers=AUTH).get_json()
     assert detail["summary"]["hours"] == 2.5 and detail["summary"]["by"] == "Pat Lee"
 

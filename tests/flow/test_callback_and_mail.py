@@ -191,7 +191,7 @@ def test_an_overdue_summary_reaches_the_team_lead_by_real_smtp(
     text(twilio, PAT, "SUM 1001 3 rebuilt the index")
     run_worker(app, clock)
     assert inbox.messages[-1]["Subject"] == "Work summary AH-1001: Canvas"
-    assert "Hours spent: 3.00 (3h00)" in inbox.messages[-1].get_payload()
+    assert "Time spent: 3h00 (3.00 h)" in inbox.messages[-1].get_payload()
     assert sms_to(gateway, "+13195550110")  # the team lead was texted too
     app.extensions["db"].engine.dispose()
 

@@ -212,3 +212,17 @@ def test_a_failing_gateway_shows_on_every_page(client, accounts, app, clock):
     page = client.get("/").get_data(as_text=True)
     assert 'id="gateway-down"' in page
     assert "failing for 3 min (1 sends): Twilio answered 503 (20503)" in page
+
+
+def test_hours_and_roles_read_as_people_say_them(app, clock, twilio, client, accounts):
+    report_outage(twilio)
+    run_worker(app, clock)
+    text(twilio, PAT, "1a")
+    text(twilio, PAT, "1r restarted the app pool")
+    text(twilio, PAT, "SUM 1001 1.5 restarted the app pool")
+    sign_in(client, "jordan")
+    assert "Pat Lee, 1h30, " in client.get("/incidents/AH-1001").get_data(as_text=True)
+    assert '<td data-label="Hours">1h30</td>' in client.get("/summaries").get_data(as_text=True)
+    responders = client.get("/responders").get_data(as_text=True)
+    assert '<td data-label="Role">Team lead</td>' in responders
+    assert "team_lead" not in responders
