@@ -21,6 +21,11 @@ STEP = "confirm"
 TRIES = 2
 
 
+def _still_asking(call: Notification | None) -> bool:
+    """The call is one of these, and its incident still waits for this caller's word."""
+    return call is not None and caller_reach.awaiting_answer(call)
+
+
 @dataclass
 class ConfirmCall:
     session: Session
@@ -33,8 +38,9 @@ class ConfirmCall:
 
     def answered(self, call: Notification | None, machine: bool) -> Reply:
         texts, reply = self.flow.confirm_call, self._reply()
-        if call is None or call.incident is None or not caller_reach.awaiting_answer(call):
+        if not _still_asking(call):
             return reply.say(texts.gone).hangup()
+        assert call is not None and call.incident is not None
         reference = spoken_reference(call.incident.reference)
         if machine:
             machine_text = texts.machine.format(line=self.flow.line_name, reference=reference)
@@ -46,8 +52,9 @@ class ConfirmCall:
 
     def pressed(self, call: Notification | None, digits: str, turn: int) -> Reply:
         texts, reply = self.flow.confirm_call, self._reply()
-        if call is None or call.incident is None or not caller_reach.awaiting_answer(call):
+        if not _still_asking(call):
             return reply.say(texts.gone).hangup()
+        assert call is not None and call.incident is not None
         incident = call.incident
         report = confirmation.report_for(incident, call.to_number)
         if report is not None and digits == "1":

@@ -7,7 +7,8 @@ from app import users
 from app.calls.turn import FINISHED, GREETING, JOIN_CALL, PUT_THROUGH, STAFF, StepHandler, Turn
 from app.incidents import joint_call
 from app.incidents.reference import number_to_id, spoken_reference
-from app.models import CallStage, CallStatus, Incident, Service
+from app.models import CallStage, CallStatus, Incident, Role, Service
+from app.paging import oncall
 from app.responders import directory
 
 
@@ -79,7 +80,8 @@ class PutThrough(StepHandler):
     def _numbers(self, service: Service | None) -> list[str]:
         people = [service.primary_admin, service.backup_admin] if service else []
         numbers = [p.phone for p in people if p is not None and p.active]
-        lead = self.menu.line.dial_number or self.menu.team_lead_phone()
+        leads = oncall.with_role(self.menu.session, Role.TEAM_LEAD)
+        lead = self.menu.line.dial_number or next((r.phone for r in leads if r.verified), None)
         if lead:
             numbers.append(lead)
         return list(dict.fromkeys(numbers))

@@ -32,7 +32,6 @@ from app.models import (
     IncidentState,
     JointCallLeg,
     Responder,
-    Role,
     Service,
     Source,
 )
@@ -269,22 +268,7 @@ class VoiceMenu:
     def known_priority_customer(self, turn: Turn) -> bool:
         """The records already say CAS: the service, or the caller's own number."""
         service = self.session.get(Service, turn.answer("service_id") or 0)
-        if service is not None and service.priority_customer:
-            return True
-        return incident_service.is_priority_customer(self.session, None, turn.call.from_number)
-
-    def team_lead_phone(self) -> str | None:
-        lead = self.session.scalar(
-            select(Responder)
-            .where(
-                Responder.role == Role.TEAM_LEAD,
-                Responder.active,
-                Responder.verified_at.is_not(None),
-            )
-            .order_by(Responder.id)
-            .limit(1)
-        )
-        return lead.phone if lead else None
+        return incident_service.is_priority_customer(self.session, service, turn.call.from_number)
 
     def fail_attempt(self, turn: Turn) -> bool:
         """Count a missed or unusable answer; True when the caller has had enough tries."""
