@@ -14,7 +14,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
 from app.adapters.logging_setup import configure_logging, twilio_id
-from app.adapters.mail import ConsoleMailer, Mailer, SmtpMailer
+from app.adapters.mail import ConsoleMailer, Mailer, smtp_mailer
+from app.adapters.tickets import make_backend
 from app.calls.hours import BusinessHours
 from app.calls.script import Flow, FlowError, PageScript, load_flows
 from app.calls.turn import LineConfig
@@ -29,6 +30,8 @@ from app.config import (
 )
 from app.context import PAGE_SCRIPT, Services
 from app.db import Database
+from app.tickets import outbox
+from app.tickets.backend import TicketBackend
 from app.web_security import harden
 
 LOCAL_TOKEN_FILE = PROJECT_ROOT / "instance" / "local-twilio-auth-token"
@@ -41,6 +44,7 @@ def create_app(
     clock: Clock | None = None,
     gateway: Gateway | None = None,
     mailer: Mailer | None = None,
+    tickets: TicketBackend | None = None,
 ) -> Flask:
     """Build the app: settings (defaults, then environment and .env, then `config`), the call
     scripts, the database and the blueprints. Bad settings or scripts stop start-up here."""
@@ -81,8 +85,10 @@ def create_app(
         caller_flow=caller_flow,
         page_script=page_script,
         line=line_config(settings),
+        tickets=tickets or make_backend(settings),
     ).install(app)
-    Database(settings.DATABASE_URL).init_app(app)
+    forward = settings.TICKETS_BACKEND != "none"
+    Database(settings.DATABASE_URL, {outbox.FORWARD: forward}).init_app(app)
     harden(app, settings)
     _register_blueprints(app)
     return app
@@ -114,13 +120,13 @@ def _load(config: Mapping[str, Any] | None) -> tuple[Settings, Flow, PageScript]
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, dashboard, ops, sms, summary, voice
+    from app import api, dashboard, hooks, ops, sms, summary, voice
     from app.cli import register_cli
 
     csrf = CSRFProtect(app)
     # Twilio signs its webhooks, API clients send bearer tokens, summary links carry their own
     # key: none of those have a browser session to forge, so CSRF tokens guard the dashboard.
-    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp, ops.bp):
+    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp, ops.bp, hooks.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(dashboard.bp)
@@ -158,14 +164,7 @@ def make_gateway(settings: Settings) -> Gateway:
 
 def make_mailer(settings: Settings) -> Mailer:
     if settings.MAIL_BACKEND == "smtp":
-        return SmtpMailer(
-            settings.SMTP_HOST,
-            settings.SMTP_PORT,
-            settings.MAIL_FROM,
-            settings.SMTP_USERNAME,
-            settings.SMTP_PASSWORD,
-            settings.SMTP_STARTTLS,
-        )
+        return smtp_mailer(settings)
     return ConsoleMailer()
 
 

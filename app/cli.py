@@ -24,6 +24,7 @@ from app.incidents import catalog
 from app.models import Responder, User, UserRole
 from app.paging import oncall, roster, verification
 from app.phones import mask
+from app.tickets.backend import TicketError
 
 DEMO_DIR = PROJECT_ROOT / "demo"
 # The demo account `make run` creates; a real deployment makes its own with `users create`.
@@ -46,6 +47,7 @@ def register_cli(app: Flask) -> None:
         users_cli,
         tokens_cli,
         twilio_cli,
+        tickets_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)
@@ -303,9 +305,29 @@ def worker_command(once: bool, batch: int) -> None:
     runner = context.services().worker(get_db().sessionmaker, batch=batch)
     if once:
         result = runner.run_once()
-        click.echo(f"{result.steps_fired} steps and follow-ups due, {result.sent} messages sent")
+        tickets = runner.send_tickets()
+        click.echo(
+            f"{result.steps_fired} steps and follow-ups due, {result.sent} messages sent, "
+            f"{tickets} ticket updates tried"
+        )
         return
     runner.run_forever(_settings().WORKER_POLL_SECONDS)
+
+
+@click.group("tickets", cls=AppGroup, help="The ticketing system (TICKETS_BACKEND).")
+def tickets_cli() -> None:
+    pass
+
+
+@tickets_cli.command("check", help="Try the settings against the live ticketing system.")
+def tickets_check() -> None:
+    backend = context.services().tickets
+    if backend is None:
+        raise click.ClickException("TICKETS_BACKEND is none: incidents stay on the line")
+    try:
+        click.echo(f"ok  {backend.check()}")
+    except TicketError as exc:
+        raise click.ClickException(f"{backend.name}: {exc}") from None
 
 
 @click.group("flows", cls=AppGroup, help="Call scripts in voice_flows/.")

@@ -147,6 +147,31 @@ class Settings(BaseSettings):
     SMTP_PASSWORD: str = ""
     SMTP_STARTTLS: bool = True
 
+    # The ticketing system every incident is also a ticket in: none, rt, servicenow, email or
+    # webhook (README, "Ticketing system").
+    TICKETS_BACKEND: Literal["none", "rt", "servicenow", "email", "webhook"] = "none"
+    # The team leads are e-mailed once this many sends in a row have failed.
+    TICKETS_ALERT_AFTER: int = Field(5, ge=1, le=1000)
+    TICKETS_TIMEOUT_SECONDS: float = Field(10, gt=0, le=120)
+    RT_URL: str = ""
+    RT_TOKEN: str = ""
+    RT_USER: str = ""
+    RT_PASSWORD: str = ""
+    RT_QUEUE: str = "General"
+    SERVICENOW_URL: str = ""
+    SERVICENOW_USER: str = ""
+    SERVICENOW_PASSWORD: str = ""
+    SERVICENOW_TOKEN: str = ""
+    SERVICENOW_ASSIGNMENT_GROUP: str = ""
+    SERVICENOW_CALLER: str = ""
+    # The ticketing system's inbound address (sent through the SMTP settings above).
+    TICKETS_EMAIL_TO: str = ""
+    TICKETS_WEBHOOK_URL: str = ""
+    TICKETS_WEBHOOK_SECRET: str = ""
+    # POST /tickets/events: a bearer token, or an HMAC-SHA256 signature with the secret.
+    TICKETS_INBOUND_TOKEN: str = ""
+    TICKETS_INBOUND_SECRET: str = ""
+
     _split = field_validator(
         "HOLIDAYS", "HELPDESK_NUMBERS", "API_TOKENS", "CALLBACK_COUNTRIES", mode="before"
     )(_split_list)
@@ -235,6 +260,28 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"SMS_BACKEND=twilio needs {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _tickets_need_settings(self) -> Settings:
+        backend = self.TICKETS_BACKEND
+        needed = {
+            "rt": ["RT_URL", "RT_QUEUE"],
+            "servicenow": ["SERVICENOW_URL"],
+            "email": ["TICKETS_EMAIL_TO"],
+            "webhook": ["TICKETS_WEBHOOK_URL", "TICKETS_WEBHOOK_SECRET"],
+        }.get(backend, [])
+        missing = [name for name in needed if not getattr(self, name)]
+        if backend == "rt" and not (self.RT_TOKEN or (self.RT_USER and self.RT_PASSWORD)):
+            missing.append("RT_TOKEN (or RT_USER and RT_PASSWORD)")
+        if backend == "servicenow" and not (
+            self.SERVICENOW_TOKEN or (self.SERVICENOW_USER and self.SERVICENOW_PASSWORD)
+        ):
+            missing.append("SERVICENOW_TOKEN (or SERVICENOW_USER and SERVICENOW_PASSWORD)")
+        if backend == "email" and self.MAIL_BACKEND != "smtp":
+            missing.append("MAIL_BACKEND=smtp")
+        if missing:
+            raise ValueError(f"TICKETS_BACKEND={backend} needs {', '.join(missing)}")
         return self
 
     @property

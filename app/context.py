@@ -21,6 +21,8 @@ from app.incidents.actions import IncidentActions
 from app.incidents.followups import FollowUpPolicy
 from app.incidents.summaries import SummaryLinks
 from app.paging.delivery import CallbackUrls
+from app.tickets.backend import TicketBackend
+from app.tickets.sender import TicketSender
 from app.worker import Worker
 
 EXTENSION = "afterhours"
@@ -36,6 +38,8 @@ class Services:
     caller_flow: Flow
     page_script: PageScript
     line: LineConfig
+    # None: TICKETS_BACKEND=none, the line keeps incidents to itself.
+    tickets: TicketBackend | None = None
 
     def install(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
@@ -90,6 +94,20 @@ class Services:
             menu=(self.caller_flow, self.line),
             sweep_every=dt.timedelta(seconds=config.WORKER_POLL_SECONDS),
             listen=config.WORKER_LISTEN,
+            tickets=self.ticket_sender(batch),
+        )
+
+    def ticket_sender(self, batch: int = 50) -> TicketSender | None:
+        if self.tickets is None:
+            return None
+        config = self.settings
+        return TicketSender(
+            self.tickets,
+            self.clock,
+            config.zone,
+            config.PUBLIC_BASE_URL,
+            alert_after=config.TICKETS_ALERT_AFTER,
+            batch=batch,
         )
 
 

@@ -16,9 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 class Database:
     """Each app owns one, so two apps in one process (tests) never share an engine."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, info: dict[str, object] | None = None) -> None:
         self.engine: Engine = make_engine(url)
-        self.sessionmaker: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        # `info` is copied into every session (the ticket outbox's switch, say).
+        self.sessionmaker: sessionmaker[Session] = sessionmaker(
+            self.engine, expire_on_commit=False, info=info or {}
+        )
 
     def init_app(self, app: Flask) -> None:
         app.extensions["db"] = self

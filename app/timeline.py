@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import EventKind, Incident, IncidentEvent
+from app.tickets import outbox
 
 
 def add_event(
@@ -23,6 +24,7 @@ def add_event(
         incident=incident, at=at, kind=kind, actor=actor, channel=channel, detail=detail[:2000]
     )
     session.add(event)
+    outbox.queue(session, event)
     return event
 
 

@@ -1,4 +1,5 @@
-"""The worker: fires due escalation steps and sends due notifications. Holds no state of its own;
+"""The worker: fires due escalation steps, sends due notifications and passes updates on to the
+ticketing system. Holds no state of its own;
 everything it acts on is a row, so a restart, a deploy or a crash loses nothing."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.incidents import followups
 from app.incidents.followups import FollowUpPolicy
 from app.paging import delivery, escalation, gateway_health, wakeup
 from app.paging.delivery import CallbackUrls
+from app.tickets.sender import TicketSender
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class Worker:
         menu: tuple[Flow, LineConfig] | None = None,
         sweep_every: dt.timedelta = dt.timedelta(seconds=1),
         listen: bool = True,
+        tickets: TicketSender | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -77,6 +80,9 @@ class Worker:
         # LISTEN for due pages on PostgreSQL (off behind a transaction-pooling proxy).
         self.listen = listen
         self._last_sweep: dt.datetime | None = None
+        # The ticketing system is served by a thread of its own: a slow or dead one never
+        # holds up a page.
+        self.tickets = tickets
 
     def run_once(self) -> PassResult:
         """Everything due now, in batches, until nothing is left."""
@@ -162,6 +168,23 @@ class Worker:
     def _mail(self, session: Session) -> PassResult:
         return PassResult(sent=mail.send_due(session, self.clock, self.mailer, self.batch))
 
+    def send_tickets(self) -> int:
+        """Pass due ticket updates to the ticketing system; how many were tried."""
+        if self.tickets is None:
+            return 0
+        with self.sessions() as session:
+            return self.tickets.send_due(session)
+
+    def _serve_tickets(self, poll_seconds: float) -> None:
+        while not self.stopping.is_set():
+            try:
+                tried = self.send_tickets()
+            except Exception:
+                log.exception("ticket pass failed; trying again")
+                tried = 0
+            if not tried:
+                self.stopping.wait(poll_seconds)
+
     def run_forever(self, poll_seconds: float) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stopping.set())
@@ -172,6 +195,11 @@ class Worker:
         engine = self.sessions.kw["bind"]
         waiter = wakeup.Waiter(engine, self.stopping, listen=self.listen)
         waiter.start()
+        tickets = threading.Thread(
+            target=self._serve_tickets, args=(poll_seconds,), name="tickets", daemon=True
+        )
+        if self.tickets is not None:
+            tickets.start()
         how = "woken by the database when a page is due, " if waiter.listening else ""
         log.info("worker started; %spolling every %.1fs", how, poll_seconds)
         try:
@@ -186,4 +214,6 @@ class Worker:
                     waiter.wait(poll_seconds)
         finally:
             waiter.close()
+            if tickets.is_alive():
+                tickets.join()
         log.info("worker stopped")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -57,6 +60,31 @@ def settings(database_url: str, tmp_path: Path) -> dict[str, object]:
         "DATABASE_URL": database_url,
         "VOICEMAIL_SPOOL_DIR": str(tmp_path / "voicemail-spool"),
     }
+
+
+class Inbox:
+    """An SMTP server's mailbox (aiosmtpd): every message it took."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.config import Settings
 from app.models import Email, Incident, NotificationStatus
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,40 @@ class SmtpMailer:
         message["To"] = header(to)
         message["Subject"] = header(subject)
         message.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        self.deliver(message)
+
+    def deliver(self, message: EmailMessage) -> None:
+        with self._connect() as smtp:
+            smtp.send_message(message)
+
+    def check(self) -> None:
+        """Connect and sign in, as a send would; raises what a send would."""
+        with self._connect() as smtp:
+            smtp.noop()
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if self.username:
                 smtp.login(self.username, self.password)
-            smtp.send_message(message)
+        except Exception:
+            smtp.close()
+            raise
+        return smtp
+
+
+def smtp_mailer(settings: Settings, timeout: float = 20) -> SmtpMailer:
+    return SmtpMailer(
+        settings.SMTP_HOST,
+        settings.SMTP_PORT,
+        settings.MAIL_FROM,
+        settings.SMTP_USERNAME,
+        settings.SMTP_PASSWORD,
+        settings.SMTP_STARTTLS,
+        timeout,
+    )
 
 
 def header(value: str) -> str:

@@ -191,6 +191,14 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "state": {"type": "string"},
                         "priority": {"type": "integer"},
                         "source": {"type": "string"},
+                        "ticket": {
+                            "type": ["object", "null"],
+                            "description": "the incident's ticket in the ticketing system",
+                            "properties": {
+                                "id": {"type": "string"},
+                                "url": {"type": "string"},
+                            },
+                        },
                     },
                 },
                 "NewIncident": {

@@ -28,12 +28,25 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "incomplete": incident.incomplete,
         "created_at": _time(incident.created_at),
         "updated_at": _time(incident.updated_at),
+        "ticket": {"id": incident.ticket_id, "url": incident.ticket_url}
+        if incident.ticket_id or incident.ticket_url
+        else None,
     }
+
+
+def _ticket_pending(incident: Incident) -> dict[str, Any] | None:
+    """What the ticketing system has yet to take, or None when it has everything."""
+    waiting = incident.ticket_waiting
+    if not waiting:
+        return None
+    errors = [update.last_error for update in waiting if update.last_error]
+    return {"updates": len(waiting), "last_error": errors[-1] if errors else None}
 
 
 def incident_detail(incident: Incident) -> dict[str, Any]:
     return {
         **incident_summary(incident),
+        "ticket_pending": _ticket_pending(incident),
         "description": incident.description,
         "recording_url": incident.recording_url,
         "started": incident.started_text,

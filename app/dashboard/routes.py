@@ -21,6 +21,7 @@ from app.models import Channel, UserRole
 from app.paging import gateway_health, oncall
 from app.phones import display
 from app.responders import directory
+from app.tickets import sender
 from app.web_security import safe_next
 
 from . import bp
@@ -66,11 +67,14 @@ def _globals() -> dict[str, object]:
     stale = user is not None and health.worker_stale(
         get_db().session, clock().now(), dt.timedelta(seconds=settings().WORKER_STALE_SECONDS)
     )
-    gateway = gateway_health.problem(get_db().session, clock().now()) if user is not None else None
+    session, now = get_db().session, clock().now()
+    gateway = gateway_health.problem(session, now) if user is not None else None
+    tickets = gateway_health.problem(session, now, sender.HEALTH) if user is not None else None
     return {
         "user": user,
         "worker_down": stale,
         "gateway_problem": gateway,
+        "tickets_problem": tickets,
         "now": clock().now(),
         "local": lambda moment, fmt="%a %d %b %H:%M": local(moment, zone, fmt) if moment else "—",
         "goal_state": overview.goal_state,

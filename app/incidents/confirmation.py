@@ -15,6 +15,7 @@ from app.incidents.commands import ActionError
 from app.incidents.followups import REMINDERS, FollowUpPolicy
 from app.incidents.service import GOAL
 from app.models import (
+    CLOSED_IN_TICKET,
     NOREPLY,
     Channel,
     EventKind,
@@ -232,10 +233,12 @@ def close(
     responder: Responder,
     channel: str,
     by_phone: bool = False,
+    unconfirmed_because: str = "",
 ) -> str:
     """Close a resolved incident (`check_closing` has said it may): with no caller confirmation
     yet, the admin's CLOSE ... PHONE records that the caller confirmed on the phone, and CLOSE
-    ... NOREPLY that it closed without their word."""
+    ... NOREPLY (or a ticket closed in the ticketing system, `unconfirmed_because`) that it
+    closed without their word."""
     transitions.compare_and_set(
         session,
         incident,
@@ -258,9 +261,9 @@ def close(
             "the caller confirmed by phone",
         )
     elif incident.confirmed_at is None:
-        incident.confirmed_via = NOREPLY
-        detail = (
-            f"without the caller's confirmation: no reply to {incident.confirm_reminders} reminders"
+        incident.confirmed_via = CLOSED_IN_TICKET if unconfirmed_because else NOREPLY
+        detail = "without the caller's confirmation: " + (
+            unconfirmed_because or f"no reply to {incident.confirm_reminders} reminders"
         )
     add_event(session, incident, now, EventKind.CLOSED, responder.name, channel, detail)
     summary = incident.summary

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.adapters import mail
 from app.clock import local
-from app.models import NOREPLY, EventKind, Incident, Responder, Role, Summary
+from app.models import CLOSED_IN_TICKET, NOREPLY, EventKind, Incident, Responder, Role, Summary
 from app.paging import notify, oncall
 from app.phones import display
 from app.timeline import add_event
@@ -152,6 +152,7 @@ CONFIRMED_VIA = {
     "phone": "yes, on the phone with the administrator",
     "call": "yes, on a call from the line",
     NOREPLY: "no: closed without the caller's confirmation (no reply to the reminders)",
+    CLOSED_IN_TICKET: "no: the ticket was closed in the ticketing system",
 }
 
 

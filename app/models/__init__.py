@@ -20,6 +20,7 @@ from app.models.base import (
 )
 from app.models.calls import Call, CallTurn, InboundMessage, SpooledCall, WebhookReceipt
 from app.models.incidents import (
+    CLOSED_IN_TICKET,
     NOREPLY,
     Callback,
     Incident,
@@ -43,8 +44,10 @@ from app.models.paging import (
     Rotation,
     RotationMember,
 )
+from app.models.tickets import TicketUpdate
 
 __all__ = [
+    "CLOSED_IN_TICKET",
     "NOREPLY",
     "REFERENCE_OFFSET",
     "REFERENCE_PREFIX",
@@ -84,6 +87,7 @@ __all__ = [
     "Source",
     "SpooledCall",
     "Summary",
+    "TicketUpdate",
     "UTCDateTime",
     "User",
     "UserRole",

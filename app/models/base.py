@@ -80,6 +80,7 @@ class Channel(StrEnum):
     API = "api"
     WORKER = "worker"
     CLI = "cli"
+    TICKETS = "tickets"
 
 
 class Role(StrEnum):

@@ -23,11 +23,14 @@ from app.models.base import (
     stored_as_word,
 )
 
-# confirmed_via for an incident closed without the caller's word (CLOSE 1042 NOREPLY).
+# confirmed_via for an incident closed without the caller's word (CLOSE 1042 NOREPLY), and for
+# one whose ticket was closed in the ticketing system.
 NOREPLY = "noreply"
+CLOSED_IN_TICKET = "ticket"
 
 if TYPE_CHECKING:
     from app.models.paging import EscalationPolicy, Notification, Responder
+    from app.models.tickets import TicketUpdate
 
 
 class Service(Base):
@@ -115,6 +118,11 @@ class Incident(Base):
     next_escalation_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     # When the caller, still unanswered, is told honestly that the line is still trying.
     still_trying_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # The incident's ticket in the ticketing system, once it took the create (the id and the
+    # link are blank where it does not say, as with tickets opened by e-mail).
+    ticket_created_at: Mapped[dt.datetime | None]
+    ticket_id: Mapped[str] = mapped_column(String(64), default="")
+    ticket_url: Mapped[str] = mapped_column(String(500), default="")
 
     service: Mapped[Service | None] = relationship(back_populates="incidents")
     owner: Mapped[Responder | None] = relationship()
@@ -134,6 +142,9 @@ class Incident(Base):
     )
     events: Mapped[list[IncidentEvent]] = relationship(
         back_populates="incident", order_by="IncidentEvent.id", cascade="all, delete-orphan"
+    )
+    ticket_updates: Mapped[list[TicketUpdate]] = relationship(
+        order_by="TicketUpdate.id", viewonly=True
     )
 
     @property
@@ -168,7 +179,12 @@ class Incident(Base):
 
     @property
     def closed_unconfirmed(self) -> bool:
-        return self.confirmed_via == NOREPLY
+        return self.confirmed_via in (NOREPLY, CLOSED_IN_TICKET)
+
+    @property
+    def ticket_waiting(self) -> list[TicketUpdate]:
+        """Updates the ticketing system has not taken yet ("ticket pending")."""
+        return [update for update in self.ticket_updates if update.sent_at is None]
 
     @property
     def pages(self) -> list[Notification]:

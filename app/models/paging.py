@@ -178,8 +178,9 @@ class Notification(Base):
 
 
 class GatewayHealth(Base):
-    """Whether the SMS/voice gateway as a whole is failing (every send refused or unanswered),
-    as opposed to one recipient: while it fails, chains hold and the leads are alerted."""
+    """Whether an outside system as a whole is failing: the SMS/voice gateway (every send refused
+    or unanswered, as opposed to one recipient: while it fails, chains hold and the leads are
+    alerted), or the ticketing system (its updates wait and the leads are alerted)."""
 
     __tablename__ = "gateway_health"
 

@@ -34,21 +34,22 @@ NAME = "sms-and-voice"
 ALERT_AFTER = dt.timedelta(seconds=60)
 
 
-def _row(session: Session) -> GatewayHealth:
-    row = session.scalar(select(GatewayHealth).where(GatewayHealth.name == NAME))
+def health_row(session: Session, name: str = NAME) -> GatewayHealth:
+    """The row for one outside system (this gateway, the ticketing system), made on first use."""
+    row = session.scalar(select(GatewayHealth).where(GatewayHealth.name == name))
     if row is not None:
         return row
     try:
         with session.begin_nested():
-            row = GatewayHealth(name=NAME)
+            row = GatewayHealth(name=name)
             session.add(row)
     except IntegrityError:
-        row = session.scalars(select(GatewayHealth).where(GatewayHealth.name == NAME)).one()
+        row = session.scalars(select(GatewayHealth).where(GatewayHealth.name == name)).one()
     return row
 
 
 def failed(session: Session, now: dt.datetime, error: str) -> None:
-    row = _row(session)
+    row = health_row(session)
     if row.failing_since is None:
         row.failing_since = now
         row.held_until = now
@@ -59,16 +60,21 @@ def failed(session: Session, now: dt.datetime, error: str) -> None:
 
 
 def failing(session: Session) -> bool:
-    return _failing_row(session) is not None
+    return failing_row(session) is not None
 
 
-def _failing_row(session: Session) -> GatewayHealth | None:
-    return session.scalar(select(GatewayHealth).where(GatewayHealth.failing_since.is_not(None)))
+def failing_row(session: Session, name: str = NAME) -> GatewayHealth | None:
+    return session.scalar(
+        select(GatewayHealth).where(
+            GatewayHealth.name == name, GatewayHealth.failing_since.is_not(None)
+        )
+    )
 
 
-def problem(session: Session, now: dt.datetime) -> str | None:
-    """What is wrong with the gateway as a whole (for /readyz and the banner), or None."""
-    row = _failing_row(session)
+def problem(session: Session, now: dt.datetime, name: str = NAME) -> str | None:
+    """What is wrong with the gateway (or another outside system) as a whole, for /readyz and
+    the dashboard's banner, or None."""
+    row = failing_row(session, name)
     if row is None or row.failing_since is None:
         return None
     minutes = int((now - row.failing_since).total_seconds() // 60)
@@ -78,13 +84,13 @@ def problem(session: Session, now: dt.datetime) -> str | None:
 def answered(session: Session, now: dt.datetime) -> None:
     """The gateway took a send (or refused one recipient, which is an answer too) after it had
     been failing: the outage is over."""
-    row = _failing_row(session)
+    row = failing_row(session)
     if row is None or row.failing_since is None:
         return
     minutes = int((now - row.failing_since).total_seconds() // 60)
     log.warning("gateway answering again after %d min", minutes)
     if row.alerted_at is not None:
-        _tell_leads(
+        tell_leads(
             session,
             now,
             "The SMS and voice gateway is answering again",
@@ -99,7 +105,7 @@ def hold_and_alert(session: Session, now: dt.datetime) -> int:
     """While the gateway fails: push every open chain back by the time since the last hold (so
     no step falls due and is burnt on a gateway that cannot deliver it), and tell the leads once
     the failure has lasted ALERT_AFTER. Returns how many chains were held."""
-    row = _failing_row(session)
+    row = failing_row(session)
     if row is None or row.failing_since is None:
         return 0
     held = 0
@@ -140,7 +146,7 @@ def _alert(session: Session, now: dt.datetime, row: GatewayHealth) -> None:
         + "\n\nNobody on call can be reached until this is fixed: call the on-call admin "
         "directly. Escalation is held where it stands and resumes when the gateway answers."
     )
-    _tell_leads(session, now, "Pages are not going out: the SMS and voice gateway is failing", body)
+    tell_leads(session, now, "Pages are not going out: the SMS and voice gateway is failing", body)
     for incident in incidents:
         add_event(
             session,
@@ -155,7 +161,8 @@ def _alert(session: Session, now: dt.datetime, row: GatewayHealth) -> None:
     log.error("gateway failing for %d s; leads alerted", since)
 
 
-def _tell_leads(session: Session, now: dt.datetime, subject: str, body: str) -> None:
+def tell_leads(session: Session, now: dt.datetime, subject: str, body: str) -> None:
+    """E-mail the team leads and the director: it does not depend on any gateway."""
     leads = session.scalars(
         select(Responder).where(
             Responder.role.in_([Role.TEAM_LEAD, Role.DIRECTOR]),

@@ -4,16 +4,13 @@ reaching the team lead through a real SMTP server on localhost."""
 from __future__ import annotations
 
 import datetime as dt
-import email
 import json
-import socket
 import urllib.parse
 import uuid
 from collections.abc import Iterator
 
 import pytest
 import responses
-from aiosmtpd.controller import Controller
 
 from app import create_app
 from app.adapters.gateways import TwilioGateway
@@ -131,29 +128,6 @@ class TestCallBack:
         path = self._call_back(app, clock, twilio, session, api)
         twiml = twilio.voice(path, "CA-bridge", caller=PAT, AnsweredBy="machine_start")
         assert twiml.verbs == ["Say", "Hangup"]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def smtp_app(settings, clock, gateway, port: int):  # type: ignore[no-untyped-def]

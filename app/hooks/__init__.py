@@ -1,0 +1,7 @@
+"""What outside systems (other than Twilio) tell the line: the ticketing system's news."""
+
+from flask import Blueprint
+
+bp = Blueprint("hooks", __name__, url_prefix="/tickets")
+
+from . import routes  # noqa: E402, F401
