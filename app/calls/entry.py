@@ -6,7 +6,7 @@ from __future__ import annotations
 from app import users
 from app.calls.turn import FINISHED, GREETING, JOIN_CALL, PUT_THROUGH, STAFF, StepHandler, Turn
 from app.incidents import joint_call
-from app.incidents.reference import number_to_id, spoken_reference
+from app.incidents.reference import number_to_id, parse_reference, spoken_reference
 from app.models import CallStage, CallStatus, Incident, Role, Service
 from app.paging import oncall
 from app.responders import directory
@@ -165,8 +165,12 @@ class Finished(StepHandler):
         call = turn.call
         if call.stage == CallStage.REPEAT and turn.heard.digits == "1":
             call.attempts += 1
-            reference = spoken_reference(turn.answer("reference", ""))
-            turn.reply.say(self.flow.finish.reference.format(reference=reference))
+            said = turn.answer("reference", "")
+            turn.reply.say(self.flow.finish.reference.format(reference=spoken_reference(said)))
+            if call.staff_user_id:
+                incident_id = parse_reference(said)
+                found = self.menu.session.get(Incident, incident_id) if incident_id else None
+                self.menu.say_ticket(turn, found)
         else:
             call.stage = CallStage.ASK
         self.ask(turn)

@@ -290,6 +290,8 @@ class VoiceMenu:
             turn.reply.say(finish.added.format(reference=reference))
         else:
             turn.reply.say(finish.reference.format(reference=reference))
+        if staff:
+            self.say_ticket(turn, incident)
         if texted:
             turn.reply.say(finish.staff_texted if staff else finish.texted)
         if not added:
@@ -297,6 +299,13 @@ class VoiceMenu:
         turn.set(reference=incident.reference)
         turn.move_to(CallStage.REPEAT)
         self.ask(turn)
+
+    def say_ticket(self, turn: Turn, incident: Incident | None) -> None:
+        """Help-desk staff hear the ticket's id once the ticketing system has given one (an
+        added report's incident has it already; a new one by the time they press 1 again)."""
+        if incident is not None and incident.ticket_id:
+            ticket = spoken_reference(incident.ticket_id)
+            turn.reply.say(self.flow.finish.staff_ticket.format(ticket=ticket))
 
     # --- turn bookkeeping -----------------------------------------------------------------
 

@@ -218,6 +218,8 @@ class Finish(_Strict):
     staff_next: str
     added: str
     hear_again: str
+    # The staff line: the incident's ticket in the ticketing system, once it has one.
+    staff_ticket: str = "In the ticketing system, it is ticket {ticket}."
     # How many times the caller may press 1 to hear the reference again.
     repeats: int = Field(2, ge=0, le=5)
 
@@ -298,6 +300,7 @@ class Flow(_Strict):
 # Which placeholders each text may use; anything else is a typo caught at start-up.
 _PLACEHOLDERS: dict[str, set[str]] = {
     "reprompt": {"examples"},
+    "staff_ticket": {"ticket"},
     "confirm": {"service", "number"},
     "confirm_reprompt": {"service"},
     "not_found": {"heard"},

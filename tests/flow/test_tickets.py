@@ -9,13 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.adapters.simulator import Answer, Ask, scripted
 from app.config import ConfigError
 from app.models import Email, EventKind, IncidentState, NotificationKind, TicketUpdate
 from app.tickets import signing
 from tests.accounts import make_accounts, sign_in
+from tests.conftest import _seed
+from tests.flow.test_staff_and_api import HELPDESK_PHONE, STAFF_CALL
 from tests.paging_support import JORDAN, PAT, notifications, report_outage, text, the_incident
 from tests.servers import free_port
-from tests.support import CALLER
+from tests.support import TwilioClient
 from tests.ticket_support import Receiver, send_tickets, webhook_receiver, whole_life
 
 API = {"Authorization": "Bearer api-token-1"}
@@ -252,12 +255,29 @@ def test_tickets_check_says_what_is_wrong_in_one_line(app, runner, port):
 
 
 def test_without_a_ticketing_system_nothing_is_queued(settings, clock, gateway):
-    from tests.conftest import _seed
-    from tests.support import TwilioClient
-
     plain = create_app({**settings, "TICKETS_BACKEND": "none"}, clock=clock, gateway=gateway)
     _seed(plain, clock)
     report_outage(TwilioClient(plain))
     with plain.extensions["db"].sessionmaker() as session:
         assert session.scalars(select(TicketUpdate)).all() == []
-    assert CALLER
+
+
+def test_help_desk_staff_hear_the_ticket_on_the_staff_line(app, clock, twilio, port):
+    make_accounts(app, clock)
+    script = scripted(STAFF_CALL)
+    receiver = Receiver(answer={"id": "HD-42", "url": ""})
+
+    def staff(ask: Ask) -> Answer:
+        if any("hear the reference again" in prompt for prompt in ask.prompts):
+            # The worker's ticket thread, while the staff member listens.
+            with webhook_receiver(port, receiver):
+                send_tickets(app)
+            return Answer("press", "1")
+        return script(ask)
+
+    heard = twilio.call_answering(staff, caller=HELPDESK_PHONE, entry="/voice/staff").text
+    assert heard.count("In the ticketing system, it is ticket H, D, 4, 2.") >= 1
+    assert receiver.kinds() == ["opened"]
+    # A second report on the same incident hears it straight away, with its reference.
+    again = twilio.call(*STAFF_CALL[:2], "press 1", caller=HELPDESK_PHONE, entry="/voice/staff")
+    assert "it is ticket H, D, 4, 2." in again.text
