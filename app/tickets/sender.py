@@ -39,6 +39,9 @@ class TicketSender:
         """Send what is due, one committed update at a time; returns how many were tried."""
         tried = 0
         while tried < self.batch:
+            # Another worker may have opened the ticket or changed the incident since this
+            # session last read it: every update starts from what is committed.
+            session.expire_all()
             now = self.clock.now()
             update = outbox.next_due(session, now)
             if update is None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app import create_app
 from app.adapters.simulator import Answer, Ask, scripted
 from app.config import ConfigError
+from app.context import services
 from app.models import Email, EventKind, IncidentState, NotificationKind, TicketUpdate
 from app.tickets import signing
 from tests.accounts import make_accounts, sign_in
@@ -281,3 +282,20 @@ def test_help_desk_staff_hear_the_ticket_on_the_staff_line(app, clock, twilio, p
     # A second report on the same incident hears it straight away, with its reference.
     again = twilio.call(*STAFF_CALL[:2], "press 1", caller=HELPDESK_PHONE, entry="/voice/staff")
     assert "it is ticket H, D, 4, 2." in again.text
+
+
+def test_a_worker_that_saw_no_ticket_yet_does_not_open_a_second(app, clock, twilio, port):
+    report_outage(twilio)
+    text(twilio, PAT, "1a")
+    sessions = app.extensions["db"].sessionmaker
+    sender = services(app).ticket_sender()
+    assert sender is not None
+    with sessions() as first, sessions() as second:
+        assert sender.send_due(first) == 1  # down: the opening waits, as `first` last saw it
+        clock.advance(minutes=5)
+        with webhook_receiver(port, Receiver()) as receiver:
+            sender.batch = 1
+            assert sender.send_due(second) == 1  # another worker opens the ticket
+            sender.batch = 50
+            assert sender.send_due(first) == 1  # and this one sends the acknowledgement
+    assert receiver.kinds() == ["opened", "acknowledged"]
