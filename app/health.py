@@ -20,8 +20,11 @@ from app.models import (
     Notification,
     NotificationKind,
     NotificationStatus,
+    TicketUpdate,
     WorkerHeartbeat,
 )
+from app.paging.gateway_health import NAME as GATEWAY
+from app.tickets.sender import HEALTH as TICKETS
 
 
 def worker_name() -> str:
@@ -75,6 +78,8 @@ class Counts:
     lag_seconds: float
     heartbeat_age_seconds: float | None
     gateway_failing_seconds: float = 0.0
+    tickets_failing_seconds: float = 0.0
+    ticket_updates_waiting: int = 0
 
 
 def counts(session: Session, now: dt.datetime) -> Counts:
@@ -99,7 +104,15 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         )
     )
     beat_at = last_beat(session)
-    failing_since = session.scalar(select(func.min(GatewayHealth.failing_since)))
+    failing = dict(
+        session.execute(
+            select(GatewayHealth.name, GatewayHealth.failing_since).where(
+                GatewayHealth.failing_since.is_not(None)
+            )
+        ).all()
+    )
+    failing_since, tickets_since = failing.get(GATEWAY), failing.get(TICKETS)
+    waiting = select(func.count()).where(TicketUpdate.status == NotificationStatus.QUEUED)
     return Counts(
         calls={status: count for status, count in calls},
         incidents={state: states.get(state, 0) for state in IncidentState},
@@ -109,4 +122,6 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         lag_seconds=(now - oldest_due).total_seconds() if oldest_due else 0.0,
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
         gateway_failing_seconds=(now - failing_since).total_seconds() if failing_since else 0.0,
+        tickets_failing_seconds=(now - tickets_since).total_seconds() if tickets_since else 0.0,
+        ticket_updates_waiting=session.scalar(waiting) or 0,
     )

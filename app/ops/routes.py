@@ -20,6 +20,7 @@ from app.calls import spool
 from app.context import clock, settings
 from app.db import get_db
 from app.paging import gateway_health
+from app.tickets import sender
 
 from . import bp
 
@@ -43,7 +44,8 @@ def readyz() -> Response:
     # The fallback voicemail must be writable for the day the database is not.
     spool_problem = spool.check(Path(settings().VOICEMAIL_SPOOL_DIR))
     gateway_problem = gateway_health.problem(session, now) if database else None
-    status = "ok" if not (spool_problem or gateway_problem) else "degraded"
+    tickets_problem = gateway_health.problem(session, now, sender.HEALTH) if database else None
+    status = "ok" if not (spool_problem or gateway_problem or tickets_problem) else "degraded"
     response = jsonify(
         status=status if database and worker else "unavailable",
         database="ok" if database else "unreachable",
@@ -51,6 +53,7 @@ def readyz() -> Response:
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
         spool=spool_problem or "ok",
         gateway=gateway_problem or "ok",
+        tickets=tickets_problem or "ok",
     )
     response.status_code = 200 if database and worker else 503
     return response
@@ -99,6 +102,16 @@ class _DatabaseCollector:
             "afterhours_gateway_failing_seconds",
             "How long every send has failed (0 while the SMS and voice gateway answers)",
             value=n.gateway_failing_seconds,
+        )
+        yield GaugeMetricFamily(
+            "afterhours_tickets_failing_seconds",
+            "How long every send to the ticketing system has failed (0 while it answers)",
+            value=n.tickets_failing_seconds,
+        )
+        yield GaugeMetricFamily(
+            "afterhours_ticket_updates_waiting",
+            "Updates the ticketing system has not taken yet",
+            value=n.ticket_updates_waiting,
         )
         age = n.heartbeat_age_seconds
         yield GaugeMetricFamily(

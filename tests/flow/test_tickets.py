@@ -113,6 +113,13 @@ def test_the_ticketing_system_down_for_a_whole_life_loses_nothing(
     page = client.get("/incidents/AH-1001").get_data(as_text=True)
     assert "ticket pending</span> 6 updates waiting" in page
     assert "Tickets are not\n    reaching the ticketing system" in page
+    ready = client.get("/readyz").get_json()
+    assert ready["tickets"].startswith("failing for 240 min (4 sends): The webhook unreachable")
+    assert ready["gateway"] == "ok"  # paging is not the ticketing system
+    metrics = client.get("/metrics", headers={"Authorization": "Bearer metrics-token-for-tests"})
+    assert "afterhours_tickets_failing_seconds 14400.0" in metrics.get_data(as_text=True)
+    assert "afterhours_ticket_updates_waiting 6.0" in metrics.get_data(as_text=True)
+    assert "afterhours_gateway_failing_seconds 0.0" in metrics.get_data(as_text=True)
     alerts = session.scalars(select(Email).where(Email.subject.startswith("Tickets are not")))
     alerts = alerts.all()
     assert {a.to_address for a in alerts} == {"jordan@example.edu", "morgan@example.edu"}
