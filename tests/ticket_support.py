@@ -70,9 +70,14 @@ def send_tickets(app: Flask) -> int:
     return services(app).worker(app.extensions["db"].sessionmaker).send_tickets()
 
 
-def whole_life(app: Flask, clock: FrozenClock, twilio: TwilioClient) -> None:
-    """Call, acknowledge, resolve, the caller confirms, close, the work summary."""
+def whole_life(
+    app: Flask, clock: FrozenClock, twilio: TwilioClient, caller_email: str = ""
+) -> None:
+    """Call (the caller texting their e-mail address, if given), acknowledge, resolve, the
+    caller confirms, close, the work summary."""
     report_outage(twilio)
+    if caller_email:
+        text(twilio, CALLER, f"my e-mail is {caller_email}")
     run_worker(app, clock)
     clock.advance(minutes=5)
     text(twilio, PAT, "1a")

@@ -10,8 +10,7 @@ import pytest
 import responses
 from responses import matchers
 
-from app import create_app
-from tests.conftest import _seed
+from tests.flow.test_callback_and_mail import smtp_app
 from tests.paging_support import report_outage, the_incident
 from tests.support import TwilioClient
 from tests.ticket_support import send_tickets, whole_life
@@ -124,21 +123,8 @@ def test_servicenow_check_names_a_missing_group(app, runner):
 
 def test_tickets_by_email_thread_on_the_opening(settings, clock, gateway, smtp_server):
     inbox, port = smtp_server
-    app = create_app(
-        {
-            **settings,
-            "TICKETS_BACKEND": "email",
-            "TICKETS_EMAIL_TO": "help@desk.example.edu",
-            "MAIL_BACKEND": "smtp",
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": port,
-            "SMTP_STARTTLS": False,
-            "MAIL_FROM": "After-hours line <line@example.edu>",
-        },
-        clock=clock,
-        gateway=gateway,
-    )
-    _seed(app, clock)
+    ticketing = {"TICKETS_BACKEND": "email", "TICKETS_EMAIL_TO": "help@desk.example.edu"}
+    app = smtp_app({**settings, **ticketing}, clock, gateway, port)
     twilio = TwilioClient(app)
     whole_life(app, clock, twilio)
     assert send_tickets(app) == 6

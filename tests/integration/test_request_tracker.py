@@ -18,8 +18,7 @@ from tests.conftest import _seed
 from tests.paging_support import PAT, report_outage, run_worker, text, the_incident
 from tests.rt_support import RequestTracker, serving
 from tests.servers import free_port
-from tests.support import CALLER, TwilioClient
-from tests.ticket_support import send_tickets
+from tests.ticket_support import send_tickets, whole_life
 
 pytestmark = pytest.mark.rt
 SECRET = "rt-scrip-secret-0123456789"
@@ -65,20 +64,6 @@ def app(settings: dict[str, object], clock: FrozenClock, rt: RequestTracker) -> 
     application.extensions["db"].engine.dispose()
 
 
-def _life(app: Flask, clock: FrozenClock, twilio: TwilioClient) -> None:
-    report_outage(twilio)
-    text(twilio, CALLER, "my e-mail is ana.diaz@example.edu")
-    run_worker(app, clock)
-    clock.advance(minutes=5)
-    text(twilio, PAT, "1a")
-    clock.advance(minutes=35)
-    text(twilio, PAT, "1r restarted the app pool")
-    run_worker(app, clock)
-    text(twilio, CALLER, "WORKS")
-    text(twilio, PAT, "CLOSE 1001")
-    text(twilio, PAT, "SUM 1001 2h30 restarted the app pool and cleared the queue")
-
-
 def _read_back(rt: RequestTracker, ticket_id: str) -> None:
     ticket = rt.ticket(ticket_id)
     assert ticket["Subject"].startswith("[AH-1001] Canvas: P")
@@ -98,7 +83,7 @@ def test_a_call_becomes_an_rt_ticket_that_follows_the_incident(
     app, clock, twilio, session, rt, line_port
 ):
     rt.start()
-    _life(app, clock, twilio)
+    whole_life(app, clock, twilio, caller_email="ana.diaz@example.edu")
     with serving(app, line_port):
         assert send_tickets(app) == 7
     incident = the_incident(session)
@@ -129,7 +114,7 @@ def test_resolved_in_rt_the_incident_follows(app, clock, twilio, session, rt, li
 def test_rt_down_for_a_whole_life_then_back_every_event_once_in_order(
     app, clock, twilio, session, rt, line_port
 ):
-    _life(app, clock, twilio)
+    whole_life(app, clock, twilio, caller_email="ana.diaz@example.edu")
     for _ in range(3):
         assert send_tickets(app) == 1  # the opening, tried and waiting
         clock.advance(hours=1)

@@ -9,6 +9,17 @@ import requests
 from app.tickets.backend import TicketError
 
 
+def signed_in(scheme: str, token: str, user: str, password: str) -> requests.Session:
+    """A session that sends the token (`Authorization: <scheme> <token>`), else basic auth."""
+    session = requests.Session()
+    session.headers["Accept"] = "application/json"
+    if token:
+        session.headers["Authorization"] = f"{scheme} {token}"
+    else:
+        session.auth = (user, password)
+    return session
+
+
 def call(
     session: requests.Session, system: str, method: str, url: str, timeout: float, **kwargs: Any
 ) -> requests.Response:

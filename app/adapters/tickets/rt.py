@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import requests
 
-from app.adapters.tickets.http import call
+from app.adapters.tickets.http import call, signed_in
 from app.tickets.backend import TicketError, TicketRef
 from app.tickets.content import NewTicket, TicketChange, TicketStatus
 
@@ -30,14 +30,11 @@ class RequestTracker:
     password: str = ""
     timeout: float = 10
     name: str = "rt"
-    _http: requests.Session = field(default_factory=requests.Session, repr=False)
+    _http: requests.Session = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.url = self.url.rstrip("/")
-        if self.token:
-            self._http.headers["Authorization"] = f"token {self.token}"
-        else:
-            self._http.auth = (self.user, self.password)
+        self._http = signed_in("token", self.token, self.user, self.password)
 
     def _rest(self, method: str, path: str, **kwargs: Any) -> Any:
         response = call(

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from app.adapters.tickets.http import call
+from app.adapters.tickets.http import call, signed_in
 from app.tickets.backend import TicketError, TicketRef
 from app.tickets.content import NewTicket, TicketChange, TicketStatus
 
@@ -37,15 +37,11 @@ class ServiceNow:
     caller: str = ""
     timeout: float = 10
     name: str = "servicenow"
-    _http: requests.Session = field(default_factory=requests.Session, repr=False)
+    _http: requests.Session = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.url = self.url.rstrip("/")
-        self._http.headers["Accept"] = "application/json"
-        if self.token:
-            self._http.headers["Authorization"] = f"Bearer {self.token}"
-        else:
-            self._http.auth = (self.user, self.password)
+        self._http = signed_in("Bearer", self.token, self.user, self.password)
 
     def _table(self, method: str, path: str, **kwargs: Any) -> Any:
         response = call(
