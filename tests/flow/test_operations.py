@@ -27,6 +27,7 @@ def test_readyz_needs_the_database_and_a_fresh_worker_heartbeat(client, app, clo
         "heartbeat_age_seconds": 0.0,
         "spool": "ok",
         "gateway": "ok",
+        "tickets": "ok",
     }
     clock.advance(seconds=31)
     assert client.get("/readyz").status_code == 503
