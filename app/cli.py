@@ -297,7 +297,7 @@ def oncall_show(days: int) -> None:
                 click.echo(f"  {span}  {who}")
 
 
-@click.command("worker", help="Fire due escalation steps and send due pages.")
+@click.command("worker", help="Fire due escalation steps, send due pages, pass tickets on.")
 @click.option("--once", is_flag=True, help="Process what is due now, then exit.")
 @click.option("--batch", default=100, show_default=True, help="Rows claimed at a time.")
 @with_appcontext

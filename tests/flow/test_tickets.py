@@ -306,3 +306,18 @@ def test_a_worker_that_saw_no_ticket_yet_does_not_open_a_second(app, clock, twil
             sender.batch = 50
             assert sender.send_due(first) == 1  # and this one sends the acknowledgement
     assert receiver.kinds() == ["opened", "acknowledged"]
+
+
+def test_an_incident_from_before_tickets_were_on_gets_its_ticket_with_its_next_update(
+    settings, clock, gateway, port
+):
+    before = create_app({**settings, "TICKETS_BACKEND": "none"}, clock=clock, gateway=gateway)
+    _seed(before, clock)
+    report_outage(TwilioClient(before))
+    after = create_app(settings, clock=clock, gateway=gateway)
+    text(TwilioClient(after), PAT, "1a")
+    with webhook_receiver(port, Receiver(answer={"id": "T-1", "url": ""})) as receiver:
+        assert send_tickets(after) == 1
+    # One request opens the ticket from the incident as it stands, the next is the update.
+    assert receiver.kinds() == ["opened", "acknowledged"]
+    assert receiver.events[1]["ticket"] == "T-1"

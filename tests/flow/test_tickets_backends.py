@@ -125,6 +125,12 @@ def test_tickets_by_email_thread_on_the_opening(settings, clock, gateway, smtp_s
     inbox, port = smtp_server
     ticketing = {"TICKETS_BACKEND": "email", "TICKETS_EMAIL_TO": "help@desk.example.edu"}
     app = smtp_app({**settings, **ticketing}, clock, gateway, port)
+    # `tickets check` signs in to the SMTP server as a send would.
+    checked = app.test_cli_runner().invoke(args=["tickets", "check"])
+    assert checked.output == (
+        f"ok  the SMTP server at 127.0.0.1:{port} took the login; tickets go to "
+        "help@desk.example.edu\n"
+    )
     twilio = TwilioClient(app)
     whole_life(app, clock, twilio)
     assert send_tickets(app) == 6
