@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from app import context, health, overview, users
+from app import context, health, incident_view, overview, users
 from app.clock import local
 from app.context import clock, settings
 from app.dashboard.auth import current_user, signed_in
@@ -24,7 +24,7 @@ from app.responders import directory
 from app.tickets import sender
 from app.web_security import safe_next
 
-from . import bp
+from . import bp, live
 
 LEADS = (UserRole.TEAM_LEAD,)
 # The form field holding each action's words.
@@ -50,6 +50,9 @@ def role_name(role: str) -> str:
 def hours(minutes: int | None) -> str:
     """Time worked the one way everywhere: 2h30 (or 45 min)."""
     return format_minutes(minutes) if minutes is not None else "—"
+
+
+bp.add_app_template_filter(incident_view.event_name, "event_name")
 
 
 @bp.app_template_filter("phone")
@@ -78,6 +81,8 @@ def _globals() -> dict[str, object]:
         "now": clock().now(),
         "local": lambda moment, fmt="%a %d %b %H:%M": local(moment, zone, fmt) if moment else "—",
         "goal_state": overview.goal_state,
+        "timeline": incident_view.timeline,
+        "next_step": incident_view.next_step,
     }
 
 
@@ -124,13 +129,7 @@ def logout() -> ResponseReturnValue:
 @bp.get("/")
 @signed_in()
 def home() -> str:
-    db = get_db().session
-    return render_template(
-        "dashboard/incidents.html",
-        active=overview.open_incidents(db),
-        closed=overview.recent_closed(db),
-        on_call={p: oncall.on_call_for(db, p, clock().now()) for p in ("primary", "secondary")},
-    )
+    return render_template("dashboard/incidents.html", **live.list_context())
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -174,7 +173,10 @@ def incident(reference: str) -> str:
     except IncidentNotFound:
         abort(404)
     return render_template(
-        "dashboard/incident.html", incident=found, responders=directory.pageable(db)
+        "dashboard/incident.html",
+        incident=found,
+        responders=directory.pageable(db),
+        etag=incident_view.version(db, clock().now(), found),
     )
 
 
@@ -193,6 +195,9 @@ def act(reference: str) -> ResponseReturnValue:
         verb = Verb(form.get("action", ""))
     except ValueError:
         flash("Unknown action.", "error")
+        return redirect(url_for("dashboard.incident", reference=found.reference))
+    if verb == Verb.CANCEL and form.get("confirm") != "1":
+        flash(f"Tick “Yes, cancel {found.reference}” to cancel it.", "error")
         return redirect(url_for("dashboard.incident", reference=found.reference))
     # Help-desk staff add notes; everything else needs a responder with a paging number.
     me = None if user.role == UserRole.HELPDESK else user.responder

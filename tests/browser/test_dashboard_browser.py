@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from app.adapters.gateways import ConsoleGateway
 from tests.accounts import PASSWORD, STAFF_PIN, make_accounts
 from tests.conftest import _seed
 from tests.flow.test_staff_and_api import HELPDESK_PHONE, STAFF_CALL
-from tests.paging_support import run_worker
+from tests.paging_support import run_worker, text
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -102,8 +103,8 @@ def test_sign_in_see_a_called_in_incident_acknowledge_and_watch_the_timeline(
     assert page.locator("#state").inner_text() == "acknowledged"
     flash = page.locator(".flash.ok").inner_text()
     assert "acknowledged at 02:09 CST (9 min after it opened)" in flash
-    first = page.locator("#timeline li").first.inner_text()
-    assert first.startswith("acknowledged") and "Pat Lee via dashboard" in first
+    latest = page.locator("#timeline > li").last.inner_text()
+    assert latest.startswith("Acknowledged") and "Pat Lee (dashboard)" in latest
     page.screenshot(path=str(tmp_path / "incident.png"), full_page=True)
 
 
@@ -139,7 +140,7 @@ def test_the_staff_phone_entry_end_to_end(live, page, clock, tmp_path):
     page.click('tr[data-reference="AH-1001"] a')
     facts = page.locator("dl.facts").inner_text()
     assert "helpdesk" in facts and "(319) 555-0166" in facts
-    assert "help desk: Hana Desk via voice" in page.locator("#timeline").inner_text()
+    assert "help desk: Hana Desk (voice)" in page.locator("#timeline").inner_text()
     assert page.locator("button:has-text('Acknowledge')").count() == 0  # help desk can't ack
     page.fill("#note", "caller's manager also rang")
     page.click("button:has-text('Add note')")
@@ -161,3 +162,40 @@ def test_the_new_incident_form_shows_errors_then_pages(live, page, clock):
     page.click("button:has-text('Open incident')")
     page.wait_for_url(f"{base}/incidents/AH-1001")
     assert "the on-call admin is being paged" in page.locator(".flash.ok").inner_text()
+
+
+def test_a_new_call_shows_on_an_open_screen_by_itself(live, page):
+    app, base = live
+    sign_in(page, base, "hana")
+    page.wait_for_selector("#incident-list")
+    page.evaluate("window.loadedOnce = true")  # gone if the page were reloaded
+    assert page.locator('tr[data-reference="AH-1001"]').count() == 0
+    started = time.monotonic()
+    TwilioClient(app, public=base).call(*FULL_CANVAS_CALL)
+    page.wait_for_selector('tr[data-reference="AH-1001"]')
+    print(f"the new call was on screen {time.monotonic() - started:.2f} s after it was filed")
+    assert page.evaluate("window.loadedOnce") is True
+    # Nothing changed since: the next polls are answered 304, with no body.
+    with page.expect_response(lambda r: "/live/incidents" in r.url) as polled:
+        pass
+    assert polled.value.status == 304
+
+
+def test_an_open_incident_page_follows_what_others_do(live, page, clock):
+    app, base = live
+    twilio = TwilioClient(app, public=base)
+    twilio.call(*FULL_CANVAS_CALL)
+    sign_in(page, base, "jordan")
+    page.goto(f"{base}/incidents/AH-1001")
+    assert page.locator("#state").inner_text() == "open"
+    text(twilio, "+13195550101", "1a")  # Pat acknowledges by SMS
+    page.wait_for_selector("#state:has-text('acknowledged')")
+    # The page now offers what an acknowledged incident allows.
+    assert page.locator("#primary-action button").inner_text() == "Resolve"
+    app.test_client().post(  # a note through the API, from the help desk's ticketing system
+        "/api/incidents/AH-1001/notes",
+        headers={"Authorization": "Bearer api-token-1"},
+        json={"text": "restarting the app pool"},
+    )
+    page.wait_for_selector('#timeline li[data-kind="note"]')
+    assert "restarting the app pool" in page.locator("#timeline").inner_text()

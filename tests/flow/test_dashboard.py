@@ -81,7 +81,7 @@ def test_acknowledge_from_the_incident_page(client, accounts, twilio, session, a
     assert response.status_code == 302
     html = client.get(page).get_data(as_text=True)
     assert "acknowledged at 02:12 CST (12 min after it opened)" in html
-    assert '<li data-kind="acknowledged">' in html
+    assert '<li data-kind="acknowledged" class="person"><strong>Acknowledged</strong>' in html
     incident = the_incident(session)
     assert incident.state == "acknowledged" and incident.owner.name == "Pat Lee"
     assert "acked in 12 min · met" in client.get("/").get_data(as_text=True)
@@ -120,7 +120,14 @@ def test_resolve_close_reassign_cancel_through_the_same_rules(
     assert the_incident(session).state == "closed"
     report_outage(twilio)
     page2 = "/incidents/AH-1002"
-    post_form(client, page2, f"{page2}/act", action="cancel", reason="duplicate of AH-1001")
+    unsure = post_form(client, page2, f"{page2}/act", action="cancel", reason="duplicate")
+    assert unsure.status_code == 302
+    assert "Tick “Yes, cancel AH-1002” to cancel it." in client.get(page2).get_data(as_text=True)
+    assert session.get(Incident, 2).state == "open"
+    post_form(
+        client, page2, f"{page2}/act", action="cancel", reason="duplicate of AH-1001", confirm="1"
+    )
+    session.expire_all()
     cancelled = session.scalars(select(Incident).where(Incident.id == 2)).one()
     assert cancelled.state == "cancelled" and cancelled.next_escalation_at is None
 

@@ -1,0 +1,143 @@
+"""How the dashboard presents one incident: where it stands and what comes next, its timeline
+in the order things happened with the worker's routine steps folded away, and the version a
+live screen compares to know whether anything changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Channel,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    Notification,
+    NotificationStatus,
+    TicketUpdate,
+)
+
+# What a timeline entry is called on screen.
+EVENT_NAMES = {
+    EventKind.OPENED: "Opened",
+    EventKind.REPORT_ADDED: "Another caller",
+    EventKind.ACKNOWLEDGED: "Acknowledged",
+    EventKind.TAKEN_OVER: "Taken over",
+    EventKind.REASSIGNED: "Reassigned",
+    EventKind.RESOLVED: "Resolved",
+    EventKind.CONFIRMED: "Caller confirmed",
+    EventKind.REOPENED: "Reopened",
+    EventKind.CLOSED: "Closed",
+    EventKind.CANCELLED: "Cancelled",
+    EventKind.NOTE: "Note",
+    EventKind.ESCALATED: "Escalated",
+    EventKind.ESCALATION_STEP: "Escalation step",
+    EventKind.ESCALATION_ENDED: "Nobody acknowledged",
+    EventKind.ESCALATION_SKIPPED: "Step skipped",
+    EventKind.ESCALATION_HELD: "Escalation held",
+    EventKind.STILL_TRYING: "Caller told we are still trying",
+    EventKind.PAGE_QUEUED: "Page queued",
+    EventKind.PAGE_SENT: "Page sent",
+    EventKind.PAGE_DELIVERED: "Page delivered",
+    EventKind.PAGE_ANSWERED: "Page answered",
+    EventKind.SEND_RETRY: "Send retried",
+    EventKind.SEND_FAILED: "Send failed",
+    EventKind.LATE_REPORT: "Late report",
+    EventKind.FAILOVER: "Failed over",
+    EventKind.CALLERS_UPDATE: "Callers update",
+    EventKind.CONFIRMATION_REMINDER: "Confirmation reminder",
+    EventKind.CALLER_NO_TEXTS: "Caller cannot get texts",
+    EventKind.CONTACTED: "Customer contacted",
+    EventKind.JOINT_CALL: "Joint call",
+    EventKind.CONFIRMATION_CALL: "Confirmation call",
+    EventKind.CALL_BACK: "Call-back",
+    EventKind.CALL_BACK_ENDED: "Call-back ended",
+    EventKind.SUMMARY: "Work summary",
+    EventKind.SUMMARY_UPDATED: "Work summary corrected",
+    EventKind.SUMMARY_OVERDUE: "Work summary overdue",
+}
+# Entries that need someone's attention, whoever wrote them.
+ALARMS = frozenset({EventKind.ESCALATION_ENDED, EventKind.SEND_FAILED, EventKind.ESCALATION_HELD})
+
+
+def event_name(kind: str) -> str:
+    try:
+        return EVENT_NAMES.get(EventKind(kind), kind)
+    except ValueError:
+        return kind
+
+
+@dataclass
+class TimelineGroup:
+    """One entry people wrote (or an alarm), or a run of the worker's routine steps."""
+
+    events: list[IncidentEvent] = field(default_factory=list)
+    routine: bool = False
+
+    @property
+    def alarm(self) -> bool:
+        return any(event.kind in ALARMS for event in self.events)
+
+
+def routine(event: IncidentEvent) -> bool:
+    return event.channel == Channel.WORKER and event.kind not in ALARMS
+
+
+def timeline(incident: Incident) -> list[TimelineGroup]:
+    """Oldest first; consecutive routine steps folded into one group."""
+    groups: list[TimelineGroup] = []
+    for event in incident.events:
+        if routine(event) and groups and groups[-1].routine:
+            groups[-1].events.append(event)
+        else:
+            groups.append(TimelineGroup([event], routine=routine(event)))
+    return groups
+
+
+def next_step(incident: Incident, now: dt.datetime) -> str:
+    """Where the incident stands, in one sentence for the top of its page."""
+    minutes = int((now - incident.waiting_since).total_seconds() // 60)
+    owner = incident.owner.name if incident.owner else "nobody"
+    state = incident.state
+    if state == IncidentState.OPEN:
+        again = " again" if incident.reopened else ""
+        return (
+            f"Waiting{again} for an acknowledgement: {minutes} min of the 60-minute goal; "
+            "the escalation goes on until someone takes it."
+        )
+    if state == IncidentState.ACKNOWLEDGED:
+        contact = "" if incident.first_contact_at else " Nobody has reached the customer yet."
+        return f"{owner} is working on it.{contact} Resolve it once it works again."
+    if state == IncidentState.RESOLVED:
+        if incident.confirmed_at:
+            return "The caller confirmed it works: close it."
+        sent = incident.confirm_reminders
+        return (
+            f"Resolved; waiting for the caller to confirm ({sent} reminder"
+            f"{'s' if sent != 1 else ''} sent). Close it once they do."
+        )
+    return f"{state.value.capitalize()}. Nothing more to do" + (
+        ""
+        if incident.summary is None or incident.summary.submitted_at
+        else " but the work summary."
+    )
+
+
+def version(session: Session, now: dt.datetime, incident: Incident | None = None) -> str:
+    """Changes whenever what a live view shows could: a new timeline entry, a page's status, a
+    ticket update sent, and every minute (ages on screen count minutes)."""
+    events = select(func.max(IncidentEvent.id))
+    pages = select(func.count()).where(Notification.status != NotificationStatus.QUEUED)
+    tickets = select(func.count()).where(TicketUpdate.sent_at.is_not(None))
+    if incident is not None:
+        events = events.where(IncidentEvent.incident_id == incident.id)
+        pages = pages.where(Notification.incident_id == incident.id)
+        tickets = tickets.where(TicketUpdate.incident_id == incident.id)
+    row = session.execute(
+        select(events.scalar_subquery(), pages.scalar_subquery(), tickets.scalar_subquery())
+    ).one()
+    return f'"{row[0] or 0}.{row[1]}.{row[2]}.{now:%Y%m%d%H%M}"'
