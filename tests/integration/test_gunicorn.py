@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import socket
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import requests
 
+from app import create_app
 from app.config import PROJECT_ROOT
+from app.users import create_user
+from tests.accounts import PASSWORD, csrf_token
 from tests.servers import free_port, serve
 
 
@@ -93,3 +97,31 @@ def test_slow_clients_do_not_starve_the_server(migrated_sqlite: Path, tmp_path: 
             for client in slow:
                 client.close()
     assert answered == 10
+
+
+def test_live_updates_behind_gunicorn(migrated_sqlite: Path, tmp_path: Path):
+    env = {**_sqlite_env(migrated_sqlite, tmp_path), "WEB_CONCURRENCY": "2"}
+    line = create_app({"DATABASE_URL": env["DATABASE_URL"], "TWILIO_AUTH_TOKEN": "x"})
+    with line.app_context(), line.extensions["db"].begin() as session:
+        create_user(session, dt.datetime.now(dt.UTC), "hana", "Hana Desk", "helpdesk", PASSWORD)
+    line.extensions["db"].engine.dispose()
+    with serve(env, tmp_path / "web.log", free_port(), answering=2) as base:
+        browser = requests.Session()
+        login = browser.get(f"{base}/login", timeout=5).text
+        browser.post(
+            f"{base}/login",
+            data={"username": "hana", "password": PASSWORD, "csrf_token": csrf_token(login)},
+            timeout=5,
+        )
+        script = browser.get(f"{base}/static/live.js", timeout=5)
+        assert script.status_code == 200 and "data-live" in script.text
+        first = browser.get(f"{base}/live/incidents", timeout=5)
+        assert first.status_code == 200 and first.headers["ETag"]
+        # Either process answers the same version: nothing changed, nothing is sent.
+        for _ in range(4):
+            again = browser.get(
+                f"{base}/live/incidents",
+                headers={"If-None-Match": first.headers["ETag"]},
+                timeout=5,
+            )
+            assert again.status_code == 304 and again.content == b""
