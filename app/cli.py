@@ -22,7 +22,7 @@ from app.config import PROJECT_ROOT
 from app.db import get_db
 from app.incidents import catalog
 from app.models import Responder, User, UserRole
-from app.paging import oncall, roster, verification
+from app.paging import calendar_feed, oncall, roster, verification
 from app.phones import mask
 from app.tickets.backend import TicketError
 
@@ -272,6 +272,25 @@ def responders_verify(name: str) -> None:
             raise click.ClickException(f"no responder named {name!r}")
         verification.send_code(session, context.clock().now(), person, _settings().SECRET_KEY)
     click.echo(f"code queued for {name}; the worker sends it. It is valid for 15 minutes.")
+
+
+@responders_cli.command("calendar", help="A new on-call calendar address for NAME.")
+@click.argument("name")
+@click.option("--revoke", is_flag=True, help="Stop their feeds, with no new address.")
+def responders_calendar(name: str, revoke: bool) -> None:
+    with get_db().begin() as session:
+        person = session.scalar(select(Responder).where(Responder.name == name))
+        if person is None:
+            raise click.ClickException(f"no responder named {name!r}")
+        if revoke:
+            calendar_feed.revoke(person)
+            click.echo(f"{name}'s calendar addresses no longer work")
+            return
+        secret = calendar_feed.new_key(person)
+    base = _settings().PUBLIC_BASE_URL
+    click.echo(f"{name}'s shifts:    {base}/oncall/{secret}.ics")
+    click.echo(f"every rotation:  {base}/oncall/{secret}/team.ics")
+    click.echo("(any earlier address for them stops working)")
 
 
 SHOWN = "%a %d %b %H:%M"

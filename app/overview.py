@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.incidents.service import GOAL
 from app.models import (
     Call,
+    EscalationPolicy,
     Incident,
     IncidentState,
     Responder,
@@ -116,3 +117,13 @@ def responders(session: Session) -> list[Responder]:
 
 def services(session: Session) -> list[Service]:
     return list(session.scalars(select(Service).order_by(Service.name)))
+
+
+def policies(session: Session) -> list[EscalationPolicy]:
+    return list(
+        session.scalars(
+            select(EscalationPolicy)
+            .options(selectinload(EscalationPolicy.steps))
+            .order_by(EscalationPolicy.priority.is_not(None), EscalationPolicy.priority)
+        )
+    )

@@ -18,7 +18,7 @@ from app.incidents.forms import IncidentFormError, draft_from_form
 from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.incidents.summaries import format_minutes
 from app.models import Channel, UserRole
-from app.paging import gateway_health, oncall
+from app.paging import gateway_health
 from app.phones import display
 from app.responders import directory
 from app.tickets import sender
@@ -53,6 +53,22 @@ def hours(minutes: int | None) -> str:
 
 
 bp.add_app_template_filter(incident_view.event_name, "event_name")
+
+
+# Escalation targets as people say them.
+TARGET_NAMES = {
+    "primary": "the primary on call",
+    "secondary": "the secondary on call",
+    "team_lead": "the team lead",
+    "director": "the director",
+    "primary_admin": "the service's administrator",
+    "backup_admin": "the service's backup administrator",
+}
+
+
+@bp.app_template_filter("target_name")
+def target_name(target: str) -> str:
+    return TARGET_NAMES.get(target, target.removeprefix("responder:"))
 
 
 @bp.app_template_filter("phone")
@@ -221,63 +237,6 @@ def act(reference: str) -> ResponseReturnValue:
         db.commit()
         flash(message, "ok")
     return redirect(url_for("dashboard.incident", reference=found.reference))
-
-
-@bp.get("/oncall")
-@signed_in()
-def on_call() -> str:
-    db = get_db().session
-    now = clock().now()
-    schedule = [
-        (rotation, oncall.upcoming(rotation, now, now + dt.timedelta(days=14)))
-        for rotation in oncall.rotations(db)
-    ]
-    return render_template(
-        "dashboard/oncall.html", schedule=schedule, responders=overview.responders(db)
-    )
-
-
-@bp.post("/oncall/overrides")
-@signed_in(*LEADS)
-def add_override() -> ResponseReturnValue:
-    db = get_db().session
-    zone = settings().zone
-    form = request.form
-    try:
-        starts = dt.datetime.fromisoformat(form.get("start", "")).replace(tzinfo=zone)
-        ends = dt.datetime.fromisoformat(form.get("end", "")).replace(tzinfo=zone)
-    except ValueError:
-        flash("Give the start and end as date and time.", "error")
-        return redirect(url_for("dashboard.on_call"))
-    try:
-        override = oncall.add_override(
-            db,
-            form.get("rotation_id", type=int),
-            form.get("responder_id", type=int),
-            starts,
-            ends,
-            form.get("note", ""),
-        )
-    except oncall.OverrideError as refused:
-        flash(str(refused), "error")
-        return redirect(url_for("dashboard.on_call"))
-    db.commit()
-    flash(
-        f"{override.responder.name} covers {override.rotation.name} from "
-        f"{local(starts, zone, '%a %d %b %H:%M')}.",
-        "ok",
-    )
-    return redirect(url_for("dashboard.on_call"))
-
-
-@bp.post("/oncall/overrides/<int:override_id>/delete")
-@signed_in(*LEADS)
-def delete_override(override_id: int) -> ResponseReturnValue:
-    db = get_db().session
-    if oncall.remove_override(db, override_id):
-        db.commit()
-        flash("Override removed.", "ok")
-    return redirect(url_for("dashboard.on_call"))
 
 
 @bp.get("/responders")

@@ -39,6 +39,9 @@ class Responder(Base):
     # Which work summaries they are e-mailed: `after_hours`, `business_hours`. None: as their role
     # has it (the team lead after hours, the director in business hours).
     summaries: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    # The SHA-256 of the secret in their calendar feed's address (/oncall/<secret>.ics); a new
+    # secret replaces it, so an address that leaked stops working.
+    calendar_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime]
 
     @property
