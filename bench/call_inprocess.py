@@ -3,7 +3,8 @@
 Measures the line's own cost per call — every webhook signed, checked, answered and stored —
 with no network and no other caller in between, so it is the steadiest figure to compare two
 versions of the code by. Run: `.venv/bin/python bench/call_inprocess.py [--calls N]
-[--database postgres]`.
+[--database postgres] [--tickets]` (`--tickets`: with a ticketing system configured, so every
+timeline entry also queues a ticket update; nothing is sent, as no worker runs).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--tickets", action="store_true", help="queue ticket updates too")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-call-"))
     if args.database == "postgres":
@@ -38,7 +40,19 @@ def main() -> None:
     else:
         url = f"sqlite:///{workdir / 'bench.db'}"
         upgrade(url)
-    app = create_app({**TEST_SETTINGS, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    tickets = {
+        "TICKETS_BACKEND": "webhook",
+        "TICKETS_WEBHOOK_URL": "http://127.0.0.1:9/unused",
+        "TICKETS_WEBHOOK_SECRET": "bench",
+    }
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "DATABASE_URL": url,
+            "LOG_LEVEL": "WARNING",
+            **(tickets if args.tickets else {}),
+        }
+    )
     with app.app_context(), app.extensions["db"].begin() as session:
         # With a roster, each call's last webhook also writes the first page (as in production);
         # it comes first because the catalog names the services' administrators.
@@ -61,7 +75,7 @@ def main() -> None:
     per_request = sum(durations) / requests
     print(
         f"{args.calls} full calls, {requests // args.calls} webhooks each ({args.database}, "
-        "in-process)"
+        f"in-process{', ticket outbox on' if args.tickets else ''})"
     )
     print(
         f"  per call: median {statistics.median(durations) * 1000:.1f} ms, "
