@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, selectinload
@@ -61,32 +60,6 @@ def goal_state(incident: Incident, now: dt.datetime) -> str:
     if waited is not None:
         return "met" if waited <= GOAL else "missed"
     return "late" if now - incident.waiting_since > GOAL else "waiting"
-
-
-@dataclass(frozen=True)
-class AckPoint:
-    reference: str
-    opened: dt.datetime
-    minutes: float | None  # None: never acknowledged
-    # Minutes to first contact with the customer (the goal as the support process words it).
-    contact_minutes: float | None = None
-
-
-def ack_times(session: Session, now: dt.datetime, days: int = 30) -> list[AckPoint]:
-    since = now - dt.timedelta(days=days)
-    incidents = session.scalars(
-        select(Incident).where(Incident.created_at >= since).order_by(Incident.created_at)
-    )
-    return [
-        AckPoint(
-            i.reference,
-            i.created_at,
-            waited.total_seconds() / 60 if (waited := i.time_to_acknowledge) else None,
-            reached.total_seconds() / 60 if (reached := i.time_to_contact) else None,
-        )
-        for i in incidents
-        if i.state != IncidentState.CANCELLED
-    ]
 
 
 def calls(session: Session, limit: int = 100) -> list[Call]:

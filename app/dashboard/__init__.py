@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from . import live, oncall_views, routes  # noqa: E402, F401
+from . import live, oncall_views, report_views, routes  # noqa: E402, F401

@@ -52,6 +52,12 @@ def hours(minutes: int | None) -> str:
     return format_minutes(minutes) if minutes is not None else "—"
 
 
+@bp.app_template_filter("minutes")
+def minutes(value: float | None) -> str:
+    """A wait as people say it: 12 min, 2h05; a dash when there is none."""
+    return format_minutes(round(value)) if value is not None else "—"
+
+
 bp.add_app_template_filter(incident_view.event_name, "event_name")
 
 
@@ -265,59 +271,6 @@ def summaries() -> str:
     return render_template(
         "dashboard/summaries.html", summaries=overview.summaries(get_db().session)
     )
-
-
-@bp.get("/stats")
-@signed_in()
-def stats() -> str:
-    points = overview.ack_times(get_db().session, clock().now())
-    return render_template(
-        "dashboard/stats.html", points=points, chart=ack_chart(points, clock().now())
-    )
-
-
-def ack_chart(points: list[overview.AckPoint], now: dt.datetime) -> dict[str, object]:
-    """Coordinates for the SVG: time to acknowledge per incident against the 60-minute line."""
-    width, height, pad = 640, 240, 36
-    top = max([60.0, *[p.minutes or 0 for p in points], *[p.contact_minutes or 0 for p in points]])
-    top *= 1.15
-    start = now - dt.timedelta(days=30)
-
-    def x(moment: dt.datetime) -> float:
-        return pad + (moment - start).total_seconds() / (30 * 86400) * (width - 2 * pad)
-
-    def y(minutes: float) -> float:
-        return height - pad - minutes / top * (height - 2 * pad)
-
-    dots = [
-        {
-            "x": round(x(p.opened), 1),
-            "y": round(y(p.minutes if p.minutes is not None else top), 1),
-            "ref": p.reference,
-            "minutes": p.minutes,
-            "missed": p.minutes is None or p.minutes > 60,
-        }
-        for p in points
-    ]
-    contacts = [
-        {
-            "x": round(x(p.opened), 1),
-            "y": round(y(min(p.contact_minutes, top)), 1),
-            "ref": p.reference,
-            "minutes": p.contact_minutes,
-        }
-        for p in points
-        if p.contact_minutes is not None
-    ]
-    return {
-        "width": width,
-        "height": height,
-        "pad": pad,
-        "goal_y": round(y(60), 1),
-        "dots": dots,
-        "contacts": contacts,
-        "top": round(top),
-    }
 
 
 @bp.errorhandler(403)

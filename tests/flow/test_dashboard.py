@@ -24,7 +24,7 @@ def accounts(app, clock):  # type: ignore[no-untyped-def]
 
 
 def test_pages_need_a_sign_in(client, accounts):
-    for page in ("/", "/incidents/AH-1001", "/oncall", "/stats", "/calls", "/summaries"):
+    for page in ("/", "/incidents/AH-1001", "/oncall", "/reports", "/calls", "/summaries"):
         response = client.get(page)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login?next=")
@@ -198,10 +198,11 @@ def test_the_other_pages(client, accounts, twilio, session, app, clock):
     sign_in(client, "jordan")
     calls = client.get("/calls").get_data(as_text=True)
     assert "abandoned" in calls and "reported" in calls
-    stats = client.get("/stats").get_data(as_text=True)
+    assert client.get("/stats").headers["Location"] == "/reports"
+    stats = client.get("/reports").get_data(as_text=True)
     assert 'id="goal-line"' in stats
-    assert 'data-reference="AH-1001"' in stats and "AH-1001: 75 min" in stats
-    assert "0 acknowledged within 60 minutes" in stats
+    assert 'data-reference="AH-1001"' in stats and "AH-1001: acknowledged after 1h15" in stats
+    assert "0 of 1 within 60 minutes" in stats
     responders = client.get("/responders").get_data(as_text=True)
     assert "Casey New" in responders and "not verified" in responders
     assert "MySQL production cluster" in client.get("/services").get_data(as_text=True)

@@ -119,9 +119,9 @@ def test_contact_marked_by_sms_and_on_the_dashboard(app, clock, twilio, session,
     sign_in(client, "jordan")
     page = client.get("/incidents/AH-1001").get_data(as_text=True)
     assert "02:20 CST (admin, 20 min after opening)" in page
-    stats = client.get("/stats").get_data(as_text=True)
+    stats = client.get("/reports").get_data(as_text=True)
     assert 'data-contact="AH-1001"' in stats
-    assert "1 in contact with the customer within 60 minutes" in stats
+    assert '<dd id="contact-goal">1 of 1 within 60 minutes · median 20 min' in stats
     # The dashboard's button starts a joint call for the signed-in lead.
     response = post_form(client, "/incidents/AH-1001", "/incidents/AH-1001/act", action="join")
     assert response.status_code in (200, 302)

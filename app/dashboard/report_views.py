@@ -1,0 +1,63 @@
+"""The monthly report page and its CSV files, for team leads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from app import report_exports, reports
+from app.context import clock, settings
+from app.db import get_db
+
+from . import bp
+from .auth import signed_in
+from .routes import LEADS
+
+
+def _month(text: str | None) -> dt.date:
+    """`2026-11` -> 1 November 2026; the current month (in the team's zone) when not given."""
+    if not text:
+        today = clock().now().astimezone(settings().zone).date()
+        return today.replace(day=1)
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/stats")
+@signed_in()
+def stats() -> ResponseReturnValue:
+    return redirect(url_for("dashboard.report"))
+
+
+@bp.get("/reports")
+@signed_in(*LEADS)
+def report() -> str:
+    month = _month(request.args.get("month"))
+    found = reports.monthly(get_db().session, month, settings().zone)
+    previous = (month - dt.timedelta(days=1)).replace(day=1)
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    return render_template(
+        "dashboard/report.html",
+        report=found,
+        chart=report_exports.chart(found),
+        previous=previous,
+        following=following,
+        goal_minutes=reports.GOAL_MINUTES,
+    )
+
+
+@bp.get("/reports/<month>/<kind>.csv")
+@signed_in(*LEADS)
+def report_csv(month: str, kind: str) -> Response:
+    writers = {"incidents": report_exports.incidents_csv, "summaries": report_exports.summaries_csv}
+    if kind not in writers:
+        abort(404)
+    found = reports.monthly(get_db().session, _month(month), settings().zone)
+    body = writers[kind](found, settings().zone)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{kind}-{month}.csv"'
+    return response

@@ -1,0 +1,183 @@
+"""The monthly report a team lead passes on: after-hours work by customer and service, hours
+from the work summaries, minutes on the phone with customers, and time to acknowledge and to
+first contact against the 60-minute goal. Reopened incidents are counted as reopened, and their
+goal is measured from the first acknowledgement, not the last."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.incidents.service import GOAL
+from app.incidents.summaries import joint_call_minutes
+from app.models import EventKind, Incident, IncidentState
+
+
+def month_bounds(month: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The month from midnight on the 1st to midnight on the next 1st, in the team's zone."""
+    start = dt.datetime(month.year, month.month, 1, tzinfo=zone)
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return start, dt.datetime(following.year, following.month, 1, tzinfo=zone)
+
+
+def first_acknowledged(incident: Incident) -> dt.datetime | None:
+    """The first acknowledgement (a reopening and a second one do not rewrite it)."""
+    times = [e.at for e in incident.events if e.kind == EventKind.ACKNOWLEDGED]
+    return min(times) if times else None
+
+
+def minutes_between(start: dt.datetime, end: dt.datetime | None) -> float | None:
+    return None if end is None else (end - start).total_seconds() / 60
+
+
+@dataclass(frozen=True)
+class Measured:
+    incident: Incident
+    minutes: float | None  # None: it never happened
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One measure (to acknowledge, or to first contact) over the month's incidents."""
+
+    measured: list[Measured]
+
+    @property
+    def times(self) -> list[float]:
+        return sorted(m.minutes for m in self.measured if m.minutes is not None)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+    @property
+    def p90(self) -> float | None:
+        times = self.times
+        if len(times) < 2:
+            return times[0] if times else None
+        return statistics.quantiles(times, n=10, method="inclusive")[-1]
+
+    @property
+    def met(self) -> int:
+        return sum(1 for m in self.measured if m.minutes is not None and m.minutes <= GOAL_MINUTES)
+
+    @property
+    def misses(self) -> list[Measured]:
+        return [m for m in self.measured if m.minutes is None or m.minutes > GOAL_MINUTES]
+
+
+GOAL_MINUTES = GOAL.total_seconds() / 60
+
+
+@dataclass
+class Line:
+    """One customer and service: what the month held for it."""
+
+    customer: str
+    service: str
+    cas: bool
+    incidents: int = 0
+    callers: int = 0
+    minutes_worked: int = 0
+    call_minutes: int = 0
+    reopened: int = 0
+
+
+@dataclass
+class MonthlyReport:
+    month: dt.date
+    incidents: list[Incident]
+    cancelled: int
+    lines: list[Line] = field(default_factory=list)
+    acknowledge: Goal = field(default_factory=lambda: Goal([]))
+    contact: Goal = field(default_factory=lambda: Goal([]))
+
+    @property
+    def reopened(self) -> list[Incident]:
+        return [i for i in self.incidents if i.reopened]
+
+    @property
+    def minutes_worked(self) -> int:
+        return sum(line.minutes_worked for line in self.lines)
+
+    @property
+    def call_minutes(self) -> int:
+        return sum(line.call_minutes for line in self.lines)
+
+    @property
+    def callers(self) -> int:
+        return sum(line.callers for line in self.lines)
+
+
+def call_minutes(incident: Incident) -> int:
+    """Minutes on the phone with the customer through the line: call-backs and joint calls."""
+    talk = sum(callback.talk_seconds for callback in incident.callbacks)
+    return talk // 60 + joint_call_minutes(incident)
+
+
+def incidents_in(session: Session, month: dt.date, zone: ZoneInfo) -> list[Incident]:
+    start, end = month_bounds(month, zone)
+    return list(
+        session.scalars(
+            select(Incident)
+            .where(Incident.created_at >= start, Incident.created_at < end)
+            .order_by(Incident.id)
+            .options(
+                selectinload(Incident.service),
+                selectinload(Incident.reports),
+                selectinload(Incident.events),
+                selectinload(Incident.summary),
+                selectinload(Incident.callbacks),
+                selectinload(Incident.joint_call_legs),
+                selectinload(Incident.owner),
+            )
+        )
+    )
+
+
+def monthly(session: Session, month: dt.date, zone: ZoneInfo) -> MonthlyReport:
+    every = incidents_in(session, month, zone)
+    counted = [i for i in every if i.state != IncidentState.CANCELLED]
+    lines: dict[tuple[str, str], Line] = {}
+    for incident in counted:
+        customer = incident.service.customer if incident.service else ""
+        key = (customer or "—", incident.service_name)
+        line = lines.setdefault(
+            key,
+            Line(key[0], key[1], cas=bool(incident.service and incident.service.priority_customer)),
+        )
+        line.cas = line.cas or incident.priority_customer
+        line.incidents += 1
+        line.callers += len(incident.reports)
+        summary = incident.summary
+        if summary is not None and summary.submitted_at is not None:
+            line.minutes_worked += summary.minutes or 0
+        line.call_minutes += call_minutes(incident)
+        line.reopened += incident.reopened
+    return MonthlyReport(
+        month=month,
+        incidents=counted,
+        cancelled=len(every) - len(counted),
+        # CAS customers first, then by customer and service.
+        lines=sorted(lines.values(), key=lambda line: (not line.cas, line.customer, line.service)),
+        acknowledge=Goal(
+            [Measured(i, minutes_between(i.created_at, first_acknowledged(i))) for i in counted]
+        ),
+        contact=Goal(
+            [Measured(i, minutes_between(i.created_at, i.first_contact_at)) for i in counted]
+        ),
+    )
+
+
+def by_customer(report: MonthlyReport) -> dict[str, int]:
+    """Minutes worked per customer (for billing)."""
+    totals: dict[str, int] = defaultdict(int)
+    for line in report.lines:
+        totals[line.customer] += line.minutes_worked
+    return dict(totals)
