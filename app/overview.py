@@ -63,7 +63,14 @@ def goal_state(incident: Incident, now: dt.datetime) -> str:
 
 
 def calls(session: Session, limit: int = 100) -> list[Call]:
-    return list(session.scalars(select(Call).order_by(Call.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Call)
+            .order_by(Call.id.desc())
+            .limit(limit)
+            .options(selectinload(Call.incident).selectinload(Incident.service))
+        )
+    )
 
 
 def summaries(session: Session) -> list[Summary]:

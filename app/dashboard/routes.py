@@ -25,6 +25,7 @@ from app.tickets import sender
 from app.web_security import safe_next
 
 from . import bp, live
+from .wording import for_screen
 
 LEADS = (UserRole.TEAM_LEAD,)
 # The form field holding each action's words.
@@ -56,6 +57,12 @@ def hours(minutes: int | None) -> str:
 def minutes(value: float | None) -> str:
     """A wait as people say it: 12 min, 2h05; a dash when there is none."""
     return format_minutes(round(value)) if value is not None else "—"
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: int | None) -> str:
+    """A call's length: 3:05."""
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds is not None else "—"
 
 
 bp.add_app_template_filter(incident_view.event_name, "event_name")
@@ -238,10 +245,10 @@ def act(reference: str) -> ResponseReturnValue:
         )
     except ActionError as refused:
         db.rollback()
-        flash(str(refused), "error")
+        flash(for_screen(str(refused)), "error")
     else:
         db.commit()
-        flash(message, "ok")
+        flash(for_screen(message), "ok")
     return redirect(url_for("dashboard.incident", reference=found.reference))
 
 

@@ -114,7 +114,15 @@ def test_resolve_close_reassign_cancel_through_the_same_rules(
     post_form(client, page, f"{page}/act", action="reassign", responder_id=sam_id)
     assert the_incident(session).owner.name == "Sam Ortiz"
     post_form(client, page, f"{page}/act", action="resolve", note="failed over")
+    # The answers say the commands as the page offers them, not as an SMS would.
+    resolved = client.get(page).get_data(as_text=True)
+    assert "1 caller asked to confirm; close it once they do." in resolved
+    assert "CLOSE 1001" not in resolved
     post_form(client, page, f"{page}/act", action="close")
+    refused = client.get(page).get_data(as_text=True)
+    assert "If they confirmed by phone, tick “The caller confirmed by phone” and close it." in (
+        refused
+    )
     assert the_incident(session).state == "resolved"  # not confirmed yet
     post_form(client, page, f"{page}/act", action="close", by_phone="1")
     assert the_incident(session).state == "closed"
@@ -198,6 +206,9 @@ def test_the_other_pages(client, accounts, twilio, session, app, clock):
     sign_in(client, "jordan")
     calls = client.get("/calls").get_data(as_text=True)
     assert "abandoned" in calls and "reported" in calls
+    assert '<td data-label="Service">Canvas</td>' in calls
+    assert re.search(r'<td data-label="Length">\d+:\d\d</td>', calls), "the call's length"
+    assert '<td data-label="Line">caller</td>' in calls
     assert client.get("/stats").headers["Location"] == "/reports"
     stats = client.get("/reports").get_data(as_text=True)
     assert 'id="goal-line"' in stats
@@ -230,7 +241,11 @@ def test_hours_and_roles_read_as_people_say_them(app, clock, twilio, client, acc
     text(twilio, PAT, "SUM 1001 1.5 restarted the app pool")
     sign_in(client, "jordan")
     assert "Pat Lee, 1h30, " in client.get("/incidents/AH-1001").get_data(as_text=True)
-    assert '<td data-label="Hours">1h30</td>' in client.get("/summaries").get_data(as_text=True)
+    summaries = client.get("/summaries").get_data(as_text=True)
+    assert '<td data-label="Time worked">1h30</td>' in summaries
+    assert '<td data-label="Service">Canvas</td>' in summaries
+    assert '<td data-label="Work">restarted the app pool</td>' in summaries
+    assert "received Sat 28 Nov 02:00 CST" in summaries
     responders = client.get("/responders").get_data(as_text=True)
     assert '<td data-label="Role">Team lead</td>' in responders
     assert "team_lead" not in responders

@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 from sqlalchemy import select
 
 from app.models import Call, CallStatus, Incident, User
-from tests.accounts import STAFF_PIN, make_accounts
+from tests.accounts import STAFF_PIN, make_accounts, sign_in
 from tests.paging_support import notifications, report_outage, run_worker, the_incident
 
 HELPDESK_PHONE = "+13193844357"
@@ -53,6 +53,10 @@ def test_staff_report_for_a_caller_end_to_end(twilio, session, accounts, app, cl
     assert (call.staff_user_id, call.source) == (hana.id, "helpdesk")
     run_worker(app, clock)
     assert [n.to_number for n in notifications(session, "caller")] == ["+13195550166"]
+    client = app.test_client()
+    sign_in(client, "jordan")
+    listed = client.get("/calls").get_data(as_text=True)
+    assert '<td data-label="Line"><span class="badge">staff line</span></td>' in listed
 
 
 def test_a_wrong_pin_three_times_ends_the_call_without_a_report(twilio, session, accounts):
