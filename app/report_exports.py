@@ -134,8 +134,9 @@ class Chart:
     edge_x: float
 
 
-def chart(report: MonthlyReport, width: int = 640, row_height: int = 26) -> Chart:
-    left, right, top = 150, width - 16, 28
+def chart(report: MonthlyReport, width: int = 420, row_height: int = 30) -> Chart:
+    """Sized for a phone (the SVG scales up on a desk): labels and ticks stay readable."""
+    left, right, top = 132, width - 14, 30
 
     def x(minutes: float | None) -> float:
         if minutes is None or minutes >= AXIS_MAX:
@@ -153,7 +154,7 @@ def chart(report: MonthlyReport, width: int = 640, row_height: int = 26) -> Char
         rows.append(
             ChartRow(
                 reference=incident.reference,
-                label=f"{incident.reference} {incident.service_name}"[:22],
+                label=f"{incident.reference} {incident.service_name}"[:17],
                 y=top + n * row_height + row_height / 2,
                 ack_x=x(measured.minutes),
                 contact_x=x(reached) if reached is not None else None,

@@ -3,81 +3,21 @@ served over HTTP on loopback. Screenshots land in the pytest temporary folder.""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
+import csv
+import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from flask import Flask
-from werkzeug.serving import make_server
+import icalendar
+import requests
 
-from app import create_app
-from app.adapters.gateways import ConsoleGateway
-from tests.accounts import PASSWORD, STAFF_PIN, make_accounts
-from tests.conftest import _seed
+from tests.accounts import STAFF_PIN
+from tests.browser.conftest import BROWSER, sign_in
+from tests.flow.test_after_ack import acked_and_resolved
 from tests.flow.test_staff_and_api import HELPDESK_PHONE, STAFF_CALL
 from tests.paging_support import run_worker, text
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
-]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def live(settings, clock) -> Iterator[tuple[Flask, str]]:  # type: ignore[no-untyped-def]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    app = create_app({**settings, "PUBLIC_BASE_URL": base}, clock=clock, gateway=ConsoleGateway())
-    _seed(app, clock)
-    make_accounts(app, clock)
-    run_worker(app, clock)  # a fresh heartbeat: no "worker is down" banner
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, base
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["db"].engine.dispose()
-
-
-@pytest.fixture
-def page(live, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 412, "height": 915})  # a phone
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        yield tab
-        tab.screenshot(path=str(tmp_path / "last.png"), full_page=True)
-        context.close()
-        browser.close()
-
-
-def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button:has-text('Sign in')")
+pytestmark = BROWSER
 
 
 def test_sign_in_see_a_called_in_incident_acknowledge_and_watch_the_timeline(
@@ -199,3 +139,37 @@ def test_an_open_incident_page_follows_what_others_do(live, page, clock):
     )
     page.wait_for_selector('#timeline li[data-kind="note"]')
     assert "restarting the app pool" in page.locator("#timeline").inner_text()
+
+
+def test_the_report_and_its_csv_in_the_browser(live, page, clock, gateway):
+    app, base = live
+    twilio = TwilioClient(app, public=base)
+    acked_and_resolved(app, clock, twilio, gateway)
+    text(twilio, "+13195550101", "SUM 1001 2h30 restarted the app pool")
+    sign_in(page, base, "jordan")
+    page.click("header a:has-text('Report')")
+    page.wait_for_selector("#ack-chart")
+    assert "1 of 1 within 60 minutes" in page.locator("#ack-goal").inner_text()
+    with page.expect_download() as downloaded:
+        page.click("a:has-text('Hours per customer (CSV)')")
+    with open(downloaded.value.path(), encoding="utf-8") as saved:
+        rows = list(csv.DictReader(saved))
+    assert [(r["reference"], r["hours"]) for r in rows] == [("AH-1001", "2.50")]
+    # A point on the chart opens its incident.
+    page.click('#ack-chart a[data-reference="AH-1001"]')
+    page.wait_for_url(f"{base}/incidents/AH-1001")
+
+
+def test_a_responder_subscribes_to_their_shifts(live, page):
+    _app, base = live
+    sign_in(page, base, "pat")
+    page.click("header a:has-text('On call')")
+    page.click("button:has-text('Get my calendar address')")
+    flashed = page.locator(".flash.ok").inner_text()
+    address = re.search(r"(http://127\.0\.0\.1:\d+/oncall/[\w-]+\.ics)", flashed)
+    assert address, flashed
+    feed = requests.get(address[1], timeout=10)
+    calendar = icalendar.Calendar.from_ical(feed.content)
+    summaries = {str(event["summary"]) for event in calendar.walk("VEVENT")}
+    assert "On call: Pat Lee (primary)" in summaries
+    assert all(s.startswith("On call: Pat Lee") for s in summaries)
