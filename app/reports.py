@@ -68,6 +68,15 @@ class Goal:
         return sum(1 for m in self.measured if m.minutes is not None and m.minutes <= GOAL_MINUTES)
 
     @property
+    def met_then_reopened(self) -> int:
+        """Of those that met the goal, how many the caller reopened later."""
+        return sum(
+            1
+            for m in self.measured
+            if m.minutes is not None and m.minutes <= GOAL_MINUTES and m.incident.reopened
+        )
+
+    @property
     def misses(self) -> list[Measured]:
         return [m for m in self.measured if m.minutes is None or m.minutes > GOAL_MINUTES]
 

@@ -15,7 +15,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
+
+from flask import Flask, request, request_started
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -33,10 +37,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--tickets", action="store_true", help="queue ticket updates too")
+    parser.add_argument("--database-url", help="a PostgreSQL database of your own to use")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-call-"))
     if args.database == "postgres":
-        url = fresh_database()
+        url = fresh_database(args.database_url) if args.database_url else fresh_database()
     else:
         url = f"sqlite:///{workdir / 'bench.db'}"
         upgrade(url)
@@ -63,6 +68,7 @@ def main() -> None:
     # The outage is known now: each further caller hears so and joins it (press 1), as in a storm.
     script = (*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])
 
+    counted = StatementCounter(app)
     durations, requests = [], 0
     cpu = time.process_time()
     for number in range(args.calls):
@@ -85,8 +91,46 @@ def main() -> None:
         f"  per webhook: mean {per_request * 1000:.2f} ms, of which CPU in this process "
         f"{cpu / requests * 1000:.2f} ms"
     )
+    counted.report(args.calls)
     app.extensions["db"].engine.dispose()
     shutil.rmtree(workdir)
+
+
+class StatementCounter:
+    """SQL statements and database round trips (statements, BEGIN and COMMIT) per webhook,
+    counted at the engine while the calls run."""
+
+    def __init__(self, app: Flask) -> None:
+        self.total: Counter[str] = Counter()
+        self.by_path: dict[str, Counter[str]] = defaultdict(Counter)
+        self.requests: Counter[str] = Counter()
+        self._path = ""
+        engine = app.extensions["db"].engine
+        event.listen(engine, "before_cursor_execute", self._count("statements"))
+        event.listen(engine, "begin", self._count("begins"))
+        event.listen(engine, "commit", self._count("commits"))
+        request_started.connect(self._started, app)
+
+    def _count(self, what: str):  # type: ignore[no-untyped-def]
+        def counted(*_args: object, **_kwargs: object) -> None:
+            self.total[what] += 1
+            self.by_path[self._path][what] += 1
+
+        return counted
+
+    def _started(self, _sender: object, **_extra: object) -> None:
+        # /voice/step/<step>/<turn>: one bucket per step, whatever the turn.
+        parts = request.path.split("/")
+        self._path = "/".join(parts[:4]) if parts[1:3] == ["voice", "step"] else request.path
+        self.requests[self._path] += 1
+
+    def report(self, calls: int) -> None:
+        statements = self.total["statements"] / calls
+        trips = (self.total["statements"] + self.total["begins"] + self.total["commits"]) / calls
+        print(f"  per call: {statements:.1f} statements, {trips:.1f} round trips")
+        for path, seen in sorted(self.by_path.items(), key=lambda kv: -kv[1]["statements"]):
+            hits = self.requests[path] or 1
+            print(f"    {path:32} {seen['statements'] / hits:5.1f} statements per request")
 
 
 if __name__ == "__main__":

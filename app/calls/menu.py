@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import CursorResult, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,8 +81,28 @@ class VoiceMenu:
 
     def call_ended(self, call_sid: str, status: str, duration: int | None) -> Incident | None:
         """The status callback: an unfinished call leaves an incident or an abandoned-call row."""
+        if status in TERMINAL_CALL_STATUSES and self._ended_filed_call(call_sid, duration):
+            return None
         with self.session.no_autoflush:
             return self._call_ended(call_sid, status, duration)
+
+    def _ended_filed_call(self, call_sid: str, duration: int | None) -> bool:
+        """Most calls end after their report was filed: that end is one UPDATE by CallSid.
+        Anything else (a call still in progress, a repeated callback) takes the full path."""
+        result: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
+            update(Call)
+            .where(
+                Call.call_sid == call_sid,
+                Call.ended_at.is_(None),
+                Call.status != CallStatus.IN_PROGRESS,
+            )
+            .values(ended_at=self.clock.now(), duration_seconds=duration)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return False
+        self.session.commit()
+        return True
 
     def whisper(self, call_sid: str, attempt: int) -> Reply:
         """What the administrator hears on answering a put-through: who, and press 1 to take it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
@@ -507,3 +507,28 @@ def test_a_transfer_keys_in_the_callers_number_never_the_help_desks(twilio, sess
     assert "must be the caller's own mobile or landline" in transcript.text
     [incident] = incidents(session)
     assert incident.callback_number == "+13195550188"
+
+
+def test_the_end_of_a_filed_call_is_one_statement(app, twilio, session):
+    """The status callback of a call whose report is filed: one UPDATE by CallSid (it used to
+    read the call first). A repeat, or a call still in progress, takes the full path."""
+    twilio.call(*FULL_CANVAS_CALL, call_sid="CA-one")
+    session.execute(Call.__table__.update().values(ended_at=None, duration_seconds=None))
+    session.commit()
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        params = {"CallSid": "CA-one", "CallStatus": "completed", "CallDuration": "95"}
+        assert twilio.post("/voice/status", params).status_code == 204
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1 and statements[0].startswith("UPDATE calls")
+    session.expire_all()
+    call = session.scalars(select(Call)).one()
+    assert call.duration_seconds == 95 and call.ended_at is not None
+    assert call.status == CallStatus.REPORTED
