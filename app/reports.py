@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -182,11 +181,3 @@ def monthly(session: Session, month: dt.date, zone: ZoneInfo) -> MonthlyReport:
             [Measured(i, minutes_between(i.created_at, i.first_contact_at)) for i in counted]
         ),
     )
-
-
-def by_customer(report: MonthlyReport) -> dict[str, int]:
-    """Minutes worked per customer (for billing)."""
-    totals: dict[str, int] = defaultdict(int)
-    for line in report.lines:
-        totals[line.customer] += line.minutes_worked
-    return dict(totals)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from app.clock import local
+from app.incident_view import EVENT_NAMES
 from app.incidents.summaries import format_minutes
 from app.models import EventKind, Incident, IncidentEvent
 from app.phones import display
@@ -32,24 +33,14 @@ STATUS_AFTER = {
     EventKind.CANCELLED: TicketStatus.CANCELLED,
 }
 
+# As the dashboard names them, a few said more fully for someone reading only the ticket.
 WHAT = {
-    EventKind.OPENED: "Opened",
+    **EVENT_NAMES,
     EventKind.REPORT_ADDED: "Another caller reported it",
-    EventKind.ACKNOWLEDGED: "Acknowledged",
-    EventKind.TAKEN_OVER: "Taken over",
-    EventKind.REASSIGNED: "Reassigned",
-    EventKind.ESCALATED: "Escalated",
     EventKind.ESCALATION_ENDED: "Nobody acknowledged before the escalation chain ended",
     EventKind.CONTACTED: "In contact with the customer",
-    EventKind.JOINT_CALL: "Joint call",
-    EventKind.NOTE: "Note",
-    EventKind.RESOLVED: "Resolved",
     EventKind.CONFIRMED: "The caller confirmed",
     EventKind.REOPENED: "Reopened: still broken",
-    EventKind.CLOSED: "Closed",
-    EventKind.CANCELLED: "Cancelled",
-    EventKind.SUMMARY: "Work summary",
-    EventKind.SUMMARY_UPDATED: "Work summary corrected",
 }
 
 WHEN = "%Y-%m-%d %H:%M"
@@ -85,11 +76,10 @@ class TicketChange:
 
 def new_ticket(incident: Incident, base_url: str, zone: ZoneInfo) -> NewTicket:
     report = incident.reports[0] if incident.reports else None
-    flags = [word for word, on in (("CAS", incident.priority_customer),) if on]
     subject = (
         f"[{incident.reference}] {incident.service_name}: P{incident.priority} "
         f"{PRIORITY_WORDS.get(incident.priority, '')}".rstrip()
-        + (f" ({', '.join(flags)})" if flags else "")
+        + (" (CAS)" if incident.priority_customer else "")
     )
     lines = [
         f"{incident.reference}, reported {local(incident.created_at, zone, WHEN)} through the "

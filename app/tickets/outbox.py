@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import EventKind, IncidentEvent, NotificationStatus, TicketUpdate
@@ -69,19 +69,3 @@ def next_due(session: Session, now: dt.datetime) -> TicketUpdate | None:
         .limit(1)
         .with_for_update(skip_locked=True, of=TicketUpdate)
     )
-
-
-def waiting(session: Session, incident_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """Per incident: how many updates wait, and the last error among them (for the dashboard
-    and the API's "ticket pending")."""
-    if not incident_ids:
-        return {}
-    rows = session.execute(
-        select(TicketUpdate.incident_id, func.count(), func.max(TicketUpdate.last_error))
-        .where(
-            TicketUpdate.incident_id.in_(incident_ids),
-            TicketUpdate.status == NotificationStatus.QUEUED,
-        )
-        .group_by(TicketUpdate.incident_id)
-    ).all()
-    return {incident_id: (count, error or "") for incident_id, count, error in rows}
