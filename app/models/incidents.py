@@ -121,7 +121,7 @@ class Incident(Base):
     # The incident's ticket in the ticketing system, once it took the create (the id and the
     # link are blank where it does not say, as with tickets opened by e-mail).
     ticket_created_at: Mapped[dt.datetime | None]
-    ticket_id: Mapped[str] = mapped_column(String(64), default="")
+    ticket_id: Mapped[str] = mapped_column(String(64), default="", index=True)
     ticket_url: Mapped[str] = mapped_column(String(500), default="")
 
     service: Mapped[Service | None] = relationship(back_populates="incidents")

@@ -57,10 +57,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("ticket_url", sa.String(length=500), server_default="", nullable=False)
         )
+        batch_op.create_index(batch_op.f("ix_incidents_ticket_id"), ["ticket_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incidents_ticket_id"))
         batch_op.drop_column("ticket_url")
         batch_op.drop_column("ticket_id")
         batch_op.drop_column("ticket_created_at")
