@@ -33,7 +33,6 @@ from app.models import (
     IncidentState,
     JointCallLeg,
     Responder,
-    Service,
     Source,
 )
 from app.phones import mask, try_e164
@@ -61,7 +60,7 @@ class VoiceMenu:
         self.clock = clock
         self.flow = flow
         self.line = line
-        self._services: list[Service] | None = None
+        self._services: tuple[catalog.Entry, ...] | None = None
 
     # --- webhooks -------------------------------------------------------------------------
 
@@ -250,9 +249,9 @@ class VoiceMenu:
     # --- what the step handlers use ---------------------------------------------------------
 
     @property
-    def services(self) -> list[Service]:
+    def services(self) -> tuple[catalog.Entry, ...]:
         if self._services is None:
-            self._services = catalog.active_services(self.session)
+            self._services = catalog.CACHE.entries(self.session)
         return self._services
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
@@ -288,8 +287,15 @@ class VoiceMenu:
 
     def known_priority_customer(self, turn: Turn) -> bool:
         """The records already say CAS: the service, or the caller's own number."""
-        service = self.session.get(Service, turn.answer("service_id") or 0)
-        return incident_service.is_priority_customer(self.session, service, turn.call.from_number)
+        service = self.service_entry(turn.answer("service_id"))
+        if service is not None and service.priority_customer:
+            return True
+        return incident_service.is_priority_customer(self.session, None, turn.call.from_number)
+
+    def service_entry(self, service_id: int | None) -> catalog.Entry | None:
+        """An active service from the cached catalog (no read of the database)."""
+        found = [service for service in self.services if service.id == service_id]
+        return found[0] if found else None
 
     def fail_attempt(self, turn: Turn) -> bool:
         """Count a missed or unusable answer; True when the caller has had enough tries."""

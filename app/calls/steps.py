@@ -73,8 +73,9 @@ class ServiceQuestion(StepHandler):
         known = self.menu.session.get(Incident, turn.answer("known_incident") or 0)
         assert known is not None
         reported = known.created_at.astimezone(self.menu.line.hours.zone)
+        service = self.menu.service_entry(known.service_id)
         return step.known.format(
-            service=known.service_name,
+            service=service.name if service else known.service_name,
             reported_at=reported.strftime("%I:%M %p").lstrip("0"),
             reference=spoken_reference(known.reference),
             status=step.known_taken if known.owner_id else step.known_waiting,
@@ -139,9 +140,10 @@ class ServiceQuestion(StepHandler):
         """The service is settled: in business hours, when asked, put the caller through to its
         administrators; otherwise (or when nobody takes it) on with the report."""
         service_id = turn.answer("service_id")
-        service = self.menu.session.get(Service, service_id) if service_id else None
-        if turn.answer("put_through") and PutThrough(self.menu).start(turn, service):
-            return
+        if turn.answer("put_through"):
+            service = self.menu.session.get(Service, service_id) if service_id else None
+            if PutThrough(self.menu).start(turn, service):
+                return
         self.menu.after_service(turn)
 
     def _keep_words(self, turn: Turn, words: str) -> None:
@@ -154,8 +156,8 @@ class ServiceQuestion(StepHandler):
         return ", ".join(names[:-1]) + (f", or {names[-1]}" if len(names) > 1 else "".join(names))
 
     def _candidate_name(self, turn: Turn) -> str:
-        service = self.menu.session.get(Service, turn.answer("service_candidate") or 0)
-        return service.name if service else turn.answer("service_heard", "")
+        found = self.menu.service_entry(turn.answer("service_candidate"))
+        return found.name if found else turn.answer("service_heard", "")
 
 
 class SpeechQuestion(StepHandler):
@@ -280,7 +282,7 @@ class Review(StepHandler):
 
     def _summary(self, turn: Turn) -> str:
         step, missing = self.step, self.step.missing
-        service = self.menu.session.get(Service, turn.answer("service_id") or 0)
+        service = self.menu.service_entry(turn.answer("service_id"))
         impact = self.menu.impact_option(turn.answer("impact"))
         callback = turn.answer("callback")
         recorded = "your recorded message" if turn.answer("description_recording") else ""

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+from weakref import WeakKeyDictionary
 
 from pydantic import Field, field_validator
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
@@ -23,10 +28,99 @@ MATCH_THRESHOLD = 80.0
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A service as the call menu needs it: read once per process, not once per caller."""
+
+    id: int
+    slug: str
+    name: str
+    aliases: tuple[str, ...]
+    priority_customer: bool = False
+
+
+@dataclass(frozen=True)
 class Match:
-    service: Service
+    service: Entry
     score: float
     phrase: str
+
+
+class Named(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> Sequence[str]: ...
+
+
+# A change made by another process (a catalog loaded from the CLI) reaches the call menu of
+# this one within this time; a change made in this process, at once.
+CACHE_SECONDS = 30.0
+
+
+class CatalogCache:
+    """The active services per database, kept for CACHE_SECONDS: every caller's service
+    question, speech hints and examples read the catalog, and it changes a few times a year."""
+
+    def __init__(
+        self, seconds: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._kept: WeakKeyDictionary[object, tuple[float, tuple[Entry, ...]]] = WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def entries(self, session: Session) -> tuple[Entry, ...]:
+        bind, now = session.get_bind(), self.clock()
+        with self._lock:
+            kept = self._kept.get(bind)
+        if kept is not None and now - kept[0] < self.seconds:
+            return kept[1]
+        rows = session.execute(
+            select(
+                Service.id, Service.slug, Service.name, Service.aliases, Service.priority_customer
+            )
+            .where(Service.active)
+            .order_by(Service.name)
+        ).all()
+        entries = tuple(
+            Entry(row.id, row.slug, row.name, tuple(row.aliases), row.priority_customer)
+            for row in rows
+        )
+        with self._lock:
+            self._kept[bind] = (now, entries)
+        return entries
+
+    def forget(self, bind: object) -> None:
+        with self._lock:
+            self._kept.pop(bind, None)
+
+
+CACHE = CatalogCache()
+CHANGED = "catalog_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_catalog_change(session: Session, _context: object) -> None:
+    # A service's own columns, not its list of incidents (a new incident touches that).
+    changed = [
+        row
+        for row in session.dirty
+        if isinstance(row, Service) and session.is_modified(row, include_collections=False)
+    ]
+    touched = itertools.chain(session.new, session.deleted, changed)
+    if any(isinstance(row, Service) for row in touched):
+        session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_catalog(session: Session) -> None:
+    # After the commit, so no request in between caches what is about to change.
+    if session.info.pop(CHANGED, False):
+        CACHE.forget(session.get_bind())
 
 
 def normalise(text: str) -> str:
@@ -56,29 +150,29 @@ def score(heard: str, phrase: str) -> float:
     return best
 
 
-def match_service(heard: str, services: Iterable[Service]) -> Match | None:
+def match_service(heard: str, services: Iterable[Named]) -> Match | None:
     """The catalog entry the caller most likely meant, or None when nothing is close enough."""
     said = normalise(heard)
     if not said:
         return None
-    best: Match | None = None
+    best: tuple[float, int, Named, str] | None = None
     for service in services:
         for phrase in [service.name, *service.aliases]:
             candidate = normalise(phrase)
             if not candidate:
                 continue
-            found = Match(service, score(said, candidate), phrase)
+            found = score(said, candidate)
             # On a tie the longer, more specific phrase wins.
-            if best is None or (found.score, len(candidate)) > (best.score, len(best.phrase)):
-                best = found
-    return best if best and best.score >= MATCH_THRESHOLD else None
+            if best is None or (found, len(candidate)) > (best[0], len(best[3])):
+                best = (found, len(candidate), service, phrase)
+    if best is None or best[0] < MATCH_THRESHOLD:
+        return None
+    found_score, _, service, phrase = best
+    entry = Entry(service.id, service.slug, service.name, tuple(service.aliases))
+    return Match(entry, found_score, phrase)
 
 
-def active_services(session: Session) -> list[Service]:
-    return list(session.scalars(select(Service).where(Service.active).order_by(Service.name)))
-
-
-def speech_hints(services: Iterable[Service], limit: int = 100) -> list[str]:
+def speech_hints(services: Iterable[Named], limit: int = 100) -> list[str]:
     """Names and aliases for the recogniser; Twilio takes at most a few hundred phrases."""
     hints: list[str] = []
     for service in services:

@@ -1,0 +1,214 @@
+"""People-paced capacity: how many callers at once the line holds.
+
+N concurrent callers each play the whole voice menu over HTTP against gunicorn (deployed
+settings), pausing 3-8 s before every answer as people do, while the worker sends the texts
+and pages. N is raised step by step until the p99 of the webhooks passes 1 s or any call fails;
+the largest N held is the line's capacity. The callers run in several driver processes, each
+reporting its own CPU: a step where any driver used more than 60 % of a core measured the
+driver, not the line, and is marked so.
+
+    .venv/bin/python bench/capacity.py [--database postgres] [--database-url URL]
+        [--steps 100,200,400,700,1000,1300] [--drivers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import runpy
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.adapters.simulator import Answer, Ask, CallSimulator, scripted  # noqa: E402
+from bench.call_storm import (  # noqa: E402
+    BIN,
+    SCRIPT,
+    TOKEN,
+    Server,
+    cpu_seconds,
+    database_pids,
+    percentile,
+    prepare,
+)
+
+# A webhook slower than this at p99 is more than a caller should wait for the next question.
+P99_LIMIT = 1.0
+DRIVER_LIMIT = 0.6  # of one core
+
+
+def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> dict[str, object]:
+    """One driver process: `callers` threads, each one paced call. Returns what it saw."""
+    rng = random.Random(seed)
+    lock = threading.Lock()
+    times: list[float] = []
+    seen = {"errors": 0, "failed": 0}
+
+    def one(n: int, delay: float, pauses: list[float]) -> None:
+        http = requests.Session()
+
+        def post(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
+            started = time.perf_counter()
+            try:
+                response = http.post(
+                    url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30
+                )
+                status, body = response.status_code, response.text
+            except requests.RequestException:
+                status, body = 599, ""
+            with lock:
+                times.append(time.perf_counter() - started)
+                seen["errors"] += status >= 400
+            return status, body
+
+        script = scripted(SCRIPT)
+        thinking = iter(pauses)
+
+        def person(ask: Ask) -> Answer:
+            time.sleep(next(thinking, pause[0]))
+            return script(ask)
+
+        time.sleep(delay)  # people do not all dial in the same second
+        caller = f"+1319{seed % 1000:03d}{n % 10000:04d}"
+        simulator = CallSimulator(
+            post, base, TOKEN, caller=caller, call_sid=f"CA{uuid.uuid4().hex}"
+        )
+        transcript = simulator.play(person)
+        if any("/voice/fallback" in u for u in transcript.requests) or "A, H, " not in (
+            transcript.text
+        ):
+            with lock:
+                seen["failed"] += 1
+
+    plans = [
+        (n, rng.uniform(0, pause[1]), [rng.uniform(*pause) for _ in range(len(SCRIPT) + 4)])
+        for n in range(callers)
+    ]
+    cpu, wall = sum(os.times()[:2]), time.monotonic()
+    threads = [threading.Thread(target=one, args=plan) for plan in plans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "times": times,
+        "errors": seen["errors"],
+        "failed": seen["failed"],
+        "cpu": sum(os.times()[:2]) - cpu,
+        "wall": time.monotonic() - wall,
+    }
+
+
+def step(
+    pool: multiprocessing.pool.Pool,
+    base: str,
+    callers: int,
+    drivers: int,
+    pids: list[int],
+    url: str,
+) -> dict[str, float]:
+    shares = [callers // drivers + (1 if d < callers % drivers else 0) for d in range(drivers)]
+    web, database = cpu_seconds(pids), database_pids(url)
+    db_cpu = cpu_seconds(database)
+    results = pool.starmap(
+        drive, [(base, share, 1000 * callers + d, (3.0, 8.0)) for d, share in enumerate(shares)]
+    )
+    times = [t for r in results for t in r["times"]]  # type: ignore[attr-defined]
+    return {
+        "callers": callers,
+        "requests": len(times),
+        "p50": percentile(times, 0.5),
+        "p99": percentile(times, 0.99),
+        "errors": sum(r["errors"] for r in results),  # type: ignore[misc]
+        "failed": sum(r["failed"] for r in results),  # type: ignore[misc]
+        "driver": max(r["cpu"] / r["wall"] for r in results),  # type: ignore[operator]
+        "wall": max(r["wall"] for r in results),  # type: ignore[type-var]
+        "web_cpu": (cpu_seconds(pids) - web) / max(1, len(times)),
+        "db_cpu": (cpu_seconds(database) - db_cpu) / max(1, len(times)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--database-url", help="a database of this run's own (emptied first)")
+    parser.add_argument("--steps", default="100,200,400,700,1000,1300")
+    parser.add_argument("--drivers", type=int, default=4)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
+    url = prepare(args.database, workdir, args.database_url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "SMS_BACKEND": "console",
+        "VOICEMAIL_SPOOL_DIR": str(workdir / "spool"),
+        "BUSINESS_HOURS": "",
+    }
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "demo", "load"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    deployed = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    log = workdir / "servers.log"
+    line = Server("app:create_app()", env, deployed["workers"], deployed["threads"], log)
+    with log.open("a") as errors:
+        worker = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+    engine = "postgres" if url.startswith("postgresql") else "sqlite"
+    print(
+        f"people-paced callers (3-8 s before each answer), gunicorn gthread "
+        f"{deployed['workers']}x{deployed['threads']}, {engine}, {args.drivers} driver "
+        f"processes, {os.cpu_count()} cores"
+    )
+    print(
+        f"  {'callers':>7} {'requests':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'failed':>6} {'web CPU/req':>11} {'db CPU/req':>10} {'driver':>7}"
+    )
+    held = 0
+    try:
+        with multiprocessing.get_context("spawn").Pool(args.drivers) as pool:
+            for callers in (int(n) for n in args.steps.split(",")):
+                s = step(pool, line.base, callers, args.drivers, line.pids, url)
+                bound = " driver-bound" if s["driver"] > DRIVER_LIMIT else ""
+                print(
+                    f"  {callers:7} {s['requests']:8.0f} {s['p50'] * 1000:7.1f} "
+                    f"{s['p99'] * 1000:7.1f} {s['errors']:6.0f} {s['failed']:6.0f} "
+                    f"{s['web_cpu'] * 1000:9.2f}ms {s['db_cpu'] * 1000:8.2f}ms "
+                    f"{s['driver']:6.0%}{bound}",
+                    flush=True,
+                )
+                if s["p99"] > P99_LIMIT or s["errors"] or s["failed"] or bound:
+                    break
+                held = callers
+    finally:
+        worker.terminate()
+        worker.wait()
+        line.stop()
+    print(f"held: {held} concurrent callers with p99 under {P99_LIMIT:.0f} s and no errors")
+    failures = log.read_text().count("Traceback")
+    print(f"server-side exceptions: {failures}" + (f" (see {log})" if failures else ""))
+
+
+if __name__ == "__main__":
+    main()
