@@ -11,9 +11,10 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import CursorResult, exists, func, insert, select, update
+from sqlalchemy import CursorResult, exists, func, insert, inspect, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.calls import filing
 from app.calls.reply import Reply
@@ -359,23 +360,19 @@ class VoiceMenu:
     def _save(self, turn: Turn, turn_number: int, step_id: str) -> Reply:
         call = turn.call
         call.turn = turn_number
+        logged = {
+            "turn": turn_number,
+            "step": step_id,
+            "params": turn.heard.params,
+            "reply": turn.reply.as_dict(),
+            "at": self.clock.now(),
+        }
         try:
-            self.session.flush()  # a new call gets its id
-            # The turn log is append-only and never read back in this request: a plain insert
-            # costs a fraction of a unit-of-work flush, on the line's hottest path.
-            self.session.execute(
-                insert(CallTurn),
-                [
-                    {
-                        "call_id": call.id,
-                        "turn": turn_number,
-                        "step": step_id,
-                        "params": turn.heard.params,
-                        "reply": turn.reply.as_dict(),
-                        "at": self.clock.now(),
-                    }
-                ],
-            )
+            if not self._save_in_one(call, logged):
+                self.session.flush()  # a new call gets its id
+                # The turn log is append-only and never read back in this request: a plain
+                # insert costs a fraction of a unit-of-work flush, on the line's hottest path.
+                self.session.execute(insert(CallTurn), [{"call_id": call.id, **logged}])
             self.session.commit()
         except IntegrityError:
             # The same webhook raced us and won; its reply is the one the caller hears.
@@ -386,6 +383,39 @@ class VoiceMenu:
                 raise
             return stored
         return turn.reply
+
+    def _save_in_one(self, call: Call, logged: dict[str, Any]) -> bool:
+        """On PostgreSQL, the call's changes and its turn log as one statement (an UPDATE in a
+        WITH, feeding the INSERT): one round trip instead of two on every webhook. False when
+        that does not apply (SQLite, a call not stored yet, other rows changed too)."""
+        state = inspect(call)
+        others = [row for row in self.session.dirty if row is not call] or self.session.new
+        if self._dialect != "postgresql" or state.pending or others:
+            return False
+        changed = {
+            attr.key: attr.value
+            for attr in state.attrs
+            if attr.key in Call.__table__.c and attr.history.has_changes()
+        }
+        moved = (
+            update(Call).where(Call.id == call.id).values(**changed).returning(Call.id).cte("moved")
+        )
+        columns = [CallTurn.__table__.c[name] for name in logged]
+        values = [
+            literal(value, column.type)
+            for value, column in zip(logged.values(), columns, strict=True)
+        ]
+        self.session.execute(
+            insert(CallTurn).from_select(["call_id", *logged], select(moved.c.id, *values))
+        )
+        # The row holds these now: nothing is left for the unit of work to write.
+        for key, value in changed.items():
+            set_committed_value(call, key, value)
+        return True
+
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
 
     def _new_reply(self) -> Reply:
         return Reply(language=self.flow.language, voice=self.flow.voice)

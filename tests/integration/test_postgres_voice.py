@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.adapters.simulator import Answer, Ask, Transcript, scripted
-from app.models import CallTurn, Incident
+from app.models import Call, CallTurn, Incident
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
 pytestmark = pytest.mark.postgres
@@ -95,3 +95,36 @@ def test_callers_confirming_at_the_same_moment_open_one_incident(pg_app):
         session.close()
     added = [t for t in transcripts if "Your details were added to incident" in t.text]
     assert len(added) == callers - 1
+
+
+def test_each_answer_is_its_read_and_one_write_on_postgres(pg_app):
+    """Every plain answer: the call read, then its changes and its turn log in one statement;
+    a repeated webhook still hears the reply it got, and the call reads as it should after."""
+    twilio = TwilioClient(pg_app)
+    twilio.voice("/voice/incoming", "CA-one")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    engine = pg_app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = twilio.voice("/voice/answer/service?turn=1", "CA-one", SpeechResult="canvas")
+        confirm = twilio.voice("/voice/answer/service?turn=2", "CA-one", Digits="1")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    writes = [s for s in statements if not s.startswith("SELECT")]
+    assert len(writes) == 2, writes  # one per webhook
+    assert all(s.startswith("WITH moved AS (UPDATE calls SET") for s in writes)
+    repeat = twilio.voice("/voice/answer/service?turn=1", "CA-one", SpeechResult="canvas")
+    assert repeat.text == first.text
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        call = session.scalars(select(Call)).one()
+        assert call.turn == 2 and call.answers["service_id"] is not None
+        assert call.step == "description" and "describe what is wrong" in confirm.text
+        turns = session.scalars(select(CallTurn).order_by(CallTurn.turn)).all()
+        assert [t.turn for t in turns] == [0, 1, 2]
+        assert turns[1].params == {"speech": "canvas"}
+        session.close()
