@@ -29,11 +29,7 @@ def open_incidents(session: Session) -> list[Incident]:
             select(Incident)
             .where(Incident.state.in_(ACTIVE))
             .order_by(unacked_first, Incident.priority, Incident.id.desc())
-            .options(
-                selectinload(Incident.service),
-                selectinload(Incident.owner),
-                selectinload(Incident.reports),
-            )
+            .options(selectinload(Incident.service), selectinload(Incident.owner))
         )
     )
 

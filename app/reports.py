@@ -162,7 +162,7 @@ def monthly(session: Session, month: dt.date, zone: ZoneInfo) -> MonthlyReport:
         )
         line.cas = line.cas or incident.priority_customer
         line.incidents += 1
-        line.callers += len(incident.reports)
+        line.callers += incident.callers
         summary = incident.summary
         if summary is not None and summary.submitted_at is not None:
             line.minutes_worked += summary.minutes or 0

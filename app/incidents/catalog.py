@@ -18,7 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
-from app.models import PriorityContact, Responder, Service
+from app.models import Incident, PriorityContact, Responder, Service
 from app.phones import InvalidNumber, to_e164
 from app.yaml_files import FileError, Strict, read_model
 
@@ -101,6 +101,14 @@ class CatalogCache:
 
 CACHE = CatalogCache()
 CHANGED = "catalog_changed"
+
+
+def name_of(session: Session, incident: Incident) -> str:
+    """The incident's service as `Incident.service_name` says it, from the cached catalog."""
+    for entry in CACHE.entries(session):
+        if entry.id == incident.service_id:
+            return entry.name
+    return incident.service_name
 
 
 @event.listens_for(Session, "after_flush")

@@ -92,7 +92,7 @@ REMINDERS = 2
 def _send_reporter_update(session: Session, now: dt.datetime, incident: Incident) -> None:
     incident.reporter_update_at = None
     incident.reporter_update_sent_at = now
-    count = len(incident.reports)
+    count = incident.callers
     if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED):
         return
     recipients = [incident.owner] if incident.owner else escalation.paged_so_far(session, incident)

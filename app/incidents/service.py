@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.incidents import catalog
 from app.models import EventKind, Incident, IncidentState, PriorityContact, Report, Service, Source
 from app.paging import escalation, notify
 from app.phones import display
@@ -188,7 +189,7 @@ def add_report(
     # Reads first, then the new rows, and the incident's own row last: when a campus calls at
     # once, every join queues for that row (PostgreSQL's row lock; SQLite's single writer), so
     # each should hold it only from its update to its commit.
-    earlier = session.scalar(select(func.count(Report.id)).where(Report.incident_id == incident.id))
+    earlier = incident.callers
     cas = is_priority_customer(session, None, draft.callback_number, draft.caller_number)
     report = _report(incident, draft, now)
     session.add(report)
@@ -199,7 +200,7 @@ def add_report(
         EventKind.REPORT_ADDED,
         actor,
         channel,
-        f"caller {(earlier or 0) + 1}" + ("; hung up before finishing" if draft.incomplete else ""),
+        f"caller {earlier + 1}" + ("; hung up before finishing" if draft.incomplete else ""),
     )
     if draft.text_caller:
         notify.text_caller(
@@ -208,12 +209,14 @@ def add_report(
             incident,
             _keyed_in_receipt(incident, draft)
             or f"{incident.reference}: your details were added to the report about "
-            f"{incident.service_name}. The on-call administrator will contact you at "
+            f"{catalog.name_of(session, incident)}. The on-call administrator will contact you at "
             f"{display(draft.callback_number)}.",
             to=draft.callback_number,
         )
     session.flush()
     incident.updated_at = now
+    # Counted in the database: two callers joining at once are two more, whatever each read.
+    incident.callers = Incident.callers + 1
     if cas and not incident.priority_customer:
         incident.priority_customer = True
         incident.priority = effective_priority(incident.priority, True)

@@ -76,6 +76,9 @@ class Incident(Base):
     caller_number: Mapped[str | None] = mapped_column(String(32))
     # The caller hung up before the report was complete; what was said is kept.
     incomplete: Mapped[bool] = mapped_column(default=False)
+    # How many callers reported it (its reports), kept as a number so that a caller joining a
+    # storm does not count every report before theirs.
+    callers: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 

@@ -10,11 +10,12 @@ import datetime as dt
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.adapters import mail
+from app.incidents import catalog
 from app.models import (
     Channel,
     EventKind,
@@ -25,6 +26,7 @@ from app.models import (
     NotificationKind,
     NotificationStatus,
     ReplyCode,
+    Report,
     Responder,
 )
 from app.paging import wakeup
@@ -285,10 +287,23 @@ def text_caller(
     """Text a caller (the incident's first, unless `to` names another) if the number takes SMS;
     a caller who gave an e-mail address gets the same words by e-mail."""
     number = to or incident.callback_number
-    subject = f"{incident.reference}: {incident.service_name}"
-    for address in {r.email for r in incident.reports if r.email and r.reached_at(number)}:
+    # This caller's reports only: a storm's thousandth caller does not read the other 999.
+    # (Reports not yet written, under no_autoflush, are in the session.)
+    stored = session.execute(
+        select(Report.email, Report.texts_fail_since).where(
+            Report.incident_id == incident.id,
+            or_(Report.callback_number == number, Report.caller_number == number),
+        )
+    )
+    theirs = [(email, failed) for email, failed in stored] + [
+        (report.email, report.texts_fail_since)
+        for report in session.new
+        if isinstance(report, Report) and report.incident is incident and report.reached_at(number)
+    ]
+    subject = f"{incident.reference}: {catalog.name_of(session, incident)}"
+    for address in {email for email, _ in theirs if email}:
         mail.queue_email(session, now, address, subject, body, incident)
-    if not sms_capable(number) or texts_failed_before(incident, number):
+    if not sms_capable(number) or any(failed for _, failed in theirs):
         return False
     queue(
         session,

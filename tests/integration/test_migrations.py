@@ -105,3 +105,53 @@ def test_a_migration_failing_half_way_on_sqlite_leaves_nothing_behind(tmp_path):
     engine.dispose()
     assert "half_done" not in tables
     assert "_alembic_tmp_half_done" not in tables
+
+
+def test_the_callers_count_is_filled_from_the_reports(tmp_path):
+    """0012 counts each incident's reports into `callers` (an incident with none keeps 1)."""
+    import datetime as dt
+
+    from sqlalchemy import Boolean, DateTime, Integer, MetaData, Table, text
+
+    from app.adapters.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    upgrade(url, "0011")
+    engine = make_engine(url)
+    tables = MetaData()
+    incidents = Table("incidents", tables, autoload_with=engine)
+    reports = Table("reports", tables, autoload_with=engine)
+
+    def row(table: Table, **given: object) -> dict[str, object]:
+        """The given values, and a plain one for every other column that needs one."""
+        values = dict(given)
+        for column in table.columns:
+            if column.name in values or column.nullable or column.server_default is not None:
+                continue
+            if column.primary_key:
+                continue
+            kind = column.type
+            values[column.name] = (
+                dt.datetime(2026, 11, 1)
+                if isinstance(kind, DateTime)
+                else False
+                if isinstance(kind, Boolean)
+                else 0
+                if isinstance(kind, Integer)
+                else ""
+            )
+        return values
+
+    with engine.begin() as connection:
+        connection.execute(incidents.insert(), [row(incidents, id=1, state="open", priority=1)])
+        connection.execute(incidents.insert(), [row(incidents, id=2, state="open", priority=1)])
+        connection.execute(
+            reports.insert(), [row(reports, incident_id=1, source="phone") for _ in range(3)]
+        )
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        counts = connection.execute(text("SELECT id, callers FROM incidents ORDER BY id")).all()
+    engine.dispose()
+    assert counts == [(1, 3), (2, 1)]

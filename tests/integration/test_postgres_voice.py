@@ -90,6 +90,7 @@ def test_callers_confirming_at_the_same_moment_open_one_incident(pg_app):
         session = pg_app.extensions["db"].sessionmaker()
         [incident] = session.scalars(select(Incident)).all()
         assert len(incident.reports) == callers
+        assert incident.callers == callers  # counted in the database, not by each joiner
         pages = [n for n in incident.notifications if n.kind == "page"]
         assert len(pages) == 1
         session.close()
