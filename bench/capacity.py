@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -48,8 +49,19 @@ P99_LIMIT = 1.0
 DRIVER_LIMIT = 0.6  # of one core
 
 
-def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> dict[str, object]:
-    """One driver process: `callers` threads, each one paced call. Returns what it saw."""
+@dataclass
+class Seen:
+    """What one driver process saw."""
+
+    times: list[float]
+    errors: int
+    failed: int
+    cpu: float
+    wall: float
+
+
+def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> Seen:
+    """One driver process: `callers` threads, each one paced call."""
     rng = random.Random(seed)
     lock = threading.Lock()
     times: list[float] = []
@@ -101,13 +113,9 @@ def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> dic
         thread.start()
     for thread in threads:
         thread.join()
-    return {
-        "times": times,
-        "errors": seen["errors"],
-        "failed": seen["failed"],
-        "cpu": sum(os.times()[:2]) - cpu,
-        "wall": time.monotonic() - wall,
-    }
+    return Seen(
+        times, seen["errors"], seen["failed"], sum(os.times()[:2]) - cpu, time.monotonic() - wall
+    )
 
 
 def step(
@@ -119,23 +127,24 @@ def step(
     url: str,
 ) -> dict[str, float]:
     shares = [callers // drivers + (1 if d < callers % drivers else 0) for d in range(drivers)]
-    web, database = cpu_seconds(pids), database_pids(url)
-    db_cpu = cpu_seconds(database)
+    web = cpu_seconds(pids)
+    # Backends come and go with the pool: each one's CPU since the step began, or since it began.
+    before = {pid: cpu_seconds([pid]) for pid in database_pids(url)}
     results = pool.starmap(
         drive, [(base, share, 1000 * callers + d, (3.0, 8.0)) for d, share in enumerate(shares)]
     )
-    times = [t for r in results for t in r["times"]]  # type: ignore[attr-defined]
+    times = [t for r in results for t in r.times]
     return {
         "callers": callers,
         "requests": len(times),
         "p50": percentile(times, 0.5),
         "p99": percentile(times, 0.99),
-        "errors": sum(r["errors"] for r in results),  # type: ignore[misc]
-        "failed": sum(r["failed"] for r in results),  # type: ignore[misc]
-        "driver": max(r["cpu"] / r["wall"] for r in results),  # type: ignore[operator]
-        "wall": max(r["wall"] for r in results),  # type: ignore[type-var]
+        "errors": sum(r.errors for r in results),
+        "failed": sum(r.failed for r in results),
+        "driver": max(r.cpu / r.wall for r in results),
         "web_cpu": (cpu_seconds(pids) - web) / max(1, len(times)),
-        "db_cpu": (cpu_seconds(database) - db_cpu) / max(1, len(times)),
+        "db_cpu": sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in database_pids(url))
+        / max(1, len(times)),
     }
 
 
