@@ -392,11 +392,10 @@ class VoiceMenu:
         others = [row for row in self.session.dirty if row is not call] or self.session.new
         if self._dialect != "postgresql" or state.pending or others:
             return False
-        changed = {
-            attr.key: attr.value
-            for attr in state.attrs
-            if attr.key in Call.__table__.c and attr.history.has_changes()
-        }
+        moved_attrs = [attr for attr in state.attrs if attr.history.has_changes()]
+        if any(attr.key not in Call.__table__.c for attr in moved_attrs):
+            return False  # a relationship (its incident): the unit of work sets the key
+        changed = {attr.key: attr.value for attr in moved_attrs}
         moved = (
             update(Call).where(Call.id == call.id).values(**changed).returning(Call.id).cte("moved")
         )
