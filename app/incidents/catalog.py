@@ -61,24 +61,39 @@ class Named(Protocol):
 CACHE_SECONDS = 30.0
 
 
+@dataclass(frozen=True)
+class Kept:
+    at: float
+    services: tuple[Entry, ...]
+    # The numbers of priority (CAS) customers' people, whatever they call about.
+    priority_numbers: frozenset[str]
+
+
 class CatalogCache:
-    """The active services per database, kept for CACHE_SECONDS: every caller's service
-    question, speech hints and examples read the catalog, and it changes a few times a year."""
+    """The active services and the priority contacts per database, kept for CACHE_SECONDS:
+    every caller's service question, speech hints, examples and CAS check read them, and they
+    change a few times a year."""
 
     def __init__(
         self, seconds: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.seconds = seconds
         self.clock = clock
-        self._kept: WeakKeyDictionary[object, tuple[float, tuple[Entry, ...]]] = WeakKeyDictionary()
+        self._kept: WeakKeyDictionary[object, Kept] = WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def entries(self, session: Session) -> tuple[Entry, ...]:
+        return self._current(session).services
+
+    def priority_numbers(self, session: Session) -> frozenset[str]:
+        return self._current(session).priority_numbers
+
+    def _current(self, session: Session) -> Kept:
         bind, now = session.get_bind(), self.clock()
         with self._lock:
             kept = self._kept.get(bind)
-        if kept is not None and now - kept[0] < self.seconds:
-            return kept[1]
+        if kept is not None and now - kept.at < self.seconds:
+            return kept
         rows = session.execute(
             select(
                 Service.id, Service.slug, Service.name, Service.aliases, Service.priority_customer
@@ -86,13 +101,17 @@ class CatalogCache:
             .where(Service.active)
             .order_by(Service.name)
         ).all()
-        entries = tuple(
-            Entry(row.id, row.slug, row.name, tuple(row.aliases), row.priority_customer)
-            for row in rows
+        kept = Kept(
+            now,
+            tuple(
+                Entry(row.id, row.slug, row.name, tuple(row.aliases), row.priority_customer)
+                for row in rows
+            ),
+            frozenset(session.scalars(select(PriorityContact.number))),
         )
         with self._lock:
-            self._kept[bind] = (now, entries)
-        return entries
+            self._kept[bind] = kept
+        return kept
 
     def forget(self, bind: object) -> None:
         with self._lock:
@@ -101,6 +120,7 @@ class CatalogCache:
 
 CACHE = CatalogCache()
 CHANGED = "catalog_changed"
+CACHED = (Service, PriorityContact)
 
 
 def name_of(session: Session, incident: Incident) -> str:
@@ -117,10 +137,10 @@ def _note_catalog_change(session: Session, _context: object) -> None:
     changed = [
         row
         for row in session.dirty
-        if isinstance(row, Service) and session.is_modified(row, include_collections=False)
+        if isinstance(row, CACHED) and session.is_modified(row, include_collections=False)
     ]
     touched = itertools.chain(session.new, session.deleted, changed)
-    if any(isinstance(row, Service) for row in touched):
+    if any(isinstance(row, CACHED) for row in touched):
         session.info[CHANGED] = True
 
 

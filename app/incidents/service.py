@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.incidents import catalog
-from app.models import EventKind, Incident, IncidentState, PriorityContact, Report, Service, Source
+from app.models import EventKind, Incident, IncidentState, Report, Service, Source
 from app.paging import escalation, notify
 from app.phones import display
 from app.timeline import add_event
@@ -55,17 +55,12 @@ def effective_priority(base: int, priority_customer: bool) -> int:
 
 
 def is_priority_customer(session: Session, service: Service | None, *numbers: str | None) -> bool:
-    """A CAS customer, known by the service they call about or by the number they call from."""
+    """A CAS customer, known by the service they call about or by the number they call from
+    (the catalog's priority contacts, from the per-process catalog cache)."""
     if service is not None and service.priority_customer:
         return True
-    known = [n for n in numbers if n]
-    return (
-        bool(known)
-        and session.scalar(
-            select(PriorityContact.id).where(PriorityContact.number.in_(known)).limit(1)
-        )
-        is not None
-    )
+    contacts = catalog.CACHE.priority_numbers(session)
+    return any(number in contacts for number in numbers if number)
 
 
 def open_incident(

@@ -63,3 +63,27 @@ def test_a_change_from_another_process_arrives_within_the_cache_time(app, databa
         assert "Canvas" not in [entry.name for entry in cache.entries(mine)]
     other.dispose()
     assert catalog.CACHE_SECONDS == 30.0
+
+
+def test_priority_contacts_come_from_the_cache_too(app, session, database_url):
+    from app.models import PriorityContact
+
+    now = [0.0]
+    cache = CatalogCache(seconds=30, clock=lambda: now[0])
+    other = make_engine(database_url)
+    with Session(app.extensions["db"].engine) as mine:
+        assert "+13195550199" not in cache.priority_numbers(mine)
+        with other.begin() as connection:
+            connection.execute(
+                PriorityContact.__table__.insert().values(number="+13195550199", customer="CAS")
+            )
+        assert "+13195550199" not in cache.priority_numbers(mine)  # another process's change
+        now[0] = 31.0
+        mine.rollback()
+        assert "+13195550199" in cache.priority_numbers(mine)
+    other.dispose()
+    # A contact added in this process counts at once for the process's own cache.
+    assert not catalog.CACHE.priority_numbers(session) & {"+13195550198"}
+    session.add(PriorityContact(number="+13195550198", customer="CAS"))
+    session.commit()
+    assert "+13195550198" in catalog.CACHE.priority_numbers(session)
