@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.adapters.migrate import upgrade  # noqa: E402
-from app.adapters.simulator import CallSimulator, scripted  # noqa: E402
+from app.adapters.simulator import CallSimulator, Transcript, scripted  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.models import Notification, NotificationStatus  # noqa: E402
 from bench.pg import BENCH_URL, fresh_database  # noqa: E402
@@ -272,12 +272,12 @@ class Tally:
                 self.errors += 1
 
 
-def transport(tally: Tally, session: requests.Session):  # type: ignore[no-untyped-def]
+def transport(tally: Tally, session: requests.Session, timeout: float = 15):  # type: ignore[no-untyped-def]
     def post(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
         started = time.perf_counter()
         try:
             headers = {"X-Twilio-Signature": signature}
-            response = session.post(url, data=params, headers=headers, timeout=15)
+            response = session.post(url, data=params, headers=headers, timeout=timeout)
             status, body = response.status_code, response.text
         except requests.RequestException:
             status, body = 599, ""
@@ -308,6 +308,13 @@ def drive(checks_calls: bool, base: str, callers: int, calls: list[int], sms_eve
     )
 
 
+def call_failed(transcript: Transcript) -> bool:
+    """Answered 200 but went wrong: sent to the fallback voicemail, or ended without a
+    reference read out (every call ends with its own, or the outage's it joined)."""
+    fallback = any("/voice/fallback" in url for url in transcript.requests)
+    return fallback or "A, H, " not in transcript.text
+
+
 def storm(tally: Tally, base: str, callers: int, calls: Iterable[int], sms_every: int) -> float:
     local = threading.local()
     validator = RequestValidator(TOKEN)
@@ -324,9 +331,7 @@ def storm(tally: Tally, base: str, callers: int, calls: Iterable[int], sms_every
             call_sid=f"CA{uuid.uuid4().hex}",
         )
         transcript = simulator.play(scripted(SCRIPT))
-        fallback = any("/voice/fallback" in url for url in transcript.requests)
-        # Every call ends with its reference read out (its own, or the outage's it joined).
-        if tally.checks_calls and (fallback or "A, H, " not in transcript.text):
+        if tally.checks_calls and call_failed(transcript):
             with tally.lock:
                 tally.failed_calls += 1
         if sms_every and n % sms_every == 0:
@@ -427,6 +432,42 @@ def prepare(database: str, workdir: Path, url: str | None) -> str:
     return url
 
 
+def line_environment(database: str, workdir: Path, url: str | None) -> tuple[str, dict[str, str]]:
+    """The benchmark's own database with the demo data, and the environment the line's
+    processes run with."""
+    url = prepare(database, workdir, url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "SMS_BACKEND": "console",
+        "VOICEMAIL_SPOOL_DIR": str(workdir / "spool"),
+        # Pinned after hours: the scripted call takes the same path whatever the time of day.
+        "BUSINESS_HOURS": "",
+    }
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "demo", "load"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return url, env
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """The worker beside the web processes, as deployed; its errors go to `log`."""
+    with log.open("a") as errors:
+        return subprocess.Popen(
+            [str(BIN / "flask"), "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--callers", type=int, default=50)
@@ -461,36 +502,12 @@ def main() -> None:
     workers, threads = args.workers or deployed["workers"], args.threads or deployed["threads"]
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-storm-"))
-    url = prepare(args.database, workdir, args.database_url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "LOG_LEVEL": "WARNING",
-        "SMS_BACKEND": "console",
-        "VOICEMAIL_SPOOL_DIR": str(workdir / "spool"),
-        # Pinned after hours: the scripted call takes the same path whatever the time of day.
-        "BUSINESS_HOURS": "",
-    }
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "demo", "load"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    url, env = line_environment(args.database, workdir, args.database_url)
 
     log = workdir / "servers.log"
     floor = Server("bench.floor_app:create_app()", env, workers, threads, log)
     line = Server("app:create_app()", env, workers, threads, log)
-    with log.open("a") as errors:
-        worker = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "app", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
+    worker = start_worker(env, log)
     tallies = {
         "floor": Tally(floor.pids, url, checks_calls=False),
         "line": Tally(line.pids, url),

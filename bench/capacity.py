@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import random
 import runpy
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,14 +33,17 @@ sys.path.insert(0, str(ROOT))
 
 from app.adapters.simulator import Answer, Ask, CallSimulator, scripted  # noqa: E402
 from bench.call_storm import (  # noqa: E402
-    BIN,
     SCRIPT,
     TOKEN,
     Server,
+    Tally,
+    call_failed,
     cpu_seconds,
     database_pids,
+    line_environment,
     percentile,
-    prepare,
+    start_worker,
+    transport,
 )
 
 # A webhook slower than this at p99 is more than a caller should wait for the next question.
@@ -63,27 +65,10 @@ class Seen:
 def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> Seen:
     """One driver process: `callers` threads, each one paced call."""
     rng = random.Random(seed)
-    lock = threading.Lock()
-    times: list[float] = []
-    seen = {"errors": 0, "failed": 0}
+    tally = Tally([], "")
 
     def one(n: int, delay: float, pauses: list[float]) -> None:
-        http = requests.Session()
-
-        def post(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
-            started = time.perf_counter()
-            try:
-                response = http.post(
-                    url, data=params, headers={"X-Twilio-Signature": signature}, timeout=30
-                )
-                status, body = response.status_code, response.text
-            except requests.RequestException:
-                status, body = 599, ""
-            with lock:
-                times.append(time.perf_counter() - started)
-                seen["errors"] += status >= 400
-            return status, body
-
+        post = transport(tally, requests.Session(), timeout=30)
         script = scripted(SCRIPT)
         thinking = iter(pauses)
 
@@ -96,12 +81,9 @@ def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> See
         simulator = CallSimulator(
             post, base, TOKEN, caller=caller, call_sid=f"CA{uuid.uuid4().hex}"
         )
-        transcript = simulator.play(person)
-        if any("/voice/fallback" in u for u in transcript.requests) or "A, H, " not in (
-            transcript.text
-        ):
-            with lock:
-                seen["failed"] += 1
+        if call_failed(simulator.play(person)):
+            with tally.lock:
+                tally.failed_calls += 1
 
     plans = [
         (n, rng.uniform(0, pause[1]), [rng.uniform(*pause) for _ in range(len(SCRIPT) + 4)])
@@ -113,8 +95,9 @@ def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> See
         thread.start()
     for thread in threads:
         thread.join()
+    times = [t for kind in tally.times.values() for t in kind]
     return Seen(
-        times, seen["errors"], seen["failed"], sum(os.times()[:2]) - cpu, time.monotonic() - wall
+        times, tally.errors, tally.failed_calls, sum(os.times()[:2]) - cpu, time.monotonic() - wall
     )
 
 
@@ -156,34 +139,11 @@ def main() -> None:
     parser.add_argument("--drivers", type=int, default=4)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
-    url = prepare(args.database, workdir, args.database_url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "LOG_LEVEL": "WARNING",
-        "SMS_BACKEND": "console",
-        "VOICEMAIL_SPOOL_DIR": str(workdir / "spool"),
-        "BUSINESS_HOURS": "",
-    }
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "demo", "load"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    url, env = line_environment(args.database, workdir, args.database_url)
     deployed = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     log = workdir / "servers.log"
     line = Server("app:create_app()", env, deployed["workers"], deployed["threads"], log)
-    with log.open("a") as errors:
-        worker = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "app", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
+    worker = start_worker(env, log)
     engine = "postgres" if url.startswith("postgresql") else "sqlite"
     print(
         f"people-paced callers (3-8 s before each answer), gunicorn gthread "
