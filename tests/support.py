@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import Engine, event
 from twilio.request_validator import RequestValidator
 
 from app.adapters.simulator import Answer, Ask, CallSimulator, Transcript, scripted
@@ -145,3 +147,18 @@ FULL_CANVAS_CALL = (
     "press 1",
     "press 1",
 )
+
+
+@contextmanager
+def statements_on(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block, each on one line."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -3,37 +3,23 @@ process shows at once, one made by another process within CACHE_SECONDS."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
 from app.incidents import catalog
 from app.incidents.catalog import CatalogCache, ServiceEntry, upsert_services
 from app.models import Service
-from tests.support import FULL_CANVAS_CALL
+from tests.support import FULL_CANVAS_CALL, statements_on
 
 MOODLE_CALL = ("say the moodle site", *FULL_CANVAS_CALL[1:])
 
 
-def _statements_during(app, action) -> list[str]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    engine = app.extensions["db"].engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return seen
-
-
 def test_callers_after_the_first_do_not_read_the_catalog(app, twilio):
     twilio.call(*FULL_CANVAS_CALL, call_sid="CA-first")
-    statements = _statements_during(app, lambda: twilio.call(*FULL_CANVAS_CALL, call_sid="CA-2"))
-    reads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM services" in s]
+    with statements_on(app.extensions["db"].engine) as statements:
+        twilio.call(*FULL_CANVAS_CALL, call_sid="CA-2")
+    reads = [s for s in statements if s.startswith("SELECT") and "FROM services" in s]
     # The report's own service (priority, administrators) is still read when it is filed.
     assert len(reads) <= 1, reads
 

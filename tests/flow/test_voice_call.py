@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.models import Call, CallStatus, CallTurn, Incident, Report, Source
 from tests.conftest import CHICAGO
-from tests.support import CALLER, FULL_CANVAS_CALL, PUBLIC, TwilioClient
+from tests.support import CALLER, FULL_CANVAS_CALL, PUBLIC, TwilioClient, statements_on
 
 
 def incidents(session: Session) -> list[Incident]:
@@ -515,18 +515,9 @@ def test_the_end_of_a_filed_call_is_one_statement(app, twilio, session):
     twilio.call(*FULL_CANVAS_CALL, call_sid="CA-one")
     session.execute(Call.__table__.update().values(ended_at=None, duration_seconds=None))
     session.commit()
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engine = app.extensions["db"].engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        params = {"CallSid": "CA-one", "CallStatus": "completed", "CallDuration": "95"}
+    params = {"CallSid": "CA-one", "CallStatus": "completed", "CallDuration": "95"}
+    with statements_on(app.extensions["db"].engine) as statements:
         assert twilio.post("/voice/status", params).status_code == 204
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1 and statements[0].startswith("UPDATE calls")
     session.expire_all()
     call = session.scalars(select(Call)).one()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.adapters.simulator import Answer, Ask, Transcript, scripted
 from app.models import Call, CallTurn, Incident
-from tests.support import FULL_CANVAS_CALL, TwilioClient
+from tests.support import FULL_CANVAS_CALL, TwilioClient, statements_on
 
 pytestmark = pytest.mark.postgres
 
@@ -103,18 +103,9 @@ def test_each_answer_is_its_read_and_one_write_on_postgres(pg_app):
     a repeated webhook still hears the reply it got, and the call reads as it should after."""
     twilio = TwilioClient(pg_app)
     twilio.voice("/voice/incoming", "CA-one")
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        statements.append(" ".join(statement.split()))
-
-    engine = pg_app.extensions["db"].engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_on(pg_app.extensions["db"].engine) as statements:
         first = twilio.voice("/voice/answer/service?turn=1", "CA-one", SpeechResult="canvas")
         confirm = twilio.voice("/voice/answer/service?turn=2", "CA-one", Digits="1")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     writes = [s for s in statements if not s.startswith("SELECT")]
     assert len(writes) == 2, writes  # one per webhook
     assert all(s.startswith("WITH moved AS (UPDATE calls SET") for s in writes)
