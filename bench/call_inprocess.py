@@ -15,11 +15,10 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 from flask import Flask, request, request_started
-from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,7 +28,14 @@ from app.clock import SystemClock
 from app.incidents.catalog import parse_catalog, upsert_services
 from app.paging.roster import load_roster, parse_roster
 from bench.pg import fresh_database
-from tests.support import DEMO_CATALOG, FULL_CANVAS_CALL, TEST_ROSTER, TEST_SETTINGS, TwilioClient
+from tests.support import (
+    DEMO_CATALOG,
+    FULL_CANVAS_CALL,
+    TEST_ROSTER,
+    TEST_SETTINGS,
+    TwilioClient,
+    statements_on,
+)
 
 
 def main() -> None:
@@ -97,40 +103,39 @@ def main() -> None:
 
 
 class StatementCounter:
-    """SQL statements and database round trips (statements, BEGIN and COMMIT) per webhook,
-    counted at the engine while the calls run."""
+    """SQL statements and database round trips (statements, and on PostgreSQL the BEGIN and
+    COMMIT the connection sends) per webhook, seen at the engine while the calls run."""
 
     def __init__(self, app: Flask) -> None:
-        self.total: Counter[str] = Counter()
-        self.by_path: dict[str, Counter[str]] = defaultdict(Counter)
-        self.requests: Counter[str] = Counter()
-        self._path = ""
-        engine = app.extensions["db"].engine
-        event.listen(engine, "before_cursor_execute", self._count("statements"))
-        event.listen(engine, "begin", self._count("begins"))
-        event.listen(engine, "commit", self._count("commits"))
+        self._counting = statements_on(app.extensions["db"].engine)
+        self.seen = self._counting.__enter__()
+        self.starts: list[tuple[str, int]] = []  # (webhook, where its statements begin)
         request_started.connect(self._started, app)
-
-    def _count(self, what: str):  # type: ignore[no-untyped-def]
-        def counted(*_args: object, **_kwargs: object) -> None:
-            self.total[what] += 1
-            self.by_path[self._path][what] += 1
-
-        return counted
 
     def _started(self, _sender: object, **_extra: object) -> None:
         # /voice/step/<step>/<turn>: one bucket per step, whatever the turn.
         parts = request.path.split("/")
-        self._path = "/".join(parts[:4]) if parts[1:3] == ["voice", "step"] else request.path
-        self.requests[self._path] += 1
+        path = "/".join(parts[:4]) if parts[1:3] == ["voice", "step"] else request.path
+        self.starts.append((path, len(self.seen)))
 
     def report(self, calls: int) -> None:
-        statements = self.total["statements"] / calls
-        trips = (self.total["statements"] + self.total["begins"] + self.total["commits"]) / calls
-        print(f"  per call: {statements:.1f} statements, {trips:.1f} round trips")
-        for path, seen in sorted(self.by_path.items(), key=lambda kv: -kv[1]["statements"]):
-            hits = self.requests[path] or 1
-            print(f"    {path:32} {seen['statements'] / hits:5.1f} statements per request")
+        self._counting.__exit__(None, None, None)
+        statements: Counter[str] = Counter()
+        trips: Counter[str] = Counter()
+        requests: Counter[str] = Counter()
+        ends = [start for _, start in self.starts[1:]] + [len(self.seen)]
+        for (path, start), end in zip(self.starts, ends, strict=True):
+            sent = self.seen[start:end]
+            requests[path] += 1
+            trips[path] += len(sent)
+            statements[path] += sum(1 for s in sent if s not in ("BEGIN", "COMMIT", "ROLLBACK"))
+        total, total_trips = sum(statements.values()), sum(trips.values())
+        print(f"  per call: {total / calls:.1f} statements, {total_trips / calls:.1f} round trips")
+        for path in sorted(statements, key=lambda p: -statements[p]):
+            print(
+                f"    {path:32} {statements[path] / requests[path]:5.1f} statements, "
+                f"{trips[path] / requests[path]:5.1f} round trips per request"
+            )
 
 
 if __name__ == "__main__":

@@ -151,14 +151,46 @@ FULL_CANVAS_CALL = (
 
 @contextmanager
 def statements_on(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements the engine runs inside the block, each on one line."""
+    """The SQL statements the engine runs inside the block, each on one line. On PostgreSQL the
+    BEGIN, COMMIT and ROLLBACK the connection sends are in it too, so its length is the number
+    of round trips (a BEGIN is put before the statement that left a transaction open)."""
     seen: list[str] = []
+    in_transaction: set[int] = set()  # connections whose BEGIN is already in `seen`
 
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def before(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
         seen.append(" ".join(statement.split()))
 
-    event.listen(engine, "before_cursor_execute", count)
+    def after(conn, *_args):  # type: ignore[no-untyped-def]
+        key = id(conn.connection.dbapi_connection)
+        if _transaction_status(conn) == "INTRANS" and key not in in_transaction:
+            in_transaction.add(key)
+            seen.insert(len(seen) - 1, "BEGIN")
+
+    def ending(word: str):  # type: ignore[no-untyped-def]
+        def ended(conn, *_args):  # type: ignore[no-untyped-def]
+            in_transaction.discard(id(conn.connection.dbapi_connection))
+            if _transaction_status(conn) not in (None, "IDLE"):
+                seen.append(word)
+
+        return ended
+
+    listeners = [
+        ("before_cursor_execute", before),
+        ("after_cursor_execute", after),
+        ("commit", ending("COMMIT")),
+        ("rollback", ending("ROLLBACK")),
+    ]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def _transaction_status(connection) -> str | None:  # type: ignore[no-untyped-def]
+    """psycopg's view of the server's transaction: IDLE, INTRANS, ...; None on SQLite."""
+    info = getattr(connection.connection.dbapi_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    return None if status is None else status.name

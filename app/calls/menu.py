@@ -22,6 +22,7 @@ from app.calls.script import Flow, MenuOption
 from app.calls.steps import handler_for
 from app.calls.turn import GREETING, JOIN_CALL, STAFF, Heard, LineConfig, Turn
 from app.clock import Clock
+from app.db import SINGLE_STATEMENT
 from app.incidents import catalog
 from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
@@ -97,7 +98,7 @@ class VoiceMenu:
                 Call.status != CallStatus.IN_PROGRESS,
             )
             .values(ended_at=self.clock.now(), duration_seconds=duration)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **SINGLE_STATEMENT)
         )
         if result.rowcount != 1:
             return False
@@ -125,9 +126,8 @@ class VoiceMenu:
         return reply
 
     def _incoming(self, call_sid: str, from_number: str, to_number: str, staff: bool) -> Reply:
-        call = self._find(call_sid)
-        if call is not None:
-            return self._stored_reply(call, 0) or self._reprompt(call)
+        # A repeated first webhook is not looked for first: storing the call again fails on its
+        # CallSid, and _save answers with the reply the first one got.
         now = self.clock.now()
         caller = try_e164(from_number, self.line.region)
         helpdesk = not staff and caller is not None and caller in self.line.helpdesk_numbers
@@ -385,31 +385,43 @@ class VoiceMenu:
         return turn.reply
 
     def _save_in_one(self, call: Call, logged: dict[str, Any]) -> bool:
-        """On PostgreSQL, the call's changes and its turn log as one statement (an UPDATE in a
-        WITH, feeding the INSERT): one round trip instead of two on every webhook. False when
-        that does not apply (SQLite, a call not stored yet, other rows changed too)."""
+        """On PostgreSQL, the call's row and its turn log as one statement (an INSERT or an
+        UPDATE in a WITH, feeding the turn's INSERT): one round trip on every webhook, and no
+        transaction of its own. False when that does not apply (SQLite, other rows changed)."""
         state = inspect(call)
-        others = [row for row in self.session.dirty if row is not call] or self.session.new
-        if self._dialect != "postgresql" or state.pending or others:
+        others = [row for row in (*self.session.dirty, *self.session.new) if row is not call]
+        if self._dialect != "postgresql" or others:
             return False
-        moved_attrs = [attr for attr in state.attrs if attr.history.has_changes()]
-        if any(attr.key not in Call.__table__.c for attr in moved_attrs):
-            return False  # a relationship (its incident): the unit of work sets the key
-        changed = {attr.key: attr.value for attr in moved_attrs}
-        moved = (
-            update(Call).where(Call.id == call.id).values(**changed).returning(Call.id).cte("moved")
-        )
+        if state.pending:
+            fields = {key: value for key, value in state.dict.items() if key in Call.__table__.c}
+            written = insert(Call).values(**fields).returning(Call.id).cte("written")
+        else:
+            moved_attrs = [attr for attr in state.attrs if attr.history.has_changes()]
+            if any(attr.key not in Call.__table__.c for attr in moved_attrs):
+                return False  # a relationship (its incident): the unit of work sets the key
+            fields = {attr.key: attr.value for attr in moved_attrs}
+            written = (
+                update(Call)
+                .where(Call.id == call.id)
+                .values(**fields)
+                .returning(Call.id)
+                .cte("written")
+            )
         columns = [CallTurn.__table__.c[name] for name in logged]
         values = [
             literal(value, column.type)
             for value, column in zip(logged.values(), columns, strict=True)
         ]
         self.session.execute(
-            insert(CallTurn).from_select(["call_id", *logged], select(moved.c.id, *values))
+            insert(CallTurn).from_select(["call_id", *logged], select(written.c.id, *values)),
+            execution_options=SINGLE_STATEMENT,
         )
-        # The row holds these now: nothing is left for the unit of work to write.
-        for key, value in changed.items():
-            set_committed_value(call, key, value)
+        if state.pending:
+            self.session.expunge(call)  # stored: the unit of work must not insert it again
+        else:
+            # The row holds these now: nothing is left for the unit of work to write.
+            for key, value in fields.items():
+                set_committed_value(call, key, value)
         return True
 
     @property

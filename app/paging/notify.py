@@ -29,7 +29,6 @@ from app.models import (
     Report,
     Responder,
 )
-from app.paging import wakeup
 from app.paging.gsm import SEGMENT, fit, gsm_length
 from app.phones import display
 from app.timeline import add_event
@@ -170,9 +169,8 @@ def queue(
         due_at=now,
         created_at=now,
     )
+    # Due now: the worker hears of it the moment this transaction commits (a trigger NOTIFYs).
     session.add(notification)
-    # Due now: the worker hears of it the moment this transaction commits.
-    wakeup.announce(session)
     return notification
 
 

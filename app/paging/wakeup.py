@@ -1,7 +1,7 @@
-"""Pages that leave the moment they are due. On PostgreSQL the transaction that queues a
-notification NOTIFYs the worker, which LISTENs between passes instead of sleeping out its poll
-interval; the page reaches the gateway as soon as the transaction commits. Polling stays as the
-fallback (a lost connection, a missed notification) and is all SQLite has."""
+"""Pages that leave the moment they are due. On PostgreSQL a trigger NOTIFYs the worker when a
+notification is queued, and the worker LISTENs between passes instead of sleeping out its poll
+interval; the page reaches the gateway as soon as the queueing transaction commits. Polling
+stays as the fallback (a lost connection, a missed notification) and is all SQLite has."""
 
 from __future__ import annotations
 
@@ -10,27 +10,14 @@ import threading
 import time
 
 import psycopg
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
+# The trigger on `notifications` (migration 0013) NOTIFYs this channel for every queued one.
 CHANNEL = "afterhours_due"
 # How often a waiting worker looks up to see whether it has been asked to stop.
 STOP_CHECK = 0.5
-_ANNOUNCED = "wakeup_announced_in"
-
-
-def announce(session: Session) -> None:
-    """Wake the worker when this transaction commits: once per transaction, PostgreSQL only."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    transaction = session.get_transaction()
-    # The transaction object itself is kept, so a later one can never be taken for it.
-    if transaction is None or session.info.get(_ANNOUNCED) is transaction:
-        return
-    session.info[_ANNOUNCED] = transaction
-    session.execute(select(func.pg_notify(CHANNEL, "")))
 
 
 class Waiter:

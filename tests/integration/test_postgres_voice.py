@@ -99,16 +99,25 @@ def test_callers_confirming_at_the_same_moment_open_one_incident(pg_app):
 
 
 def test_each_answer_is_its_read_and_one_write_on_postgres(pg_app):
-    """Every plain answer: the call read, then its changes and its turn log in one statement;
-    a repeated webhook still hears the reply it got, and the call reads as it should after."""
+    """Every plain answer: the call read, then its changes and its turn log in one statement,
+    with no BEGIN or COMMIT around them (two round trips); a repeated webhook still hears the
+    reply it got, and the call reads as it should after."""
     twilio = TwilioClient(pg_app)
-    twilio.voice("/voice/incoming", "CA-one")
+    with statements_on(pg_app.extensions["db"].engine) as opening:
+        twilio.voice("/voice/incoming", "CA-one")
+    # The call and its first turn stored by one statement, outside any transaction.
+    assert [s.split(" (")[0] for s in opening if not s.startswith("SELECT ")] == [
+        "WITH written AS"
+    ], opening
+    assert "INSERT INTO calls" in opening[-1] and "INSERT INTO call_turns" in opening[-1]
     with statements_on(pg_app.extensions["db"].engine) as statements:
         first = twilio.voice("/voice/answer/service?turn=1", "CA-one", SpeechResult="canvas")
         confirm = twilio.voice("/voice/answer/service?turn=2", "CA-one", Digits="1")
-    writes = [s for s in statements if not s.startswith("SELECT")]
-    assert len(writes) == 2, writes  # one per webhook
-    assert all(s.startswith("WITH moved AS (UPDATE calls SET") for s in writes)
+    # Reads (the call; for the confirmed service, its open incident), then one write each.
+    writes = [s for s in statements if not s.startswith("SELECT ")]
+    assert len(writes) == 2, statements
+    assert all(s.startswith("WITH written AS (UPDATE calls SET") for s in writes)
+    assert len(statements) == 5, statements  # round trips: no BEGIN, no COMMIT
     repeat = twilio.voice("/voice/answer/service?turn=1", "CA-one", SpeechResult="canvas")
     assert repeat.text == first.text
     with pg_app.app_context():
