@@ -2,7 +2,8 @@
 
 State lives in the `calls` row (step, stage, attempts, answers), and every turn is stored with the
 reply it got, so each answer is saved as it arrives and a repeated webhook changes nothing. What
-each step asks and what its answers do is in `steps`; filing the report is in `filing`.
+each step asks and what its answers do is in `steps`; filing the report is in `filing`;
+storing a turn is in `store`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import CursorResult, exists, func, insert, inspect, literal, select, update
+from sqlalchemy import (
+    CursorResult,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from app.calls import filing
+from app.calls import filing, store
 from app.calls.reply import Reply
 from app.calls.script import Flow, MenuOption
 from app.calls.steps import handler_for
@@ -343,13 +349,11 @@ class VoiceMenu:
         )
 
     def _find(self, call_sid: str) -> Call | None:
-        return self.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        return store.find(self.session, call_sid)
 
     def _stored_reply(self, call: Call, turn_number: int) -> Reply | None:
-        row = self.session.scalar(
-            select(CallTurn).where(CallTurn.call_id == call.id, CallTurn.turn == turn_number)
-        )
-        return Reply.from_dict(row.reply) if row else None
+        stored = store.stored_reply(self.session, call, turn_number)
+        return Reply.from_dict(stored) if stored is not None else None
 
     def _reprompt(self, call: Call) -> Reply:
         """An out-of-order webhook: ask the current question again without consuming anything."""
@@ -368,11 +372,7 @@ class VoiceMenu:
             "at": self.clock.now(),
         }
         try:
-            if not self._save_in_one(call, logged):
-                self.session.flush()  # a new call gets its id
-                # The turn log is append-only and never read back in this request: a plain
-                # insert costs a fraction of a unit-of-work flush, on the line's hottest path.
-                self.session.execute(insert(CallTurn), [{"call_id": call.id, **logged}])
+            store.save_turn(self.session, call, logged)
             self.session.commit()
         except IntegrityError:
             # The same webhook raced us and won; its reply is the one the caller hears.
@@ -383,50 +383,6 @@ class VoiceMenu:
                 raise
             return stored
         return turn.reply
-
-    def _save_in_one(self, call: Call, logged: dict[str, Any]) -> bool:
-        """On PostgreSQL, the call's row and its turn log as one statement (an INSERT or an
-        UPDATE in a WITH, feeding the turn's INSERT): one round trip on every webhook, and no
-        transaction of its own. False when that does not apply (SQLite, other rows changed)."""
-        state = inspect(call)
-        others = [row for row in (*self.session.dirty, *self.session.new) if row is not call]
-        if self._dialect != "postgresql" or others:
-            return False
-        if state.pending:
-            fields = {key: value for key, value in state.dict.items() if key in Call.__table__.c}
-            written = insert(Call).values(**fields).returning(Call.id).cte("written")
-        else:
-            moved_attrs = [attr for attr in state.attrs if attr.history.has_changes()]
-            if any(attr.key not in Call.__table__.c for attr in moved_attrs):
-                return False  # a relationship (its incident): the unit of work sets the key
-            fields = {attr.key: attr.value for attr in moved_attrs}
-            written = (
-                update(Call)
-                .where(Call.id == call.id)
-                .values(**fields)
-                .returning(Call.id)
-                .cte("written")
-            )
-        columns = [CallTurn.__table__.c[name] for name in logged]
-        values = [
-            literal(value, column.type)
-            for value, column in zip(logged.values(), columns, strict=True)
-        ]
-        self.session.execute(
-            insert(CallTurn).from_select(["call_id", *logged], select(written.c.id, *values)),
-            execution_options=SINGLE_STATEMENT,
-        )
-        if state.pending:
-            self.session.expunge(call)  # stored: the unit of work must not insert it again
-        else:
-            # The row holds these now: nothing is left for the unit of work to write.
-            for key, value in fields.items():
-                set_committed_value(call, key, value)
-        return True
-
-    @property
-    def _dialect(self) -> str:
-        return self.session.get_bind().dialect.name
 
     def _new_reply(self) -> Reply:
         return Reply(language=self.flow.language, voice=self.flow.voice)
