@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Insert, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import SINGLE_STATEMENT
 from app.models import Call, CallTurn
@@ -62,12 +61,9 @@ def _save_in_one(session: Session, call: Call, logged: dict[str, Any]) -> bool:
     values.update({f"turn_{key}": value for key, value in logged.items()}, call_id=call.id)
     # Core, not the ORM's bulk path: nothing here needs the identity map.
     session.connection().execute(statement, values)
-    if state.pending:
-        session.expunge(call)  # stored: the unit of work must not insert it again
-    else:
-        # The row holds these now: nothing is left for the unit of work to write.
-        for key, value in fields.items():
-            set_committed_value(call, key, value)
+    # The row holds the call now: out of the session, the commit has nothing left to flush
+    # (a flush that finds nothing still walks the unit of work).
+    session.expunge(call)
     return True
 
 
