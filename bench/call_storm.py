@@ -107,24 +107,55 @@ def machine_busy() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
-def database_pids(url: str) -> list[int]:
-    """The PostgreSQL backends serving this benchmark's own database (not every postgres process
-    on the machine): their CPU comes out of the same cores. None for SQLite."""
-    if not url.startswith("postgresql"):
-        return []
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return list(
-                connection.scalars(
-                    text(
-                        "SELECT pid FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
+class DatabaseCpu:
+    """CPU used by this benchmark's own PostgreSQL backends (not every postgres process on the
+    machine) over a span. The backends are looked up every quarter second, so one that starts
+    and ends inside the span (a pool's overflow connection) still counts, from its start; one
+    that lives less than that is missed. Zero for SQLite."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> DatabaseCpu:
+        if self.url.startswith("postgresql"):
+            self.engine = make_engine(self.url)
+            self._sample()
+            self.first = dict(self.last)
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._sample()
+            self.engine.dispose()
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            self._sample()
+
+    def _sample(self) -> None:
+        with self.engine.connect() as connection:
+            pids = connection.scalars(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
-            )
-    finally:
-        engine.dispose()
+            ).all()
+        for pid in pids:
+            cpu = cpu_seconds([pid])
+            if cpu:  # 0: it ended meanwhile; what was seen of it before stands
+                self.last[pid] = cpu
 
 
 class Server:
@@ -230,33 +261,32 @@ class Tally:
         """One round: in this process's threads, or split over the driver processes of `pool`
         (each with its share of the callers and calls), so no one driver is the bottleneck."""
         served, web, driver = self.requests, cpu_seconds(self.pids), sum(os.times()[:2])
-        database = database_pids(self.database_url)
-        database_cpu = cpu_seconds(database)
         busy, jiffies = machine_busy()
-        if pool is None:
-            seconds = storm(self, base, callers, calls, sms_every)
-            driver_cpu = sum(os.times()[:2]) - driver
-            self.driver_peak = max(self.driver_peak, driver_cpu / seconds)
-        else:
-            started = time.perf_counter()
-            slices = [
-                (base, max(1, callers // drivers), list(calls)[d::drivers], sms_every)
-                for d in range(drivers)
-            ]
-            driver_cpu = 0.0
-            for seen in pool.starmap(partial(drive, self.checks_calls), slices):
-                for kind, times in seen.times.items():
-                    self.times[kind].extend(times)
-                self.errors += seen.errors
-                self.failed_calls += seen.failed_calls
-                driver_cpu += seen.cpu
-                self.driver_peak = max(self.driver_peak, seen.cpu / seen.wall)
-            seconds = time.perf_counter() - started
+        with DatabaseCpu(self.database_url) as database:
+            if pool is None:
+                seconds = storm(self, base, callers, calls, sms_every)
+                driver_cpu = sum(os.times()[:2]) - driver
+                self.driver_peak = max(self.driver_peak, driver_cpu / seconds)
+            else:
+                started = time.perf_counter()
+                slices = [
+                    (base, max(1, callers // drivers), list(calls)[d::drivers], sms_every)
+                    for d in range(drivers)
+                ]
+                driver_cpu = 0.0
+                for seen in pool.starmap(partial(drive, self.checks_calls), slices):
+                    for kind, times in seen.times.items():
+                        self.times[kind].extend(times)
+                    self.errors += seen.errors
+                    self.failed_calls += seen.failed_calls
+                    driver_cpu += seen.cpu
+                    self.driver_peak = max(self.driver_peak, seen.cpu / seen.wall)
+                seconds = time.perf_counter() - started
         self.seconds += seconds
         self.round_rps.append((self.requests - served) / seconds)
         self.web_cpu += cpu_seconds(self.pids) - web
         self.driver_cpu += driver_cpu
-        self.database_cpu += cpu_seconds(database) - database_cpu
+        self.database_cpu += database.seconds
         now_busy, now_jiffies = machine_busy()
         self.busy += now_busy - busy
         self.jiffies += now_jiffies - jiffies

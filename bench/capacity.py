@@ -35,11 +35,11 @@ from app.adapters.simulator import Answer, Ask, CallSimulator, scripted  # noqa:
 from bench.call_storm import (  # noqa: E402
     SCRIPT,
     TOKEN,
+    DatabaseCpu,
     Server,
     Tally,
     call_failed,
     cpu_seconds,
-    database_pids,
     line_environment,
     percentile,
     start_worker,
@@ -111,11 +111,11 @@ def step(
 ) -> dict[str, float]:
     shares = [callers // drivers + (1 if d < callers % drivers else 0) for d in range(drivers)]
     web = cpu_seconds(pids)
-    # Backends come and go with the pool: each one's CPU since the step began, or since it began.
-    before = {pid: cpu_seconds([pid]) for pid in database_pids(url)}
-    results = pool.starmap(
-        drive, [(base, share, 1000 * callers + d, (3.0, 8.0)) for d, share in enumerate(shares)]
-    )
+    with DatabaseCpu(url) as database:
+        results = pool.starmap(
+            drive,
+            [(base, share, 1000 * callers + d, (3.0, 8.0)) for d, share in enumerate(shares)],
+        )
     times = [t for r in results for t in r.times]
     return {
         "callers": callers,
@@ -126,8 +126,7 @@ def step(
         "failed": sum(r.failed for r in results),
         "driver": max(r.cpu / r.wall for r in results),
         "web_cpu": (cpu_seconds(pids) - web) / max(1, len(times)),
-        "db_cpu": sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in database_pids(url))
-        / max(1, len(times)),
+        "db_cpu": database.seconds / max(1, len(times)),
     }
 
 
