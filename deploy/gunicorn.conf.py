@@ -17,11 +17,20 @@ def on_starting(server: object) -> None:
         raise SystemExit(f"afterhours: {problem}")
 
 
+def post_worker_init(worker: object) -> None:
+    """Threads read requests side by side; the app runs WEB_AT_ONCE of them at a time
+    (app/request_gate.py says why)."""
+    from app.request_gate import RequestGate
+
+    worker.wsgi = RequestGate(worker.wsgi, int(os.environ.get("WEB_AT_ONCE", 1)))  # type: ignore[attr-defined]
+
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Webhooks are short and mostly Python: processes carry a burst of callers. Each process also
 # runs several threads, so a client sending its request slowly (a flaky mobile network, or on
 # purpose) holds one thread, not the whole process: 16 such clients leave /healthz answering
-# (tests/integration/test_gunicorn.py). A reverse proxy that buffers requests (nginx does by
+# (tests/integration/test_gunicorn.py). The app itself runs one request at a time per process
+# (post_worker_init above). A reverse proxy that buffers requests (nginx does by
 # default) keeps slow clients away from gunicorn altogether; docs/deployment.md sets one up.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("WEB_THREADS", 8))
