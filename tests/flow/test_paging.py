@@ -8,7 +8,16 @@ from sqlalchemy import select
 
 from app.adapters.gateways import ConsoleGateway
 from app.context import services
-from app.models import InboundMessage, Incident, Notification, NotificationStatus, Responder
+from app.models import (
+    InboundMessage,
+    Incident,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    Responder,
+)
+from app.paging import notify
 from app.paging.delivery import CallbackUrls, send_due
 from app.paging.gsm import gsm_length
 from app.paging.policy import PolicyEntry, StepEntry, save_policy
@@ -459,6 +468,25 @@ def test_rows_the_pass_loaded_before_claiming_them_are_still_sent(app, clock, tw
         assert sent == 2
         assert {n.status for n in loaded} == {"sent"}
     assert sorted(to for kind, to, _ in gateway.sent if kind == "sms") == sorted([PAT, CALLER])
+
+
+def test_a_page_is_sent_before_receipts_that_were_waiting(app, clock, twilio, gateway):
+    """Under a burst of callers' receipts, a new incident's page goes first."""
+    with app.extensions["db"].sessionmaker() as session:
+        for n in range(5):
+            notify.queue(
+                session,
+                clock.now() - dt.timedelta(seconds=5),
+                kind=NotificationKind.CALLER,
+                channel=NotificationChannel.SMS,
+                to=f"+1319555020{n}",
+                body=f"receipt {n}",
+            )
+        session.commit()
+    report_outage(twilio)
+    with app.extensions["db"].sessionmaker() as session:
+        assert send_due(session, clock, gateway, CallbackUrls(PUBLIC), limit=2) == 2
+    assert [to for _kind, to, _body in gateway.sent] == [PAT, "+13195550200"]
 
 
 def test_a_policy_with_no_wait_between_rounds_still_waits_a_minute(app, clock, twilio, session):
