@@ -12,13 +12,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import (
-    CursorResult,
-    exists,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import CursorResult, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
