@@ -51,6 +51,7 @@ from app.adapters.migrate import upgrade  # noqa: E402
 from app.adapters.simulator import CallSimulator, Transcript, scripted  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.models import Notification, NotificationStatus  # noqa: E402
+from app.paging.delivery import URGENT_KINDS  # noqa: E402
 from bench.pg import BENCH_URL, fresh_database  # noqa: E402
 from tests.support import FULL_CANVAS_CALL  # noqa: E402
 
@@ -59,6 +60,10 @@ BIN = Path(sys.executable).parent
 TICKS = os.sysconf("SC_CLK_TCK")
 # Everyone calls about the same outage and joins it, as in a campus-wide failure.
 SCRIPT = (*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])
+# Every 50th caller says theirs is a different problem ("press 2"): a new incident and its first
+# page, 20 per 1,000 calls, so a page's due -> gateway is measured inside the storm too.
+NEW_INCIDENT = (*FULL_CANVAS_CALL[:2], "press 2", *FULL_CANVAS_CALL[2:])
+NEW_INCIDENT_EVERY = 50
 # The demo roster's people, answering their pages while the calls come in.
 RESPONDERS = ("+13195550101", "+13195550102", "+13195550103", "+13195550110", "+13195550120")
 REPLIES = ("ACK", "LIST")
@@ -360,7 +365,8 @@ def storm(tally: Tally, base: str, callers: int, calls: Iterable[int], sms_every
             caller=f"+1319555{(n % 9000) + 1000:04d}",
             call_sid=f"CA{uuid.uuid4().hex}",
         )
-        transcript = simulator.play(scripted(SCRIPT))
+        new_incident = n % NEW_INCIDENT_EVERY == NEW_INCIDENT_EVERY // 2
+        transcript = simulator.play(scripted(NEW_INCIDENT if new_incident else SCRIPT))
         if tally.checks_calls and call_failed(transcript):
             with tally.lock:
                 tally.failed_calls += 1
@@ -442,13 +448,19 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
     for kind, status, _, _ in rows:
         counts[f"{kind} {status}"] += 1
     summary = ", ".join(f"{n} {key}" for key, n in sorted(counts.items())) or "none"
-    waits = sorted((sent - due).total_seconds() for _, _, due, sent in rows if sent and due)
-    if not waits:
-        return f"notifications: {summary}"
-    return (
-        f"notifications: {summary}; due -> gateway p50 {statistics.median(waits):.2f} s, "
-        f"p99 {percentile(waits, 0.99):.2f} s, max {waits[-1]:.2f} s"
-    )
+    waits: dict[str, list[float]] = defaultdict(list)
+    for kind, _, due, sent in rows:
+        if sent and due:
+            # Pages (and put-through calls) are claimed first; receipts and notices wait behind.
+            waits["pages" if kind in URGENT_KINDS else "other texts"].append(
+                (sent - due).total_seconds()
+            )
+    spans = [
+        f"{group} ({len(seen)}) p50 {statistics.median(seen):.2f} s, "
+        f"p99 {percentile(seen, 0.99):.2f} s, max {max(seen):.2f} s"
+        for group, seen in sorted(waits.items())
+    ]
+    return f"notifications: {summary}; due -> gateway: " + "; ".join(spans or ["nothing sent"])
 
 
 def prepare(database: str, workdir: Path, url: str | None) -> str:

@@ -78,15 +78,10 @@ class CallbackUrls:
 
 # Someone waiting on the line, or an incident nobody has yet, goes before the rest: under a burst
 # of callers' receipts a page is claimed, and sent, first.
-URGENT_FIRST = case(
-    (
-        Notification.kind.in_(
-            [NotificationKind.PAGE, NotificationKind.BRIDGE, NotificationKind.JOINT]
-        ),
-        0,
-    ),
-    else_=1,
-)
+URGENT_KINDS = (NotificationKind.PAGE, NotificationKind.BRIDGE, NotificationKind.JOINT)
+URGENT_FIRST = case((Notification.kind.in_(URGENT_KINDS), 0), else_=1)
+# A pass sends the rest for this long at most, then looks again for pages that fell due meanwhile.
+SEND_SLICE = dt.timedelta(milliseconds=50)
 
 
 def claim_due(
@@ -151,10 +146,15 @@ def send_due(
     """Send what is due; returns how many rows were attempted."""
     claimed = claim_due(session, clock.now(), limit, lease)
     token = claimed[0].claim_token if claimed else None
-    renewed = clock.now()
+    renewed = started = clock.now()
     # Read once a batch, not once a send: only the first answer after an outage ends it.
     failing = bool(claimed) and gateway_health.failing(session)
-    for notification in claimed:
+    for attempted, notification in enumerate(claimed):
+        late = attempted and clock.now() - started > SEND_SLICE
+        if late and notification.kind not in URGENT_KINDS:
+            # The urgent ones came first; a page queued since waits no longer than this.
+            release_claims(session, token)
+            return attempted
         answered = _send_one(session, clock, gateway, urls, notification)
         if answered and failing:
             gateway_health.answered(session, clock.now())
@@ -166,6 +166,17 @@ def send_due(
             renewed = clock.now()
             renew_claims(session, token, renewed)
     return len(claimed)
+
+
+def release_claims(session: Session, token: str | None) -> None:
+    """Put what this batch claimed and did not reach back in the queue, for the next pass."""
+    session.execute(
+        update(Notification)
+        .where(Notification.claim_token == token, Notification.status == NotificationStatus.SENDING)
+        .values(status=NotificationStatus.QUEUED, claimed_at=None, claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def renew_claims(session: Session, token: str | None, now: dt.datetime) -> None:

@@ -489,6 +489,36 @@ def test_a_page_is_sent_before_receipts_that_were_waiting(app, clock, twilio, ga
     assert [to for _kind, to, _body in gateway.sent] == [PAT, "+13195550200"]
 
 
+def test_a_long_batch_of_receipts_makes_way_for_a_page_queued_meanwhile(app, clock, twilio):
+    """Each text takes 30 ms at the gateway: after 50 ms the pass gives back what it has not
+    sent, and the next one sends the page that fell due in between first."""
+
+    class SlowGateway(ConsoleGateway):
+        def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
+            clock.advance(seconds=0.03)
+            return super().send_sms(to, body, status_callback)
+
+    gateway = SlowGateway()
+    with app.extensions["db"].sessionmaker() as session:
+        for n in range(6):
+            notify.queue(
+                session,
+                clock.now(),
+                kind=NotificationKind.CALLER,
+                channel=NotificationChannel.SMS,
+                to=f"+1319555020{n}",
+                body=f"receipt {n}",
+            )
+        session.commit()
+        assert send_due(session, clock, gateway, CallbackUrls(PUBLIC)) == 2
+        statuses = session.scalars(select(Notification.status).order_by(Notification.id)).all()
+        assert statuses == ["sent"] * 2 + ["queued"] * 4
+    report_outage(twilio)  # its page falls due now
+    with app.extensions["db"].sessionmaker() as session:
+        assert send_due(session, clock, gateway, CallbackUrls(PUBLIC)) == 2
+    assert [to for _kind, to, _body in gateway.sent][2:] == [PAT, "+13195550202"]
+
+
 def test_a_policy_with_no_wait_between_rounds_still_waits_a_minute(app, clock, twilio, session):
     with app.app_context(), app.extensions["db"].begin() as db:
         save_policy(
