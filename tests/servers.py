@@ -72,6 +72,10 @@ def gunicorn(
         "SECRET_KEY": "test-secret-for-the-served-app-0123456789",
         "WEB_CONCURRENCY": str(workers),
         "WEB_THREADS": str(threads),
+        # Every thread runs the app at once, so requests overlap inside a process as well as
+        # across processes: the deployment's one-at-a-time gate would hide the first kind of
+        # race, and the database must hold both.
+        "WEB_AT_ONCE": str(threads),
         **settings,
     }
     with serve(env, log, port) as base:
