@@ -185,6 +185,14 @@ class Worker:
             if not tried:
                 self.stopping.wait(poll_seconds)
 
+    def _idle_wait(self, poll_seconds: float) -> float:
+        try:
+            with self.sessions() as session:
+                return wakeup.seconds_to_next(session, self.clock.now(), poll_seconds)
+        except Exception:
+            log.exception("worker: cannot tell when the next step is due; polling")
+            return poll_seconds
+
     def run_forever(self, poll_seconds: float) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stopping.set())
@@ -211,7 +219,7 @@ class Worker:
                     log.exception("worker pass failed; trying again")
                     result = PassResult()
                 if not result.busy:
-                    waiter.wait(poll_seconds)
+                    waiter.wait(self._idle_wait(poll_seconds))
         finally:
             waiter.close()
             if tickets.is_alive():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 from sqlalchemy import select
 
@@ -17,7 +19,7 @@ from app.models import (
     NotificationStatus,
     Responder,
 )
-from app.paging import notify
+from app.paging import notify, wakeup
 from app.paging.delivery import CallbackUrls, send_due
 from app.paging.gsm import gsm_length
 from app.paging.policy import PolicyEntry, StepEntry, save_policy
@@ -193,6 +195,43 @@ def test_a_drill_with_second_long_waits(app, clock, twilio, session):
     run_worker(app, clock)
     assert [who for who, *_ in paged(session)] == ["Pat", "Alex", "Jordan"]
     assert the_incident(session).escalated
+
+
+def test_an_idle_worker_wakes_when_the_next_step_is_due_not_at_its_next_poll(
+    app, clock, twilio, session
+):
+    """The worker polls every 60 s here; the second step, 2 s after the first, still leaves
+    about 2 s later, because the worker waits only until the next step is due."""
+    with app.app_context(), app.extensions["db"].begin() as db:
+        save_policy(
+            db,
+            PolicyEntry(
+                name="default",
+                steps=[
+                    StepEntry(after="0s", notify=["primary"]),
+                    StepEntry(after="2s", notify=["secondary"]),
+                ],
+            ),
+        )
+    report_outage(twilio)
+    with app.extensions["db"].sessionmaker() as db:
+        assert wakeup.seconds_to_next(db, clock.now(), 60) == 2.0
+        assert wakeup.seconds_to_next(db, clock.now(), 0.5) == 0.5
+    worker = services(app).worker(app.extensions["db"].sessionmaker)
+    serving = threading.Thread(target=worker.serve, args=(60,))
+    serving.start()
+    try:
+        deadline = time.monotonic() + 10
+        while [who for who, *_ in paged(session)] != ["Pat"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # its passes done, the worker is waiting
+        clock.advance(seconds=2)  # the test's clock; the worker's wait is real time
+        while len(paged(session)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stopping.set()
+        serving.join(5)
+    assert [who for who, *_ in paged(session)] == ["Pat", "Alex"]
 
 
 def test_acknowledging_stops_the_chain_and_tells_the_caller(app, clock, twilio, session, gateway):
