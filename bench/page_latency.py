@@ -1,8 +1,9 @@
 """From a page falling due to the gateway call, with many open incidents in PostgreSQL.
 
-A real worker (the same loop `flask --app app worker` runs, polling every WORKER_POLL_SECONDS)
-runs in a thread against PostgreSQL holding OPEN open incidents; pages are made due at known
-instants and the gateway records when it is called. Also times one worker pass with 100 due.
+A real worker (the loop `flask --app app worker` runs: LISTENing, and waiting no longer than until
+the next page falls due or --poll) runs in a thread against PostgreSQL holding OPEN open
+incidents; pages are queued at once, due at known instants later, and the gateway records when
+it is called. Also times one worker pass with 100 due.
 
     .venv/bin/python bench/page_latency.py --open 10000 [--url postgresql://...]
 
@@ -29,7 +30,6 @@ from app import create_app
 from app.context import services
 from app.db import make_engine
 from app.models import Incident, Notification, Responder
-from app.worker import Worker
 from bench.pg import BENCH_URL, fresh_database
 
 
@@ -148,7 +148,8 @@ def measure(url: str, open_incidents: int, pages: int, poll: float) -> tuple[flo
 
     # Pages falling due one at a time while the worker polls.
     gateway.calls.clear()
-    runner = threading.Thread(target=_poll, args=(worker, poll), daemon=True)
+    # The worker's own loop (run_forever adds only the signal handlers, for the main thread).
+    runner = threading.Thread(target=worker.serve, args=(poll,), daemon=True)
     runner.start()
     base = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
     due = [base + dt.timedelta(seconds=0.37 * n) for n in range(pages)]
@@ -195,13 +196,6 @@ def main() -> None:
             f"{statistics.median(delays) * 1000:>14.0f} ms {p95 * 1000:>4.0f} ms "
             f"{delays[-1] * 1000:>4.0f} ms"
         )
-
-
-def _poll(worker: Worker, poll: float) -> None:
-    # run_forever installs signal handlers, which only the main thread may do; loop here instead.
-    while not worker.stopping.is_set():
-        if not worker.run_once().busy:
-            worker.stopping.wait(poll)
 
 
 if __name__ == "__main__":
