@@ -169,19 +169,18 @@ def test_at_60_minutes_unanswered_the_caller_hears_honestly(app, clock, twilio, 
     assert len([n for n in notifications(session, "caller") if "still trying" in n.body]) == 1
 
 
-def test_a_drill_with_second_long_waits(app, clock, twilio, session):
+def save_default_chain(app, *steps: StepEntry) -> None:  # type: ignore[no-untyped-def]
     with app.app_context(), app.extensions["db"].begin() as db:
-        save_policy(
-            db,
-            PolicyEntry(
-                name="default",
-                steps=[
-                    StepEntry(after="0s", notify=["primary"]),
-                    StepEntry(after="10s", notify=["secondary"]),
-                    StepEntry(after="20s", notify=["team_lead"], escalate=True),
-                ],
-            ),
-        )
+        save_policy(db, PolicyEntry(name="default", steps=list(steps)))
+
+
+def test_a_drill_with_second_long_waits(app, clock, twilio, session):
+    save_default_chain(
+        app,
+        StepEntry(after="0s", notify=["primary"]),
+        StepEntry(after="10s", notify=["secondary"]),
+        StepEntry(after="20s", notify=["team_lead"], escalate=True),
+    )
     report_outage(twilio)
     run_worker(app, clock)
     assert [who for who, *_ in paged(session)] == ["Pat"]
@@ -202,17 +201,11 @@ def test_an_idle_worker_wakes_when_the_next_step_is_due_not_at_its_next_poll(
 ):
     """The worker polls every 60 s here; the second step, 2 s after the first, still leaves
     about 2 s later, because the worker waits only until the next step is due."""
-    with app.app_context(), app.extensions["db"].begin() as db:
-        save_policy(
-            db,
-            PolicyEntry(
-                name="default",
-                steps=[
-                    StepEntry(after="0s", notify=["primary"]),
-                    StepEntry(after="2s", notify=["secondary"]),
-                ],
-            ),
-        )
+    save_default_chain(
+        app,
+        StepEntry(after="0s", notify=["primary"]),
+        StepEntry(after="2s", notify=["secondary"]),
+    )
     report_outage(twilio)
     with app.extensions["db"].sessionmaker() as db:
         assert wakeup.seconds_to_next(db, clock.now(), 60) == 2.0
