@@ -17,6 +17,8 @@ from typing import Any
 
 from app.web_security import MAX_BODY
 
+TOO_LARGE = b"Request body too large\n"
+
 
 class RequestGate:
     def __init__(self, app: Any, at_once: int = 1) -> None:
@@ -25,8 +27,16 @@ class RequestGate:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if length.isdigit() and int(length) <= MAX_BODY:
-            # Read here, outside the gate; a larger or unsized body is the app's to refuse.
+            # Read here, outside the gate; a larger declared body is the app's to refuse (413).
             environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(int(length)))
+        elif chunked and not length:
+            body = environ["wsgi.input"].read(MAX_BODY + 1)
+            if len(body) > MAX_BODY:
+                start_response("413 Request Entity Too Large", [("Content-Type", "text/plain")])
+                return [TOO_LARGE]
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         with self.slots:
             return self.app(environ, start_response)

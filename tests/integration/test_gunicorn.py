@@ -74,16 +74,27 @@ def test_a_bad_setting_stops_gunicorn_at_start_with_one_line(tmp_path: Path):
 
 def test_slow_clients_do_not_starve_the_server(migrated_sqlite: Path, tmp_path: Path):
     """16 clients trickling a request a byte at a time, as a slow-loris would: the deploy
-    settings keep threads free, and /healthz answers every time."""
+    settings keep threads free, and /healthz answers every time. Half of them send whole headers
+    and then trickle the body (sized, or chunked): each process runs the app for one request at
+    a time, and a body still arriving is read before that, never holding the app up."""
     env = _sqlite_env(migrated_sqlite, tmp_path)
     port = free_port()
     slow: list[socket.socket] = []
     with serve(env, tmp_path / "web.log", port, answering=20) as base:
         try:
-            for _ in range(16):
-                client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            starts = [
                 # Headers that never end: the server cannot answer, only wait.
-                client.sendall(b"POST /voice/incoming HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                b"POST /voice/incoming HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+                # A body that never ends, sized or chunked.
+                b"POST /voice/incoming HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n\r\nFrom=",
+                b"POST /voice/incoming HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n\r\n400\r\nFrom=",
+                b"POST /voice/incoming HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+            ]
+            for n in range(16):
+                client = socket.create_connection(("127.0.0.1", port), timeout=5)
+                client.sendall(starts[n % len(starts)])
                 slow.append(client)
             answered = 0
             for _ in range(10):

@@ -8,6 +8,7 @@ import threading
 import time
 
 from app.request_gate import RequestGate
+from app.web_security import MAX_BODY
 
 
 class Trickle(io.RawIOBase):
@@ -67,3 +68,16 @@ def test_a_body_over_the_limit_is_left_for_the_app_to_refuse():
     environ = {"CONTENT_LENGTH": str(10**9), "wsgi.input": untouched}
     assert RequestGate(app)(environ, lambda *_: None) == [b"False"]
     assert environ["wsgi.input"] is untouched
+
+
+def test_a_chunked_body_is_read_outside_too_and_refused_when_too_large():
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))]
+
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(b"a=1&b=2")}
+    assert RequestGate(app)(chunked, lambda *_: None) == [b"a=1&b=2"]
+    statuses: list[str] = []
+    huge = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(b"x" * (MAX_BODY + 5))}
+    answer = RequestGate(app)(huge, lambda status, _headers: statuses.append(status))
+    assert statuses == ["413 Request Entity Too Large"] and answer == [b"Request body too large\n"]
