@@ -100,3 +100,21 @@ def test_a_single_statement_write_stands_alone(pg_app):
     assert len(statements) == 1 and statements[0].startswith("UPDATE calls SET ended_at")
     assert session.scalar(select(func.count()).where(Call.duration_seconds == 61)) == 1
     session.close()
+
+
+def test_a_savepoint_after_reads_opens_the_transaction_and_rolls_back_alone(pg_app):
+    """A page's reply code is drawn in a SAVEPOINT (a clash is retried): after only reads, the
+    SAVEPOINT must still sit inside a transaction, and undo only its own part."""
+    TwilioClient(pg_app).voice("/voice/incoming", "CA-save")
+    session = pg_app.extensions["db"].sessionmaker()
+    call = session.scalars(select(Call)).one()
+    with statements_on(pg_app.extensions["db"].engine) as statements:
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(CallTurn(call_id=call.id, turn=0, step="x", params={}, reply={}))
+            session.flush()
+        call.step = "kept"
+        session.commit()
+    assert statements[:2] == ["BEGIN", "SAVEPOINT sa_savepoint_1"], statements
+    assert statements[-1] == "COMMIT"
+    assert session.scalars(select(Call.step)).one() == "kept"
+    session.close()
