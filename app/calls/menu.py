@@ -295,8 +295,7 @@ class VoiceMenu:
 
     def service_entry(self, service_id: int | None) -> catalog.Entry | None:
         """An active service from the cached catalog (no read of the database)."""
-        found = [service for service in self.services if service.id == service_id]
-        return found[0] if found else None
+        return catalog.by_id(self.services, service_id)
 
     def fail_attempt(self, turn: Turn) -> bool:
         """Count a missed or unusable answer; True when the caller has had enough tries."""

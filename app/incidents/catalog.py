@@ -35,14 +35,7 @@ class Entry:
     slug: str
     name: str
     aliases: tuple[str, ...]
-    priority_customer: bool = False
-
-
-@dataclass(frozen=True)
-class Match:
-    service: Entry
-    score: float
-    phrase: str
+    priority_customer: bool
 
 
 class Named(Protocol):
@@ -54,6 +47,13 @@ class Named(Protocol):
     def name(self) -> str: ...
     @property
     def aliases(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class Match:
+    service: Named
+    score: float
+    phrase: str
 
 
 # A change made by another process (a catalog loaded from the CLI) reaches the call menu of
@@ -123,12 +123,15 @@ CHANGED = "catalog_changed"
 CACHED = (Service, PriorityContact)
 
 
+def by_id(entries: Iterable[Entry], service_id: int | None) -> Entry | None:
+    """The active service with this id among `entries`, or None."""
+    return next((entry for entry in entries if entry.id == service_id), None)
+
+
 def name_of(session: Session, incident: Incident) -> str:
     """The incident's service as `Incident.service_name` says it, from the cached catalog."""
-    for entry in CACHE.entries(session):
-        if entry.id == incident.service_id:
-            return entry.name
-    return incident.service_name
+    entry = by_id(CACHE.entries(session), incident.service_id)
+    return entry.name if entry else incident.service_name
 
 
 @event.listens_for(Session, "after_flush")
@@ -183,21 +186,17 @@ def match_service(heard: str, services: Iterable[Named]) -> Match | None:
     said = normalise(heard)
     if not said:
         return None
-    best: tuple[float, int, Named, str] | None = None
+    best: Match | None = None
     for service in services:
         for phrase in [service.name, *service.aliases]:
             candidate = normalise(phrase)
             if not candidate:
                 continue
-            found = score(said, candidate)
+            found = Match(service, score(said, candidate), phrase)
             # On a tie the longer, more specific phrase wins.
-            if best is None or (found, len(candidate)) > (best[0], len(best[3])):
-                best = (found, len(candidate), service, phrase)
-    if best is None or best[0] < MATCH_THRESHOLD:
-        return None
-    found_score, _, service, phrase = best
-    entry = Entry(service.id, service.slug, service.name, tuple(service.aliases))
-    return Match(entry, found_score, phrase)
+            if best is None or (found.score, len(candidate)) > (best.score, len(best.phrase)):
+                best = found
+    return best if best and best.score >= MATCH_THRESHOLD else None
 
 
 def speech_hints(services: Iterable[Named], limit: int = 100) -> list[str]:
