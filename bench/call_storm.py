@@ -22,7 +22,6 @@ import os
 import runpy
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from app.db import make_engine  # noqa: E402
 from app.models import Notification, NotificationStatus  # noqa: E402
 from app.paging.delivery import URGENT_KINDS  # noqa: E402
 from bench.pg import BENCH_URL, fresh_database  # noqa: E402
+from tests.servers import free_port  # noqa: E402
 from tests.support import FULL_CANVAS_CALL  # noqa: E402
 
 TOKEN = "bench-auth-token"
@@ -72,12 +72,6 @@ DRIVER_LIMIT = 0.6
 
 
 # --- processes -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def workers_of(parent: int) -> list[int]:

@@ -23,7 +23,6 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -33,9 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.adapters.simulator import Answer, Ask, CallSimulator, scripted  # noqa: E402
 from bench.call_storm import (  # noqa: E402
+    DRIVER_LIMIT,
     SCRIPT,
     TOKEN,
     DatabaseCpu,
+    Seen,
     Server,
     Tally,
     call_failed,
@@ -48,18 +49,6 @@ from bench.call_storm import (  # noqa: E402
 
 # A webhook slower than this at p99 is more than a caller should wait for the next question.
 P99_LIMIT = 1.0
-DRIVER_LIMIT = 0.6  # of one core
-
-
-@dataclass
-class Seen:
-    """What one driver process saw."""
-
-    times: list[float]
-    errors: int
-    failed: int
-    cpu: float
-    wall: float
 
 
 def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> Seen:
@@ -95,9 +84,12 @@ def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> See
         thread.start()
     for thread in threads:
         thread.join()
-    times = [t for kind in tally.times.values() for t in kind]
     return Seen(
-        times, tally.errors, tally.failed_calls, sum(os.times()[:2]) - cpu, time.monotonic() - wall
+        dict(tally.times),
+        tally.errors,
+        tally.failed_calls,
+        sum(os.times()[:2]) - cpu,
+        time.monotonic() - wall,
     )
 
 
@@ -116,14 +108,14 @@ def step(
             drive,
             [(base, share, 1000 * callers + d, (3.0, 8.0)) for d, share in enumerate(shares)],
         )
-    times = [t for r in results for t in r.times]
+    times = [t for r in results for kind in r.times.values() for t in kind]
     return {
         "callers": callers,
         "requests": len(times),
         "p50": percentile(times, 0.5),
         "p99": percentile(times, 0.99),
         "errors": sum(r.errors for r in results),
-        "failed": sum(r.failed for r in results),
+        "failed": sum(r.failed_calls for r in results),
         "driver": max(r.cpu / r.wall for r in results),
         "web_cpu": (cpu_seconds(pids) - web) / max(1, len(times)),
         "db_cpu": database.seconds / max(1, len(times)),

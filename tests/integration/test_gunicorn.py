@@ -44,9 +44,7 @@ def test_gunicorn_serves_the_app_with_the_shipped_config(migrated_sqlite: Path, 
 
 
 def test_a_bad_setting_stops_gunicorn_at_start_with_one_line(tmp_path: Path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}",
