@@ -35,7 +35,7 @@ def file_report(
         # Hung up while hearing "we already have a report about it": that caller is about the
         # same outage; their report joins it, it never opens a second chain.
         attach_to = call.answers.get("known_incident")
-    target = session.get(Incident, attach_to or 0)
+    target = session.get(Incident, attach_to) if attach_to else None
     if target is None and draft.service_id and "known_incident" not in call.answers:
         # Someone reported this service while this caller was still answering, so nobody
         # offered it to them: join it rather than start a second page chain. (A caller who

@@ -96,6 +96,10 @@ def open_incident(
         # The promise is a call back within 60 minutes: if nobody has acknowledged by then, the
         # caller is told honestly that the line is still trying.
         still_trying_at=now + GOAL,
+        # Nothing is stored for a new incident yet: its pages and reports are known to be none,
+        # and need not be read back while it pages and texts in this transaction.
+        notifications=[],
+        reports=[],
     )
     session.add(incident)
     session.add(_report(incident, draft, now))
@@ -107,7 +111,6 @@ def open_incident(
     if draft.incomplete:
         detail += "; the caller hung up before finishing the report"
     add_event(session, incident, now, EventKind.OPENED, actor, channel, detail)
-    session.flush()
     escalation.start(session, now, incident)
     if draft.text_caller:
         notify.text_caller(

@@ -10,9 +10,10 @@ import datetime as dt
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import CursorResult, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CursorResult, delete, inspect, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from app.adapters import mail
 from app.incidents import catalog
@@ -42,39 +43,46 @@ def reply_code(session: Session, responder: Responder, incident: Incident) -> in
     Codes are small numbers, reused once the incident they named is closed, so a responder never
     has to type more than a couple of digits.
     """
-    existing = session.scalar(
-        select(ReplyCode).where(
-            ReplyCode.responder_id == responder.id, ReplyCode.incident_id == incident.id
-        )
-    )
-    if existing is not None:
-        return existing.code
     finished = {IncidentState.CLOSED, IncidentState.CANCELLED}
     taken: set[int] = set()
     for _ in range(50):
         rows = session.execute(
-            select(ReplyCode, Incident.state)
+            select(ReplyCode.id, ReplyCode.incident_id, ReplyCode.code, Incident.state)
             .join(Incident, Incident.id == ReplyCode.incident_id)
             .where(ReplyCode.responder_id == responder.id)
         ).all()
-        in_use = {row.code for row, state in rows if state not in finished} | taken
+        mine = next((row.code for row in rows if row.incident_id == incident.id), None)
+        if mine is not None:
+            return mine
+        in_use = {row.code for row in rows if row.state not in finished} | taken
         code = next(n for n in range(1, len(in_use) + 2) if n not in in_use)
-        try:
-            # Another transaction paging the same responder may pick the same number at the same
-            # moment; the unique index decides, and the loser takes the next free one.
-            with session.begin_nested():
-                for row, state in rows:
-                    if row.code == code and state in finished:
-                        session.delete(row)
-                session.flush()
-                session.add(
-                    ReplyCode(responder_id=responder.id, incident_id=incident.id, code=code)
-                )
-                session.flush()
+        reused = [row.id for row in rows if row.code == code and row.state in finished]
+        if reused:
+            session.execute(
+                delete(ReplyCode)
+                .where(ReplyCode.id.in_(reused))
+                .execution_options(synchronize_session=False)
+            )
+        # Another transaction paging the same responder may pick the same number at the same
+        # moment (or give this incident its code first): the unique indexes decide, the insert
+        # then does nothing, and the next round reads again. No SAVEPOINT is needed.
+        if session.scalar(_insert_code(session, responder.id, incident.id, code)) is not None:
             return code
-        except IntegrityError:
-            taken.add(code)
+        taken.add(code)
     raise RuntimeError(f"no free reply code for responder {responder.id}")
+
+
+def _insert_code(
+    session: Session, responder_id: int, incident_id: int, code: int
+) -> ReturningInsert[int]:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(ReplyCode)
+        .values(responder_id=responder_id, incident_id=incident_id, code=code)
+        .on_conflict_do_nothing()
+        .returning(ReplyCode.code)
+    )
 
 
 def page_text(incident: Incident, code: int, position: str = "") -> str:
@@ -285,19 +293,7 @@ def text_caller(
     """Text a caller (the incident's first, unless `to` names another) if the number takes SMS;
     a caller who gave an e-mail address gets the same words by e-mail."""
     number = to or incident.callback_number
-    # This caller's reports only: a storm's thousandth caller does not read the other 999.
-    # (Reports not yet written, under no_autoflush, are in the session.)
-    stored = session.execute(
-        select(Report.email, Report.texts_fail_since).where(
-            Report.incident_id == incident.id,
-            or_(Report.callback_number == number, Report.caller_number == number),
-        )
-    )
-    theirs = [(email, failed) for email, failed in stored] + [
-        (report.email, report.texts_fail_since)
-        for report in session.new
-        if isinstance(report, Report) and report.incident is incident and report.reached_at(number)
-    ]
+    theirs = _callers_reports(session, incident, number)
     subject = f"{incident.reference}: {catalog.name_of(session, incident)}"
     for address in {email for email, _ in theirs if email}:
         mail.queue_email(session, now, address, subject, body, incident)
@@ -313,6 +309,32 @@ def text_caller(
         incident=incident,
     )
     return True
+
+
+def _callers_reports(
+    session: Session, incident: Incident, number: str | None
+) -> list[tuple[str, dt.datetime | None]]:
+    """(e-mail, texts failing since) of this caller's reports of the incident."""
+    if "reports" in inspect(incident).dict:
+        # Loaded already (a new incident's, or a page that showed them): nothing to read.
+        return [
+            (report.email, report.texts_fail_since)
+            for report in incident.reports
+            if report.reached_at(number)
+        ]
+    # This caller's reports only: a storm's thousandth caller does not read the other 999.
+    # (Reports not yet written, under no_autoflush, are in the session.)
+    stored = session.execute(
+        select(Report.email, Report.texts_fail_since).where(
+            Report.incident_id == incident.id,
+            or_(Report.callback_number == number, Report.caller_number == number),
+        )
+    )
+    return [(email, failed) for email, failed in stored] + [
+        (report.email, report.texts_fail_since)
+        for report in session.new
+        if isinstance(report, Report) and report.incident is incident and report.reached_at(number)
+    ]
 
 
 def texts_failed_before(incident: Incident, number: str | None) -> bool:

@@ -6,10 +6,10 @@ import datetime as dt
 import itertools
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app.models import Override, Responder, Role, Rotation
+from app.models import Override, Responder, Role, Rotation, RotationMember
 
 
 def handoff_at(rotation: Rotation, day: dt.date) -> dt.datetime:
@@ -80,10 +80,31 @@ def rotations(session: Session, position: str | None = None) -> list[Rotation]:
 
 
 def on_call_for(session: Session, position: str, at: dt.datetime) -> list[Responder]:
-    """Everyone on call in rotations of this position (primary or secondary) at `at`."""
+    """Everyone on call in rotations of this position (primary or secondary) at `at`.
+
+    One statement: the rotations with their members and the overrides running at `at`, each
+    with its responder, since opening an incident asks this inside the caller's request."""
+    running = and_(
+        Override.rotation_id == Rotation.id, Override.starts_at <= at, at < Override.ends_at
+    )
+    rows = session.execute(
+        select(Rotation, Override)
+        .outerjoin(Override, running)
+        .where(Rotation.position == position)
+        # The most recently started override wins when two overlap (as in active_override).
+        .order_by(Rotation.id, Override.starts_at.desc(), Override.id.desc())
+        .options(
+            joinedload(Rotation.members).joinedload(RotationMember.responder),
+            joinedload(Override.responder),
+        )
+    ).unique()
     found: list[Responder] = []
-    for rotation in rotations(session, position):
-        responder = on_call(rotation, at)
+    seen: set[int] = set()
+    for rotation, override in rows:
+        if rotation.id in seen:
+            continue
+        seen.add(rotation.id)
+        responder = override.responder if override else scheduled_member(rotation, at)
         if responder is not None and responder not in found:
             found.append(responder)
     return found

@@ -103,8 +103,9 @@ def test_a_single_statement_write_stands_alone(pg_app):
 
 
 def test_a_savepoint_after_reads_opens_the_transaction_and_rolls_back_alone(pg_app):
-    """A page's reply code is drawn in a SAVEPOINT (a clash is retried): after only reads, the
-    SAVEPOINT must still sit inside a transaction, and undo only its own part."""
+    """An outside system's health row is made in a SAVEPOINT on first use (a clash reads the
+    other's): after only reads, the SAVEPOINT must still sit inside a transaction, and undo only
+    its own part."""
     TwilioClient(pg_app).voice("/voice/incoming", "CA-save")
     session = pg_app.extensions["db"].sessionmaker()
     call = session.scalars(select(Call)).one()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from flask import request, request_started
 from sqlalchemy import func, select
 
 from app.adapters.simulator import Answer, Ask, Transcript, scripted
@@ -128,4 +129,38 @@ def test_each_answer_is_its_read_and_one_write_on_postgres(pg_app):
         turns = session.scalars(select(CallTurn).order_by(CallTurn.turn)).all()
         assert [t.turn for t in turns] == [0, 1, 2]
         assert turns[1].params == {"speech": "canvas"}
+        session.close()
+
+
+def test_opening_an_incident_pages_within_a_short_transaction(pg_app):
+    """The report that opens an incident pages the on-call admin in the caller's own request, and
+    the page is due from the moment it is written: what runs between then and the commit is what
+    the admin waits for. The policy and its steps, and who is on call with the overrides that
+    apply now, are one statement each; the reply code is one insert (a clash does nothing and
+    draws again, no SAVEPOINT); nothing of the new incident is read back."""
+    started: list[tuple[str, int]] = []
+
+    def mark(_sender: object, **_extra: object) -> None:
+        started.append((request.path, len(statements)))
+
+    request_started.connect(mark, pg_app)
+    with statements_on(pg_app.extensions["db"].engine) as statements:
+        transcript = TwilioClient(pg_app).call(*FULL_CANVAS_CALL)
+    request_started.disconnect(mark, pg_app)
+    assert "administrator will call you back within 60 minutes" in transcript.text
+    [(_, begin)] = [(path, at) for path, at in started if path.endswith("/review")]
+    end = next(at for _, at in started if at > begin)
+    review = statements[begin:end]
+    assert not any(s.startswith("SAVEPOINT") for s in review), review
+    for table in ("escalation_policies", "rotations", "reply_codes"):
+        assert sum(f"FROM {table}" in s for s in review if s.startswith("SELECT")) == 1, table
+    for table in ("escalation_steps", "rotation_members", "overrides", "notifications", "reports"):
+        assert not any(s.startswith(f"SELECT {table}.") for s in review), table
+    assert sum(s.startswith("UPDATE incidents") for s in review) == 1, review
+    assert len(review) == 19, review
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        [incident] = session.scalars(select(Incident)).all()
+        [page] = [n for n in incident.notifications if n.kind == "page"]
+        assert "Reply 1a ack" in page.body and page.responder.name == "Pat Lee"
         session.close()

@@ -18,7 +18,7 @@ from app.adapters.simulator import Answer, CallSimulator, scripted
 from app.db import get_db
 from app.incidents.service import IncidentDraft, open_incident
 from app.models import EventKind, Incident, IncidentEvent, Notification, NotificationKind
-from tests.paging_support import JORDAN, PAT
+from tests.paging_support import JORDAN, PAT, code_in
 from tests.servers import gunicorn, signed_post
 from tests.support import AUTH_TOKEN, FULL_CANVAS_CALL
 
@@ -205,3 +205,41 @@ def test_a_campus_calling_about_one_outage_at_once_loses_no_call(pg_app, postgre
     assert all("A, H, " in text for text in spoken)
     with pg_app.app_context():
         assert get_db().session.scalar(select(func.count()).select_from(Incident)) == 1
+
+
+def test_incidents_opened_at_once_give_each_page_its_own_reply_code(pg_app, postgres_url, tmp_path):
+    """Sixteen reports through the API at the same instant, each a new incident paging the same
+    on-call admin: each page's short code (`3a`) names its own incident. Codes are drawn by
+    inserting and letting the unique index refuse a clash, then drawing again."""
+    served = gunicorn(postgres_url, tmp_path / "web.log", API_TOKENS="api-token-1")
+    barrier = threading.Barrier(16)
+
+    def report(base: str, n: int) -> requests.Response:
+        barrier.wait()
+        return requests.post(
+            f"{base}/api/incidents",
+            headers={"Authorization": "Bearer api-token-1"},
+            json={
+                "service_text": f"lab printer {n}",
+                "description": "jammed",
+                "impact": "one-person",
+                "callback_number": f"319-555-{7100 + n:04d}",
+            },
+            timeout=30,
+        )
+
+    with served as base, ThreadPoolExecutor(16) as pool:
+        created = list(pool.map(lambda n: report(base, n), range(16)))
+    assert [r.status_code for r in created] == [201] * 16, [r.text for r in created]
+    with pg_app.app_context():
+        pages = get_db().session.execute(
+            select(Notification.responder_id, Notification.incident_id, Notification.body).where(
+                Notification.kind == NotificationKind.PAGE, Notification.channel == "sms"
+            )
+        )
+        codes: dict[int, dict[int, str]] = {}
+        for responder_id, incident_id, body in pages:
+            codes.setdefault(responder_id, {})[incident_id] = code_in(body)
+    assert codes and all(len(by_incident) == 16 for by_incident in codes.values()), codes
+    for by_incident in codes.values():
+        assert sorted(by_incident.values(), key=int) == [str(n) for n in range(1, 17)]
