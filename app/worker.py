@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PassResult:
-    steps_fired: int = 0  # escalation steps and follow-ups (reminders, caller counts)
+    # Escalation steps, follow-ups (reminders, caller counts), and incidents a sweep opened.
+    steps_fired: int = 0
     sent: int = 0  # SMS, calls and e-mail
 
     @property
@@ -103,19 +104,22 @@ class Worker:
         result = PassResult()
         now = self.clock.now()
         sweep = self._last_sweep is None or now - self._last_sweep >= self.sweep_every
+        # Pages go right after the escalation that makes them (the gateway's health first: a
+        # failing gateway holds the chains back); a page woken by a NOTIFY does not wait for the
+        # sweeps. Whatever a sweep queues is sent by the next pass.
         stages: list[tuple[str, Callable[[Session], PassResult]]] = [
+            *([("gateway health", self._hold_if_gateway_failing)] if sweep else []),
+            ("escalation", self._escalate),
+            ("pages and texts", self._send),
             *(
                 [
                     ("voicemail spool", self._spool),
                     ("calls without an end", self._sweep_calls),
-                    ("gateway health", self._hold_if_gateway_failing),
+                    ("follow-ups", self._follow_up),
                 ]
                 if sweep
                 else []
             ),
-            ("escalation", self._escalate),
-            *([("follow-ups", self._follow_up)] if sweep else []),
-            ("pages and texts", self._send),
             ("e-mail", self._mail),
         ]
         if sweep:
@@ -134,10 +138,12 @@ class Worker:
         return result
 
     def _spool(self, session: Session) -> PassResult:
-        if self.spool is not None:
-            # Voicemail kept on disk while the database was down becomes incidents.
-            spool.import_spooled(session, self.clock.now(), self.spool, self.region)
-        return PassResult()
+        if self.spool is None:
+            return PassResult()
+        # Voicemail kept on disk while the database was down becomes incidents; their pages
+        # go in the next pass.
+        imported = spool.import_spooled(session, self.clock.now(), self.spool, self.region)
+        return PassResult(steps_fired=imported)
 
     def _sweep_calls(self, session: Session) -> PassResult:
         if self.menu is None:

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.adapters.gateways import (
     Gateway,
@@ -24,6 +24,7 @@ from app.adapters.gateways import (
     TransientSendError,
 )
 from app.clock import Clock
+from app.db import SINGLE_STATEMENT
 from app.models import (
     Channel,
     EventKind,
@@ -121,7 +122,9 @@ def claim_due(
                 else_=Notification.outcome_unknown_since,
             ),
         )
-        .execution_options(synchronize_session=False)
+        # Whole on its own (the rows are locked and claimed in the one statement): no BEGIN
+        # and COMMIT around it.
+        .execution_options(synchronize_session=False, **SINGLE_STATEMENT)
     )
     session.commit()
     # Refresh rows this session loaded earlier in the pass (the escalation sweep, follow-ups):
@@ -130,6 +133,9 @@ def claim_due(
         select(Notification)
         .where(Notification.claim_token == token)
         .order_by(URGENT_FIRST, Notification.id)
+        # Each send looks at its incident (still open?) and names its responder: read them with
+        # the rows rather than one by one between sends.
+        .options(joinedload(Notification.incident), joinedload(Notification.responder))
         .execution_options(populate_existing=True)
     )
     return list(session.scalars(claimed))

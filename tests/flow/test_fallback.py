@@ -56,6 +56,8 @@ def test_a_voicemail_is_kept_on_disk_without_a_database_then_becomes_an_incident
     assert incident.callback_number == "+13195550155"
     assert incident.caller_number == CALLER
     assert [p.responder.name for p in incident.pages] == ["Pat Lee"]
+    # Imported after the pass's sends, its page still leaves in the same run.
+    assert [p.status for p in incident.pages] == ["sent"]
     assert not list(spool.glob("*.json"))
     assert (spool / "imported" / "CA-down.json").exists()
 
