@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from flask import Flask, request, request_started
+from flask import Flask, request, request_finished, request_started
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,6 +29,7 @@ from app.incidents.catalog import parse_catalog, upsert_services
 from app.paging.roster import load_roster, parse_roster
 from bench.pg import fresh_database
 from tests.support import (
+    CALLER,
     DEMO_CATALOG,
     FULL_CANVAS_CALL,
     TEST_ROSTER,
@@ -44,6 +45,11 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--tickets", action="store_true", help="queue ticket updates too")
     parser.add_argument("--database-url", help="a PostgreSQL database of your own to use")
+    parser.add_argument(
+        "--opening",
+        action="store_true",
+        help="every caller reports a different problem: each call opens an incident and pages",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-call-"))
     if args.database == "postgres":
@@ -71,15 +77,18 @@ def main() -> None:
         upsert_services(session, parse_catalog(DEMO_CATALOG).services)
     twilio = TwilioClient(app)
     twilio.call(*FULL_CANVAS_CALL, call_sid="CA-warmup")
-    # The outage is known now: each further caller hears so and joins it (press 1), as in a storm.
-    script = (*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])
+    # The outage is known now: each further caller hears so and joins it (press 1), as in a storm;
+    # with --opening each says it is a different problem (press 2), from a number of their own.
+    known = "press 2" if args.opening else "press 1"
+    script = (*FULL_CANVAS_CALL[:2], known, *FULL_CANVAS_CALL[2:])
 
     counted = StatementCounter(app)
     durations, requests = [], 0
     cpu = time.process_time()
     for number in range(args.calls):
         started = time.perf_counter()
-        transcript = twilio.call(*script, call_sid=f"CA-bench-{number}")
+        caller = f"+1319555{2000 + number:04d}" if args.opening else CALLER
+        transcript = twilio.call(*script, caller=caller, call_sid=f"CA-bench-{number}")
         durations.append(time.perf_counter() - started)
         requests += len(transcript.requests)
     cpu = time.process_time() - cpu
@@ -87,7 +96,8 @@ def main() -> None:
     per_request = sum(durations) / requests
     print(
         f"{args.calls} full calls, {requests // args.calls} webhooks each ({args.database}, "
-        f"in-process{', ticket outbox on' if args.tickets else ''})"
+        f"in-process{', ticket outbox on' if args.tickets else ''}"
+        f"{', each opening an incident' if args.opening else ''})"
     )
     print(
         f"  per call: median {statistics.median(durations) * 1000:.1f} ms, "
@@ -104,19 +114,27 @@ def main() -> None:
 
 class StatementCounter:
     """SQL statements and database round trips (statements, and on PostgreSQL the BEGIN and
-    COMMIT the connection sends) per webhook, seen at the engine while the calls run."""
+    COMMIT the connection sends) per webhook, seen at the engine while the calls run, and each
+    webhook's time in the app."""
 
     def __init__(self, app: Flask) -> None:
         self._counting = statements_on(app.extensions["db"].engine)
         self.seen = self._counting.__enter__()
         self.starts: list[tuple[str, int]] = []  # (webhook, where its statements begin)
+        self.took: Counter[str] = Counter()
+        self._since = 0.0
         request_started.connect(self._started, app)
+        request_finished.connect(self._finished, app)
 
     def _started(self, _sender: object, **_extra: object) -> None:
         # /voice/step/<step>/<turn>: one bucket per step, whatever the turn.
         parts = request.path.split("/")
         path = "/".join(parts[:4]) if parts[1:3] == ["voice", "step"] else request.path
         self.starts.append((path, len(self.seen)))
+        self._since = time.perf_counter()
+
+    def _finished(self, _sender: object, **_extra: object) -> None:
+        self.took[self.starts[-1][0]] += time.perf_counter() - self._since
 
     def report(self, calls: int) -> None:
         self._counting.__exit__(None, None, None)
@@ -134,7 +152,8 @@ class StatementCounter:
         for path in sorted(statements, key=lambda p: -statements[p]):
             print(
                 f"    {path:32} {statements[path] / requests[path]:5.1f} statements, "
-                f"{trips[path] / requests[path]:5.1f} round trips per request"
+                f"{trips[path] / requests[path]:5.1f} round trips, "
+                f"{self.took[path] / requests[path] * 1000:5.2f} ms per request"
             )
 
 

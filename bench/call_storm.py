@@ -437,6 +437,7 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
                 Notification.kind, Notification.status, Notification.due_at, Notification.sent_at
             ).where(Notification.created_at >= since)
         ).all()
+        opening = from_the_commit(session, since)
     engine.dispose()
     counts: dict[str, int] = defaultdict(int)
     for kind, status, _, _ in rows:
@@ -454,7 +455,42 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
         f"p99 {percentile(seen, 0.99):.2f} s, max {max(seen):.2f} s"
         for group, seen in sorted(waits.items())
     ]
-    return f"notifications: {summary}; due -> gateway: " + "; ".join(spans or ["nothing sent"])
+    return (
+        f"notifications: {summary}; due -> gateway: "
+        + "; ".join(spans or ["nothing sent"])
+        + (f"\n  {opening}" if opening else "")
+    )
+
+
+# The opening event is written once and never changed, so its xmin is the opening transaction's.
+OPENINGS = text(
+    "SELECT n.due_at, pg_xact_commit_timestamp(e.xmin), n.sent_at FROM notifications n "
+    "JOIN incident_events e ON e.incident_id = n.incident_id AND e.kind = 'opened' "
+    "AND e.at = n.due_at WHERE n.kind = 'page' AND n.created_at >= :since "
+    "AND n.sent_at IS NOT NULL"
+)
+
+
+def from_the_commit(session: Session, since: dt.datetime) -> str:
+    """A page written by the turn that opens its incident is due from that turn's `now`, but no
+    worker can see it before the turn commits. With PostgreSQL's commit timestamps on, split its
+    wait there: the rest of the caller's turn, then the commit to the gateway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return ""
+    if session.scalar(text("SHOW track_commit_timestamp")) != "on":
+        return "pages on opening, commit -> gateway: needs track_commit_timestamp = on"
+    rows = session.execute(OPENINGS, {"since": since}).all()
+    if not rows:
+        return ""
+    parts = {
+        "due -> commit": [(commit - due).total_seconds() for due, commit, _ in rows],
+        "commit -> gateway": [(sent - commit).total_seconds() for _, commit, sent in rows],
+    }
+    return f"pages on opening ({len(rows)}): " + "; ".join(
+        f"{name} p50 {statistics.median(seen) * 1000:.0f} ms, "
+        f"p99 {percentile(seen, 0.99) * 1000:.0f} ms, max {max(seen) * 1000:.0f} ms"
+        for name, seen in parts.items()
+    )
 
 
 def prepare(database: str, workdir: Path, url: str | None) -> str:
