@@ -2,8 +2,9 @@
 
 A turn is the call's row changed and the turn logged with the reply it got. On PostgreSQL both
 go as one statement (the row's INSERT or UPDATE in a WITH, feeding the turn's INSERT), which is
-whole on its own and needs no transaction around it; elsewhere, or when other rows changed too,
-the unit of work writes the row and a plain INSERT logs the turn.
+whole on its own and needs no transaction around it; when the turn changed other rows too (it
+filed a report), the unit of work writes those first and the one statement follows, in the same
+transaction. Elsewhere the unit of work writes the row and a plain INSERT logs the turn.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import functools
 from typing import Any
 
 from sqlalchemy import Insert, bindparam, insert, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
 from app.db import SINGLE_STATEMENT
 from app.models import Call, CallTurn
@@ -45,26 +46,49 @@ def save_turn(session: Session, call: Call, logged: dict[str, Any]) -> None:
 
 
 def _save_in_one(session: Session, call: Call, logged: dict[str, Any]) -> bool:
-    state = inspect(call)
-    others = [row for row in (*session.dirty, *session.new) if row is not call]
-    if session.get_bind().dialect.name != "postgresql" or others:
+    if session.get_bind().dialect.name != "postgresql":
         return False
-    if state.pending:
-        fields = {key: value for key, value in state.dict.items() if key in Call.__table__.c}
-    else:
-        moved_attrs = [attr for attr in state.attrs if attr.history.has_changes()]
-        if any(attr.key not in Call.__table__.c for attr in moved_attrs):
-            return False  # a relationship (its incident): the unit of work sets the key
-        fields = {attr.key: attr.value for attr in moved_attrs}
-    statement = _call_and_turn(state.pending, tuple(sorted(fields)), tuple(logged))
+    state = inspect(call)
+    new_call = state.pending
+    others = any(row is not call for row in (*session.dirty, *session.new))
+    fields = _new_call(state) if new_call and not others else _changed(call)
+    if fields is None:
+        return False
+    # Out of the session: the flush of the other rows leaves the call to the one statement,
+    # and the commit then has nothing left to flush (a flush that finds nothing still walks
+    # the unit of work).
+    session.expunge(call)
+    if others:
+        session.flush()
+    statement = _call_and_turn(new_call, tuple(sorted(fields)), tuple(logged))
     values = {f"call_{key}": value for key, value in fields.items()}
     values.update({f"turn_{key}": value for key, value in logged.items()}, call_id=call.id)
     # Core, not the ORM's bulk path: nothing here needs the identity map.
     session.connection().execute(statement, values)
-    # The row holds the call now: out of the session, the commit has nothing left to flush
-    # (a flush that finds nothing still walks the unit of work).
-    session.expunge(call)
     return True
+
+
+def _new_call(state: InstanceState[Call]) -> dict[str, Any]:
+    return {key: value for key, value in state.dict.items() if key in Call.__table__.c}
+
+
+def _changed(call: Call) -> dict[str, Any] | None:
+    """The call's changed columns; None when that cannot be said without the unit of work."""
+    state = inspect(call)
+    if state.pending:
+        return None
+    fields: dict[str, Any] = {}
+    for attr in state.attrs:
+        if not attr.history.has_changes():
+            continue
+        if attr.key in Call.__table__.c:
+            fields[attr.key] = attr.value
+        elif attr.key == "incident" and call.incident is not None and call.incident.id:
+            # The report just filed: its incident is written (or was already) and has its id.
+            fields["incident_id"] = call.incident.id
+        else:
+            return None
+    return fields
 
 
 @functools.cache

@@ -9,8 +9,8 @@ from flask import request, request_started
 from sqlalchemy import func, select
 
 from app.adapters.simulator import Answer, Ask, Transcript, scripted
-from app.models import Call, CallTurn, Incident
-from tests.support import FULL_CANVAS_CALL, TwilioClient, statements_on
+from app.models import Call, CallStatus, CallTurn, Incident
+from tests.support import CALLER, FULL_CANVAS_CALL, TwilioClient, statements_on
 
 pytestmark = pytest.mark.postgres
 
@@ -132,35 +132,67 @@ def test_each_answer_is_its_read_and_one_write_on_postgres(pg_app):
         session.close()
 
 
-def test_opening_an_incident_pages_within_a_short_transaction(pg_app):
-    """The report that opens an incident pages the on-call admin in the caller's own request, and
-    the page is due from the moment it is written: what runs between then and the commit is what
-    the admin waits for. The policy and its steps, and who is on call with the overrides that
-    apply now, are one statement each; the reply code is one insert (a clash does nothing and
-    draws again, no SAVEPOINT); nothing of the new incident is read back."""
+def _review_statements(app, *answers: str, caller: str = CALLER) -> tuple[list[str], str]:
+    """What the review webhook (the turn that files the report) sent, and what the caller heard."""
     started: list[tuple[str, int]] = []
 
     def mark(_sender: object, **_extra: object) -> None:
         started.append((request.path, len(statements)))
 
-    request_started.connect(mark, pg_app)
-    with statements_on(pg_app.extensions["db"].engine) as statements:
-        transcript = TwilioClient(pg_app).call(*FULL_CANVAS_CALL)
-    request_started.disconnect(mark, pg_app)
-    assert "administrator will call you back within 60 minutes" in transcript.text
-    [(_, begin)] = [(path, at) for path, at in started if path.endswith("/review")]
+    request_started.connect(mark, app)
+    with statements_on(app.extensions["db"].engine) as statements:
+        transcript = TwilioClient(app).call(*answers, caller=caller)
+    request_started.disconnect(mark, app)
+    [begin] = [at for path, at in started if path.endswith("/review")]
     end = next(at for _, at in started if at > begin)
-    review = statements[begin:end]
+    return statements[begin:end], transcript.text
+
+
+def test_opening_an_incident_pages_within_a_short_transaction(pg_app):
+    """The report that opens an incident pages the on-call admin in the caller's own request, and
+    the page is due from the moment it is written: what runs between then and the commit is what
+    the admin waits for. The policy and its steps, and who is on call with the overrides that
+    apply now, are one statement each; the reply code is one insert (a clash does nothing and
+    draws again, no SAVEPOINT); nothing of the new incident is read back; the call and its turn
+    go last, as one statement."""
+    review, heard = _review_statements(pg_app, *FULL_CANVAS_CALL)
+    assert "administrator will call you back within 60 minutes" in heard
     assert not any(s.startswith("SAVEPOINT") for s in review), review
     for table in ("escalation_policies", "rotations", "reply_codes"):
         assert sum(f"FROM {table}" in s for s in review if s.startswith("SELECT")) == 1, table
     for table in ("escalation_steps", "rotation_members", "overrides", "notifications", "reports"):
         assert not any(s.startswith(f"SELECT {table}.") for s in review), table
     assert sum(s.startswith("UPDATE incidents") for s in review) == 1, review
-    assert len(review) == 19, review
+    assert review[-2].startswith("WITH written AS (UPDATE calls") and review[-1] == "COMMIT"
+    assert len(review) == 18, review
     with pg_app.app_context():
         session = pg_app.extensions["db"].sessionmaker()
         [incident] = session.scalars(select(Incident)).all()
         [page] = [n for n in incident.notifications if n.kind == "page"]
         assert "Reply 1a ack" in page.body and page.responder.name == "Pat Lee"
+        call = session.scalars(select(Call)).one()
+        assert call.incident_id == incident.id and call.status == CallStatus.REPORTED
+        session.close()
+
+
+def test_a_caller_joining_the_outage_files_in_ten_round_trips(pg_app):
+    """The storm's common turn: the call read, the known incident, this caller's earlier
+    reports; then the event, the report, the receipt and the incident's count, and the call with
+    its turn as one statement, in one transaction."""
+    TwilioClient(pg_app).call(*FULL_CANVAS_CALL)
+    joining = (*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])
+    review, heard = _review_statements(pg_app, *joining, caller="+13195550177")
+    assert "Your details were added to incident" in heard
+    assert review[3] == "BEGIN" and review[-1] == "COMMIT"
+    assert review[-2].startswith("WITH written AS (UPDATE calls")
+    assert not any(s.startswith(("UPDATE calls", "INSERT INTO call_turns")) for s in review)
+    assert len(review) == 10, review
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        incident = session.scalars(select(Incident)).one()
+        assert incident.callers == 2
+        calls = session.scalars(select(Call).order_by(Call.id)).all()
+        assert [c.incident_id for c in calls] == [incident.id, incident.id]
+        logged = session.execute(select(CallTurn.call_id, func.count()).group_by(CallTurn.call_id))
+        assert {call_id: n for call_id, n in logged} == {c.id: c.turn + 1 for c in calls}
         session.close()
