@@ -30,6 +30,9 @@ from app.paging.delivery import CallbackUrls
 from app.tickets.sender import TicketSender
 
 log = logging.getLogger(__name__)
+# The pages' lane waits this long at most between looks when no NOTIFY comes (the main loop
+# sends pages too, so this is only a backstop).
+PAGE_LANE_WAIT = 5.0
 
 
 @dataclass
@@ -174,6 +177,26 @@ class Worker:
     def _mail(self, session: Session) -> PassResult:
         return PassResult(sent=mail.send_due(session, self.clock, self.mailer, self.batch))
 
+    def send_pages(self) -> int:
+        """Send due pages, put-through calls and joint-call legs alone; how many were tried."""
+        with self.sessions() as session:
+            return delivery.send_due(
+                session, self.clock, self.gateway, self.urls, self.batch, self.lease, True
+            )
+
+    def _serve_pages(self, waiter: wakeup.Waiter) -> None:
+        """The pages' own lane: woken by the NOTIFY of the transaction that queued them, it sends
+        them at once, even while the main loop is held up sending a batch of receipts to a slow
+        gateway or sweeping. Both lanes claim with SKIP LOCKED, so a row goes out once."""
+        while not self.stopping.is_set():
+            try:
+                tried = self.send_pages()
+            except Exception:
+                log.exception("page pass failed; trying again")
+                tried = 0
+            if not tried:
+                waiter.wait(PAGE_LANE_WAIT)
+
     def send_tickets(self) -> int:
         """Pass due ticket updates to the ticketing system; how many were tried."""
         if self.tickets is None:
@@ -214,6 +237,14 @@ class Worker:
         )
         if self.tickets is not None:
             tickets.start()
+        # Only where the database wakes it: polling, the main loop sends pages as soon.
+        paging = wakeup.Waiter(engine, self.stopping, listen=waiter.listening)
+        paging.start()
+        pages = threading.Thread(
+            target=self._serve_pages, args=(paging,), name="pages", daemon=True
+        )
+        if paging.listening:
+            pages.start()
         how = "woken by the database when a page is due, " if waiter.listening else ""
         log.info("worker started; %spolling every %.1fs", how, poll_seconds)
         try:
@@ -228,6 +259,8 @@ class Worker:
                     waiter.wait(self._idle_wait(poll_seconds))
         finally:
             waiter.close()
-            if tickets.is_alive():
-                tickets.join()
+            for lane in (tickets, pages):
+                if lane.is_alive():
+                    lane.join()
+            paging.close()
         log.info("worker stopped")

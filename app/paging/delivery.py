@@ -13,8 +13,9 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.adapters.gateways import (
@@ -86,9 +87,14 @@ SEND_SLICE = dt.timedelta(milliseconds=50)
 
 
 def claim_due(
-    session: Session, now: dt.datetime, limit: int = 100, lease: dt.timedelta = CLAIM_LEASE
+    session: Session,
+    now: dt.datetime,
+    limit: int = 100,
+    lease: dt.timedelta = CLAIM_LEASE,
+    urgent_only: bool = False,
 ) -> list[Notification]:
-    """Take up to `limit` due rows for this worker alone, committed before anything is sent."""
+    """Take up to `limit` due rows for this worker alone, committed before anything is sent.
+    `urgent_only`: pages, put-through calls and joint-call legs only."""
     token = uuid.uuid4().hex
     due = (
         select(Notification.id)
@@ -99,13 +105,14 @@ def claim_due(
                     Notification.status == NotificationStatus.SENDING,
                     Notification.claimed_at < now - lease,
                 ),
-            )
+            ),
+            *([Notification.kind.in_(URGENT_KINDS)] if urgent_only else []),
         )
         .order_by(URGENT_FIRST, Notification.due_at, Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Notification)
         .where(Notification.id.in_(due.scalar_subquery()))
         .values(
@@ -127,6 +134,8 @@ def claim_due(
         .execution_options(synchronize_session=False, **SINGLE_STATEMENT)
     )
     session.commit()
+    if not result.rowcount:
+        return []  # nothing due: no need to ask which rows are ours
     # Refresh rows this session loaded earlier in the pass (the escalation sweep, follow-ups):
     # a stale copy still reads "queued", and the row would sit claimed until its lease ran out.
     claimed = (
@@ -148,9 +157,11 @@ def send_due(
     urls: CallbackUrls,
     limit: int = 100,
     lease: dt.timedelta = CLAIM_LEASE,
+    urgent_only: bool = False,
 ) -> int:
-    """Send what is due; returns how many rows were attempted."""
-    claimed = claim_due(session, clock.now(), limit, lease)
+    """Send what is due (`urgent_only`: the pages and calls alone); returns how many rows were
+    attempted."""
+    claimed = claim_due(session, clock.now(), limit, lease, urgent_only)
     token = claimed[0].claim_token if claimed else None
     renewed = started = clock.now()
     # Read once a batch, not once a send: only the first answer after an outage ends it.

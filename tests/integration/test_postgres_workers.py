@@ -7,15 +7,25 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
+from app.adapters.gateways import ConsoleGateway
 from app.config import PROJECT_ROOT
-from app.models import Notification, NotificationStatus, WorkerHeartbeat
-from tests.paging_support import report_outage
+from app.context import services
+from app.models import (
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    WorkerHeartbeat,
+)
+from app.paging import notify
+from tests.paging_support import PAT, report_outage
 from tests.support import AUTH_TOKEN, TwilioClient
 
 pytestmark = pytest.mark.postgres
@@ -144,3 +154,52 @@ def test_a_waiting_worker_is_woken_when_a_page_falls_due(pg_app, postgres_url):
     assert "woken by the database when a page is due" in output
     # Waiting on the database never holds up a stop (a deploy, systemctl stop).
     assert time.monotonic() - asked_to_stop < 10
+
+
+def test_a_page_leaves_while_a_slow_gateway_holds_the_receipts(pg_app, clock):
+    """The main loop is stuck inside a caller's receipt at a gateway that takes its time; the
+    page of an incident opened meanwhile goes out at once on the pages' own lane (woken by the
+    opening transaction's NOTIFY), without waiting for that send to end."""
+    page_sent, receipt_started = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    class SlowForReceipts(ConsoleGateway):
+        def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
+            if to == PAT:
+                order.append("page")
+                page_sent.set()
+            else:
+                receipt_started.set()
+                # Held until the page is out (or for 10 s, when nothing else sends it).
+                page_sent.wait(10)
+                order.append("receipt")
+            return super().send_sms(to, body, status_callback)
+
+    with pg_app.extensions["db"].sessionmaker() as session:
+        for n in range(3):
+            notify.queue(
+                session,
+                clock.now(),
+                kind=NotificationKind.CALLER,
+                channel=NotificationChannel.SMS,
+                to=f"+1319555021{n}",
+                body=f"receipt {n}",
+            )
+        session.commit()
+    worker = services(pg_app).worker(pg_app.extensions["db"].sessionmaker)
+    worker.gateway = SlowForReceipts()
+    serving = threading.Thread(target=worker.serve, args=(60,))
+    serving.start()
+    try:
+        assert receipt_started.wait(10), "the worker never began the receipts"
+        report_outage(TwilioClient(pg_app))
+        assert page_sent.wait(5), "the page waited behind the receipt"
+        assert order[0] == "page", order
+    finally:
+        worker.stopping.set()
+        serving.join(30)
+    assert not serving.is_alive()
+    with pg_app.extensions["db"].sessionmaker() as session:
+        pages = session.scalars(select(Notification).where(Notification.kind == "page")).all()
+        assert [p.status for p in pages] == [NotificationStatus.SENT]  # once, by one lane
+        assert len([p for p in pages if p.provider_sid]) == 1
