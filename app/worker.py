@@ -184,19 +184,6 @@ class Worker:
                 session, self.clock, self.gateway, self.urls, self.batch, self.lease, True
             )
 
-    def _serve_pages(self, waiter: wakeup.Waiter) -> None:
-        """The pages' own lane: woken by the NOTIFY of the transaction that queued them, it sends
-        them at once, even while the main loop is held up sending a batch of receipts to a slow
-        gateway or sweeping. Both lanes claim with SKIP LOCKED, so a row goes out once."""
-        while not self.stopping.is_set():
-            try:
-                tried = self.send_pages()
-            except Exception:
-                log.exception("page pass failed; trying again")
-                tried = 0
-            if not tried:
-                waiter.wait(PAGE_LANE_WAIT)
-
     def send_tickets(self) -> int:
         """Pass due ticket updates to the ticketing system; how many were tried."""
         if self.tickets is None:
@@ -204,15 +191,18 @@ class Worker:
         with self.sessions() as session:
             return self.tickets.send_due(session)
 
-    def _serve_tickets(self, poll_seconds: float) -> None:
+    def _lane(
+        self, what: str, send: Callable[[], int], wait: Callable[[float], object], seconds: float
+    ) -> None:
+        """A thread of its own beside the main loop: send what is due, wait when nothing was."""
         while not self.stopping.is_set():
             try:
-                tried = self.send_tickets()
+                tried = send()
             except Exception:
-                log.exception("ticket pass failed; trying again")
+                log.exception("%s pass failed; trying again", what)
                 tried = 0
             if not tried:
-                self.stopping.wait(poll_seconds)
+                wait(seconds)
 
     def _idle_wait(self, poll_seconds: float) -> float:
         try:
@@ -233,15 +223,24 @@ class Worker:
         waiter = wakeup.Waiter(engine, self.stopping, listen=self.listen)
         waiter.start()
         tickets = threading.Thread(
-            target=self._serve_tickets, args=(poll_seconds,), name="tickets", daemon=True
+            target=self._lane,
+            args=("ticket", self.send_tickets, self.stopping.wait, poll_seconds),
+            name="tickets",
+            daemon=True,
         )
         if self.tickets is not None:
             tickets.start()
-        # Only where the database wakes it: polling, the main loop sends pages as soon.
+        # Pages have a lane of their own too: woken by the NOTIFY of the transaction that queued
+        # them, they go at once even while the main loop is inside a receipt at a slow gateway,
+        # or sweeping (both claim with SKIP LOCKED, so a row goes out once). Only where the
+        # database wakes it: when polling, the main loop sends pages as soon as this lane would.
         paging = wakeup.Waiter(engine, self.stopping, listen=waiter.listening)
         paging.start()
         pages = threading.Thread(
-            target=self._serve_pages, args=(paging,), name="pages", daemon=True
+            target=self._lane,
+            args=("page", self.send_pages, paging.wait, PAGE_LANE_WAIT),
+            name="pages",
+            daemon=True,
         )
         if paging.listening:
             pages.start()

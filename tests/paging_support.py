@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.context import services
-from app.models import Incident, Notification, NotificationKind, Responder
+from app.models import Incident, Notification, NotificationChannel, NotificationKind, Responder
+from app.paging import notify
 from app.worker import PassResult
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
@@ -24,6 +26,21 @@ PAT, SAM, ALEX, JORDAN, MORGAN, CASEY = (
     "+13195550120",
     "+13195550130",
 )
+
+
+def queue_receipts(app: Flask, due: dt.datetime, count: int) -> None:
+    """`count` callers' receipts due at `due`, to +13195550200, +13195550201, ..."""
+    with app.extensions["db"].sessionmaker() as session:
+        for n in range(count):
+            notify.queue(
+                session,
+                due,
+                kind=NotificationKind.CALLER,
+                channel=NotificationChannel.SMS,
+                to=f"+1319555{200 + n:04d}",
+                body=f"receipt {n}",
+            )
+        session.commit()
 
 
 def run_worker(app: Flask, clock: FrozenClock) -> PassResult:

@@ -14,12 +14,10 @@ from app.models import (
     InboundMessage,
     Incident,
     Notification,
-    NotificationChannel,
-    NotificationKind,
     NotificationStatus,
     Responder,
 )
-from app.paging import notify, wakeup
+from app.paging import wakeup
 from app.paging.delivery import CallbackUrls, send_due
 from app.paging.gsm import gsm_length
 from app.paging.policy import PolicyEntry, StepEntry, save_policy
@@ -31,6 +29,7 @@ from tests.paging_support import (
     SAM,
     notifications,
     paged,
+    queue_receipts,
     report_outage,
     responder,
     run_worker,
@@ -504,17 +503,7 @@ def test_rows_the_pass_loaded_before_claiming_them_are_still_sent(app, clock, tw
 
 def test_a_page_is_sent_before_receipts_that_were_waiting(app, clock, twilio, gateway):
     """Under a burst of callers' receipts, a new incident's page goes first."""
-    with app.extensions["db"].sessionmaker() as session:
-        for n in range(5):
-            notify.queue(
-                session,
-                clock.now() - dt.timedelta(seconds=5),
-                kind=NotificationKind.CALLER,
-                channel=NotificationChannel.SMS,
-                to=f"+1319555020{n}",
-                body=f"receipt {n}",
-            )
-        session.commit()
+    queue_receipts(app, clock.now() - dt.timedelta(seconds=5), 5)
     report_outage(twilio)
     with app.extensions["db"].sessionmaker() as session:
         assert send_due(session, clock, gateway, CallbackUrls(PUBLIC), limit=2) == 2
@@ -531,17 +520,8 @@ def test_a_long_batch_of_receipts_makes_way_for_a_page_queued_meanwhile(app, clo
             return super().send_sms(to, body, status_callback)
 
     gateway = SlowGateway()
+    queue_receipts(app, clock.now(), 6)
     with app.extensions["db"].sessionmaker() as session:
-        for n in range(6):
-            notify.queue(
-                session,
-                clock.now(),
-                kind=NotificationKind.CALLER,
-                channel=NotificationChannel.SMS,
-                to=f"+1319555020{n}",
-                body=f"receipt {n}",
-            )
-        session.commit()
         assert send_due(session, clock, gateway, CallbackUrls(PUBLIC)) == 2
         statuses = session.scalars(select(Notification.status).order_by(Notification.id)).all()
         assert statuses == ["sent"] * 2 + ["queued"] * 4

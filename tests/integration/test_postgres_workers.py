@@ -19,13 +19,10 @@ from app.config import PROJECT_ROOT
 from app.context import services
 from app.models import (
     Notification,
-    NotificationChannel,
-    NotificationKind,
     NotificationStatus,
     WorkerHeartbeat,
 )
-from app.paging import notify
-from tests.paging_support import PAT, report_outage
+from tests.paging_support import PAT, queue_receipts, report_outage
 from tests.support import AUTH_TOKEN, TwilioClient
 
 pytestmark = pytest.mark.postgres
@@ -175,17 +172,7 @@ def test_a_page_leaves_while_a_slow_gateway_holds_the_receipts(pg_app, clock):
                 order.append("receipt")
             return super().send_sms(to, body, status_callback)
 
-    with pg_app.extensions["db"].sessionmaker() as session:
-        for n in range(3):
-            notify.queue(
-                session,
-                clock.now(),
-                kind=NotificationKind.CALLER,
-                channel=NotificationChannel.SMS,
-                to=f"+1319555021{n}",
-                body=f"receipt {n}",
-            )
-        session.commit()
+    queue_receipts(pg_app, clock.now(), 3)
     worker = services(pg_app).worker(pg_app.extensions["db"].sessionmaker)
     worker.gateway = SlowForReceipts()
     serving = threading.Thread(target=worker.serve, args=(60,))
