@@ -234,7 +234,9 @@ class Worker:
         # them, they go at once even while the main loop is inside a receipt at a slow gateway,
         # or sweeping (both claim with SKIP LOCKED, so a row goes out once). Only where the
         # database wakes it: when polling, the main loop sends pages as soon as this lane would.
-        paging = wakeup.Waiter(engine, self.stopping, listen=waiter.listening)
+        paging = wakeup.Waiter(
+            engine, self.stopping, listen=waiter.listening, channel=wakeup.PAGE_CHANNEL
+        )
         paging.start()
         pages = threading.Thread(
             target=self._lane,

@@ -18,8 +18,10 @@ from app.models import Incident, Notification, NotificationStatus
 
 log = logging.getLogger(__name__)
 
-# The trigger on `notifications` (migration 0013) NOTIFYs this channel for every queued one.
+# The trigger on `notifications` (migrations 0013 and 0014) NOTIFYs this channel for every
+# queued one, and PAGE_CHANNEL as well when a page, a put-through call or a joint-call leg is.
 CHANNEL = "afterhours_due"
+PAGE_CHANNEL = "afterhours_page"
 # How often a waiting worker looks up to see whether it has been asked to stop.
 STOP_CHECK = 0.5
 
@@ -46,8 +48,15 @@ class Waiter:
     """The worker's pause between idle passes: woken by a NOTIFY on PostgreSQL, a plain wait
     (still cut short by a stop) everywhere else or while the listening connection is down."""
 
-    def __init__(self, engine: Engine, stopping: threading.Event, listen: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        stopping: threading.Event,
+        listen: bool = True,
+        channel: str = CHANNEL,
+    ) -> None:
         self.stopping = stopping
+        self.channel = channel
         self.listening = listen and engine.dialect.name == "postgresql"
         self.conninfo = (
             engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -90,7 +99,7 @@ class Waiter:
     def _listen(self) -> psycopg.Connection:
         if self._connection is None or self._connection.closed:
             self._connection = psycopg.connect(self.conninfo, autocommit=True)
-            self._connection.execute(f"LISTEN {CHANNEL}")
+            self._connection.execute(f"LISTEN {self.channel}")
         return self._connection
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.models import Call, CallStatus, CallTurn, NotificationKind, Responder
 from app.paging import notify, wakeup
-from tests.support import CALLER, TwilioClient, statements_on
+from tests.support import CALLER, FULL_CANVAS_CALL, TwilioClient, statements_on
 
 pytestmark = pytest.mark.postgres
 
@@ -65,6 +65,7 @@ def test_a_queued_text_wakes_the_worker_once_at_the_commit(pg_app, postgres_url,
     conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo, autocommit=True) as listener:
         listener.execute(f"LISTEN {wakeup.CHANNEL}")
+        listener.execute(f"LISTEN {wakeup.PAGE_CHANNEL}")  # receipts do not wake the pages' lane
         session = pg_app.extensions["db"].sessionmaker()
         with statements_on(pg_app.extensions["db"].engine) as statements:
             for body in ("first", "second"):
@@ -83,6 +84,19 @@ def test_a_queued_text_wakes_the_worker_once_at_the_commit(pg_app, postgres_url,
         session.close()
     assert [n.channel for n in heard] == [wakeup.CHANNEL]
     assert not any("pg_notify" in s for s in statements), statements
+
+
+def test_a_queued_page_also_wakes_the_pages_lane(pg_app, postgres_url, clock):
+    """A statement that queues a page (among receipts, as an opening turn does) NOTIFYs the
+    pages' own channel as well as the main loop's, once each at the commit."""
+    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    twilio = TwilioClient(pg_app)
+    with psycopg.connect(conninfo, autocommit=True) as listener:
+        listener.execute(f"LISTEN {wakeup.CHANNEL}")
+        listener.execute(f"LISTEN {wakeup.PAGE_CHANNEL}")
+        twilio.call(*FULL_CANVAS_CALL)
+        heard = sorted(n.channel for n in listener.notifies(timeout=1))
+    assert heard == sorted([wakeup.CHANNEL, wakeup.PAGE_CHANNEL]), heard
 
 
 def test_a_single_statement_write_stands_alone(pg_app):
