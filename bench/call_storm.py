@@ -464,7 +464,8 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
 
 # The opening event is written once and never changed, so its xmin is the opening transaction's.
 OPENINGS = text(
-    "SELECT n.due_at, pg_xact_commit_timestamp(e.xmin), n.sent_at FROM notifications n "
+    "SELECT n.due_at, pg_xact_commit_timestamp(e.xmin), n.claimed_at, n.sent_at "
+    "FROM notifications n "
     "JOIN incident_events e ON e.incident_id = n.incident_id AND e.kind = 'opened' "
     "AND e.at = n.due_at WHERE n.kind = 'page' AND n.created_at >= :since "
     "AND n.sent_at IS NOT NULL"
@@ -483,8 +484,13 @@ def from_the_commit(session: Session, since: dt.datetime) -> str:
     if not rows:
         return ""
     parts = {
-        "due -> commit": [(commit - due).total_seconds() for due, commit, _ in rows],
-        "commit -> gateway": [(sent - commit).total_seconds() for _, commit, sent in rows],
+        "due -> commit": [(commit - due).total_seconds() for due, commit, _, _ in rows],
+        "commit -> gateway": [(sent - commit).total_seconds() for _, commit, _, sent in rows],
+        # The claim's moment is when the worker began to claim it: waking up comes before it,
+        # the claim itself and the gateway after.
+        "of which commit -> claiming": [
+            (claimed - commit).total_seconds() for _, commit, claimed, _ in rows
+        ],
     }
     return f"pages on opening ({len(rows)}): " + "; ".join(
         f"{name} p50 {statistics.median(seen) * 1000:.0f} ms, "
