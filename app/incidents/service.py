@@ -96,8 +96,7 @@ def open_incident(
         # The promise is a call back within 60 minutes: if nobody has acknowledged by then, the
         # caller is told honestly that the line is still trying.
         still_trying_at=now + GOAL,
-        # Nothing is stored for a new incident yet: its pages and reports are known to be none,
-        # and need not be read back while it pages and texts in this transaction.
+        # Known to be none, so not read back while it pages and texts the caller.
         notifications=[],
         reports=[],
     )

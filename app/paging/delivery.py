@@ -134,8 +134,11 @@ def claim_due(
         .execution_options(synchronize_session=False, **SINGLE_STATEMENT)
     )
     session.commit()
-    if not result.rowcount:
-        return []  # nothing due: no need to ask which rows are ours
+    # Nothing due: no need to ask which rows are ours.
+    return _claimed(session, token) if result.rowcount else []
+
+
+def _claimed(session: Session, token: str) -> list[Notification]:
     # Refresh rows this session loaded earlier in the pass (the escalation sweep, follow-ups):
     # a stale copy still reads "queued", and the row would sit claimed until its lease ran out.
     claimed = (
