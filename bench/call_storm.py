@@ -52,6 +52,7 @@ from app.db import make_engine  # noqa: E402
 from app.models import Notification, NotificationStatus  # noqa: E402
 from app.paging.delivery import URGENT_KINDS  # noqa: E402
 from bench.pg import BENCH_URL, fresh_database  # noqa: E402
+from bench.webhook_parts import PARTS  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 from tests.support import FULL_CANVAS_CALL  # noqa: E402
 
@@ -418,6 +419,20 @@ def report(label: str, tally: Tally) -> dict[str, float]:
     }
 
 
+def against_floor(
+    label: str, figures: dict[str, dict[str, float]], tallies: dict[str, Tally]
+) -> str:
+    """One side's throughput, p99 and web CPU per request as multiples of the floor's."""
+    side, floor = figures[label], figures["floor"]
+    cpu = tallies[label].web_cpu / tallies[label].requests
+    floor_cpu = tallies["floor"].web_cpu / tallies["floor"].requests
+    return (
+        f"{label:9} throughput {side['rps'] / floor['rps']:.2f}, p99 "
+        f"{side['p99'] / floor['p99']:.2f}x, web CPU {cpu * 1000:.2f} ms = "
+        f"{cpu / floor_cpu:.2f}x, errors {side['errors']:.0f}"
+    )
+
+
 def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
     """Wait (up to `wait` s) for the worker to send everything due, then say how long the texts
     and pages created during the storm waited between falling due and reaching the gateway."""
@@ -574,6 +589,11 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=Path, metavar="FILE", help="py-spy samples of the line, collapsed stacks"
     )
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also serve the floor with a turn's required parts added (bench/webhook_parts.py)",
+    )
     args = parser.parse_args()
     rounds = args.rounds or max(1, args.calls // 100)
     deployed = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
@@ -585,11 +605,18 @@ def main() -> None:
     log = workdir / "servers.log"
     floor = Server("bench.floor_app:create_app()", env, workers, threads, log)
     line = Server("app:create_app()", env, workers, threads, log)
+    parts = {
+        part: Server(f"bench.webhook_parts:served({part!r})", env, workers, threads, log)
+        for part in (PARTS if args.parts else ())
+        if part != "psycopg" or url.startswith("postgresql")
+    }
     worker = start_worker(env, log)
     tallies = {
         "floor": Tally(floor.pids, url, checks_calls=False),
+        **{part: Tally(server.pids, url, checks_calls=False) for part, server in parts.items()},
         "line": Tally(line.pids, url),
     }
+    servers = {"floor": floor, **parts, "line": line}
     worker_cpu = cpu_seconds([worker.pid])
     started = dt.datetime.now(dt.UTC)
     profiler = profile(line.process.pid, args.profile)
@@ -597,16 +624,17 @@ def main() -> None:
     try:
         for n in range(rounds):
             calls = range(n * args.calls // rounds, (n + 1) * args.calls // rounds)
-            tallies["floor"].storm(floor.base, args.callers, calls, 0, pool, args.drivers)
-            tallies["line"].storm(
-                line.base, args.callers, calls, args.sms_every, pool, args.drivers
-            )
+            # Each round starts with a different side, so a slow spell or a cold start falls
+            # on none of them alone.
+            order = list(servers.items())
+            for label, server in order[n % len(order) :] + order[: n % len(order)]:
+                sms_every = args.sms_every if label == "line" else 0
+                tallies[label].storm(
+                    server.base, args.callers, calls, sms_every, pool, args.drivers
+                )
         queue = queue_figures(url, started, wait=120)
         worker_cpu = cpu_seconds([worker.pid]) - worker_cpu
-        peaks = {
-            label: [peak_of(pid) for pid in server.pids]
-            for label, server in (("floor", floor), ("line", line))
-        }
+        peaks = {label: [peak_of(pid) for pid in server.pids] for label, server in servers.items()}
         worker_peak = peak_of(worker.pid)
     finally:
         if pool is not None:
@@ -617,8 +645,8 @@ def main() -> None:
             profiler.wait()
         worker.terminate()
         worker.wait()
-        floor.stop()
-        line.stop()
+        for server in servers.values():
+            server.stop()
 
     print(
         f"{args.callers} concurrent callers, {args.calls} calls in {rounds} rounds on each "
@@ -627,7 +655,11 @@ def main() -> None:
     )
     figures = {}
     engine_name = "postgres" if url.startswith("postgresql") else "sqlite"
-    titles = {"floor": "floor (static TwiML)", "line": f"the line ({engine_name})"}
+    titles = {
+        "floor": "floor (static TwiML)",
+        **{part: f"the floor with the parts up to {part}" for part in parts},
+        "line": f"the line ({engine_name})",
+    }
     for label, title in titles.items():
         figures[label] = report(title, tallies[label])
         print(
@@ -653,6 +685,10 @@ def main() -> None:
         f"(by round: median {statistics.median(by_round):.2f}, {min(by_round):.2f} to "
         f"{max(by_round):.2f})"
     )
+    if parts:
+        print("\nthe floor with a turn's required parts, against the floor:")
+        for part in (*parts, "line"):
+            print("  " + against_floor(part, figures, tallies))
     failures = log.read_text().count("Traceback")
     print(f"  server-side exceptions: {failures}" + (f" (see {log})" if failures else ""))
     peak = max(tally.driver_peak for tally in tallies.values())
