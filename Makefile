@@ -42,7 +42,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# A short version of every benchmark (about a minute); docs/benchmarks.md has the full runs.
+# A short version of every benchmark (one to two minutes); docs/benchmarks.md has the full runs.
 bench: $(STAMP)
 	$(BIN)/python bench/call_inprocess.py --calls 50
 	# Short rounds: eight driver processes keep each under the storm's 60 % check on two cores.
