@@ -658,6 +658,11 @@ def main() -> None:
     titles = {
         "floor": "floor (static TwiML)",
         **{part: f"the floor with the parts up to {part}" for part in parts},
+        **(
+            {"psycopg": "the floor with the parts, the statements on bare psycopg"}
+            if "psycopg" in parts
+            else {}
+        ),
         "line": f"the line ({engine_name})",
     }
     for label, title in titles.items():
