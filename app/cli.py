@@ -244,7 +244,12 @@ def _load_roster(path: Path) -> dict[str, int]:
     try:
         parsed = roster.parse_roster(path)
         with get_db().begin() as session:
-            return roster.load_roster(session, context.clock().now(), parsed, _settings().TIMEZONE)
+            loaded = roster.load_roster(
+                session, context.clock().now(), parsed, _settings().TIMEZONE
+            )
+            for gap in roster.summary_gaps(session):
+                click.echo(f"warning: {gap}", err=True)
+            return loaded
     except roster.RosterError as exc:
         raise click.ClickException(str(exc)) from None
 

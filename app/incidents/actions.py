@@ -189,13 +189,14 @@ class IncidentActions(ActionRules):
         now = self.clock.now()
         try:
             minutes, work = grammar.split_time_and_work(text)
-            summaries.submit(
+            recipients = summaries.submit(
                 self.session, now, incident, responder, minutes, work, channel, self.zone
             )
         except (grammar.TimeSpentError, summaries.SummaryError) as exc:
             raise ActionError(str(exc)) from None
-        spent, to = summaries.format_minutes(minutes), summaries.recipient_role(incident)
-        return f"Summary for {incident.reference} saved ({spent}) and sent to the {to}."
+        spent = summaries.format_minutes(minutes)
+        sent = summaries.sent_to(incident, recipients)
+        return f"Summary for {incident.reference} saved ({spent}){sent}"
 
     def escalate(self, incident: Incident, responder: Responder, channel: str) -> str:
         self._require(responder, incident)

@@ -97,6 +97,24 @@ def recipient_role(incident: Incident) -> str:
     return "director" if incident.business_hours else "team lead"
 
 
+ROLE_WORDS = {Role.ADMIN: "administrator", Role.TEAM_LEAD: "team lead", Role.DIRECTOR: "director"}
+
+
+def sent_to(incident: Incident, people: list[Responder]) -> str:
+    """The end of "Summary for AH-1042 saved (2h30)…": who it was e-mailed to, by name, or
+    plainly that it reached nobody, so the sender can still tell someone."""
+    if not people:
+        hours = "business-hours" if incident.business_hours else "after-hours"
+        return (
+            f", but it could not be e-mailed to anyone: nobody on the roster who gets "
+            f"{hours} summaries has an e-mail address. Tell your {recipient_role(incident)}; "
+            "it is saved on the incident's page."
+        )
+    names = [f"{person.name} ({ROLE_WORDS[Role(person.role)]})" for person in people]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f" and sent to {listed}."
+
+
 def submit(
     session: Session,
     now: dt.datetime,
@@ -106,7 +124,9 @@ def submit(
     work: str,
     channel: str,
     zone: ZoneInfo,
-) -> Summary:
+) -> list[Responder]:
+    """Save the summary and queue it to the people who receive such summaries; returns those
+    it was queued to (the ones with an e-mail address)."""
     work = work.strip()
     if len(work) < 3:
         raise SummaryError("Say what was done, in a few words.")
@@ -133,18 +153,22 @@ def submit(
         channel,
         f"{format_minutes(minutes)}: {work[:300]}",
     )
-    for person in oncall.summary_recipients(session, incident.business_hours):
-        if person.email:
-            mail.queue_email(
-                session,
-                now,
-                person.email,
-                f"Work summary {incident.reference}: {incident.service_name}"
-                + ("" if first else " (updated)"),
-                summary_email(incident, summary, zone),
-                incident,
-            )
-    return summary
+    recipients = [
+        person
+        for person in oncall.summary_recipients(session, incident.business_hours)
+        if person.email
+    ]
+    for person in recipients:
+        mail.queue_email(
+            session,
+            now,
+            person.email,
+            f"Work summary {incident.reference}: {incident.service_name}"
+            + ("" if first else " (updated)"),
+            summary_email(incident, summary, zone),
+            incident,
+        )
+    return recipients
 
 
 CONFIRMED_VIA = {

@@ -24,6 +24,7 @@ from app.models import (
     Rotation,
     RotationMember,
 )
+from app.paging import oncall
 from app.paging.policy import PolicyEntry, save_policy
 from app.phones import InvalidNumber, to_e164
 from app.yaml_files import FileError, Strict, read_model
@@ -121,6 +122,20 @@ def load_roster(
         "overrides": len(roster.overrides),
         "policies": len(roster.policies),
     }
+
+
+def summary_gaps(session: Session) -> list[str]:
+    """Work summaries that would reach nobody: no active responder who gets them has an
+    e-mail address. Loading such a roster is allowed (an address may follow), but said."""
+    gaps = []
+    for business_hours, kind in ((False, "after-hours"), (True, "business-hours")):
+        if not any(p.email for p in oncall.summary_recipients(session, business_hours)):
+            role = "director" if business_hours else "team lead"
+            gaps.append(
+                f"nobody with an e-mail address gets {kind} work summaries; give the {role} "
+                "an email in the roster"
+            )
+    return gaps
 
 
 class _People:

@@ -69,7 +69,9 @@ def form(token: str) -> Response:
     try:
         minutes = grammar.parse_minutes(hours)
         zone = services().followup_policy.zone
-        summaries.submit(session, now, incident, responder, minutes, work, Channel.DASHBOARD, zone)
+        recipients = summaries.submit(
+            session, now, incident, responder, minutes, work, Channel.DASHBOARD, zone
+        )
     except (grammar.TimeSpentError, summaries.SummaryError) as exc:
         values["error"] = str(exc)
         return _page("summary/form.html", 400, **values)
@@ -79,4 +81,6 @@ def form(token: str) -> Response:
         incident=incident,
         summary=incident.summary,
         spent=summaries.format_minutes(minutes),
+        sent=summaries.sent_to(incident, recipients),
+        reached=bool(recipients),
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.context import services
-from app.models import Email, Summary
+from app.models import Email, Responder, Summary
 from tests.paging_support import (
     JORDAN,
     PAT,
@@ -148,7 +148,7 @@ def test_summary_by_sms_reaches_the_team_lead_by_email(app, clock, twilio, sessi
         "Start with the time spent, then the work: SUM 1042 2.5 restarted the database"
     )
     reply = text(twilio, PAT, "SUM 1001 2h30 restarted the app pool and cleared the queue")
-    assert reply == "Summary for AH-1001 saved (2h30) and sent to the team lead."
+    assert reply == "Summary for AH-1001 saved (2h30) and sent to Jordan Reyes (team lead)."
     summary = session.scalars(select(Summary)).one()
     assert (summary.minutes, summary.channel) == (150, "sms")
     assert summary.work == "restarted the app pool and cleared the queue"
@@ -160,6 +160,21 @@ def test_summary_by_sms_reaches_the_team_lead_by_email(app, clock, twilio, sessi
     assert "Time spent: 2h30 (2.50 h)" in body
     detail = twilio.client.get("/api/incidents/AH-1001", headers=AUTH).get_json()
     assert detail["summary"]["hours"] == 2.5 and detail["summary"]["by"] == "Pat Lee"
+
+
+def test_a_summary_nobody_can_be_emailed_says_so(app, clock, twilio, session, gateway):
+    """The team lead has no e-mail address on the roster: the sender is told, not assured."""
+    session.execute(update(Responder).where(Responder.name == "Jordan Reyes").values(email=""))
+    session.commit()
+    acked_and_resolved(app, clock, twilio, gateway)
+    reply = text(twilio, PAT, "SUM 1001 45m restarted the app pool")
+    assert reply == (
+        "Summary for AH-1001 saved (45 min), but it could not be e-mailed to anyone: nobody on "
+        "the roster who gets after-hours summaries has an e-mail address. Tell your team lead; "
+        "it is saved on the incident's page."
+    )
+    assert session.scalars(select(Summary)).one().minutes == 45
+    assert session.scalars(select(Email)).all() == []
 
 
 def test_summary_before_resolution_is_refused(app, clock, twilio, session):
@@ -188,7 +203,9 @@ class TestSummaryForm:
         assert "fixed it" in bad.get_data(as_text=True)  # nothing typed is lost
         done = client.post(path, data={"form_key": key, "hours": "1.75", "work": "fixed it"})
         assert done.status_code == 200
-        assert "(1h45) is saved" in done.get_data(as_text=True)
+        assert "(1h45) is saved and sent to Jordan Reyes (team lead)." in done.get_data(
+            as_text=True
+        )
         summary = session.scalars(select(Summary)).one()
         assert (summary.minutes, summary.channel) == (105, "dashboard")
         assert session.scalars(select(Email)).one().to_address == "jordan@example.edu"

@@ -109,7 +109,7 @@ def test_a_summary_of_business_hours_work_goes_to_the_director(app, clock, twili
     text(twilio, PAT, "1a")
     text(twilio, PAT, "1r cleared the cache")
     assert text(twilio, PAT, "SUM 1001 1 cleared the cache") == (
-        "Summary for AH-1001 saved (1h00) and sent to the director."
+        "Summary for AH-1001 saved (1h00) and sent to Morgan Chen (director)."
     )
     run_worker(app, clock)
     sent = [(to, subject) for to, subject, _ in services(app).mailer.sent]

@@ -30,6 +30,24 @@ def test_the_demo_roster_loads(runner, session):
     assert [step.after_seconds for step in urgent.steps] == [0, 900, 1800, 3600]
 
 
+def test_a_roster_whose_summaries_reach_nobody_loads_with_a_warning(runner, session, tmp_path):
+    path = roster(
+        tmp_path,
+        """
+responders:
+  - {name: Jordan Reyes, phone: "+13195550110", role: team_lead, verified: true}
+""",
+    )
+    result = runner.invoke(args=["roster", "load", path])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: nobody with an e-mail address gets after-hours work summaries; give the "
+        "team lead an email in the roster" in result.output
+    )
+    assert "business-hours" not in result.output  # the director has an address
+    assert session.scalar(select(Responder.email).where(Responder.name == "Jordan Reyes")) == ""
+
+
 def test_overrides_use_the_configured_zone_and_show_in_oncall(runner, session, tmp_path):
     path = roster(
         tmp_path,
