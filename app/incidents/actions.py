@@ -78,7 +78,7 @@ class IncidentActions(ActionRules):
         now = self.clock.now()
         self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
         minutes = int((now - incident.created_at).total_seconds() // 60)
-        no_texts = notify.texts_failed_before(incident, incident.callback_number)
+        no_texts = notify.texts_failed_before(self.session, incident, incident.callback_number)
         return (
             f"{incident.reference} acknowledged at {self.local_time(now)} ({minutes} min after "
             f"it opened). Call the caller: {display(incident.callback_number)}."

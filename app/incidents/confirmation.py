@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import emails
@@ -39,7 +39,7 @@ def caller_reply(
         select(Report)
         .join(Incident)
         .where(
-            or_(Report.callback_number == number, Report.caller_number == number),
+            Report.at_number(number),
             Incident.state.in_(
                 [IncidentState.RESOLVED, IncidentState.ACKNOWLEDGED, IncidentState.OPEN]
             ),
@@ -70,9 +70,11 @@ def _remember_email(
     session: Session, now: dt.datetime, incident: Incident, number: str, address: str
 ) -> str:
     """The caller texted their e-mail address: what they are texted about it goes there too."""
-    for report in incident.reports:
-        if report.reached_at(number):
-            report.email = address
+    session.execute(
+        update(Report)
+        .where(Report.incident_id == incident.id, Report.at_number(number))
+        .values(email=address)
+    )
     add_event(
         session,
         incident,
@@ -91,7 +93,7 @@ def _after_closing(session: Session, number: str, policy: FollowUpPolicy) -> str
         select(Report)
         .join(Incident)
         .where(
-            or_(Report.callback_number == number, Report.caller_number == number),
+            Report.at_number(number),
             Incident.state == IncidentState.CLOSED,
         )
         .order_by(Incident.id.desc())

@@ -6,10 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    ColumnElement,
     ForeignKey,
     Index,
     String,
     Text,
+    false,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -227,8 +230,15 @@ class Report(Base):
 
     def reached_at(self, number: str | None) -> bool:
         """This caller is the one at `number` (their callback number or the one they called
-        from)."""
+        from). `Report.at_number` says the same in SQL."""
         return number is not None and number in (self.callback_number, self.caller_number)
+
+    @classmethod
+    def at_number(cls, number: str | None) -> ColumnElement[bool]:
+        """`reached_at` as a WHERE clause: the reports of the caller at `number`."""
+        if number is None:
+            return false()
+        return or_(cls.callback_number == number, cls.caller_number == number)
 
 
 class IncidentEvent(Base):

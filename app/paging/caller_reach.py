@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -16,6 +16,7 @@ from app.models import (
     Notification,
     NotificationChannel,
     NotificationKind,
+    Report,
 )
 from app.paging import notify
 from app.phones import display
@@ -31,11 +32,15 @@ def texts_failed(session: Session, now: dt.datetime, notification: Notification)
     anyone owns it, whoever acknowledges hears it then), and if the fix is waiting for their
     word, ask by a call."""
     incident, number = notification.incident, notification.to_number
-    if incident is None or notify.texts_failed_before(incident, number):
+    if incident is None or notify.texts_failed_before(session, incident, number):
         return
-    for report in incident.reports:
-        if report.reached_at(number):
-            report.texts_fail_since = now
+    # This caller's reports only: in a storm an incident has thousands, and many callers are on
+    # landlines. The ORM's UPDATE also sets the attribute on any of them already loaded.
+    session.execute(
+        update(Report)
+        .where(Report.incident_id == incident.id, Report.at_number(number))
+        .values(texts_fail_since=now)
+    )
     add_event(
         session,
         incident,

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import CursorResult, delete, inspect, or_, select, update
+from sqlalchemy import CursorResult, delete, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
@@ -326,8 +326,7 @@ def _callers_reports(
     # (Reports not yet written, under no_autoflush, are in the session.)
     stored = session.execute(
         select(Report.email, Report.texts_fail_since).where(
-            Report.incident_id == incident.id,
-            or_(Report.callback_number == number, Report.caller_number == number),
+            Report.incident_id == incident.id, Report.at_number(number)
         )
     )
     return [(email, failed) for email, failed in stored] + [
@@ -337,13 +336,9 @@ def _callers_reports(
     ]
 
 
-def texts_failed_before(incident: Incident, number: str | None) -> bool:
+def texts_failed_before(session: Session, incident: Incident, number: str | None) -> bool:
     """A text to this caller has already failed for good (a landline, say)."""
-    return any(
-        report.texts_fail_since is not None
-        for report in incident.reports
-        if report.reached_at(number)
-    )
+    return any(failed is not None for _, failed in _callers_reports(session, incident, number))
 
 
 def caller_numbers(incident: Incident) -> list[str]:

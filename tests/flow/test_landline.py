@@ -10,7 +10,7 @@ import responses
 
 from app.adapters.gateways import TwilioGateway
 from tests.paging_support import PAT, notifications, report_outage, run_worker, text, the_incident
-from tests.support import CALLER, PUBLIC, TEST_SETTINGS
+from tests.support import CALLER, FULL_CANVAS_CALL, PUBLIC, TEST_SETTINGS, statements_on
 from tests.twilio_fake import LINE, SID, FakeTwilio
 
 
@@ -156,3 +156,25 @@ def test_a_confirmation_call_for_a_settled_incident_says_so(app, clock, twilio, 
     text(twilio, PAT, "CLOSE 1001 PHONE")
     late = twilio.voice(path, "CA" + "4" * 32, caller=LINE)
     assert late.heard == ["This report no longer needs an answer. Thank you, goodbye."]
+
+
+def test_a_landline_among_many_callers_reads_and_marks_only_its_own_reports(
+    app, clock, twilio, session, fake
+):
+    """A storm's incident has thousands of reports and many landlines: each failed text looks
+    at its own caller's reports, never at every report of the incident."""
+    report_outage(twilio)  # the landline caller opens the incident
+    joining = (*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])
+    others = [f"+1319555{3000 + n:04d}" for n in range(8)]
+    for number in others:
+        twilio.call(*joining, caller=number)
+    with statements_on(app.extensions["db"].engine) as seen:
+        run_worker(app, clock)  # every receipt sent; the landline's refused: 21614
+    incident = the_incident(session)
+    failed = {r.caller_number: r.texts_fail_since is not None for r in incident.reports}
+    assert failed == {CALLER: True, **dict.fromkeys(others, False)}
+    reading_reports = [s for s in seen if "FROM reports" in s]
+    assert reading_reports, "the failure reads the caller's reports"
+    assert all("callback_number =" in s for s in reading_reports), reading_reports
+    clock.advance(minutes=5)
+    assert text(twilio, PAT, "1a").endswith("They can't receive texts.")
