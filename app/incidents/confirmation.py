@@ -189,16 +189,16 @@ def reopen(
         notify.queue_page(session, now, incident, owner, NotificationChannel.SMS, None, None)
     escalation.resume(session, now, incident)
     # The other callers on this outage were told it was fixed: they hear it is not, after all.
-    for number in notify.caller_numbers(incident):
-        if not report.reached_at(number):
-            notify.text_caller(
-                session,
-                now,
-                incident,
-                f"{incident.reference}: another caller reports {incident.service_name} is still "
-                "broken, so it is reopened and the administrator has been paged again.",
-                to=number,
-            )
+    notify.text_every_caller(
+        session,
+        now,
+        incident,
+        lambda _number: (
+            f"{incident.reference}: another caller reports {incident.service_name} is still "
+            "broken, so it is reopened and the administrator has been paged again."
+        ),
+        but=report,
+    )
     return (
         f"Sorry it is still broken. {incident.reference} is reopened and the administrator has "
         "been paged again."

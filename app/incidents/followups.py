@@ -57,15 +57,16 @@ def on_resolved(
     session: Session, now: dt.datetime, incident: Incident, owner: Responder, policy: FollowUpPolicy
 ) -> None:
     """Ask every caller whether it works, start the confirmation clock, ask for the summary."""
-    for number in notify.caller_numbers(incident):
-        texted = notify.text_caller(
-            session,
-            now,
-            incident,
+    asked = notify.text_every_caller(
+        session,
+        now,
+        incident,
+        lambda _number: (
             f"{incident.reference}: the on-call administrator reports {incident.service_name} is "
-            "fixed. Reply WORKS if it works for you now, or BROKEN if it is still broken.",
-            to=number,
-        )
+            "fixed. Reply WORKS if it works for you now, or BROKEN if it is still broken."
+        ),
+    )
+    for number, texted in asked:
         if not texted:
             # A landline, or a number whose texts failed: the line calls and asks instead.
             caller_reach.ask_by_call(session, now, incident, number)
@@ -166,8 +167,8 @@ def _tell_callers_still_trying(
         f"{incident.service_name}. Your report is not lost; they will call you as soon as they "
         f"answer.{helpdesk}"
     )
-    numbers = notify.caller_numbers(incident)
-    texted = [n for n in numbers if notify.text_caller(session, now, incident, body, to=n)]
+    told = notify.text_every_caller(session, now, incident, lambda _number: body)
+    texted = [number for number, ok in told if ok]
     add_event(
         session,
         incident,
@@ -175,7 +176,7 @@ def _tell_callers_still_trying(
         EventKind.STILL_TRYING,
         "worker",
         Channel.WORKER,
-        f"no acknowledgement after 60 min: {len(texted)} of {len(numbers)} callers texted",
+        f"no acknowledgement after 60 min: {len(texted)} of {len(told)} callers texted",
     )
 
 

@@ -7,6 +7,8 @@ Nothing here talks to a gateway: a webhook or an escalation step writes rows wit
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
@@ -276,15 +278,15 @@ def tell_taken(
         )
     if not text_callers:
         return
-    for number in caller_numbers(incident):
-        text_caller(
-            session,
-            now,
-            incident,
+    text_every_caller(
+        session,
+        now,
+        incident,
+        lambda number: (
             f"{incident.reference}: your report about {incident.service_name} is being worked "
-            f"on. The on-call administrator will contact you at {display(number)}.",
-            to=number,
-        )
+            f"on. The on-call administrator will contact you at {display(number)}."
+        ),
+    )
 
 
 def text_caller(
@@ -293,7 +295,39 @@ def text_caller(
     """Text a caller (the incident's first, unless `to` names another) if the number takes SMS;
     a caller who gave an e-mail address gets the same words by e-mail."""
     number = to or incident.callback_number
-    theirs = _callers_reports(session, incident, number)
+    return _text(session, now, incident, body, number, _callers_reports(session, incident, number))
+
+
+def text_every_caller(
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    words: Callable[[str], str],
+    but: Report | None = None,
+) -> list[tuple[str, bool]]:
+    """`text_caller` for each of the incident's callers (but the one who made report `but`),
+    with the words for their number; returns each number and whether it was texted. The
+    reports are read once and looked up by number: an outage may have thousands of callers."""
+    theirs: dict[str, list[tuple[str, dt.datetime | None]]] = defaultdict(list)
+    for report in incident.reports:
+        for number in dict.fromkeys((report.callback_number, report.caller_number)):
+            if number:
+                theirs[number].append((report.email, report.texts_fail_since))
+    return [
+        (number, _text(session, now, incident, words(number), number, theirs[number]))
+        for number in caller_numbers(incident)
+        if but is None or not but.reached_at(number)
+    ]
+
+
+def _text(
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    body: str,
+    number: str | None,
+    theirs: list[tuple[str, dt.datetime | None]],
+) -> bool:
     subject = f"{incident.reference}: {catalog.name_of(session, incident)}"
     for address in {email for email, _ in theirs if email}:
         mail.queue_email(session, now, address, subject, body, incident)
@@ -343,12 +377,8 @@ def texts_failed_before(session: Session, incident: Incident, number: str | None
 
 def caller_numbers(incident: Incident) -> list[str]:
     """Every distinct callback number among the incident's reports, first caller first."""
-    numbers: list[str] = []
-    for report in incident.reports:
-        number = report.callback_number or report.caller_number
-        if number and number not in numbers:
-            numbers.append(number)
-    return numbers
+    numbers = (report.callback_number or report.caller_number for report in incident.reports)
+    return [number for number in dict.fromkeys(numbers) if number]
 
 
 def cancel_queued_pages(session: Session, incident: Incident) -> int:
