@@ -25,7 +25,7 @@ from app.calls.turn import LineConfig
 from app.clock import Clock
 from app.incidents import followups
 from app.incidents.followups import FollowUpPolicy
-from app.paging import delivery, escalation, gateway_health, wakeup
+from app.paging import broadcasts, delivery, escalation, gateway_health, wakeup
 from app.paging.delivery import CallbackUrls
 from app.tickets.sender import TicketSender
 
@@ -113,6 +113,8 @@ class Worker:
         stages: list[tuple[str, Callable[[Session], PassResult]]] = [
             *([("gateway health", self._hold_if_gateway_failing)] if sweep else []),
             ("escalation", self._escalate),
+            # News for every caller becomes their texts here, so they go in this same pass.
+            ("callers' news", self._tell_callers),
             ("pages and texts", self._send),
             *(
                 [
@@ -167,6 +169,9 @@ class Worker:
         return PassResult(
             steps_fired=followups.run_due(session, now, self.followup_policy, self.batch)
         )
+
+    def _tell_callers(self, session: Session) -> PassResult:
+        return PassResult(steps_fired=broadcasts.tell_due(session, self.clock.now(), self.batch))
 
     def _send(self, session: Session) -> PassResult:
         sent = delivery.send_due(

@@ -2,9 +2,10 @@
 (every caller is texted that it is being worked on), the resolution (every caller is asked
 whether it works) and one caller's BROKEN (every other caller is told it is reopened).
 
-Each of those webhooks writes a text for every caller, so it grows with the callers; this shows
-by how much. In-process (Flask test client); the callers' reports are written straight into the
-database, as many calls joining the outage would have left them. Run:
+Each of those webhooks writes one row of news, and the worker turns it into a text per caller;
+this times both parts, by the outage's size. In-process (Flask test client); the callers' reports
+are written straight into the database, as many calls joining the outage would have left them.
+Run:
 `.venv/bin/python bench/many_callers.py [--callers 1000,4000] [--database postgres]
 [--database-url URL]`.
 """
@@ -27,6 +28,7 @@ from app.adapters.migrate import upgrade
 from app.clock import SystemClock
 from app.incidents.catalog import parse_catalog, upsert_services
 from app.models import Incident, Report, Source
+from app.paging import broadcasts
 from app.paging.roster import load_roster, parse_roster
 from bench.pg import fresh_database
 from tests.paging_support import PAT, text
@@ -68,6 +70,11 @@ def one_outage(url: str, callers: int) -> dict[str, float]:
         reply = text(twilio, sender, body)
         took[name] = time.perf_counter() - started
         assert reply, f"{name}: no reply"
+        # The worker's part: the news becomes one text per caller (sending them is not timed).
+        started = time.perf_counter()
+        with app.app_context(), database.sessionmaker() as session:
+            told = broadcasts.tell_due(session, SystemClock().now(), limit=10)
+        took[f"then the worker {told}"] = time.perf_counter() - started
     database.engine.dispose()
     return took
 

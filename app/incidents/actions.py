@@ -22,7 +22,7 @@ from app.models import (
     Responder,
     Role,
 )
-from app.paging import escalation, notify
+from app.paging import broadcasts, escalation, notify
 from app.phones import display
 from app.responders import bridge, grammar
 from app.timeline import add_event
@@ -345,11 +345,7 @@ class IncidentActions(ActionRules):
             else "",
         )
         if first_ack:
-            notify.tell_taken(
-                self.session,
-                now,
-                incident,
-                responder,
-                self.local_time(now),
-                text_callers=self.text_caller_on_ack,
-            )
+            notify.tell_taken(self.session, now, incident, responder, self.local_time(now))
+            if self.text_caller_on_ack:
+                # Each caller was promised a call back, not just the first: all hear it is taken.
+                broadcasts.queue(self.session, now, incident, broadcasts.News.TAKEN)

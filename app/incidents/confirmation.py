@@ -25,7 +25,7 @@ from app.models import (
     Report,
     Responder,
 )
-from app.paging import escalation, notify
+from app.paging import broadcasts, escalation, notify
 from app.phones import display
 from app.responders import grammar
 from app.timeline import add_event
@@ -189,16 +189,7 @@ def reopen(
         notify.queue_page(session, now, incident, owner, NotificationChannel.SMS, None, None)
     escalation.resume(session, now, incident)
     # The other callers on this outage were told it was fixed: they hear it is not, after all.
-    notify.text_every_caller(
-        session,
-        now,
-        incident,
-        lambda _number: (
-            f"{incident.reference}: another caller reports {incident.service_name} is still "
-            "broken, so it is reopened and the administrator has been paged again."
-        ),
-        but=report,
-    )
+    broadcasts.queue(session, now, incident, broadcasts.News.REOPENED, but=report)
     return (
         f"Sorry it is still broken. {incident.reference} is reopened and the administrator has "
         "been paged again."

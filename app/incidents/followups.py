@@ -27,7 +27,7 @@ from app.models import (
     Role,
     Summary,
 )
-from app.paging import caller_reach, escalation, notify, oncall
+from app.paging import broadcasts, escalation, notify, oncall
 from app.phones import display
 from app.timeline import add_event
 
@@ -57,19 +57,7 @@ def on_resolved(
     session: Session, now: dt.datetime, incident: Incident, owner: Responder, policy: FollowUpPolicy
 ) -> None:
     """Ask every caller whether it works, start the confirmation clock, ask for the summary."""
-    asked = notify.text_every_caller(
-        session,
-        now,
-        incident,
-        lambda _number: (
-            f"{incident.reference}: the on-call administrator reports {incident.service_name} is "
-            "fixed. Reply WORKS if it works for you now, or BROKEN if it is still broken."
-        ),
-    )
-    for number, texted in asked:
-        if not texted:
-            # A landline, or a number whose texts failed: the line calls and asks instead.
-            caller_reach.ask_by_call(session, now, incident, number)
+    broadcasts.queue(session, now, incident, broadcasts.News.FIXED)
     incident.confirm_reminder_at = now + policy.confirmation_reminder
     summaries.request(
         session,

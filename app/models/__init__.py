@@ -32,6 +32,7 @@ from app.models.incidents import (
     Summary,
 )
 from app.models.paging import (
+    CallerBroadcast,
     Email,
     EscalationPolicy,
     EscalationStep,
@@ -58,6 +59,7 @@ __all__ = [
     "CallStatus",
     "CallTurn",
     "Callback",
+    "CallerBroadcast",
     "Channel",
     "Email",
     "EscalationPolicy",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, NotificationStatus, Role
 
 if TYPE_CHECKING:
-    from app.models.incidents import Incident
+    from app.models.incidents import Incident, Report
 
 
 class Responder(Base):
@@ -178,6 +178,26 @@ class Notification(Base):
 
     incident: Mapped[Incident | None] = relationship(back_populates="notifications")
     responder: Mapped[Responder | None] = relationship()
+
+
+class CallerBroadcast(Base):
+    """Words for every caller of an incident (it is being worked on, is it fixed, it is reopened),
+    written by the webhook that made the news and turned into one text per caller by the worker:
+    an outage may have thousands of callers, and the webhook answers at once."""
+
+    __tablename__ = "caller_broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The caller whose own word it was (a BROKEN): everyone but them is told.
+    except_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    created_at: Mapped[dt.datetime]
+    done_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+
+    incident: Mapped[Incident] = relationship()
+    except_report: Mapped[Report | None] = relationship()
 
 
 class GatewayHealth(Base):

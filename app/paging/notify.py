@@ -246,15 +246,9 @@ def notify_responder(
 
 
 def tell_taken(
-    session: Session,
-    now: dt.datetime,
-    incident: Incident,
-    taker: Responder,
-    at: str,
-    text_callers: bool = True,
+    session: Session, now: dt.datetime, incident: Incident, taker: Responder, at: str
 ) -> None:
-    """Acknowledged: the others paged stand down, and every caller hears it is being worked on
-    (each was promised a call back, not just the first)."""
+    """Acknowledged: the others paged stand down."""
     # By id, not SELECT DISTINCT over whole rows: PostgreSQL cannot compare json columns.
     reached = select(Notification.responder_id).where(
         Notification.incident_id == incident.id,
@@ -276,17 +270,6 @@ def tell_taken(
             f"{incident.reference} was acknowledged by {taker.name} at {at}. No action needed.",
             incident,
         )
-    if not text_callers:
-        return
-    text_every_caller(
-        session,
-        now,
-        incident,
-        lambda number: (
-            f"{incident.reference}: your report about {incident.service_name} is being worked "
-            f"on. The on-call administrator will contact you at {display(number)}."
-        ),
-    )
 
 
 def text_caller(

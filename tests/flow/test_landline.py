@@ -178,6 +178,7 @@ def test_a_landline_among_many_callers_reads_and_marks_only_its_own_reports(
     assert all("callback_number =" in s for s in reading_reports), reading_reports
     clock.advance(minutes=5)
     assert text(twilio, PAT, "1a").endswith("They can't receive texts.")
+    run_worker(app, clock)  # the worker tells every caller
     worked_on = [
         n.to_number for n in notifications(session, "caller") if "is being worked on" in n.body
     ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.adapters.simulator import Answer, Ask, scripted
-from app.models import Incident, PriorityContact, Report
+from app.models import CallerBroadcast, Incident, PriorityContact, Report
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, text
-from tests.support import FULL_CANVAS_CALL
+from tests.support import FULL_CANVAS_CALL, statements_on
 
 JOIN = (
     "say canvas",
@@ -92,6 +92,7 @@ def test_a_storm_of_30_callers_makes_one_incident_30_reports_and_few_pages(
     confirmations = {n.to_number for n in notifications(session, "caller")}
     assert confirmations == {caller(n) for n in range(1, 31)}
     text(twilio, PAT, "1r failed over to the standby")
+    run_worker(app, clock)  # the worker tells every caller
     asked = [n.to_number for n in notifications(session, "caller") if "Reply WORKS" in n.body]
     assert sorted(asked) == sorted(caller(n) for n in range(1, 31))
 
@@ -185,6 +186,7 @@ def test_every_caller_of_an_outage_hears_it_was_taken(twilio, session, app, cloc
     twilio.call(*JOIN, caller=caller(7))
     run_worker(app, clock)
     text(twilio, PAT, "1a")
+    run_worker(app, clock)
     worked_on = [
         n.to_number for n in notifications(session, "caller") if "is being worked on" in n.body
     ]
@@ -197,12 +199,69 @@ def test_every_caller_hears_when_a_fix_does_not_hold(twilio, session, app, clock
     run_worker(app, clock)
     text(twilio, PAT, "1a")
     text(twilio, PAT, "1r restarted it")
+    run_worker(app, clock)
     asked = [n.to_number for n in notifications(session, "caller") if "is fixed" in n.body]
     assert sorted(asked) == sorted(["+13195550142", caller(7)])
     text(twilio, caller(7), "still broken")
+    run_worker(app, clock)
     [told] = [n for n in notifications(session, "caller") if "another caller" in n.body]
     assert told.to_number == "+13195550142"
     assert told.body == (
         "AH-1001: another caller reports Canvas is still broken, so it is reopened and the "
         "administrator has been paged again."
     )
+
+
+def worked_on(session) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.to_number for n in notifications(session, "caller") if "being worked on" in n.body]
+
+
+def test_the_acknowledgement_answers_at_once_and_the_worker_tells_the_callers(
+    twilio, session, app, clock
+):
+    """The admin's reply does not wait on texting every caller of the outage: the webhook writes
+    one row of news, and the worker's next pass turns it into one text per caller."""
+    report_outage(twilio)
+    for n in range(1, 6):
+        twilio.call(*JOIN, caller=caller(n))
+    run_worker(app, clock)
+    with statements_on(app.extensions["db"].engine) as seen:
+        assert text(twilio, PAT, "1a").startswith("AH-1001 acknowledged")
+    assert not [s for s in seen if s.startswith("INSERT INTO notifications")]
+    assert worked_on(session) == []
+    run_worker(app, clock)
+    assert sorted(worked_on(session)) == sorted(["+13195550142", *map(caller, range(1, 6))])
+    run_worker(app, clock)  # told once
+    assert len(worked_on(session)) == 6
+
+
+def test_news_that_keeps_failing_is_set_aside_and_the_worker_goes_on(
+    twilio, session, app, clock, caplog
+):
+    """A report kept from before numbers were checked, with a number no phone library reads:
+    the acknowledgement still answers, the news for the callers is tried three times and set
+    aside with an error logged, and the worker's other work goes on."""
+    report_outage(twilio)
+    run_worker(app, clock)
+    incident = session.scalars(select(Incident)).one()
+    session.add(
+        Report(
+            incident=incident,
+            source="phone",
+            created_at=clock.now(),
+            caller_number="0000",
+            callback_number="0000",
+        )
+    )
+    session.commit()
+    assert text(twilio, PAT, "1a").startswith("AH-1001 acknowledged")
+    for _ in range(5):
+        run_worker(app, clock)
+    session.expire_all()
+    news = session.scalars(select(CallerBroadcast)).one()
+    assert (news.attempts, news.done_at) == (3, None)  # set aside, not tried again and again
+    assert "caller news taken for incident" in caplog.text
+    twilio.call(*JOIN, caller=caller(9))
+    run_worker(app, clock)
+    [receipt] = [n for n in notifications(session, "caller") if n.to_number == caller(9)]
+    assert receipt.status == "sent"

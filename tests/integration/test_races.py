@@ -17,8 +17,15 @@ from sqlalchemy import func, select
 from app.adapters.simulator import Answer, CallSimulator, scripted
 from app.db import get_db
 from app.incidents.service import IncidentDraft, open_incident
-from app.models import EventKind, Incident, IncidentEvent, Notification, NotificationKind
-from tests.paging_support import JORDAN, PAT, code_in
+from app.models import (
+    CallerBroadcast,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    Notification,
+    NotificationKind,
+)
+from tests.paging_support import JORDAN, PAT, code_in, run_worker
 from tests.servers import gunicorn, signed_post
 from tests.support import AUTH_TOKEN, FULL_CANVAS_CALL
 
@@ -95,6 +102,9 @@ def test_fifty_racing_acknowledgements_each_have_one_winner(pg_app, clock, postg
             .group_by(IncidentEvent.incident_id)
         ).all()
         assert sorted(count for _, count in acks) == [1] * PAIRS
+        # Each winner queued the news for the callers once; the worker tells them.
+        assert session.scalar(select(func.count(CallerBroadcast.id))) == PAIRS
+        run_worker(pg_app, clock)
         caller_texts = session.scalars(
             select(Notification.body).where(Notification.kind == NotificationKind.CALLER)
         ).all()
