@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
 from app.context import services
+from app.db import get_db
+from app.incidents.service import IncidentDraft, open_incident
 from app.models import Incident, Notification, NotificationChannel, NotificationKind, Responder
 from app.paging import notify
 from app.worker import PassResult
@@ -102,3 +104,31 @@ def code_in(body: str) -> str:
     match = re.search(r"Reply (\d+)a ack", body)
     assert match, body
     return match[1]
+
+
+def open_lab_outages(app: Flask, count: int) -> list[int]:
+    """`count` incidents opened now, caller n at +1319555 7000+n; returns their numbers."""
+    # A served app runs on the real clock: open them now, so no step is overdue.
+    now = dt.datetime.now(dt.UTC)
+    with app.app_context(), get_db().begin() as session:
+        opened = [
+            open_incident(
+                session,
+                now,
+                IncidentDraft(
+                    source="phone",
+                    service_text=f"lab system {n}",
+                    description="down",
+                    impact="everyone",
+                    impact_label="down for everyone",
+                    priority=3,
+                    callback_number=f"+1319555{7000 + n:04d}",
+                    caller_number=f"+1319555{7000 + n:04d}",
+                ),
+                actor="test",
+                channel="api",
+            )
+            for n in range(count)
+        ]
+        session.flush()
+        return [incident.number for incident in opened]

@@ -17,16 +17,16 @@ from sqlalchemy import func, select
 from app.adapters.gateways import ConsoleGateway
 from app.config import PROJECT_ROOT
 from app.context import services
-from app.incidents.service import IncidentDraft, open_incident
 from app.models import (
     CallerBroadcast,
+    Incident,
     IncidentState,
     Notification,
     NotificationStatus,
     WorkerHeartbeat,
 )
 from app.paging import broadcasts
-from tests.paging_support import PAT, queue_receipts, report_outage
+from tests.paging_support import PAT, open_lab_outages, queue_receipts, report_outage
 from tests.support import AUTH_TOKEN, TwilioClient
 
 pytestmark = pytest.mark.postgres
@@ -199,27 +199,11 @@ def test_a_page_leaves_while_a_slow_gateway_holds_the_receipts(pg_app, clock):
 def test_two_workers_tell_each_piece_of_callers_news_once(pg_app):
     """Thirty acknowledged outages, each with its news for the callers waiting; two workers tell
     them at the same moment: every caller hears it once."""
+    open_lab_outages(pg_app, 30)
     now = dt.datetime.now(dt.UTC)
     sessions = pg_app.extensions["db"].sessionmaker
     with pg_app.app_context(), sessions.begin() as session:
-        for n in range(30):
-            number = f"+1319555{7100 + n:04d}"
-            incident = open_incident(
-                session,
-                now,
-                IncidentDraft(
-                    source="phone",
-                    service_text=f"lab system {n}",
-                    description="down",
-                    impact="everyone",
-                    impact_label="down for everyone",
-                    priority=3,
-                    callback_number=number,
-                    caller_number=number,
-                ),
-                actor="test",
-                channel="api",
-            )
+        for incident in list(session.scalars(select(Incident))):
             incident.state = IncidentState.ACKNOWLEDGED
             broadcasts.queue(session, now, incident, broadcasts.News.TAKEN)
     barrier = threading.Barrier(2)
@@ -244,6 +228,6 @@ def test_two_workers_tell_each_piece_of_callers_news_once(pg_app):
                 )
             )
         )
-        assert texted == Counter({f"+1319555{7100 + n:04d}": 1 for n in range(30)})
+        assert texted == Counter({f"+1319555{7000 + n:04d}": 1 for n in range(30)})
         waiting = select(func.count(CallerBroadcast.id)).where(CallerBroadcast.done_at.is_(None))
         assert session.scalar(waiting) == 0

@@ -3,7 +3,6 @@ one wins, the other is told who did, and nothing is done twice."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import uuid
 import xml.etree.ElementTree as ET
@@ -16,7 +15,6 @@ from sqlalchemy import func, select
 
 from app.adapters.simulator import Answer, CallSimulator, scripted
 from app.db import get_db
-from app.incidents.service import IncidentDraft, open_incident
 from app.models import (
     CallerBroadcast,
     EventKind,
@@ -25,39 +23,12 @@ from app.models import (
     Notification,
     NotificationKind,
 )
-from tests.paging_support import JORDAN, PAT, code_in, run_worker
+from tests.paging_support import JORDAN, PAT, code_in, open_lab_outages, run_worker
 from tests.servers import gunicorn, signed_post
 from tests.support import AUTH_TOKEN, FULL_CANVAS_CALL
 
 pytestmark = pytest.mark.postgres
 PAIRS = 50
-
-
-def _open(pg_app, count: int) -> list[int]:
-    # The served app runs on the real clock: open them now, so no step is overdue.
-    now = dt.datetime.now(dt.UTC)
-    with pg_app.app_context(), get_db().begin() as session:
-        opened = [
-            open_incident(
-                session,
-                now,
-                IncidentDraft(
-                    source="phone",
-                    service_text=f"lab system {n}",
-                    description="down",
-                    impact="everyone",
-                    impact_label="down for everyone",
-                    priority=3,
-                    callback_number=f"+1319555{7000 + n:04d}",
-                    caller_number=f"+1319555{7000 + n:04d}",
-                ),
-                actor="test",
-                channel="api",
-            )
-            for n in range(count)
-        ]
-        session.flush()
-        return [incident.number for incident in opened]
 
 
 def _text(base: str, sender: str, body: str) -> str:
@@ -83,7 +54,7 @@ def _race(base: str, body: str, senders: list[str]) -> list[str]:
 
 
 def test_fifty_racing_acknowledgements_each_have_one_winner(pg_app, clock, postgres_url, tmp_path):
-    numbers = _open(pg_app, PAIRS)
+    numbers = open_lab_outages(pg_app, PAIRS)
     served = gunicorn(postgres_url, tmp_path / "web.log", SMS_FLOOD_LIMIT="500")
     with served as base, ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(lambda n: _race(base, f"ACK {n}", [PAT, JORDAN]), numbers))
@@ -115,7 +86,7 @@ def test_fifty_racing_acknowledgements_each_have_one_winner(pg_app, clock, postg
 
 
 def test_racing_escalations_move_the_chain_one_step(pg_app, clock, postgres_url, tmp_path):
-    numbers = _open(pg_app, 10)
+    numbers = open_lab_outages(pg_app, 10)
     served = gunicorn(postgres_url, tmp_path / "web.log", SMS_FLOOD_LIMIT="500")
     with served as base, ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(lambda n: _race(base, f"ESC {n}", [PAT, JORDAN]), numbers))
@@ -141,7 +112,7 @@ def test_racing_escalations_move_the_chain_one_step(pg_app, clock, postgres_url,
 
 
 def test_concurrent_copies_of_one_webhook_all_get_the_stored_reply(pg_app, postgres_url, tmp_path):
-    [number] = _open(pg_app, 1)
+    [number] = open_lab_outages(pg_app, 1)
     sms = {
         "MessageSid": "SM-twice",
         "From": PAT,
