@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Call,
+    CallerBroadcast,
     GatewayHealth,
     Incident,
     IncidentState,
@@ -23,6 +24,7 @@ from app.models import (
     TicketUpdate,
     WorkerHeartbeat,
 )
+from app.paging import broadcasts
 from app.paging.gateway_health import NAME as GATEWAY
 from app.tickets.sender import HEALTH as TICKETS
 
@@ -80,6 +82,9 @@ class Counts:
     gateway_failing_seconds: float = 0.0
     tickets_failing_seconds: float = 0.0
     ticket_updates_waiting: int = 0
+    # News for every caller not yet told: waiting for the worker, or set aside after failing.
+    caller_news_waiting: int = 0
+    caller_news_set_aside: int = 0
 
 
 def counts(session: Session, now: dt.datetime) -> Counts:
@@ -113,6 +118,13 @@ def counts(session: Session, now: dt.datetime) -> Counts:
     )
     failing_since, tickets_since = failing.get(GATEWAY), failing.get(TICKETS)
     waiting = select(func.count()).where(TicketUpdate.status == NotificationStatus.QUEUED)
+    news = dict(
+        session.execute(
+            select(CallerBroadcast.attempts >= broadcasts.MAX_ATTEMPTS, func.count())
+            .where(CallerBroadcast.done_at.is_(None))
+            .group_by(CallerBroadcast.attempts >= broadcasts.MAX_ATTEMPTS)
+        ).all()
+    )
     return Counts(
         calls={status: count for status, count in calls},
         incidents={state: states.get(state, 0) for state in IncidentState},
@@ -124,4 +136,6 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         gateway_failing_seconds=(now - failing_since).total_seconds() if failing_since else 0.0,
         tickets_failing_seconds=(now - tickets_since).total_seconds() if tickets_since else 0.0,
         ticket_updates_waiting=session.scalar(waiting) or 0,
+        caller_news_waiting=news.get(False, 0),
+        caller_news_set_aside=news.get(True, 0),
     )

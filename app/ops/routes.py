@@ -113,6 +113,16 @@ class _DatabaseCollector:
             "Updates the ticketing system has not taken yet",
             value=n.ticket_updates_waiting,
         )
+        yield GaugeMetricFamily(
+            "afterhours_caller_news_waiting",
+            "News for every caller of an incident the worker has not told yet",
+            value=n.caller_news_waiting,
+        )
+        yield GaugeMetricFamily(
+            "afterhours_caller_news_set_aside",
+            "News for every caller set aside after failing (see the worker's log)",
+            value=n.caller_news_set_aside,
+        )
         age = n.heartbeat_age_seconds
         yield GaugeMetricFamily(
             "afterhours_worker_heartbeat_age_seconds",

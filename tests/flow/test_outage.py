@@ -216,8 +216,14 @@ def worked_on(session) -> list[str]:  # type: ignore[no-untyped-def]
     return [n.to_number for n in notifications(session, "caller") if "being worked on" in n.body]
 
 
+def metric(client, name: str) -> str:  # type: ignore[no-untyped-def]
+    shown = client.get("/metrics", headers={"Authorization": "Bearer metrics-token-for-tests"})
+    [line] = [x for x in shown.get_data(as_text=True).splitlines() if x.startswith(name + " ")]
+    return line.split()[1]
+
+
 def test_the_acknowledgement_answers_at_once_and_the_worker_tells_the_callers(
-    twilio, session, app, clock
+    twilio, session, app, clock, client
 ):
     """The admin's reply does not wait on texting every caller of the outage: the webhook writes
     one row of news, and the worker's next pass turns it into one text per caller."""
@@ -229,14 +235,16 @@ def test_the_acknowledgement_answers_at_once_and_the_worker_tells_the_callers(
         assert text(twilio, PAT, "1a").startswith("AH-1001 acknowledged")
     assert not [s for s in seen if s.startswith("INSERT INTO notifications")]
     assert worked_on(session) == []
+    assert metric(client, "afterhours_caller_news_waiting") == "1.0"
     run_worker(app, clock)
+    assert metric(client, "afterhours_caller_news_waiting") == "0.0"
     assert sorted(worked_on(session)) == sorted(["+13195550142", *map(caller, range(1, 6))])
     run_worker(app, clock)  # told once
     assert len(worked_on(session)) == 6
 
 
 def test_news_that_keeps_failing_is_set_aside_and_the_worker_goes_on(
-    twilio, session, app, clock, caplog
+    twilio, session, app, clock, caplog, client
 ):
     """A report kept from before numbers were checked, with a number no phone library reads:
     the acknowledgement still answers, the news for the callers is tried three times and set
@@ -261,6 +269,8 @@ def test_news_that_keeps_failing_is_set_aside_and_the_worker_goes_on(
     news = session.scalars(select(CallerBroadcast)).one()
     assert (news.attempts, news.done_at) == (3, None)  # set aside, not tried again and again
     assert "caller news taken for incident" in caplog.text
+    assert metric(client, "afterhours_caller_news_set_aside") == "1.0"
+    assert metric(client, "afterhours_caller_news_waiting") == "0.0"
     twilio.call(*JOIN, caller=caller(9))
     run_worker(app, clock)
     [receipt] = [n for n in notifications(session, "caller") if n.to_number == caller(9)]
