@@ -120,9 +120,9 @@ def counts(session: Session, now: dt.datetime) -> Counts:
     waiting = select(func.count()).where(TicketUpdate.status == NotificationStatus.QUEUED)
     news = dict(
         session.execute(
-            select(CallerBroadcast.attempts >= broadcasts.MAX_ATTEMPTS, func.count())
+            select(broadcasts.SET_ASIDE, func.count())
             .where(CallerBroadcast.done_at.is_(None))
-            .group_by(CallerBroadcast.attempts >= broadcasts.MAX_ATTEMPTS)
+            .group_by(broadcasts.SET_ASIDE)
         ).all()
     )
     return Counts(

@@ -92,11 +92,6 @@ def request(
     return summary
 
 
-def recipient_role(incident: Incident) -> str:
-    """Who a summary goes to, as the support process says: business hours, the director."""
-    return "director" if incident.business_hours else "team lead"
-
-
 ROLE_WORDS = {Role.ADMIN: "administrator", Role.TEAM_LEAD: "team lead", Role.DIRECTOR: "director"}
 
 
@@ -104,10 +99,10 @@ def sent_to(incident: Incident, people: list[Responder]) -> str:
     """The end of "Summary for AH-1042 saved (2h30)…": who it was e-mailed to, by name, or
     plainly that it reached nobody, so the sender can still tell someone."""
     if not people:
-        hours = "business-hours" if incident.business_hours else "after-hours"
+        hours, role = oncall.summary_audience(incident.business_hours)
         return (
             f", but it could not be e-mailed to anyone: nobody on the roster who gets "
-            f"{hours} summaries has an e-mail address. Tell your {recipient_role(incident)}; "
+            f"{hours} summaries has an e-mail address. Tell your {role}; "
             "it is saved on the incident's page."
         )
     names = [f"{person.name} ({ROLE_WORDS[Role(person.role)]})" for person in people]

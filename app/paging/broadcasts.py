@@ -43,7 +43,8 @@ def queue(
         session.execute(select(func.pg_notify(wakeup.CHANNEL, "")))
 
 
-WAITING = (CallerBroadcast.done_at.is_(None), CallerBroadcast.attempts < MAX_ATTEMPTS)
+SET_ASIDE = CallerBroadcast.attempts >= MAX_ATTEMPTS
+WAITING = (CallerBroadcast.done_at.is_(None), ~SET_ASIDE)
 
 
 def tell_due(session: Session, now: dt.datetime, limit: int) -> int:

@@ -115,6 +115,11 @@ def on_call_for(session: Session, position: str, at: dt.datetime) -> list[Respon
 SUMMARIES_BY_ROLE = {Role.TEAM_LEAD: ["after_hours"], Role.DIRECTOR: ["business_hours"]}
 
 
+def summary_audience(business_hours: bool) -> tuple[str, str]:
+    """Which summaries, and who gets them by default, in words: ("after-hours", "team lead")."""
+    return ("business-hours", "director") if business_hours else ("after-hours", "team lead")
+
+
 def summary_recipients(session: Session, business_hours: bool) -> list[Responder]:
     kind = "business_hours" if business_hours else "after_hours"
     people = session.scalars(select(Responder).where(Responder.active).order_by(Responder.id))

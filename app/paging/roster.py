@@ -128,9 +128,9 @@ def summary_gaps(session: Session) -> list[str]:
     """Work summaries that would reach nobody: no active responder who gets them has an
     e-mail address. Loading such a roster is allowed (an address may follow), but said."""
     gaps = []
-    for business_hours, kind in ((False, "after-hours"), (True, "business-hours")):
+    for business_hours in (False, True):
         if not any(p.email for p in oncall.summary_recipients(session, business_hours)):
-            role = "director" if business_hours else "team lead"
+            kind, role = oncall.summary_audience(business_hours)
             gaps.append(
                 f"nobody with an e-mail address gets {kind} work summaries; give the {role} "
                 "an email in the roster"
