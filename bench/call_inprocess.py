@@ -23,11 +23,10 @@ from flask import Flask, request, request_finished, request_started
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
-from app.adapters.migrate import upgrade
 from app.clock import SystemClock
 from app.incidents.catalog import parse_catalog, upsert_services
 from app.paging.roster import load_roster, parse_roster
-from bench.pg import fresh_database
+from bench.pg import prepare
 from tests.support import (
     CALLER,
     DEMO_CATALOG,
@@ -44,7 +43,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--tickets", action="store_true", help="queue ticket updates too")
-    parser.add_argument("--database-url", help="a PostgreSQL database of your own to use")
+    parser.add_argument("--database-url", help="a database of your own to use (emptied first)")
     parser.add_argument(
         "--opening",
         action="store_true",
@@ -52,11 +51,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-call-"))
-    if args.database == "postgres":
-        url = fresh_database(args.database_url) if args.database_url else fresh_database()
-    else:
-        url = f"sqlite:///{workdir / 'bench.db'}"
-        upgrade(url)
+    url = prepare(args.database, workdir, args.database_url)
     tickets = {
         "TICKETS_BACKEND": "webhook",
         "TICKETS_WEBHOOK_URL": "http://127.0.0.1:9/unused",

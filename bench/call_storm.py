@@ -46,12 +46,11 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.adapters.migrate import upgrade  # noqa: E402
 from app.adapters.simulator import CallSimulator, Transcript, scripted  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.models import Notification, NotificationStatus  # noqa: E402
 from app.paging.delivery import URGENT_KINDS  # noqa: E402
-from bench.pg import BENCH_URL, fresh_database  # noqa: E402
+from bench.pg import prepare  # noqa: E402
 from bench.webhook_parts import PARTS  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 from tests.support import FULL_CANVAS_CALL  # noqa: E402
@@ -512,17 +511,6 @@ def from_the_commit(session: Session, since: dt.datetime) -> str:
         f"p99 {percentile(seen, 0.99) * 1000:.0f} ms, max {max(seen) * 1000:.0f} ms"
         for name, seen in parts.items()
     )
-
-
-def prepare(database: str, workdir: Path, url: str | None) -> str:
-    """The benchmark's own database: --database-url if given (emptied first), else a fresh
-    SQLite file or the PostgreSQL database `afterhours_bench`."""
-    if database == "postgres" or (url and url.startswith("postgresql")):
-        chosen = url.replace("postgresql://", "postgresql+psycopg://", 1) if url else BENCH_URL
-        return fresh_database(chosen)
-    url = url or f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(url)
-    return url
 
 
 def line_environment(database: str, workdir: Path, url: str | None) -> tuple[str, dict[str, str]]:

@@ -24,13 +24,12 @@ from sqlalchemy import insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
-from app.adapters.migrate import upgrade
 from app.clock import SystemClock
 from app.incidents.catalog import parse_catalog, upsert_services
 from app.models import Incident, Report, Source
 from app.paging import broadcasts
 from app.paging.roster import load_roster, parse_roster
-from bench.pg import fresh_database
+from bench.pg import prepare
 from tests.paging_support import PAT, text
 from tests.support import DEMO_CATALOG, FULL_CANVAS_CALL, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 
@@ -84,16 +83,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--callers", default="1000,4000", help="comma-separated outage sizes")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--database-url", help="a PostgreSQL database of your own to use")
+    parser.add_argument("--database-url", help="a database of your own to use (emptied first)")
     args = parser.parse_args()
     print(f"seconds per reply, one outage ({args.database}, in-process)")
     for callers in (int(n) for n in args.callers.split(",")):
         workdir = Path(tempfile.mkdtemp(prefix="bench-many-"))
-        if args.database == "postgres":
-            url = fresh_database(args.database_url) if args.database_url else fresh_database()
-        else:
-            url = f"sqlite:///{workdir / 'bench.db'}"
-            upgrade(url)
+        url = prepare(args.database, workdir, args.database_url)
         print(f"  {callers + 1} callers:")
         one_outage(url, callers)
         shutil.rmtree(workdir)
