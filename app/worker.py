@@ -77,6 +77,8 @@ class Worker:
         # The caller's script and line settings, to file calls that ended without a webhook.
         self.menu = menu
         self.stopping = threading.Event()
+        # Set while the main loop waits between idle passes: it has caught up with what was due.
+        self.idle = threading.Event()
         self.name = health.worker_name()
         # The sweeps (voicemail kept on disk, calls that ended unseen, the gateway's health,
         # reminders) run once per interval; pages and e-mail on every pass.
@@ -262,7 +264,10 @@ class Worker:
                     log.exception("worker pass failed; trying again")
                     result = PassResult()
                 if not result.busy:
-                    waiter.wait(self._idle_wait(poll_seconds))
+                    seconds = self._idle_wait(poll_seconds)
+                    self.idle.set()
+                    waiter.wait(seconds)
+                    self.idle.clear()
         finally:
             waiter.close()
             for lane in (tickets, pages):

@@ -15,8 +15,15 @@ from app.clock import FrozenClock
 from app.context import services
 from app.db import get_db
 from app.incidents.service import IncidentDraft, open_incident
-from app.models import Incident, Notification, NotificationChannel, NotificationKind, Responder
-from app.paging import notify
+from app.models import (
+    Incident,
+    Notification,
+    NotificationChannel,
+    NotificationKind,
+    Responder,
+    Rotation,
+)
+from app.paging import notify, oncall
 from app.worker import PassResult
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
@@ -106,11 +113,23 @@ def code_in(body: str) -> str:
     return match[1]
 
 
+def on_call_now(session: Session, now: dt.datetime, name: str = "Pat Lee") -> None:
+    """`name` covers the primary rotation for a day around `now`, whatever week `now` falls in:
+    a test on the real clock decides who is on call, not the calendar."""
+    rotation = session.scalars(select(Rotation).where(Rotation.position == "primary")).one()
+    person = session.scalars(select(Responder).where(Responder.name == name)).one()
+    oncall.add_override(
+        session, rotation.id, person.id, now - dt.timedelta(hours=1), now + dt.timedelta(days=1)
+    )
+
+
 def open_lab_outages(app: Flask, count: int) -> list[int]:
-    """`count` incidents opened now, caller n at +1319555 7000+n; returns their numbers."""
+    """`count` incidents opened now, caller n at +1319555 7000+n, with Pat on call; returns their
+    numbers."""
     # A served app runs on the real clock: open them now, so no step is overdue.
     now = dt.datetime.now(dt.UTC)
     with app.app_context(), get_db().begin() as session:
+        on_call_now(session, now)
         opened = [
             open_incident(
                 session,

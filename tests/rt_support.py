@@ -1,5 +1,9 @@
-"""A real Request Tracker 5 on loopback (Debian's packages), on its own port with its own copy
-of the database, and the line served over HTTP so RT's scrip can reach it."""
+"""A real Request Tracker 5 on loopback (Debian's packages), on its own port with a database of
+its own, and the line served over HTTP so RT's scrip can reach it.
+
+The database is never the one Debian's package set up (whatever a machine did with it before
+shows there): `rt-setup-database --action init` makes a pristine one once per run, and every
+test starts from a copy of it."""
 
 from __future__ import annotations
 
@@ -22,54 +26,74 @@ from app.config import PROJECT_ROOT
 from tests.servers import free_port
 
 RT_SERVER = Path("/usr/share/request-tracker5/libexec/rt-server")
-RT_DATABASE = Path("/var/lib/dbconfig-common/sqlite3/request-tracker5/rtdb")
 RT_SETUP = Path("/usr/sbin/rt-setup-database-5")
 SCRIP = PROJECT_ROOT / "deploy" / "rt" / "afterhours-scrip.pl"
 INSTALL = "apt-get install -y --no-install-recommends request-tracker5 rt5-db-sqlite rt5-standalone"
-# Debian's initial RT account.
+# RT's own initial account, as `--action init` makes it.
 LOGIN = ("root", "password")
 
 
 def require_rt() -> None:
-    if not (RT_SERVER.exists() and RT_DATABASE.exists()):
+    if not (RT_SERVER.exists() and RT_SETUP.exists()):
         pytest.skip(f"Request Tracker 5 is not installed ({INSTALL})")
 
 
+def _site_config(home: Path, **settings: str | int) -> dict[str, str]:
+    """An RT_SiteConfig.pm in `home` for the database `home/rtdb`; the environment RT's
+    commands need to read it."""
+    (home / "RT_SiteConfig.d").mkdir(exist_ok=True)
+    lines = "".join(f"Set(${name}, {value!r});\n" for name, value in settings.items())
+    (home / "RT_SiteConfig.pm").write_text(
+        f"""
+Set($rtname, 'afterhours-test');
+Set($Organization, 'afterhours-test');
+Set($Timezone, 'UTC');
+Set($DatabaseType, 'SQLite');
+Set($DatabaseName, '{home / "rtdb"}');
+Set($LogToSTDERR, 'info');
+Set($LogToFile, undef);
+Set($LogToSyslog, undef);
+{lines}1;
+"""
+    )
+    return {
+        **os.environ,
+        "RT_SITE_CONFIG": str(home / "RT_SiteConfig.pm"),
+        "RT_SITE_CONFIG_DIR": str(home / "RT_SiteConfig.d"),
+    }
+
+
+def pristine_database(home: Path) -> Path:
+    """A new RT database with nothing in it but RT's own initial data (about 3 s)."""
+    require_rt()
+    subprocess.run(
+        [str(RT_SETUP), "--action", "init", "--skip-create"],
+        env=_site_config(home),
+        check=True,
+        capture_output=True,
+    )
+    return home / "rtdb"
+
+
 class RequestTracker:
-    def __init__(self, home: Path, line_url: str, secret: str) -> None:
+    def __init__(self, home: Path, pristine: Path, line_url: str, secret: str) -> None:
         require_rt()
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = home / "rt.log"
         self._server: subprocess.Popen[bytes] | None = None
-        shutil.copy(RT_DATABASE, home / "rtdb")
-        (home / "RT_SiteConfig.d").mkdir(exist_ok=True)
-        (home / "RT_SiteConfig.pm").write_text(
-            f"""
-Set($rtname, 'afterhours-test');
-Set($Organization, 'afterhours-test');
-Set($Timezone, 'UTC');
-Set($DatabaseType, 'SQLite');
-Set($DatabaseName, '{home / "rtdb"}');
-Set($WebPath, '');
-Set($WebDomain, '127.0.0.1');
-Set($WebPort, {self.port});
-Set($WebBaseURL, '{self.url}');
-Set($MailCommand, 'testfile');
-Set($LogToSTDERR, 'info');
-Set($LogToFile, undef);
-Set($LogToSyslog, undef);
-Set($AfterHoursURL, '{line_url}');
-Set($AfterHoursSecret, '{secret}');
-1;
-"""
+        shutil.copy(pristine, home / "rtdb")
+        self.env = _site_config(
+            home,
+            WebPath="",
+            WebDomain="127.0.0.1",
+            WebPort=self.port,
+            WebBaseURL=self.url,
+            MailCommand="testfile",
+            AfterHoursURL=line_url,
+            AfterHoursSecret=secret,
         )
-        self.env = {
-            **os.environ,
-            "RT_SITE_CONFIG": str(home / "RT_SiteConfig.pm"),
-            "RT_SITE_CONFIG_DIR": str(home / "RT_SiteConfig.d"),
-        }
         # The scrip exactly as docs/deployment.md installs it.
         subprocess.run(
             [str(RT_SETUP), "--action", "insert", "--skip-create", "--datafile", str(SCRIP)],
@@ -77,6 +101,15 @@ Set($AfterHoursSecret, '{secret}');
             check=True,
             capture_output=True,
         )
+
+    def logged(self, line: str, within: float = 30) -> str:
+        """RT's log once it holds `line`: RT's scrip may still be writing when a test looks."""
+        deadline = time.monotonic() + within
+        while line not in (text := self.log.read_text()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"RT never logged {line!r}:\n{text[-3000:]}")
+            time.sleep(0.1)
+        return text
 
     def start(self) -> None:
         with self.log.open("ab") as log:

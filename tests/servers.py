@@ -76,6 +76,10 @@ def gunicorn(
         # across processes: the deployment's one-at-a-time gate would hide the first kind of
         # race, and the database must hold both.
         "WEB_AT_ONCE": str(threads),
+        # The served app runs on the real clock: the test, not the hour it runs at, says the
+        # line is after hours (no business hours at all), in the team's zone.
+        "TIMEZONE": "America/Chicago",
+        "BUSINESS_HOURS": "",
         **settings,
     }
     with serve(env, log, port) as base:

@@ -58,11 +58,13 @@ def _violations(page) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_no_accessibility_violations_on_any_page(night, chromium, tmp_path: Path, width: str):
+@pytest.mark.parametrize(("name", "who", "path"), PAGES, ids=[name for name, *_ in PAGES])
+def test_no_accessibility_violations(
+    night, chromium, tmp_path: Path, width: str, name: str, who: str | None, path: str
+):
     base = night
-    found = []
-    for name, who, path in PAGES:
-        context = chromium.new_context(viewport=WIDTHS[width])
+    context = chromium.new_context(viewport=WIDTHS[width])
+    try:
         page = context.new_page()
         page.set_default_timeout(10_000)
         if who:
@@ -75,10 +77,9 @@ def test_no_accessibility_violations_on_any_page(night, chromium, tmp_path: Path
             SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(shot, SHOTS / shot.name)
         report = _violations(page)
-        if report:
-            found.append(f"{name} at {width} width:\n{report}")
+    finally:
         context.close()
-    assert not found, "\n\n".join(found)
+    assert not report, f"{name} at {width} width:\n{report}"
 
 
 def test_the_main_path_works_from_the_keyboard(live, page, clock):

@@ -214,9 +214,9 @@ def test_an_idle_worker_wakes_when_the_next_step_is_due_not_at_its_next_poll(
     serving.start()
     try:
         deadline = time.monotonic() + 10
-        while [who for who, *_ in paged(session)] != ["Pat"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)  # its passes done, the worker is waiting
+        # Its passes done and Pat paged, the worker waits (about 2 s, until the next step).
+        assert worker.idle.wait(10)
+        assert [who for who, *_ in paged(session)] == ["Pat"]
         clock.advance(seconds=2)  # the test's clock; the worker's wait is real time
         while len(paged(session)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)

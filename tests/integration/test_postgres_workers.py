@@ -12,7 +12,7 @@ import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.adapters.gateways import ConsoleGateway
 from app.config import PROJECT_ROOT
@@ -25,7 +25,7 @@ from app.models import (
     NotificationStatus,
     WorkerHeartbeat,
 )
-from app.paging import broadcasts
+from app.paging import broadcasts, wakeup
 from tests.paging_support import PAT, open_lab_outages, queue_receipts, report_outage
 from tests.support import AUTH_TOKEN, TwilioClient
 
@@ -103,6 +103,21 @@ def test_two_workers_send_each_of_1000_due_pages_exactly_once(pg_app, postgres_u
         assert sids == PAGES
 
 
+def _listening_after_a_pass(sessions) -> bool:  # type: ignore[no-untyped-def]
+    """The worker has written its heartbeat and both of its waits LISTEN on the database."""
+    with sessions() as session:
+        if not session.scalar(select(func.count()).select_from(WorkerHeartbeat)):
+            return False
+        listening = session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state = 'idle' AND query IN (:due, :page)"
+            ),
+            {"due": f"LISTEN {wakeup.CHANNEL}", "page": f"LISTEN {wakeup.PAGE_CHANNEL}"},
+        )
+        return listening == 2
+
+
 def test_a_waiting_worker_is_woken_when_a_page_falls_due(pg_app, postgres_url):
     """The worker polls only every 60 s here, yet the page a new incident makes is sent within
     seconds: the opening transaction NOTIFYs, and the idle worker LISTENs."""
@@ -125,12 +140,9 @@ def test_a_waiting_worker_is_woken_when_a_page_falls_due(pg_app, postgres_url):
     sessions = pg_app.extensions["db"].sessionmaker
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # its first pass done, it is waiting now
-            with sessions() as session:
-                if session.scalar(select(func.count()).select_from(WorkerHeartbeat)):
-                    break
+        while not _listening_after_a_pass(sessions):  # its first pass done, it is waiting now
+            assert time.monotonic() < deadline, "the worker never began to wait"
             time.sleep(0.2)
-        time.sleep(1)
         report_outage(TwilioClient(pg_app))
         sent_after = None
         started = time.monotonic()

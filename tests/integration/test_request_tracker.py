@@ -16,7 +16,7 @@ from app.clock import FrozenClock
 from app.models import IncidentState
 from tests.conftest import _seed
 from tests.paging_support import PAT, report_outage, run_worker, text, the_incident
-from tests.rt_support import RequestTracker, serving
+from tests.rt_support import RequestTracker, pristine_database, serving
 from tests.servers import free_port
 from tests.ticket_support import send_tickets, whole_life
 
@@ -37,9 +37,14 @@ def line_port() -> int:
     return free_port()
 
 
+@pytest.fixture(scope="module")
+def rt_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return pristine_database(tmp_path_factory.mktemp("rt-pristine"))
+
+
 @pytest.fixture
-def rt(tmp_path: Path, line_port: int) -> Iterator[RequestTracker]:
-    tracker = RequestTracker(tmp_path, f"http://127.0.0.1:{line_port}", SECRET)
+def rt(tmp_path: Path, rt_database: Path, line_port: int) -> Iterator[RequestTracker]:
+    tracker = RequestTracker(tmp_path, rt_database, f"http://127.0.0.1:{line_port}", SECRET)
     yield tracker
     tracker.stop()
 
@@ -90,8 +95,8 @@ def test_a_call_becomes_an_rt_ticket_that_follows_the_incident(
     assert incident.ticket_url == f"{rt.url}/Ticket/Display.html?id={incident.ticket_id}"
     _read_back(rt, incident.ticket_id)
     # The line's own "resolved" came back through the scrip (by then it was closed): no change.
-    assert "after-hours line, ticket 1: 200 OK" in rt.log.read_text()
-    assert '{"result":"AH-1001 is already closed"}' in rt.log.read_text()
+    log = rt.logged(f"after-hours line, ticket {incident.ticket_id}: 200 OK")
+    assert '{"result":"AH-1001 is already closed"}' in log
 
 
 def test_resolved_in_rt_the_incident_follows(app, clock, twilio, session, rt, line_port):

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import responses
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.adapters.gateways import ConsoleGateway, TwilioGateway
 from app.config import PROJECT_ROOT
@@ -143,6 +143,22 @@ def _queue_notices(sessions, prefix: str, total: int) -> None:  # type: ignore[n
         )
 
 
+def _wait_for_claims_to_lapse(sessions, lease: dt.timedelta) -> None:  # type: ignore[no-untyped-def]
+    """Until every row a dead worker claimed is older than its lease: free for the next one."""
+    deadline = time.monotonic() + 30
+    while True:
+        with sessions() as db:
+            newest = db.scalar(
+                select(func.max(Notification.claimed_at)).where(
+                    Notification.status == NotificationStatus.SENDING
+                )
+            )
+        if newest is None or newest < dt.datetime.now(dt.UTC) - lease:
+            return
+        assert time.monotonic() < deadline, "the dead worker's claims never ran out"
+        time.sleep(0.1)
+
+
 def _start_worker(command: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     """A worker process whose printed sends the test reads line by line."""
     return subprocess.Popen(
@@ -187,7 +203,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app,
     remaining = first.stdout.read()
     first.stdout.close()
     seen.extend(re.findall(r"crash drill #(\d+)", remaining))
-    time.sleep(2.5)  # the dead worker's claims run out
+    _wait_for_claims_to_lapse(sessions, dt.timedelta(seconds=2))
     second = subprocess.run(
         [*command, "--once"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
     )
@@ -207,14 +223,14 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app,
 
 
 @pytest.mark.postgres
-def test_a_killed_workers_claims_are_sent_by_another_within_30_seconds(pg_app, postgres_url):
-    """Two workers share a slow queue; one is killed holding a claimed batch. With the shipped
-    lease (renewed while a worker lives), the survivor sends the dead one's rows within 30 s."""
+def test_a_killed_workers_claims_are_sent_by_another_once_its_lease_runs_out(pg_app, postgres_url):
+    """Two workers share a slow queue; one is killed holding a claimed batch. Its lease (renewed
+    while a worker lives; 3 s here, 20 s as shipped) runs out and the survivor sends its rows."""
     report_outage(TwilioClient(pg_app))
     sessions = pg_app.extensions["db"].sessionmaker
     total = 300
     _queue_notices(sessions, "lease drill", total)
-    env = _worker_env(postgres_url)
+    env = _worker_env(postgres_url, WORKER_CLAIM_LEASE_SECONDS="3")
     command = [sys.executable, "-m", "flask", "--app", "app", "worker", "--batch", "50"]
     victim = _start_worker(command, env)
     assert victim.stdout is not None
@@ -250,7 +266,7 @@ def test_a_killed_workers_claims_are_sent_by_another_within_30_seconds(pg_app, p
         f"\nFAULTS lease: all {total} sent {finished_at - killed_at:.1f} s after the kill, "
         f"duplicates {duplicates}"
     )
-    assert finished_at - killed_at < 30
+    assert finished_at - killed_at < 3 + 10
     assert duplicates <= 1
 
 
