@@ -12,9 +12,10 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from app import timeline
 from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
 from app.adapters.logging_setup import configure_logging, twilio_id
-from app.adapters.mail import ConsoleMailer, Mailer, smtp_mailer
+from app.adapters.mail import ConsoleMailer, smtp_mailer
 from app.adapters.tickets import make_backend
 from app.calls.hours import BusinessHours
 from app.calls.script import Flow, FlowError, PageScript, load_flows
@@ -30,6 +31,7 @@ from app.config import (
 )
 from app.context import PAGE_SCRIPT, Services
 from app.db import Database
+from app.outbox.mail import Mailer
 from app.tickets import outbox
 from app.tickets.backend import TicketBackend
 from app.web_security import harden
@@ -87,8 +89,9 @@ def create_app(
         line=line_config(settings),
         tickets=tickets or make_backend(settings),
     ).install(app)
-    forward = settings.TICKETS_BACKEND != "none"
-    Database(settings.DATABASE_URL, {outbox.FORWARD: forward}).init_app(app)
+    # Timeline entries the ticketing system hears of are queued beside them, when there is one.
+    forward = [outbox.queue] if settings.TICKETS_BACKEND != "none" else []
+    Database(settings.DATABASE_URL, timeline.subscribed(forward)).init_app(app)
     harden(app, settings)
     _register_blueprints(app)
     return app

@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.durations import parse_duration
+from app.outbox.policy import RetryPolicy, policies
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'afterhours.db'}"
@@ -123,6 +124,10 @@ class Settings(BaseSettings):
     # A page claimed by a worker that died is taken by another after this long (a live worker
     # renews its claims as it works).
     WORKER_CLAIM_LEASE_SECONDS: int = Field(20, ge=1, le=3600)
+    # The outbox's retry policies by kind (messages, mail, tickets, callers-news), as JSON: each
+    # `{"delays": [seconds before each retry; the last repeats], "park_after": tries or null}`.
+    # A kind left out keeps its shipped policy (docs/reliability.md).
+    OUTBOX_RETRY: dict[str, RetryPolicy] = Field(default_factory=dict)
 
     # After a resolution: nudge the owner when the caller has not confirmed within this time,
     # and once more at the final reminder (after which CLOSE 1042 NOREPLY is allowed).
@@ -191,6 +196,12 @@ class Settings(BaseSettings):
         return value
 
     _zone = field_validator("TIMEZONE")(lambda value: known_zone(value))
+
+    @field_validator("OUTBOX_RETRY")
+    @classmethod
+    def _outbox_kinds(cls, value: dict[str, RetryPolicy]) -> dict[str, RetryPolicy]:
+        policies(value)
+        return value
 
     @field_validator("DEFAULT_REGION")
     @classmethod

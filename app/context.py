@@ -12,7 +12,6 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.adapters.gateways import Gateway
-from app.adapters.mail import Mailer
 from app.calls.script import Flow, PageScript
 from app.calls.turn import LineConfig
 from app.clock import Clock
@@ -20,6 +19,8 @@ from app.config import Settings
 from app.incidents.actions import IncidentActions
 from app.incidents.followups import FollowUpPolicy
 from app.incidents.summaries import SummaryLinks
+from app.outbox.mail import Mailer
+from app.outbox.policy import TICKETS, RetryPolicy, policies
 from app.paging.delivery import CallbackUrls
 from app.tickets.backend import TicketBackend
 from app.tickets.sender import TicketSender
@@ -95,7 +96,12 @@ class Services:
             sweep_every=dt.timedelta(seconds=config.WORKER_POLL_SECONDS),
             listen=config.WORKER_LISTEN,
             tickets=self.ticket_sender(batch),
+            policies=self.outbox_policies,
         )
+
+    @property
+    def outbox_policies(self) -> dict[str, RetryPolicy]:
+        return policies(self.settings.OUTBOX_RETRY)
 
     def ticket_sender(self, batch: int = 50) -> TicketSender | None:
         if self.tickets is None:
@@ -108,6 +114,8 @@ class Services:
             config.PUBLIC_BASE_URL,
             alert_after=config.TICKETS_ALERT_AFTER,
             batch=batch,
+            policy=self.outbox_policies[TICKETS],
+            lease=dt.timedelta(seconds=config.WORKER_CLAIM_LEASE_SECONDS),
         )
 
 

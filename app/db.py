@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,14 +23,14 @@ SINGLE_STATEMENT = {"single_statement": True}
 class Database:
     """Each app owns one, so two apps in one process (tests) never share an engine."""
 
-    def __init__(self, url: str, info: dict[str, object] | None = None) -> None:
+    def __init__(self, url: str, info: Mapping[str, object] | None = None) -> None:
         self.engine: Engine = make_engine(url)
         bind = (
             begin_on_first_write(self.engine) if self.engine.dialect.name == "postgresql" else None
         )
-        # `info` is copied into every session (the ticket outbox's switch, say).
+        # `info` is copied into every session (the timeline's subscribers, say).
         self.sessionmaker: sessionmaker[Session] = sessionmaker(
-            bind or self.engine, expire_on_commit=False, info=info or {}
+            bind or self.engine, expire_on_commit=False, info=dict(info or {})
         )
 
     def init_app(self, app: Flask) -> None:

@@ -14,19 +14,15 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Call,
-    CallerBroadcast,
-    GatewayHealth,
     Incident,
     IncidentState,
     Notification,
     NotificationKind,
-    NotificationStatus,
-    TicketUpdate,
+    OutboxStatus,
     WorkerHeartbeat,
 )
-from app.paging import broadcasts
-from app.paging.gateway_health import NAME as GATEWAY
-from app.tickets.sender import HEALTH as TICKETS
+from app.outbox import metrics
+from app.outbox.metrics import KindCounts
 
 
 def worker_name() -> str:
@@ -79,12 +75,9 @@ class Counts:
     escalated: int
     lag_seconds: float
     heartbeat_age_seconds: float | None
-    gateway_failing_seconds: float = 0.0
-    tickets_failing_seconds: float = 0.0
-    ticket_updates_waiting: int = 0
-    # News for every caller not yet told: waiting for the worker, or set aside after failing.
-    caller_news_waiting: int = 0
-    caller_news_set_aside: int = 0
+    # The outbox, by kind (waiting, parked, oldest due) and by outside system (failing for).
+    outbox: dict[str, KindCounts]
+    failing_seconds: dict[str, float]
 
 
 def counts(session: Session, now: dt.datetime) -> Counts:
@@ -105,26 +98,10 @@ def counts(session: Session, now: dt.datetime) -> Counts:
     ).all()
     oldest_due = session.scalar(
         select(func.min(Notification.due_at)).where(
-            Notification.status == NotificationStatus.QUEUED, Notification.due_at <= now
+            Notification.status == OutboxStatus.QUEUED, Notification.due_at <= now
         )
     )
     beat_at = last_beat(session)
-    failing = dict(
-        session.execute(
-            select(GatewayHealth.name, GatewayHealth.failing_since).where(
-                GatewayHealth.failing_since.is_not(None)
-            )
-        ).all()
-    )
-    failing_since, tickets_since = failing.get(GATEWAY), failing.get(TICKETS)
-    waiting = select(func.count()).where(TicketUpdate.status == NotificationStatus.QUEUED)
-    news = dict(
-        session.execute(
-            select(broadcasts.SET_ASIDE, func.count())
-            .where(CallerBroadcast.done_at.is_(None))
-            .group_by(broadcasts.SET_ASIDE)
-        ).all()
-    )
     return Counts(
         calls={status: count for status, count in calls},
         incidents={state: states.get(state, 0) for state in IncidentState},
@@ -133,9 +110,6 @@ def counts(session: Session, now: dt.datetime) -> Counts:
         escalated=session.scalar(select(func.count()).where(Incident.escalated)) or 0,
         lag_seconds=(now - oldest_due).total_seconds() if oldest_due else 0.0,
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
-        gateway_failing_seconds=(now - failing_since).total_seconds() if failing_since else 0.0,
-        tickets_failing_seconds=(now - tickets_since).total_seconds() if tickets_since else 0.0,
-        ticket_updates_waiting=session.scalar(waiting) or 0,
-        caller_news_waiting=news.get(False, 0),
-        caller_news_set_aside=news.get(True, 0),
+        outbox=metrics.by_kind(session, now),
+        failing_seconds=metrics.failing_seconds(session, now),
     )

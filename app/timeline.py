@@ -1,14 +1,28 @@
-"""An incident's timeline: every change, with who, when and through what."""
+"""An incident's timeline: every change, with who, when and through what.
+
+What else follows from an entry (the ticket outbox queueing it for the ticketing system) is a
+subscriber the app registers at start-up in its sessions' `info`: it runs in the entry's own
+transaction, so nothing that happened can miss it, and the timeline knows none of them."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import EventKind, Incident, IncidentEvent
-from app.tickets import outbox
+
+Subscriber = Callable[[Session, IncidentEvent], None]
+
+# The key in a session's `info` holding the subscribers every new entry is handed to.
+SUBSCRIBERS = "timeline_subscribers"
+
+
+def subscribed(subscribers: Sequence[Subscriber]) -> dict[str, tuple[Subscriber, ...]]:
+    """The sessions' `info` that hands each new entry to `subscribers`."""
+    return {SUBSCRIBERS: tuple(subscribers)}
 
 
 def add_event(
@@ -24,7 +38,8 @@ def add_event(
         incident=incident, at=at, kind=kind, actor=actor, channel=channel, detail=detail[:2000]
     )
     session.add(event)
-    outbox.queue(session, event)
+    for subscriber in session.info.get(SUBSCRIBERS, ()):
+        subscriber(session, event)
     return event
 
 

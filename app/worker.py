@@ -8,16 +8,14 @@ import datetime as dt
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import health
-from app.adapters import mail
 from app.adapters.gateways import Gateway
-from app.adapters.mail import Mailer
 from app.calls import spool
 from app.calls.menu import VoiceMenu
 from app.calls.script import Flow
@@ -25,6 +23,9 @@ from app.calls.turn import LineConfig
 from app.clock import Clock
 from app.incidents import followups
 from app.incidents.followups import FollowUpPolicy
+from app.outbox import mail_sending, sending
+from app.outbox.mail import Mailer
+from app.outbox.policy import CALLERS_NEWS, DEFAULT_POLICIES, MAIL, MESSAGES, RetryPolicy
 from app.paging import broadcasts, delivery, escalation, gateway_health, wakeup
 from app.paging.delivery import CallbackUrls
 from app.tickets.sender import TicketSender
@@ -63,6 +64,7 @@ class Worker:
         sweep_every: dt.timedelta = dt.timedelta(seconds=1),
         listen: bool = True,
         tickets: TicketSender | None = None,
+        policies: Mapping[str, RetryPolicy] = DEFAULT_POLICIES,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -70,6 +72,9 @@ class Worker:
         self.urls = urls
         self.followup_policy = followup_policy
         self.mailer = mailer
+        # The outbox's kinds this worker sends, each by its own retry policy.
+        self.policies = policies
+        self.mail = mail_sending.kind(mailer)
         self.batch = batch
         self.spool = spool
         self.region = region
@@ -173,23 +178,39 @@ class Worker:
         )
 
     def _tell_callers(self, session: Session) -> PassResult:
-        return PassResult(steps_fired=broadcasts.tell_due(session, self.clock.now(), self.batch))
+        told = sending.send_due(
+            session,
+            self.clock,
+            broadcasts.KIND,
+            self.policies[CALLERS_NEWS],
+            self.batch,
+            self.lease,
+        )
+        return PassResult(steps_fired=told)
 
-    def _send(self, session: Session) -> PassResult:
+    def _send(self, session: Session, urgent_only: bool = False) -> PassResult:
         sent = delivery.send_due(
-            session, self.clock, self.gateway, self.urls, self.batch, self.lease
+            session,
+            self.clock,
+            self.gateway,
+            self.urls,
+            self.batch,
+            self.lease,
+            urgent_only,
+            self.policies[MESSAGES],
         )
         return PassResult(sent=sent)
 
     def _mail(self, session: Session) -> PassResult:
-        return PassResult(sent=mail.send_due(session, self.clock, self.mailer, self.batch))
+        sent = sending.send_due(
+            session, self.clock, self.mail, self.policies[MAIL], self.batch, self.lease
+        )
+        return PassResult(sent=sent)
 
     def send_pages(self) -> int:
         """Send due pages, put-through calls and joint-call legs alone; how many were tried."""
         with self.sessions() as session:
-            return delivery.send_due(
-                session, self.clock, self.gateway, self.urls, self.batch, self.lease, True
-            )
+            return self._send(session, urgent_only=True).sent
 
     def send_tickets(self) -> int:
         """Pass due ticket updates to the ticketing system; how many were tried."""

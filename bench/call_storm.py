@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.adapters.simulator import CallSimulator, Transcript, scripted  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.models import Notification, NotificationStatus  # noqa: E402
+from app.models import Notification, OutboxStatus  # noqa: E402
 from app.paging.delivery import URGENT_KINDS  # noqa: E402
 from bench.pg import prepare  # noqa: E402
 from bench.webhook_parts import PARTS  # noqa: E402
@@ -436,7 +436,7 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
     """Wait (up to `wait` s) for the worker to send everything due, then say how long the texts
     and pages created during the storm waited between falling due and reaching the gateway."""
     engine = create_engine(url)
-    unsent = (NotificationStatus.QUEUED, NotificationStatus.SENDING)
+    unsent = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
     deadline = time.monotonic() + wait
     with Session(engine) as session:
         while time.monotonic() < deadline and session.scalar(

@@ -27,13 +27,17 @@ from app import create_app
 from app.clock import SystemClock
 from app.incidents.catalog import parse_catalog, upsert_services
 from app.models import Incident, Report, Source
+from app.outbox import sending
+from app.outbox.policy import CALLERS_NEWS, DEFAULT_POLICIES
 from app.paging import broadcasts
+from app.paging.delivery import CLAIM_LEASE
 from app.paging.roster import load_roster, parse_roster
 from bench.pg import prepare
-from tests.paging_support import PAT, text
+from tests.paging_support import PAT, on_call_now, text
 from tests.support import DEMO_CATALOG, FULL_CANVAS_CALL, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 
 STEPS = (("acknowledge", PAT, "1a"), ("resolve", PAT, "1r restarted the pool"))
+NEWS_POLICY = DEFAULT_POLICIES[CALLERS_NEWS]
 
 
 def one_outage(url: str, callers: int) -> None:
@@ -44,6 +48,7 @@ def one_outage(url: str, callers: int) -> None:
     with app.app_context(), database.begin() as session:
         load_roster(session, SystemClock().now(), parse_roster(TEST_ROSTER), "America/Chicago")
         upsert_services(session, parse_catalog(DEMO_CATALOG).services)
+        on_call_now(session, SystemClock().now())  # Pat, whatever the week
     twilio = TwilioClient(app)
     twilio.call(*FULL_CANVAS_CALL)
     numbers = [f"+1319556{n:04d}" for n in range(callers)]
@@ -72,7 +77,9 @@ def one_outage(url: str, callers: int) -> None:
         # The worker's part: the news becomes one text per caller (sending them is not timed).
         started = time.perf_counter()
         with app.app_context(), database.sessionmaker() as session:
-            told = broadcasts.tell_due(session, SystemClock().now(), limit=10)
+            told = sending.send_due(
+                session, SystemClock(), broadcasts.KIND, NEWS_POLICY, 10, CLAIM_LEASE
+            )
         assert told == 1, f"{name}: the worker told {told} pieces of news"
         worker_took = time.perf_counter() - started
         print(f"    {name}: reply {reply_took:.2f} s, then the worker {worker_took:.2f} s")

@@ -37,6 +37,7 @@ from app.models import (
     Responder,
     Source,
 )
+from app.outbox.claims import skip_locked
 from app.phones import mask, try_e164
 
 log = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ class VoiceMenu:
         last_turn = (
             select(func.max(CallTurn.at)).where(CallTurn.call_id == Call.id).scalar_subquery()
         )
-        query = (
+        query = skip_locked(
             select(Call)
             .where(
                 Call.status == CallStatus.IN_PROGRESS,
@@ -235,9 +236,7 @@ class VoiceMenu:
             )
             .order_by(Call.id)
             .limit(1)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        )
+        ).execution_options(populate_existing=True)
         swept = 0
         # One call per transaction, each locked until it is filed: two workers never file the
         # same call.

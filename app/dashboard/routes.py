@@ -18,10 +18,10 @@ from app.incidents.forms import IncidentFormError, draft_from_form
 from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.incidents.summaries import format_minutes
 from app.models import Channel, UserRole
-from app.paging import gateway_health
+from app.outbox import health as outbox_health
+from app.outbox.kinds import GATEWAY, TICKETING
 from app.phones import display
 from app.responders import directory
-from app.tickets import sender
 from app.web_security import safe_next
 
 from . import bp, live
@@ -100,8 +100,8 @@ def _globals() -> dict[str, object]:
         get_db().session, clock().now(), dt.timedelta(seconds=settings().WORKER_STALE_SECONDS)
     )
     session, now = get_db().session, clock().now()
-    gateway = gateway_health.problem(session, now) if user is not None else None
-    tickets = gateway_health.problem(session, now, sender.HEALTH) if user is not None else None
+    gateway = outbox_health.problem(session, now, GATEWAY) if user is not None else None
+    tickets = outbox_health.problem(session, now, TICKETING) if user is not None else None
     return {
         "user": user,
         "worker_down": stale,

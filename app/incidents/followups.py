@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.adapters import mail
 from app.clock import local
 from app.incidents import summaries
 from app.incidents.summaries import SummaryLinks
@@ -27,6 +26,8 @@ from app.models import (
     Role,
     Summary,
 )
+from app.outbox import mail
+from app.outbox.claims import skip_locked
 from app.paging import broadcasts, escalation, notify, oncall
 from app.phones import display
 from app.timeline import add_event
@@ -109,7 +110,7 @@ def _send_reporter_update(session: Session, now: dt.datetime, incident: Incident
 
 def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: int = 100) -> int:
     def due(query: Select[T]) -> list[T]:
-        return list(session.scalars(query.limit(limit).with_for_update(skip_locked=True)))
+        return list(session.scalars(skip_locked(query.limit(limit))))
 
     done = 0
     for incident in due(select(Incident).where(Incident.still_trying_at <= now)):

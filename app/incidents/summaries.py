@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from app.adapters import mail
 from app.clock import local
 from app.models import CLOSED_IN_TICKET, NOREPLY, EventKind, Incident, Responder, Role, Summary
+from app.outbox import mail
 from app.paging import notify, oncall
 from app.phones import display
 from app.timeline import add_event

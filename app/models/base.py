@@ -11,9 +11,10 @@ from sqlalchemy import (
     DateTime,
     Enum,
     MetaData,
+    String,
     TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Incident numbers start here so the first reference reads like a real ticket (AH-1001).
 REFERENCE_PREFIX = "AH-"
@@ -109,13 +110,16 @@ class NotificationChannel(StrEnum):
     VOICE = "voice"
 
 
-class NotificationStatus(StrEnum):
+class OutboxStatus(StrEnum):
+    """Where a row of the outbox (app/outbox) stands."""
+
     QUEUED = "queued"  # waiting for its due time (or for a retry)
     SENDING = "sending"  # claimed by a worker
-    SENT = "sent"  # accepted by the gateway
+    SENT = "sent"  # taken by the outside system (the gateway, the mail server, ...)
     DELIVERED = "delivered"  # the carrier delivered it / the call was answered
-    FAILED = "failed"  # permanently failed; failover has happened
+    FAILED = "failed"  # the recipient refused it for good; failover has happened
     CANCELLED = "cancelled"  # no longer needed (acknowledged before it went out)
+    PARKED = "parked"  # set aside after its kind's number of tries, with an error logged
 
 
 class EventKind(StrEnum):
@@ -191,3 +195,18 @@ class CallStatus(StrEnum):
     CONNECTED = "connected"  # business hours: put through to a person, no report taken
     REPORTED = "reported"  # an incident was opened from this call
     ABANDONED = "abandoned"  # hung up before saying anything useful
+
+
+class OutboxRow:
+    """The columns every kind of outbox row has (app/outbox): when it is due, whose claim it is
+    under and since when, how many tries it has had, and how the last one went."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
+    due_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[dt.datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]

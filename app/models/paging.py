@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, NotificationStatus, Role
+from app.models.base import Base, OutboxRow, Role
 
 if TYPE_CHECKING:
     from app.models.incidents import Incident, Report
@@ -145,15 +145,13 @@ class EscalationStep(Base):
     marks_escalated: Mapped[bool] = mapped_column(default=False)
 
 
-class Notification(Base):
+class Notification(OutboxRow, Base):
     """One SMS or voice call to send, with its delivery status: pages, notices, caller texts."""
 
     __tablename__ = "notifications"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.QUEUED)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     responder_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"), index=True)
     to_number: Mapped[str] = mapped_column(String(32))
@@ -161,15 +159,8 @@ class Notification(Base):
     # Which escalation step and run of the chain asked for it (pages only).
     step: Mapped[int | None]
     cycle: Mapped[int | None]
-    due_at: Mapped[dt.datetime]
-    attempts: Mapped[int] = mapped_column(default=0)
-    claimed_at: Mapped[dt.datetime | None]
-    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     provider_status: Mapped[str] = mapped_column(String(32), default="")
-    last_error: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[dt.datetime]
-    sent_at: Mapped[dt.datetime | None]
     delivered_at: Mapped[dt.datetime | None]
     failed_at: Mapped[dt.datetime | None]
     # A send whose outcome is unknown (the gateway took the request and never answered): it is
@@ -180,21 +171,17 @@ class Notification(Base):
     responder: Mapped[Responder | None] = relationship()
 
 
-class CallerBroadcast(Base):
+class CallerBroadcast(OutboxRow, Base):
     """Words for every caller of an incident (it is being worked on, is it fixed, it is reopened),
     written by the webhook that made the news and turned into one text per caller by the worker:
     an outage may have thousands of callers, and the webhook answers at once."""
 
     __tablename__ = "caller_broadcasts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     # The caller whose own word it was (a BROKEN): everyone but them is told.
     except_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
-    created_at: Mapped[dt.datetime]
-    done_at: Mapped[dt.datetime | None] = mapped_column(index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
 
     incident: Mapped[Incident] = relationship()
     except_report: Mapped[Report | None] = relationship()
@@ -232,23 +219,17 @@ class ReplyCode(Base):
     code: Mapped[int]
 
 
-class Email(Base):
+class Email(OutboxRow, Base):
     """An e-mail to send (summaries to the team lead), by the worker, with retries."""
 
     __tablename__ = "emails"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
-    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.QUEUED)
-    due_at: Mapped[dt.datetime]
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[dt.datetime]
-    sent_at: Mapped[dt.datetime | None]
 
 
 Index("ix_notifications_status_due", Notification.status, Notification.due_at)
 Index("ix_emails_status_due", Email.status, Email.due_at)
+Index("ix_caller_broadcasts_status_due", CallerBroadcast.status, CallerBroadcast.due_at)

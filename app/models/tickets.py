@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, EventKind, NotificationStatus, stored_as_word
+from app.models.base import Base, EventKind, OutboxRow, stored_as_word
 
 if TYPE_CHECKING:
     from app.models.incidents import Incident, IncidentEvent
 
 
-class TicketUpdate(Base):
+class TicketUpdate(OutboxRow, Base):
     """One timeline entry to pass on (the opening creates the ticket). The worker sends an
     incident's updates one at a time, oldest first, and never one while an earlier one waits:
     the ticket reads in the order things happened, however long the ticketing system was down."""
 
     __tablename__ = "ticket_updates"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
     event_id: Mapped[int] = mapped_column(ForeignKey("incident_events.id"))
     kind: Mapped[EventKind] = mapped_column(stored_as_word(EventKind, 32))
-    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.QUEUED)
-    due_at: Mapped[dt.datetime]
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[dt.datetime]
-    sent_at: Mapped[dt.datetime | None]
 
     incident: Mapped[Incident] = relationship()
     event: Mapped[IncidentEvent] = relationship()

@@ -19,8 +19,8 @@ from app import health
 from app.calls import spool
 from app.context import clock, settings
 from app.db import get_db
-from app.paging import gateway_health
-from app.tickets import sender
+from app.outbox import health as outbox_health
+from app.outbox.kinds import GATEWAY, TICKETING
 
 from . import bp
 
@@ -43,8 +43,8 @@ def readyz() -> Response:
     worker = database and not health.is_stale(beat_at, now, limit)
     # The fallback voicemail must be writable for the day the database is not.
     spool_problem = spool.check(Path(settings().VOICEMAIL_SPOOL_DIR))
-    gateway_problem = gateway_health.problem(session, now) if database else None
-    tickets_problem = gateway_health.problem(session, now, sender.HEALTH) if database else None
+    gateway_problem = outbox_health.problem(session, now, GATEWAY) if database else None
+    tickets_problem = outbox_health.problem(session, now, TICKETING) if database else None
     status = "ok" if not (spool_problem or gateway_problem or tickets_problem) else "degraded"
     response = jsonify(
         status=status if database and worker else "unavailable",
@@ -98,37 +98,35 @@ class _DatabaseCollector:
         yield GaugeMetricFamily(
             "afterhours_worker_lag_seconds", "Age of the oldest page due and unsent", n.lag_seconds
         )
-        yield GaugeMetricFamily(
-            "afterhours_gateway_failing_seconds",
-            "How long every send has failed (0 while the SMS and voice gateway answers)",
-            value=n.gateway_failing_seconds,
-        )
-        yield GaugeMetricFamily(
-            "afterhours_tickets_failing_seconds",
-            "How long every send to the ticketing system has failed (0 while it answers)",
-            value=n.tickets_failing_seconds,
-        )
-        yield GaugeMetricFamily(
-            "afterhours_ticket_updates_waiting",
-            "Updates the ticketing system has not taken yet",
-            value=n.ticket_updates_waiting,
-        )
-        yield GaugeMetricFamily(
-            "afterhours_caller_news_waiting",
-            "News for every caller of an incident the worker has not told yet",
-            value=n.caller_news_waiting,
-        )
-        yield GaugeMetricFamily(
-            "afterhours_caller_news_set_aside",
-            "News for every caller set aside after failing (see the worker's log)",
-            value=n.caller_news_set_aside,
-        )
+        yield from _outbox_metrics(n)
         age = n.heartbeat_age_seconds
         yield GaugeMetricFamily(
             "afterhours_worker_heartbeat_age_seconds",
             "Seconds since a worker last finished a pass",
             value=age if age is not None else float("nan"),
         )
+
+
+def _outbox_metrics(n: health.Counts) -> Iterator[Metric]:
+    """One set for every kind of the outbox, and one gauge for every outside system."""
+    families = [
+        ("waiting", "Rows of the outbox queued or being sent, by kind"),
+        ("parked", "Rows of the outbox set aside after their tries (see the worker's log)"),
+        ("due_seconds", "How long the oldest due row of each kind has waited"),
+    ]
+    for name, doc in families:
+        family = GaugeMetricFamily(f"afterhours_outbox_{name}", doc, labels=["kind"])
+        for kind, counts in n.outbox.items():
+            family.add_metric([kind], getattr(counts, name))
+        yield family
+    failing = GaugeMetricFamily(
+        "afterhours_outbox_failing_seconds",
+        "How long every try at an outside system has failed (0 while it answers)",
+        labels=["system"],
+    )
+    for system, seconds in n.failing_seconds.items():
+        failing.add_metric([system], seconds)
+    yield failing
 
 
 @bp.get("/metrics")

@@ -1,21 +1,22 @@
 """Sending what is due, retrying what may succeed later, failing over what never will.
 
-The worker claims due notification rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so two workers
-never take the same row), commits the claim, then calls the gateway. The claim is a short lease
-that the worker renews as it works through its batch; a worker that dies leaves its rows to be
-taken by another once the lease runs out (20 s by default). A worker killed between the gateway
-call and the commit that records it can send that one message twice, never lose it.
+Messages (pages, texts, calls) are the outbox's `messages` kind: the worker claims due rows
+through app/outbox/claims.py (two workers never take the same row), commits the claim, then calls
+the gateway. The claim is a short lease that the worker renews as it works through its batch; a
+worker that dies leaves its rows to be taken by another once the lease runs out (20 s by
+default). A worker killed between the gateway call and the commit that records it leaves the
+send's outcome unknown: it is looked up at the gateway before it is sent again. What the
+outbox's generic loop does not know is here: pages before the rest, a time slice for the rest,
+cancelling what is no longer needed, and failing over when a recipient refuses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import CursorResult, and_, case, func, or_, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.adapters.gateways import (
@@ -25,7 +26,6 @@ from app.adapters.gateways import (
     TransientSendError,
 )
 from app.clock import Clock
-from app.db import SINGLE_STATEMENT
 from app.models import (
     Channel,
     EventKind,
@@ -33,18 +33,18 @@ from app.models import (
     Notification,
     NotificationChannel,
     NotificationKind,
-    NotificationStatus,
+    OutboxStatus,
 )
-from app.paging import caller_reach, gateway_health, outcomes
+from app.outbox import claims, health, retry
+from app.outbox.kinds import GATEWAY
+from app.outbox.policy import DEFAULT_POLICIES, MESSAGES, RetryPolicy
+from app.paging import caller_reach, outcomes
 from app.timeline import add_event
 
 log = logging.getLogger(__name__)
 
-# Seconds to wait before each retry when the gateway did not take a send; then every 5 minutes
-# for as long as it takes (a gateway outage is not a recipient's fault: no failover).
-RETRY_DELAYS = (5, 15, 45, 120, 300)
-# A send whose answer was lost is looked up after this long (a status callback may settle it).
-UNKNOWN_OUTCOME_WAIT = 10
+# A send whose answer was lost is looked up after 10 s (a status callback may settle it).
+UNKNOWN_OUTCOME_POLICY = RetryPolicy(delays=(10,))
 # A claimed row whose worker died is taken again after this long; a live worker renews it.
 CLAIM_LEASE = dt.timedelta(seconds=20)
 
@@ -95,62 +95,38 @@ def claim_due(
 ) -> list[Notification]:
     """Take up to `limit` due rows for this worker alone, committed before anything is sent.
     `urgent_only`: pages, put-through calls and joint-call legs only."""
-    token = uuid.uuid4().hex
-    due = (
-        select(Notification.id)
-        .where(
-            or_(
-                and_(Notification.status == NotificationStatus.QUEUED, Notification.due_at <= now),
-                and_(
-                    Notification.status == NotificationStatus.SENDING,
-                    Notification.claimed_at < now - lease,
-                ),
-            ),
-            *([Notification.kind.in_(URGENT_KINDS)] if urgent_only else []),
-        )
-        .order_by(URGENT_FIRST, Notification.due_at, Notification.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        update(Notification)
-        .where(Notification.id.in_(due.scalar_subquery()))
-        .values(
-            status=NotificationStatus.SENDING,
-            claimed_at=now,
-            claim_token=token,
+    token = claims.claim(
+        session,
+        Notification,
+        now,
+        limit=limit,
+        lease=lease,
+        where=[Notification.kind.in_(URGENT_KINDS)] if urgent_only else [],
+        order_by=[URGENT_FIRST],
+        extra={
             # A claim that ran out was a worker that died, perhaps just after the gateway took
             # the message: look it up before sending it again.
-            outcome_unknown_since=case(
+            "outcome_unknown_since": case(
                 (
-                    Notification.status == NotificationStatus.SENDING,
+                    Notification.status == OutboxStatus.SENDING,
                     func.coalesce(Notification.outcome_unknown_since, Notification.claimed_at),
                 ),
                 else_=Notification.outcome_unknown_since,
-            ),
-        )
-        # Whole on its own (the rows are locked and claimed in the one statement): no BEGIN
-        # and COMMIT around it.
-        .execution_options(synchronize_session=False, **SINGLE_STATEMENT)
+            )
+        },
     )
-    session.commit()
-    # Nothing due: no need to ask which rows are ours.
-    return _claimed(session, token) if result.rowcount else []
-
-
-def _claimed(session: Session, token: str) -> list[Notification]:
-    # Refresh rows this session loaded earlier in the pass (the escalation sweep, follow-ups):
-    # a stale copy still reads "queued", and the row would sit claimed until its lease ran out.
-    claimed = (
-        select(Notification)
-        .where(Notification.claim_token == token)
-        .order_by(URGENT_FIRST, Notification.id)
-        # Each send looks at its incident (still open?) and names its responder: read them with
-        # the rows rather than one by one between sends.
-        .options(joinedload(Notification.incident), joinedload(Notification.responder))
-        .execution_options(populate_existing=True)
+    if token is None:
+        return []
+    # Each send looks at its incident (still open?) and names its responder: read them with
+    # the rows rather than one by one between sends.
+    return claims.claimed(
+        session,
+        Notification,
+        token,
+        joinedload(Notification.incident),
+        joinedload(Notification.responder),
+        order_by=[URGENT_FIRST],
     )
-    return list(session.scalars(claimed))
 
 
 def send_due(
@@ -161,6 +137,7 @@ def send_due(
     limit: int = 100,
     lease: dt.timedelta = CLAIM_LEASE,
     urgent_only: bool = False,
+    policy: RetryPolicy = DEFAULT_POLICIES[MESSAGES],
 ) -> int:
     """Send what is due (`urgent_only`: the pages and calls alone); returns how many rows were
     attempted."""
@@ -168,63 +145,55 @@ def send_due(
     token = claimed[0].claim_token if claimed else None
     renewed = started = clock.now()
     # Read once a batch, not once a send: only the first answer after an outage ends it.
-    failing = bool(claimed) and gateway_health.failing(session)
+    failing = bool(claimed) and health.failing_row(session, GATEWAY) is not None
     for attempted, notification in enumerate(claimed):
         late = attempted and clock.now() - started > SEND_SLICE
-        if late and notification.kind not in URGENT_KINDS:
+        if late and notification.kind not in URGENT_KINDS and token:
             # The urgent ones came first; a page queued since waits no longer than this.
-            release_claims(session, token)
+            claims.release(session, Notification, token)
             return attempted
-        answered = _send_one(session, clock, gateway, urls, notification)
+        answered = _send_one(session, clock, gateway, urls, notification, policy)
         if answered and failing:
-            gateway_health.answered(session, clock.now())
+            health.answered(session, GATEWAY, clock.now(), BACK)
         if answered is not None:
             failing = not answered
         session.commit()
-        if clock.now() - renewed > lease / 3:
+        if clock.now() - renewed > lease / 3 and token:
             # Still alive and still working through the batch: keep the rest of it ours.
             renewed = clock.now()
-            renew_claims(session, token, renewed)
+            claims.renew(session, Notification, token, renewed)
     return len(claimed)
 
 
-def release_claims(session: Session, token: str | None) -> None:
-    """Put what this batch claimed and did not reach back in the queue, for the next pass."""
-    session.execute(
-        update(Notification)
-        .where(Notification.claim_token == token, Notification.status == NotificationStatus.SENDING)
-        .values(status=NotificationStatus.QUEUED, claimed_at=None, claim_token=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-
-
-def renew_claims(session: Session, token: str | None, now: dt.datetime) -> None:
-    session.execute(
-        update(Notification)
-        .where(Notification.claim_token == token, Notification.status == NotificationStatus.SENDING)
-        .values(claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
+# What the leads hear when the gateway answers again after they were told it was failing.
+BACK = (
+    "The SMS and voice gateway is answering again",
+    "After {minutes} min of failures ({failures} sends), the gateway is taking pages again. "
+    "Held escalation chains carry on from where they stood.",
+)
 
 
 def _send_one(
-    session: Session, clock: Clock, gateway: Gateway, urls: CallbackUrls, notification: Notification
+    session: Session,
+    clock: Clock,
+    gateway: Gateway,
+    urls: CallbackUrls,
+    notification: Notification,
+    policy: RetryPolicy,
 ) -> bool | None:
     """Send one row; True when the gateway answered (took it, or refused this recipient), False
     when it did not, None when nothing was sent."""
-    if notification.status != NotificationStatus.SENDING:
+    if notification.status != OutboxStatus.SENDING:
         return None
     if _no_longer_needed(notification):
-        notification.status = NotificationStatus.CANCELLED
+        notification.status = OutboxStatus.CANCELLED
         return None
     notification.attempts += 1
     try:
         sid = _settled(session, gateway, notification) or _send(gateway, urls, notification)
     except TransientSendError as exc:
-        gateway_health.failed(session, clock.now(), str(exc))
-        _retry(session, clock.now(), notification, exc)
+        health.failed(session, GATEWAY, clock.now(), str(exc))
+        _retry(session, clock.now(), notification, exc, policy)
         return False
     except PermanentSendError as exc:
         outcomes.fail(session, clock.now(), notification, str(exc))
@@ -284,21 +253,29 @@ def _no_longer_needed(notification: Notification) -> bool:
 
 
 def _retry(
-    session: Session, now: dt.datetime, notification: Notification, error: TransientSendError
+    session: Session,
+    now: dt.datetime,
+    notification: Notification,
+    error: TransientSendError,
+    policy: RetryPolicy,
 ) -> None:
-    """The gateway did not take it: try again later, for as long as it takes. It is no fault of
-    the recipient's, so it never fails over (that would burn the chain in minutes)."""
-    delay = RETRY_DELAYS[min(notification.attempts, len(RETRY_DELAYS)) - 1]
+    """The gateway did not take it: try again later by the messages' policy (as shipped, for as
+    long as it takes). It is no fault of the recipient's, so it never fails over (that would
+    burn the chain in minutes)."""
+    what = f"{notification.channel.upper()} to {outcomes.who(notification)}"
     if isinstance(error, OutcomeUnknown):
         # It may have been taken: check before sending again, and give a status callback a
         # moment to settle it first.
         notification.outcome_unknown_since = notification.outcome_unknown_since or now
-        delay = UNKNOWN_OUTCOME_WAIT
-    notification.status = NotificationStatus.QUEUED
-    notification.due_at = now + dt.timedelta(seconds=delay)
-    notification.claim_token = None
-    notification.last_error = str(error)[:500]
+        retried = retry.again_later(notification, now, str(error), UNKNOWN_OUTCOME_POLICY, what)
+    else:
+        retried = retry.again_later(notification, now, str(error), policy, what)
     if notification.incident is not None:
+        outcome = (
+            "set aside after its tries"
+            if retried.parked
+            else f"retry {notification.attempts} in {int(retried.delay.total_seconds())}s"
+        )
         add_event(
             session,
             notification.incident,
@@ -306,6 +283,5 @@ def _retry(
             EventKind.SEND_RETRY,
             "worker",
             Channel.WORKER,
-            f"{notification.channel.upper()} to {outcomes.who(notification)} failed ({error}); "
-            f"retry {notification.attempts} in {delay}s",
+            f"{what} failed ({error}); {outcome}",
         )

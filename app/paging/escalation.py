@@ -16,7 +16,6 @@ from collections.abc import Collection
 from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.adapters import mail
 from app.models import (
     Channel,
     EscalationPolicy,
@@ -27,6 +26,8 @@ from app.models import (
     NotificationChannel,
     Responder,
 )
+from app.outbox import mail
+from app.outbox.claims import skip_locked
 from app.paging import notify, targets
 from app.paging.policy import BUSINESS_HOURS_POLICY, DEFAULT_POLICY, save_policy
 from app.timeline import add_event
@@ -184,11 +185,12 @@ def due_incidents(session: Session, now: dt.datetime, limit: int = 100) -> list[
     """Incidents whose next step is due, locked for this worker (skipped by any other)."""
     return list(
         session.scalars(
-            select(Incident)
-            .where(_step_due(now))
-            .order_by(Incident.next_escalation_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            skip_locked(
+                select(Incident)
+                .where(_step_due(now))
+                .order_by(Incident.next_escalation_at)
+                .limit(limit)
+            )
         )
     )
 

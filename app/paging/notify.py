@@ -17,7 +17,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
-from app.adapters import mail
 from app.incidents import catalog
 from app.models import (
     Channel,
@@ -27,11 +26,12 @@ from app.models import (
     Notification,
     NotificationChannel,
     NotificationKind,
-    NotificationStatus,
+    OutboxStatus,
     ReplyCode,
     Report,
     Responder,
 )
+from app.outbox import mail
 from app.paging.gsm import SEGMENT, fit, gsm_length
 from app.phones import display
 from app.timeline import add_event
@@ -253,9 +253,7 @@ def tell_taken(
     reached = select(Notification.responder_id).where(
         Notification.incident_id == incident.id,
         Notification.kind == NotificationKind.PAGE,
-        Notification.status.in_(
-            [NotificationStatus.SENT, NotificationStatus.DELIVERED, NotificationStatus.SENDING]
-        ),
+        Notification.status.in_([OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.SENDING]),
     )
     paged = session.scalars(
         select(Responder)
@@ -370,9 +368,9 @@ def cancel_queued_pages(session: Session, incident: Incident) -> int:
         .where(
             Notification.incident_id == incident.id,
             Notification.kind == NotificationKind.PAGE,
-            Notification.status == NotificationStatus.QUEUED,
+            Notification.status == OutboxStatus.QUEUED,
         )
-        .values(status=NotificationStatus.CANCELLED)
+        .values(status=OutboxStatus.CANCELLED)
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount or 0

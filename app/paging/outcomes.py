@@ -18,7 +18,7 @@ from app.models import (
     Notification,
     NotificationChannel,
     NotificationKind,
-    NotificationStatus,
+    OutboxStatus,
 )
 from app.paging import caller_reach, escalation, notify
 from app.phones import mask
@@ -51,7 +51,7 @@ FAILED_PROVIDER_STATES = {"undelivered", "failed", "busy", "no-answer", "cancele
 
 
 def record_sent(session: Session, now: dt.datetime, notification: Notification, sid: str) -> None:
-    notification.status = NotificationStatus.SENT
+    notification.status = OutboxStatus.SENT
     notification.provider_sid = sid
     notification.sent_at = now
     notification.last_error = ""
@@ -76,9 +76,9 @@ def record_sent(session: Session, now: dt.datetime, notification: Notification, 
 
 def fail(session: Session, now: dt.datetime, notification: Notification, reason: str) -> None:
     """A notification failed for good: record it, and for a page, fail over at once."""
-    if notification.status == NotificationStatus.FAILED:
+    if notification.status == OutboxStatus.FAILED:
         return
-    notification.status = NotificationStatus.FAILED
+    notification.status = OutboxStatus.FAILED
     notification.failed_at = now
     notification.last_error = reason[:500]
     log.warning(
@@ -195,7 +195,7 @@ def record_provider_status(
     if known is None or known <= current:
         return notification  # repeated or out of order: changes nothing
     notification.provider_status = status
-    if status in FAILED_PROVIDER_STATES and notification.status == NotificationStatus.DELIVERED:
+    if status in FAILED_PROVIDER_STATES and notification.status == OutboxStatus.DELIVERED:
         # It arrived (the carrier said so first): a late failure report is noted, and the page
         # is not sent again to someone who has it.
         if notification.incident is not None:
@@ -219,9 +219,9 @@ def record_provider_status(
 
 
 def _delivered(session: Session, now: dt.datetime, notification: Notification) -> None:
-    if notification.status in (NotificationStatus.DELIVERED, NotificationStatus.FAILED):
+    if notification.status in (OutboxStatus.DELIVERED, OutboxStatus.FAILED):
         return
-    notification.status = NotificationStatus.DELIVERED
+    notification.status = OutboxStatus.DELIVERED
     notification.delivered_at = now
     if notification.incident is not None and notification.kind == NotificationKind.PAGE:
         voice = notification.channel == NotificationChannel.VOICE
@@ -241,9 +241,9 @@ def _settle_by_callback(
     session: Session, now: dt.datetime, notification_id: int, provider_sid: str
 ) -> Notification | None:
     row = session.get(Notification, notification_id)
-    if row is None or row.provider_sid is not None or row.status == NotificationStatus.FAILED:
+    if row is None or row.provider_sid is not None or row.status == OutboxStatus.FAILED:
         return None
-    if row.status in (NotificationStatus.QUEUED, NotificationStatus.SENDING):
+    if row.status in (OutboxStatus.QUEUED, OutboxStatus.SENDING):
         # The gateway took it though the worker never heard so: it is sent, not to be resent.
         record_sent(session, now, row, provider_sid)
         row.outcome_unknown_since = None
@@ -256,7 +256,7 @@ def _settle_by_callback(
 def machine_answered(session: Session, now: dt.datetime, page: Notification) -> None:
     """A voice page answered by voicemail or a machine has not reached anyone: the chain moves on
     as for no answer."""
-    if page.status not in (NotificationStatus.FAILED,):
+    if page.status not in (OutboxStatus.FAILED,):
         fail(session, now, page, "answered by voicemail or a machine, not a person")
 
 

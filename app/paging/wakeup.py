@@ -14,7 +14,7 @@ import psycopg
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Incident, Notification, NotificationStatus
+from app.models import Incident, Notification, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def seconds_to_next(session: Session, now: dt.datetime, poll_seconds: float) -> 
     later. One statement (two indexed MINs)."""
     step = select(func.min(Incident.next_escalation_at)).where(Incident.next_escalation_at > now)
     queued = select(func.min(Notification.due_at)).where(
-        Notification.status == NotificationStatus.QUEUED, Notification.due_at > now
+        Notification.status == OutboxStatus.QUEUED, Notification.due_at > now
     )
     row = session.execute(select(step.scalar_subquery(), queued.scalar_subquery())).one()
     session.commit()

@@ -1,17 +1,12 @@
 """The ticket outbox: timeline entries the ticketing system is to hear about, queued as rows in
-the same transaction as the entry itself, so nothing that happened can miss its ticket."""
+the same transaction as the entry itself, so nothing that happened can miss its ticket; sent by
+the outbox's `tickets` kind (sender.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from sqlalchemy.orm import Session
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, aliased
-
-from app.models import EventKind, IncidentEvent, NotificationStatus, TicketUpdate
-
-# The key in a session's `info` that turns queueing on (set when TICKETS_BACKEND is not none).
-FORWARD = "forward_to_tickets"
+from app.models import EventKind, IncidentEvent, TicketUpdate
 
 # The timeline entries a ticket is told about; pages, retries and reminders stay on the line.
 FORWARDED = frozenset(
@@ -38,7 +33,8 @@ FORWARDED = frozenset(
 
 
 def queue(session: Session, event: IncidentEvent) -> None:
-    if event.kind in FORWARDED and session.info.get(FORWARD):
+    """A timeline subscriber (registered when TICKETS_BACKEND is not none)."""
+    if event.kind in FORWARDED:
         session.add(
             TicketUpdate(
                 incident=event.incident,
@@ -48,24 +44,3 @@ def queue(session: Session, event: IncidentEvent) -> None:
                 created_at=event.at,
             )
         )
-
-
-def next_due(session: Session, now: dt.datetime) -> TicketUpdate | None:
-    """The oldest due update whose incident has nothing older still waiting, locked so two
-    workers never send it twice; an incident's updates go one at a time, in order."""
-    earlier = aliased(TicketUpdate)
-    return session.scalar(
-        select(TicketUpdate)
-        .where(
-            TicketUpdate.status == NotificationStatus.QUEUED,
-            TicketUpdate.due_at <= now,
-            ~exists().where(
-                earlier.incident_id == TicketUpdate.incident_id,
-                earlier.id < TicketUpdate.id,
-                earlier.status == NotificationStatus.QUEUED,
-            ),
-        )
-        .order_by(TicketUpdate.due_at, TicketUpdate.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, of=TicketUpdate)
-    )

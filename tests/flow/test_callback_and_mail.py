@@ -208,7 +208,7 @@ def test_a_line_break_in_a_service_name_never_stops_the_mail(settings, clock, ga
     inbox, port = smtp_server
     app = smtp_app(settings, clock, gateway, port)
     with app.app_context(), app.extensions["db"].begin() as session:
-        from app.adapters.mail import queue_email
+        from app.outbox.mail import queue_email
 
         queue_email(session, clock.now(), "jordan@example.edu", "Canvas\r\nBcc: x@evil.test", "a")
         queue_email(session, clock.now(), "jordan@example.edu", "the next one", "b")
@@ -236,7 +236,7 @@ def test_a_poison_e_mail_is_parked_and_the_worker_goes_on(settings, clock, gatew
     app = create_app(settings, clock=clock, gateway=gateway, mailer=mailer)
     _seed(app, clock)
     with app.app_context(), app.extensions["db"].begin() as session:
-        from app.adapters.mail import queue_email
+        from app.outbox.mail import queue_email
 
         queue_email(session, clock.now(), "jordan@example.edu", "poison", "x")
         queue_email(session, clock.now(), "jordan@example.edu", "fine", "y")
@@ -251,7 +251,7 @@ def test_a_poison_e_mail_is_parked_and_the_worker_goes_on(settings, clock, gatew
 
         session = app.extensions["db"].sessionmaker()
         poison = session.scalars(select(Email).where(Email.subject == "poison")).one()
-        assert poison.status == "failed" and "ValueError" in poison.last_error
+        assert poison.status == "parked" and "ValueError" in poison.last_error
         assert poison.attempts == 6
         beat = session.scalars(select(WorkerHeartbeat)).one()
         assert beat.beat_at == clock.now() - dt.timedelta(hours=2)

@@ -224,9 +224,10 @@ def test_a_failing_gateway_shows_on_every_page(client, accounts, app, clock):
     sign_in(client, "jordan")
     assert b'id="gateway-down"' not in client.get("/").data
     with app.app_context(), app.extensions["db"].begin() as db:
-        from app.paging import gateway_health
+        from app.outbox import health
+        from app.outbox.kinds import GATEWAY
 
-        gateway_health.failed(db, clock.now(), "Twilio answered 503 (20503)")
+        health.failed(db, GATEWAY, clock.now(), "Twilio answered 503 (20503)")
     clock.advance(minutes=3)
     page = client.get("/").get_data(as_text=True)
     assert 'id="gateway-down"' in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.adapters.simulator import Answer, Ask, scripted
-from app.models import CallerBroadcast, Incident, PriorityContact, Report
+from app.models import CallerBroadcast, Email, Incident, PriorityContact, Report
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, text
 from tests.support import FULL_CANVAS_CALL, statements_on
 
@@ -217,9 +217,14 @@ def worked_on(session) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def metric(client, name: str) -> str:  # type: ignore[no-untyped-def]
+    """One sample of /metrics, by its name and labels: `afterhours_outbox_waiting{kind="mail"}`."""
     shown = client.get("/metrics", headers={"Authorization": "Bearer metrics-token-for-tests"})
     [line] = [x for x in shown.get_data(as_text=True).splitlines() if x.startswith(name + " ")]
     return line.split()[1]
+
+
+NEWS_WAITING = 'afterhours_outbox_waiting{kind="callers-news"}'
+NEWS_PARKED = 'afterhours_outbox_parked{kind="callers-news"}'
 
 
 def test_the_acknowledgement_answers_at_once_and_the_worker_tells_the_callers(
@@ -235,9 +240,9 @@ def test_the_acknowledgement_answers_at_once_and_the_worker_tells_the_callers(
         assert text(twilio, PAT, "1a").startswith("AH-1001 acknowledged")
     assert not [s for s in seen if s.startswith("INSERT INTO notifications")]
     assert worked_on(session) == []
-    assert metric(client, "afterhours_caller_news_waiting") == "1.0"
+    assert metric(client, NEWS_WAITING) == "1.0"
     run_worker(app, clock)
-    assert metric(client, "afterhours_caller_news_waiting") == "0.0"
+    assert metric(client, NEWS_WAITING) == "0.0"
     assert sorted(worked_on(session)) == sorted(["+13195550142", *map(caller, range(1, 6))])
     run_worker(app, clock)  # told once
     assert len(worked_on(session)) == 6
@@ -265,12 +270,21 @@ def test_news_that_keeps_failing_is_set_aside_and_the_worker_goes_on(
     assert text(twilio, PAT, "1a").startswith("AH-1001 acknowledged")
     for _ in range(5):
         run_worker(app, clock)
+        clock.advance(minutes=1)  # past each retry's backoff
     session.expire_all()
     news = session.scalars(select(CallerBroadcast)).one()
-    assert (news.attempts, news.done_at) == (3, None)  # set aside, not tried again and again
+    # Set aside, not tried again and again.
+    assert (news.attempts, news.status, news.sent_at) == (3, "parked", None)
     assert "caller news taken for incident" in caplog.text
-    assert metric(client, "afterhours_caller_news_set_aside") == "1.0"
-    assert metric(client, "afterhours_caller_news_waiting") == "0.0"
+    # The leads hear of it once each, with the error.
+    told = session.scalars(select(Email).where(Email.subject.startswith("Set aside"))).all()
+    assert told and len({e.to_address for e in told}) == len(told)
+    assert {e.subject for e in told} == {
+        f"Set aside after 3 tries: caller news taken for incident {incident.id}"
+    }
+    assert all("NumberParseException" in e.body for e in told)
+    assert metric(client, NEWS_PARKED) == "1.0"
+    assert metric(client, NEWS_WAITING) == "0.0"
     twilio.call(*JOIN, caller=caller(9))
     run_worker(app, clock)
     [receipt] = [n for n in notifications(session, "caller") if n.to_number == caller(9)]

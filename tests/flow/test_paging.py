@@ -14,7 +14,7 @@ from app.models import (
     InboundMessage,
     Incident,
     Notification,
-    NotificationStatus,
+    OutboxStatus,
     Responder,
 )
 from app.paging import wakeup
@@ -447,7 +447,7 @@ def test_api_shows_pages_with_channel_recipient_status_and_times(app, clock, twi
     [page] = detail["pages"]
     assert page["channel"] == "sms"
     assert page["recipient"] == {"name": "Pat Lee", "number": PAT}
-    assert page["status"] == NotificationStatus.SENT
+    assert page["status"] == OutboxStatus.SENT
     assert page["due_at"].startswith("2026-11-28T08:00")
     assert page["sent_at"].startswith("2026-11-28T08:00")
     assert page["step"] == 1

@@ -117,9 +117,10 @@ def test_the_ticketing_system_down_for_a_whole_life_loses_nothing(
     assert ready["tickets"].startswith("failing for 240 min (4 sends): The webhook unreachable")
     assert ready["gateway"] == "ok"  # paging is not the ticketing system
     metrics = client.get("/metrics", headers={"Authorization": "Bearer metrics-token-for-tests"})
-    assert "afterhours_tickets_failing_seconds 14400.0" in metrics.get_data(as_text=True)
-    assert "afterhours_ticket_updates_waiting 6.0" in metrics.get_data(as_text=True)
-    assert "afterhours_gateway_failing_seconds 0.0" in metrics.get_data(as_text=True)
+    shown = metrics.get_data(as_text=True)
+    assert 'afterhours_outbox_failing_seconds{system="tickets"} 14400.0' in shown
+    assert 'afterhours_outbox_waiting{kind="tickets"} 6.0' in shown
+    assert 'afterhours_outbox_failing_seconds{system="sms-and-voice"} 0.0' in shown
     alerts = session.scalars(select(Email).where(Email.subject.startswith("Tickets are not")))
     alerts = alerts.all()
     assert {a.to_address for a in alerts} == {"jordan@example.edu", "morgan@example.edu"}

@@ -132,7 +132,7 @@ def test_a_gateway_outage_holds_the_chain_and_tells_the_leads(
     assert ready["status"] == "degraded" and "503" in ready["gateway"]
     auth = {"Authorization": "Bearer metrics-token-for-tests"}
     metrics = client.get("/metrics", headers=auth).get_data(as_text=True)
-    assert "afterhours_gateway_failing_seconds 1200.0" in metrics
+    assert 'afterhours_outbox_failing_seconds{system="sms-and-voice"} 1200.0' in metrics
     fake.decide = lambda _params: "ok"
     clock.advance(minutes=5)
     run_worker(app, clock)

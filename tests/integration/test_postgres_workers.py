@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.adapters.gateways import ConsoleGateway
+from app.clock import FrozenClock
 from app.config import PROJECT_ROOT
 from app.context import services
 from app.models import (
@@ -22,15 +23,18 @@ from app.models import (
     Incident,
     IncidentState,
     Notification,
-    NotificationStatus,
+    OutboxStatus,
     WorkerHeartbeat,
 )
-from app.paging import broadcasts, wakeup
+from app.outbox import sending
+from app.outbox.policy import CALLERS_NEWS, DEFAULT_POLICIES
+from app.paging import broadcasts, delivery, wakeup
 from tests.paging_support import PAT, open_lab_outages, queue_receipts, report_outage
 from tests.support import AUTH_TOKEN, TwilioClient
 
 pytestmark = pytest.mark.postgres
 PAGES = 1000
+NEWS_POLICY, LEASE = DEFAULT_POLICIES[CALLERS_NEWS], delivery.CLAIM_LEASE
 
 
 def test_two_workers_send_each_of_1000_due_pages_exactly_once(pg_app, postgres_url):
@@ -52,11 +56,11 @@ def test_two_workers_send_each_of_1000_due_pages_exactly_once(pg_app, postgres_u
             )
             for n in range(PAGES)
         )
-        template.status = NotificationStatus.CANCELLED  # only the drill pages count
+        template.status = OutboxStatus.CANCELLED  # only the drill pages count
         session.execute(
             Notification.__table__.update()
             .where(Notification.kind == "caller")
-            .values(status=NotificationStatus.CANCELLED)
+            .values(status=OutboxStatus.CANCELLED)
         )
 
     env = {
@@ -94,7 +98,7 @@ def test_two_workers_send_each_of_1000_due_pages_exactly_once(pg_app, postgres_u
                 select(Notification.status).where(Notification.body.like("drill page #%"))
             )
         )
-        assert statuses == {NotificationStatus.SENT: PAGES}
+        assert statuses == {OutboxStatus.SENT: PAGES}
         sids = session.scalar(
             select(func.count(func.distinct(Notification.provider_sid))).where(
                 Notification.body.like("drill page #%")
@@ -149,7 +153,7 @@ def test_a_waiting_worker_is_woken_when_a_page_falls_due(pg_app, postgres_url):
         while time.monotonic() - started < 20:
             with sessions() as session:
                 page = session.scalars(select(Notification).where(Notification.kind == "page"))
-                if [p for p in page if p.status == NotificationStatus.SENT]:
+                if [p for p in page if p.status == OutboxStatus.SENT]:
                     sent_after = time.monotonic() - started
                     break
             time.sleep(0.1)
@@ -204,7 +208,7 @@ def test_a_page_leaves_while_a_slow_gateway_holds_the_receipts(pg_app, clock):
     assert not serving.is_alive()
     with pg_app.extensions["db"].sessionmaker() as session:
         pages = session.scalars(select(Notification).where(Notification.kind == "page")).all()
-        assert [p.status for p in pages] == [NotificationStatus.SENT]  # once, by one lane
+        assert [p.status for p in pages] == [OutboxStatus.SENT]  # once, by one lane
         assert len([p for p in pages if p.provider_sid]) == 1
 
 
@@ -224,7 +228,11 @@ def test_two_workers_tell_each_piece_of_callers_news_once(pg_app):
     def worker() -> None:
         with pg_app.app_context(), sessions() as session:
             barrier.wait()
-            told.append(broadcasts.tell_due(session, now, limit=100))
+            # Small batches, so the two workers' claims interleave.
+            while batch := sending.send_due(
+                session, FrozenClock(now), broadcasts.KIND, NEWS_POLICY, 5, LEASE
+            ):
+                told.append(batch)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:
@@ -241,5 +249,5 @@ def test_two_workers_tell_each_piece_of_callers_news_once(pg_app):
             )
         )
         assert texted == Counter({f"+1319555{7000 + n:04d}": 1 for n in range(30)})
-        waiting = select(func.count(CallerBroadcast.id)).where(CallerBroadcast.done_at.is_(None))
+        waiting = select(func.count(CallerBroadcast.id)).where(CallerBroadcast.sent_at.is_(None))
         assert session.scalar(waiting) == 0

@@ -23,7 +23,7 @@ from app.adapters.gateways import ConsoleGateway, TwilioGateway
 from app.config import PROJECT_ROOT
 from app.context import services
 from app.incidents.service import IncidentDraft, open_incident
-from app.models import Incident, Notification, NotificationStatus
+from app.models import Incident, Notification, OutboxStatus
 from tests.paging_support import paged, report_outage, run_worker, the_incident
 from tests.support import AUTH_TOKEN, TEST_SETTINGS, TwilioClient
 from tests.twilio_fake import FakeTwilio, Outcome
@@ -84,7 +84,7 @@ def test_every_page_reaches_its_phone_once_under_a_flaky_twilio(app, clock, sess
             run_worker(app, clock)
     pages = session.scalars(select(Notification).where(Notification.kind == "page")).all()
     statuses = Counter(page.status for page in pages)
-    lost = [p for p in pages if p.status in (NotificationStatus.QUEUED, NotificationStatus.SENDING)]
+    lost = [p for p in pages if p.status in (OutboxStatus.QUEUED, OutboxStatus.SENDING)]
     taken = Counter((item["to"], item["body"]) for item in fake.accepted if item["body"])
     duplicates = sum(count - 1 for count in taken.values())
     print(
@@ -92,7 +92,7 @@ def test_every_page_reaches_its_phone_once_under_a_flaky_twilio(app, clock, sess
         f"statuses={dict(statuses)} lost={len(lost)} duplicates={duplicates}"
     )
     assert lost == []
-    assert set(statuses) == {NotificationStatus.SENT}
+    assert set(statuses) == {OutboxStatus.SENT}
     assert duplicates == 0
     assert fake.outcomes["accepted-then-timeout"] > 10 and fake.outcomes["timeout"] > 10
 
@@ -150,7 +150,7 @@ def _wait_for_claims_to_lapse(sessions, lease: dt.timedelta) -> None:  # type: i
         with sessions() as db:
             newest = db.scalar(
                 select(func.max(Notification.claimed_at)).where(
-                    Notification.status == NotificationStatus.SENDING
+                    Notification.status == OutboxStatus.SENDING
                 )
             )
         if newest is None or newest < dt.datetime.now(dt.UTC) - lease:
@@ -219,7 +219,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one(pg_app,
     assert duplicates <= 1  # at most the one message in flight when the worker died
     with sessions() as db:
         drills = db.scalars(select(Notification).where(Notification.body.like("crash drill #%")))
-        assert {n.status for n in drills} == {NotificationStatus.SENT}
+        assert {n.status for n in drills} == {OutboxStatus.SENT}
 
 
 @pytest.mark.postgres
