@@ -180,15 +180,6 @@ def line_config(settings: Settings) -> LineConfig:
         helpdesk_numbers=frozenset(settings.HELPDESK_NUMBERS),
         dial_number=settings.BUSINESS_HOURS_DIAL_NUMBER or None,
         caller_sms=settings.CALLER_SMS_AFTER_CALL,
-        callback_countries=settings.callback_countries,
+        callback=settings.callback_policy,
         trust_cas_claim=settings.TRUST_CLAIMED_CAS,
-        own_numbers=frozenset(
-            n
-            for n in (
-                *settings.HELPDESK_NUMBERS,
-                settings.TWILIO_FROM_NUMBER,
-                settings.BUSINESS_HOURS_DIAL_NUMBER,
-            )
-            if n
-        ),
     )

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.durations import parse_duration
 from app.outbox.policy import RetryPolicy, policies
+from app.phones import CallbackPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'afterhours.db'}"
@@ -296,8 +297,14 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def callback_countries(self) -> frozenset[str]:
-        return frozenset(code.upper() for code in self.CALLBACK_COUNTRIES)
+    def callback_policy(self) -> CallbackPolicy:
+        """What the line will call back: CALLBACK_COUNTRIES, never its own or the help desk's."""
+        own = (*self.HELPDESK_NUMBERS, self.TWILIO_FROM_NUMBER, self.BUSINESS_HOURS_DIAL_NUMBER)
+        return CallbackPolicy(
+            region=self.DEFAULT_REGION,
+            countries=frozenset(code.upper() for code in self.CALLBACK_COUNTRIES),
+            own_numbers=frozenset(n for n in own if n),
+        )
 
     @property
     def zone(self) -> ZoneInfo:

@@ -90,7 +90,7 @@ class Services:
             self.mailer,
             batch=batch,
             spool=Path(config.VOICEMAIL_SPOOL_DIR),
-            region=config.DEFAULT_REGION,
+            callback=config.callback_policy,
             lease=dt.timedelta(seconds=config.WORKER_CLAIM_LEASE_SECONDS),
             menu=(self.caller_flow, self.line),
             sweep_every=dt.timedelta(seconds=config.WORKER_POLL_SECONDS),

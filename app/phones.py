@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 
@@ -50,6 +51,36 @@ def to_callback(raw: str, region: str = "US", countries: frozenset[str] | None =
     if phonenumbers.number_type(number) not in CALLBACK_TYPES:
         raise NotCallable("only a fixed line or a mobile can be called back")
     return e164
+
+
+@dataclass(frozen=True)
+class CallbackPolicy:
+    """The one rule for a number the line will call or text back, whatever gave it: a caller ID,
+    keyed digits, a voicemail, an import, the API or a form. A caller ID is anyone's to set, so
+    it passes the same checks as digits keyed in: valid, in `countries`, a fixed line or mobile
+    (never premium-rate, toll-free or shared-cost), and never the line's or the help desk's own."""
+
+    region: str = "US"
+    countries: frozenset[str] = frozenset({"US", "CA"})
+    own_numbers: frozenset[str] = frozenset()
+
+    def check(self, raw: str) -> str:
+        """The number in E.164, or InvalidNumber / NotCallable saying why not."""
+        number = to_callback(raw, self.region, self.countries)
+        if number in self.own_numbers:
+            raise NotCallable("the line's or the help desk's own number is not a callback number")
+        return number
+
+    def usable(self, raw: str | None) -> str | None:
+        """The number if the line may call it back, else None (no callback number)."""
+        try:
+            return self.check(raw or "")
+        except InvalidNumber:
+            return None
+
+
+# The shipped settings' policy (US and Canada), for what is built without settings.
+DEFAULT_CALLBACK_POLICY = CallbackPolicy()
 
 
 def try_e164(raw: str | None, region: str = "US") -> str | None:

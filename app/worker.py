@@ -28,6 +28,7 @@ from app.outbox.mail import Mailer
 from app.outbox.policy import CALLERS_NEWS, DEFAULT_POLICIES, MAIL, MESSAGES, RetryPolicy
 from app.paging import broadcasts, delivery, escalation, gateway_health, wakeup
 from app.paging.delivery import CallbackUrls
+from app.phones import DEFAULT_CALLBACK_POLICY, CallbackPolicy
 from app.tickets.sender import TicketSender
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class Worker:
         mailer: Mailer,
         batch: int = 100,
         spool: Path | None = None,
-        region: str = "US",
+        callback: CallbackPolicy = DEFAULT_CALLBACK_POLICY,
         lease: dt.timedelta = delivery.CLAIM_LEASE,
         menu: tuple[Flow, LineConfig] | None = None,
         sweep_every: dt.timedelta = dt.timedelta(seconds=1),
@@ -77,7 +78,7 @@ class Worker:
         self.mail = mail_sending.kind(mailer)
         self.batch = batch
         self.spool = spool
-        self.region = region
+        self.callback = callback
         self.lease = lease
         # The caller's script and line settings, to file calls that ended without a webhook.
         self.menu = menu
@@ -154,7 +155,7 @@ class Worker:
             return PassResult()
         # Voicemail kept on disk while the database was down becomes incidents; their pages
         # go in the next pass.
-        imported = spool.import_spooled(session, self.clock.now(), self.spool, self.region)
+        imported = spool.import_spooled(session, self.clock.now(), self.spool, self.callback)
         return PassResult(steps_fired=imported)
 
     def _sweep_calls(self, session: Session) -> PassResult:

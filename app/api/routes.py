@@ -113,10 +113,9 @@ def create_incident() -> Response:
         draft = draft_from_form(
             session,
             data,
-            settings().DEFAULT_REGION,
+            settings().callback_policy,
             services().caller_flow.impact_options(),
             "api",
-            settings().callback_countries,
         )
     except IncidentFormError as invalid:
         response = jsonify(error="validation failed", fields=invalid.errors)

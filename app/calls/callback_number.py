@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from app.calls.script import PhoneStep
 from app.calls.turn import StepHandler, Turn
 from app.models import CallStage, Source
-from app.phones import InvalidNumber, NotCallable, spoken_groups, to_callback, try_e164
+from app.phones import InvalidNumber, NotCallable, spoken_groups
 
 if TYPE_CHECKING:
     from app.calls.menu import VoiceMenu
@@ -24,12 +24,14 @@ class PhoneQuestion(StepHandler):
         self.region = menu.line.region
 
     def _caller(self, turn: Turn) -> str | None:
+        """The number calling, if it may be called back: a caller ID that fails the policy (a
+        premium-rate number, another country, the help desk's) is never offered or kept."""
         # On the staff entry and on a transfer, the number calling is the help desk's: the
         # caller's own number is always keyed in.
         call = turn.call
         if call.staff_user_id or call.source == Source.HELPDESK_TRANSFER:
             return None
-        return try_e164(call.from_number, self.region)
+        return self.menu.line.callback.usable(call.from_number)
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
         call, step, n = turn.call, self.step, turn.next_turn
@@ -83,9 +85,7 @@ class PhoneQuestion(StepHandler):
     def _answer_keyed(self, turn: Turn) -> None:
         digits = "".join(ch for ch in turn.heard.digits if ch.isdigit())
         try:
-            number = to_callback(digits, self.region, self.menu.line.callback_countries)
-            if number in self.menu.line.own_numbers:
-                raise NotCallable("the line's or the help desk's own number")
+            number = self.menu.line.callback.check(digits)
         except NotCallable:
             # A premium-rate or foreign number: the line will not dial it, and says so.
             if self.menu.fail_attempt(turn):

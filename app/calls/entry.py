@@ -7,7 +7,8 @@ from app import users
 from app.calls.turn import FINISHED, GREETING, JOIN_CALL, PUT_THROUGH, STAFF, StepHandler, Turn
 from app.incidents import joint_call
 from app.incidents.reference import number_to_id, parse_reference, spoken_reference
-from app.models import CallStage, CallStatus, Incident, Role, Service
+from app.incidents.rules import may_act
+from app.models import CallStage, CallStatus, Channel, Incident, Role, Service
 from app.paging import oncall
 from app.responders import directory
 
@@ -91,8 +92,13 @@ class PutThrough(StepHandler):
 
 
 class JoinCall(StepHandler):
-    """A responder calling the line while a joint call is open: the incident number and pound
-    joins it; just pound (or a number with no joint call) goes on to a report."""
+    """A responder's number calling the line while a joint call is open: the incident number
+    and pound, and the line calls the responder's own phone into it; just pound (or a number
+    with no joint call this responder may join) goes on to a report.
+
+    A caller ID is a claim anyone can make: this call is never put in the room itself. Only an
+    active, verified responder who may act on the incident is called, on the number the roster
+    holds, so whoever is really on this call hears only that the line is calling back."""
 
     def ask(self, turn: Turn, retry: bool = False) -> None:
         texts = self.flow.joint_call
@@ -105,13 +111,21 @@ class JoinCall(StepHandler):
         incident_id = number_to_id(int(digits)) if digits.isdigit() else None
         incident = session.get(Incident, incident_id or 0)
         responder = directory.by_phone(session, call.from_number)
-        if incident is not None and responder is not None and joint_call.is_open(incident):
-            joint_call.call_in(session, self.menu.clock.now(), incident, responder, call.call_sid)
+        if (
+            incident is not None
+            and responder is not None
+            and responder.active
+            and responder.verified
+            and joint_call.is_open(incident)
+            and may_act(session, responder, incident)
+        ):
+            now = self.menu.clock.now()
+            joint_call.invite(session, now, incident, responder, Channel.VOICE, caller=False)
             call.status, call.step = CallStatus.CONNECTED, FINISHED
-            text = self.flow.joint_call.joining.format(
+            text = self.flow.joint_call.calling_back.format(
                 line=self.flow.line_name, reference=spoken_reference(incident.reference)
             )
-            turn.reply.say(text).conference(joint_call.room(incident), incident.id)
+            turn.reply.say(text).hangup()
             return
         if digits:
             turn.reply.say(self.flow.joint_call.no_such_call)

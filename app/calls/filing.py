@@ -86,6 +86,9 @@ def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) 
     caller = try_e164(call.from_number, line.region)
     if call.staff_user_id:
         caller = answers.get("callback")  # the help desk's own number is not the caller's
+    # A number keyed in passed the policy as it was keyed; the caller ID only stands in for
+    # one when it passes it too (the help desk's, a premium-rate one: no callback number).
+    callback = answers.get("callback") or line.callback.usable(caller)
     return IncidentDraft(
         source=call.source,
         # A match the caller never got to confirm is still the best guess there is.
@@ -98,7 +101,7 @@ def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) 
         impact=impact.value if impact else "",
         impact_label=impact.label if impact else "",
         priority=impact.priority if impact else 3,
-        callback_number=answers.get("callback") or caller,
+        callback_number=callback,
         caller_number=caller,
         incomplete=incomplete,
         call_id=call.id,

@@ -179,7 +179,11 @@ class VoiceMenu:
             .where(
                 JointCallLeg.left_at.is_(None),
                 Incident.state.not_in([IncidentState.CLOSED, IncidentState.CANCELLED]),
-                exists().where(Responder.phone == caller),
+                exists().where(
+                    Responder.phone == caller,
+                    Responder.active,
+                    Responder.verified_at.is_not(None),
+                ),
             )
             .limit(1)
         )

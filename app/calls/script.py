@@ -205,6 +205,7 @@ class JointCallTexts(_Strict):
     joining: str
     gone: str
     call_in: str
+    calling_back: str
     no_such_call: str
 
 
@@ -312,6 +313,7 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "after_hours": {"line"},
     "connecting": {"service"},
     "joining": {"line", "reference"},
+    "calling_back": {"line", "reference"},
     "connecting_next": {"service"},
     "whisper": {"service"},
     # The confirmation call (its `machine` shares the key with the page script's).

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.incidents import service as incident_service
 from app.models import Channel, Source, SpooledCall
-from app.phones import mask, try_e164
+from app.phones import CallbackPolicy, mask, try_e164
 
 log = logging.getLogger(__name__)
 # A spooled call is imported once its recording arrived, or after this long regardless (the
@@ -56,7 +56,7 @@ def record(spool: Path, call_sid: str, now: dt.datetime, **fields: Any) -> None:
     os.replace(temporary, path)
 
 
-def import_spooled(session: Session, now: dt.datetime, spool: Path, region: str) -> int:
+def import_spooled(session: Session, now: dt.datetime, spool: Path, policy: CallbackPolicy) -> int:
     """Open an incident for each settled voicemail, exactly once however many workers look:
     the file's name is a unique row written with the incident, and the file moves to imported/
     after commit."""
@@ -74,13 +74,13 @@ def import_spooled(session: Session, now: dt.datetime, spool: Path, region: str)
         settled = data.get("recording_url") or (
             now - dt.datetime.fromisoformat(data["updated"]) >= SETTLE
         )
-        if settled and _import_one(session, now, path, data, region):
+        if settled and _import_one(session, now, path, data, policy):
             imported += 1
     return imported
 
 
 def _import_one(
-    session: Session, now: dt.datetime, path: Path, data: dict[str, Any], region: str
+    session: Session, now: dt.datetime, path: Path, data: dict[str, Any], policy: CallbackPolicy
 ) -> bool:
     if session.scalar(select(SpooledCall.id).where(SpooledCall.name == path.name)):
         _move_done(path)  # imported before; the move was lost (a crash, another worker)
@@ -92,8 +92,8 @@ def _import_one(
     except IntegrityError:
         session.rollback()
         return False
-    caller = try_e164(data.get("from", ""), region)
-    callback = try_e164(data.get("callback", ""), region) or caller
+    caller = try_e164(data.get("from", ""), policy.region)
+    callback = policy.usable(data.get("callback", "")) or policy.usable(caller)
     draft = incident_service.IncidentDraft(
         source=Source.PHONE,
         description="Voicemail left while the line's database was unreachable.",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from app.calls.hours import BusinessHours
 from app.calls.reply import Reply
 from app.models import Call, CallStage
+from app.phones import DEFAULT_CALLBACK_POLICY, CallbackPolicy
 
 if TYPE_CHECKING:
     from app.calls.menu import VoiceMenu
@@ -32,10 +33,8 @@ class LineConfig:
     dial_number: str | None = None
     # Text the caller the reference right after the call.
     caller_sms: bool = True
-    # The line's and the help desk's own numbers: never a caller's callback number.
-    own_numbers: frozenset[str] = frozenset()
-    # Callback numbers are accepted in these countries only.
-    callback_countries: frozenset[str] = frozenset({"US", "CA"})
+    # What may be called back, on every path (caller ID, keyed, give-up).
+    callback: CallbackPolicy = DEFAULT_CALLBACK_POLICY
     # At most one "N callers now" update to the owner per this window.
     reporter_window: dt.timedelta = dt.timedelta(minutes=15)
     # A caller's word that they are a CAS customer raises the priority (else it is only noted).

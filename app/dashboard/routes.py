@@ -175,10 +175,9 @@ def new_incident() -> ResponseReturnValue:
         draft = draft_from_form(
             db,
             request.form,
-            settings().DEFAULT_REGION,
+            settings().callback_policy,
             impacts,
             "dashboard",
-            settings().callback_countries,
         )
     except IncidentFormError as invalid:
         html = render_template(

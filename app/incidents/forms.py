@@ -14,16 +14,14 @@ from app import emails
 from app.calls.script import MenuOption
 from app.incidents.service import IncidentDraft
 from app.models import Service
-from app.phones import InvalidNumber, NotCallable, to_callback
+from app.phones import CallbackPolicy, InvalidNumber, NotCallable
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _callback(
-    number: str, region: str, countries: frozenset[str] | None, errors: dict[str, str]
-) -> str | None:
+def _callback(number: str, policy: CallbackPolicy, errors: dict[str, str]) -> str | None:
     try:
-        return to_callback(number, region, countries)
+        return policy.check(number)
     except NotCallable as exc:
         errors["callback_number"] = str(exc)
     except InvalidNumber:
@@ -50,10 +48,9 @@ class IncidentFormError(ValueError):
 def draft_from_form(
     session: Session,
     form: Mapping[str, Any],
-    region: str,
+    policy: CallbackPolicy,
     impacts: list[MenuOption],
     source: str,
-    countries: frozenset[str] | None = None,
 ) -> IncidentDraft:
     errors: dict[str, str] = {}
 
@@ -87,7 +84,7 @@ def draft_from_form(
     last_worked = text("last_worked", 500)
     responsible = text("responsible_party", 200)
     email = _email(text("email", 320), errors)
-    callback = _callback(text("callback_number", 40), region, countries, errors)
+    callback = _callback(text("callback_number", 40), policy, errors)
     if errors:
         raise IncidentFormError(errors)
     assert impact is not None

@@ -1,6 +1,7 @@
 """A joint call for an incident: one conference room named for it, which the line calls the
-caller and any responder into (`JOIN 1042`), and which responders may also call into by keying
-the reference. Who joined and left, and for how long, goes on the timeline and into the summary."""
+caller and any responder into (`JOIN 1042`, or a responder calling the line and keying the
+reference: the line calls them back). Who joined and left, and for how long, goes on the
+timeline and into the summary."""
 
 from __future__ import annotations
 
@@ -39,12 +40,18 @@ def is_open(incident: Incident) -> bool:
 
 
 def invite(
-    session: Session, now: dt.datetime, incident: Incident, responder: Responder, channel: str
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    responder: Responder,
+    channel: str,
+    caller: bool = True,
 ) -> str:
-    """The line calls whoever asked, and the caller unless they are already in or on the way."""
+    """The line calls whoever asked, on the number the roster holds for them, and (`caller`)
+    the caller unless they are already in or on the way."""
     legs = [leg for leg in incident.joint_call_legs if leg.left_at is None]
     calls: list[tuple[str, str, Responder | None]] = []
-    if incident.callback_number and not any(leg.responder_id is None for leg in legs):
+    if caller and incident.callback_number and not any(leg.responder_id is None for leg in legs):
         calls.append((CALLER, incident.callback_number, None))
     if not any(leg.responder_id == responder.id for leg in legs):
         calls.append((responder.name, responder.phone, responder))
@@ -86,22 +93,6 @@ def invite(
         + f" Others join with JOIN {incident.number}, or by calling the line and keying "
         f"{incident.number}."
     )
-
-
-def call_in(
-    session: Session, now: dt.datetime, incident: Incident, responder: Responder, call_sid: str
-) -> JointCallLeg:
-    """A responder called the line and keyed the reference: their call joins the room."""
-    leg = JointCallLeg(
-        incident=incident,
-        responder=responder,
-        who=responder.name,
-        number=responder.phone,
-        call_sid=call_sid,
-        created_at=now,
-    )
-    session.add(leg)
-    return leg
 
 
 def for_notification(session: Session, notification_id: int) -> JointCallLeg | None:

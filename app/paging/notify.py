@@ -99,9 +99,13 @@ def page_text(incident: Incident, code: int, position: str = "") -> str:
     problem = incident.description or ("voicemail left" if incident.recording_url else "")
     if incident.incomplete:
         problem = f"(caller hung up) {problem}".strip()
+    callback = (
+        f"Call {display(incident.callback_number)}"
+        if incident.callback_number
+        else "No callback number"
+    )
     tail = (
-        f" Impact: {incident.impact_label or 'unknown'}."
-        f" Call {display(incident.callback_number)}."
+        f" Impact: {incident.impact_label or 'unknown'}. {callback}."
         f" Reply {code}a ack, {code}r fixed"
     )
     head, tail = fit(head, 110 if position else 60), fit(tail, 100)
@@ -357,8 +361,10 @@ def texts_failed_before(session: Session, incident: Incident, number: str | None
 
 
 def caller_numbers(incident: Incident) -> list[str]:
-    """Every distinct callback number among the incident's reports, first caller first."""
-    numbers = (report.callback_number or report.caller_number for report in incident.reports)
+    """Every distinct callback number among the incident's reports, first caller first. Only
+    callback numbers: a caller ID that failed the callback policy (premium-rate, abroad, the
+    help desk's) is never called or texted."""
+    numbers = (report.callback_number for report in incident.reports)
     return [number for number in dict.fromkeys(numbers) if number]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.calls import spool
 from app.models import Incident
+from app.phones import CallbackPolicy
 from tests.conftest import _seed
 from tests.paging_support import run_worker
 from tests.support import CALLER, TwilioClient
@@ -127,7 +128,7 @@ def test_three_workers_on_one_spool_import_each_voicemail_once(pg_app, clock, tm
     def worker() -> int:
         barrier.wait()
         with sessions() as session:
-            return spool.import_spooled(session, clock.now(), spool_dir, "US")
+            return spool.import_spooled(session, clock.now(), spool_dir, CallbackPolicy())
 
     with ThreadPoolExecutor(3) as pool:
         imported = list(pool.map(lambda _: worker(), range(3)))

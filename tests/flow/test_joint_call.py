@@ -84,22 +84,31 @@ def test_join_calls_the_caller_and_the_admin_into_one_room(app, clock, twilio, s
     assert "First contact with the customer: 2026-11-28 02:07 CST (joint call)" in body
 
 
-def test_a_responder_calls_the_line_and_keys_the_reference(app, clock, twilio, session):
+def test_a_responder_calls_the_line_and_keys_the_reference(app, clock, twilio, session, gateway):
     report_outage(twilio)
     run_worker(app, clock)
     text(twilio, PAT, "JOIN 1001")
-    prompt = twilio.voice("/voice/incoming", "CA-sam-in", caller="+13195550102")
+    run_worker(app, clock)
+    prompt = twilio.voice("/voice/incoming", "CA-jordan-in", caller=JORDAN)
     assert prompt.heard == [
         "To join a joint call, key the incident number, then press pound. To report a problem "
         "instead, just press pound."
     ]
-    joined = twilio.voice(
-        prompt.gather.get("action"), "CA-sam-in", caller="+13195550102", Digits="1001"
-    )
-    assert joined.first("Dial").find("Conference").text == "AH-1001"
-    session.expire_all()
-    leg = session.scalar(select(JointCallLeg).where(JointCallLeg.call_sid == "CA-sam-in"))
-    assert leg.who == "Sam Ortiz"
+    gateway.sent.clear()
+    keyed = twilio.voice(prompt.gather.get("action"), "CA-jordan-in", caller=JORDAN, Digits="1001")
+    # The call that keyed it is never put in the room: the line calls the roster's number.
+    assert keyed.verbs == ["Say", "Hangup"]
+    assert keyed.heard == [
+        "This is the after-hours support line. The line is calling you back on your own phone "
+        "now to bring you into the call about incident A, H, 1, 0, 0, 1. Goodbye."
+    ]
+    run_worker(app, clock)
+    assert [to for kind, to, _ in gateway.sent if kind == "voice"] == [JORDAN]
+    [jordan_call] = [n for n in joint_calls(session) if n.to_number == JORDAN]
+    answered = twilio.voice(f"/voice/joint/{jordan_call.id}", jordan_call.provider_sid)
+    assert answered.first("Dial").find("Conference").text == "AH-1001"
+    leg = session.scalar(select(JointCallLeg).where(JointCallLeg.notification_id == jordan_call.id))
+    assert leg.who == "Jordan Reyes"
     # A caller (not a responder) calling the line meanwhile gets the usual line.
     other = twilio.voice("/voice/incoming", "CA-other", caller="+13195550177")
     assert other.heard[0].startswith("You have reached the after-hours support line.")
