@@ -12,7 +12,16 @@ from app.calls.script import Flow, MenuOption
 from app.calls.turn import FINISHED, LineConfig
 from app.incidents import service as incident_service
 from app.incidents.service import IncidentDraft
-from app.models import Call, CallStage, CallStatus, Channel, Incident, IncidentState, User
+from app.models import (
+    Call,
+    CallStage,
+    CallStatus,
+    Channel,
+    Incident,
+    IncidentState,
+    Source,
+    User,
+)
 from app.phones import mask, try_e164
 
 JOINABLE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED)
@@ -69,13 +78,17 @@ def file_report(
 # cannot page the whole chain again and again.
 PER_NUMBER_WINDOW = dt.timedelta(hours=1)
 PER_NUMBER_LIMIT = 2
+# A transfer from the help desk brings a different customer each time, so its number has a
+# limit of its own: high enough for a busy night, still a bound on a spoofed help-desk number.
+HELPDESK_TRANSFER_LIMIT = 10
 
 
 def _flood_target(session: Session, now: dt.datetime, draft: IncidentDraft) -> Incident | None:
     recent = incident_service.recent_from_number(
         session, now, draft.caller_number, PER_NUMBER_WINDOW
     )
-    if len(recent) < PER_NUMBER_LIMIT:
+    transfer = draft.source == Source.HELPDESK_TRANSFER
+    if len(recent) < (HELPDESK_TRANSFER_LIMIT if transfer else PER_NUMBER_LIMIT):
         return None
     return next((incident for incident in recent if incident.state in JOINABLE), None)
 

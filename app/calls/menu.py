@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import CursorResult, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.calls import filing, store
@@ -38,6 +38,7 @@ from app.models import (
     Source,
 )
 from app.outbox.claims import skip_locked
+from app.outbox.health import tell_leads
 from app.phones import mask, try_e164
 
 log = logging.getLogger(__name__)
@@ -245,10 +246,37 @@ class VoiceMenu:
         # One call per transaction, each locked until it is filed: two workers never file the
         # same call.
         while swept < limit and (call := self.session.scalar(query)) is not None:
-            with self.session.no_autoflush:
-                self._call_ended(call.call_sid, "no-webhook", None, stuck=True)
+            call_id, call_sid = call.id, call.call_sid
+            try:
+                with self.session.no_autoflush:
+                    self._call_ended(call_sid, "no-webhook", None, stuck=True)
+            except (OperationalError, InterfaceError):
+                raise  # the database itself: the whole pass is retried
+            except Exception as exc:
+                # One call that cannot be filed never holds up the calls behind it.
+                self.session.rollback()
+                self._park(call_id, call_sid, now, exc)
             swept += 1
         return swept
+
+    def _park(self, call_id: int, call_sid: str, now: dt.datetime, exc: Exception) -> None:
+        self.session.execute(
+            update(Call)
+            .where(Call.id == call_id)
+            .values(status=CallStatus.PARKED, ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        tell_leads(
+            self.session,
+            now,
+            "A call could not be filed",
+            f"The call {call_sid} ended without telling the line, and what the caller said "
+            f"could not be filed as an incident ({error}). It is set aside with its answers "
+            "in the calls table; the other calls go on being filed.",
+        )
+        self.session.commit()
+        log.error("call %s could not be filed and is set aside: %s", call_sid, error)
 
     # --- what the step handlers use ---------------------------------------------------------
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from app import emails
 from app.calls.script import MenuOption
 from app.incidents.service import IncidentDraft
-from app.models import Service
+from app.models import Report, Service
+from app.models.base import length_of
 from app.phones import CallbackPolicy, InvalidNumber, NotCallable
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -67,7 +68,7 @@ def draft_from_form(
         return value.strip()
 
     slug = text("service", 64)
-    service_text = text("service_text", 500)
+    service_text = text("service_text", length_of(Report.service_text))
     service = session.scalar(select(Service).where(Service.slug == slug)) if slug else None
     if slug and service is None:
         errors["service"] = f"no service {slug!r} in the catalog"
@@ -80,10 +81,10 @@ def draft_from_form(
     impact = next((option for option in impacts if option.value == impact_value), None)
     if impact is None:
         errors["impact"] = "one of: " + ", ".join(option.value for option in impacts)
-    started = text("started", 500)
-    last_worked = text("last_worked", 500)
-    responsible = text("responsible_party", 200)
-    email = _email(text("email", 320), errors)
+    started = text("started", length_of(Report.started_text))
+    last_worked = text("last_worked", length_of(Report.last_worked_text))
+    responsible = text("responsible_party", length_of(Report.responsible_party))
+    email = _email(text("email", length_of(Report.email)), errors)
     callback = _callback(text("callback_number", 40), policy, errors)
     if errors:
         raise IncidentFormError(errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -13,8 +14,9 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
 
 # Incident numbers start here so the first reference reads like a real ticket (AH-1001).
 REFERENCE_PREFIX = "AH-"
@@ -39,6 +41,53 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class OneLine(TypeDecorator[str]):
+    """A line of what someone said or typed (a service as the caller named it, who will test):
+    line breaks and control characters become a space, and anything past the column's length
+    is cut. Speech and forms can be longer than a column; a long answer is shortened, never the
+    reason a report is lost, and a line break never reaches a text's first line or a mail
+    header. The length is the one place each field's limit is decided (see `length_of`)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def clip(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return LINE_BREAKS.sub(" ", value).strip()[: self.length]
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return self.clip(value)
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _clip_on_set(mapper: Mapper[Any], class_: type) -> None:
+    # The object holds the clipped value too, from the moment it is set: a page or a text
+    # composed before the flush says what will be stored.
+    for attribute in mapper.column_attrs:
+        column_type = attribute.columns[0].type
+        if isinstance(column_type, OneLine):
+            event.listen(
+                attribute.class_attribute,
+                "set",
+                lambda _target, value, _old, _initiator, kind=column_type: kind.clip(value),
+                retval=True,
+            )
+
+
+def length_of(column: Any) -> int:
+    """The number of characters a mapped column keeps, so forms and the API ask for no more."""
+    length: int = column.type.length
+    return length
 
 
 class Base(DeclarativeBase):
@@ -195,6 +244,7 @@ class CallStatus(StrEnum):
     CONNECTED = "connected"  # business hours: put through to a person, no report taken
     REPORTED = "reported"  # an incident was opened from this call
     ABANDONED = "abandoned"  # hung up before saying anything useful
+    PARKED = "parked"  # ended unseen and could not be filed: set aside, the leads told
 
 
 class OutboxRow:

@@ -23,6 +23,7 @@ from app.models.base import (
     EventKind,
     IncidentState,
     NotificationKind,
+    OneLine,
     stored_as_word,
 )
 
@@ -67,13 +68,13 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     # What the caller said when it matched no catalog entry (or alongside the match).
-    service_text: Mapped[str] = mapped_column(String(500), default="")
+    service_text: Mapped[str] = mapped_column(OneLine(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     recording_url: Mapped[str | None] = mapped_column(String(500))
-    started_text: Mapped[str] = mapped_column(String(500), default="")
-    last_worked_text: Mapped[str] = mapped_column(String(500), default="")
+    started_text: Mapped[str] = mapped_column(OneLine(500), default="")
+    last_worked_text: Mapped[str] = mapped_column(OneLine(500), default="")
     impact: Mapped[str] = mapped_column(String(32), default="")
-    impact_label: Mapped[str] = mapped_column(String(200), default="")
+    impact_label: Mapped[str] = mapped_column(OneLine(200), default="")
     priority: Mapped[int] = mapped_column(default=3)
     callback_number: Mapped[str | None] = mapped_column(String(32))
     caller_number: Mapped[str | None] = mapped_column(String(32))
@@ -101,7 +102,7 @@ class Incident(Base):
     # Reported in business hours: its own escalation policy and summary recipients.
     business_hours: Mapped[bool] = mapped_column(default=False)
     # Who will be available to test with the administrator.
-    responsible_party: Mapped[str] = mapped_column(String(200), default="")
+    responsible_party: Mapped[str] = mapped_column(OneLine(200), default="")
     # The 60-minute goal as the support process words it: in contact with the customer (a call
     # through the line, a joint call, or the admin saying so).
     first_contact_at: Mapped[dt.datetime | None]
@@ -209,11 +210,11 @@ class Report(Base):
     created_at: Mapped[dt.datetime]
     caller_number: Mapped[str | None] = mapped_column(String(32))
     callback_number: Mapped[str | None] = mapped_column(String(32))
-    service_text: Mapped[str] = mapped_column(String(500), default="")
+    service_text: Mapped[str] = mapped_column(OneLine(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     recording_url: Mapped[str | None] = mapped_column(String(500))
-    started_text: Mapped[str] = mapped_column(String(500), default="")
-    last_worked_text: Mapped[str] = mapped_column(String(500), default="")
+    started_text: Mapped[str] = mapped_column(OneLine(500), default="")
+    last_worked_text: Mapped[str] = mapped_column(OneLine(500), default="")
     impact: Mapped[str] = mapped_column(String(32), default="")
     incomplete: Mapped[bool] = mapped_column(default=False)
     # The caller's answer to "is it fixed?": works or broken, and when.
@@ -223,7 +224,7 @@ class Report(Base):
     texts_fail_since: Mapped[dt.datetime | None]
     # The caller's e-mail address, when they gave one: what they are texted is e-mailed too.
     email: Mapped[str] = mapped_column(String(320), default="")
-    responsible_party: Mapped[str] = mapped_column(String(200), default="")
+    responsible_party: Mapped[str] = mapped_column(OneLine(200), default="")
     cas_claimed: Mapped[bool] = mapped_column(default=False)
 
     incident: Mapped[Incident] = relationship(back_populates="reports")
@@ -250,7 +251,7 @@ class IncidentEvent(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     at: Mapped[dt.datetime]
     kind: Mapped[EventKind] = mapped_column(stored_as_word(EventKind, 32))
-    actor: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(OneLine(200))
     channel: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
 
@@ -310,7 +311,7 @@ class JointCallLeg(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     responder_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
     # Who, as the timeline says it: a responder's name, or "the caller".
-    who: Mapped[str] = mapped_column(String(200))
+    who: Mapped[str] = mapped_column(OneLine(200))
     number: Mapped[str] = mapped_column(String(32))
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)

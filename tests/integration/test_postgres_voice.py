@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from app.adapters.simulator import Answer, Ask, Transcript, scripted
 from app.models import Call, CallStatus, CallTurn, Incident
+from tests.paging_support import run_worker
+from tests.security.test_long_answers import LONG, NAME, stuck_call
 from tests.support import CALLER, FULL_CANVAS_CALL, TwilioClient, statements_on
 
 pytestmark = pytest.mark.postgres
@@ -195,4 +197,31 @@ def test_a_caller_joining_the_outage_files_in_ten_round_trips(pg_app):
         assert [c.incident_id for c in calls] == [incident.id, incident.id]
         logged = session.execute(select(CallTurn.call_id, func.count()).group_by(CallTurn.call_id))
         assert {call_id: n for call_id, n in logged} == {c.id: c.turn + 1 for c in calls}
+        session.close()
+
+
+def test_long_answers_are_filed_and_a_poisoned_call_is_set_aside_on_postgres(pg_app, clock):
+    """PostgreSQL refuses a value longer than its column and a word where a number belongs:
+    the long answers are cut before they get there, and the call whose stored answer fails in
+    the database is set aside (its transaction rolled back) while the one beside it is filed."""
+    twilio = TwilioClient(pg_app)
+    answers = ("say canvas", "press 1", "say down", f"say {LONG}", f"say {LONG}", "press 1")
+    transcript = twilio.call(*answers, f"say {NAME}", "press 1", "press 1")
+    assert "A, H, 1, 0, 0, 1" in transcript.text
+    stuck_call(twilio, "CA-poisoned", "+13195550181")
+    stuck_call(twilio, "CA-normal", "+13195550182")
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        poisoned = session.scalar(select(Call).where(Call.call_sid == "CA-poisoned"))
+        poisoned.answers = {**poisoned.answers, "attach_to": "AH-1001"}
+        session.commit()
+        clock.advance(minutes=16)
+        run_worker(pg_app, clock)
+        session.expire_all()
+        status = dict(session.execute(select(Call.call_sid, Call.status)).all())
+        assert status["CA-poisoned"] == CallStatus.PARKED
+        assert status["CA-normal"] == CallStatus.REPORTED
+        incident = session.scalars(select(Incident)).one()
+        assert len(incident.started_text) == 500 and len(incident.responsible_party) == 200
+        assert [r.caller_number for r in incident.reports] == [CALLER, "+13195550182"]
         session.close()
