@@ -101,8 +101,8 @@ def demo_load() -> None:
     loaded = _load_roster(DEMO_DIR / "roster.yaml")
     count = _load_catalog(DEMO_DIR / "catalog.yaml")
     click.echo(
-        f"demo data loaded: {count} services, {loaded['responders']} responders, "
-        f"{loaded['rotations']} rotations, {loaded['policies']} escalation policies"
+        f"demo data loaded: {count} services, {loaded.counts['responders']} responders, "
+        f"{loaded.counts['rotations']} rotations, {loaded.counts['policies']} escalation policies"
     )
     with get_db().begin() as session:
         if session.scalar(select(User).where(User.username == DEMO_USER)) is None:
@@ -237,10 +237,16 @@ def roster_cli() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def roster_load(path: Path) -> None:
     loaded = _load_roster(path)
-    click.echo(", ".join(f"{count} {what}" for what, count in loaded.items()) + f" from {path}")
+    click.echo(
+        ", ".join(f"{count} {what}" for what, count in loaded.counts.items()) + f" from {path}"
+    )
+    if loaded.deactivated:
+        click.echo("deactivated (not in the file): " + ", ".join(loaded.deactivated))
+    if loaded.removed_rotations:
+        click.echo("removed rotations (not in the file): " + ", ".join(loaded.removed_rotations))
 
 
-def _load_roster(path: Path) -> dict[str, int]:
+def _load_roster(path: Path) -> roster.Loaded:
     try:
         parsed = roster.parse_roster(path)
         with get_db().begin() as session:
@@ -264,6 +270,8 @@ def responders_list() -> None:
     with get_db().begin() as session:
         for person in session.scalars(select(Responder).order_by(Responder.name)):
             state = "verified" if person.verified else "NOT verified"
+            if not person.active:
+                state = "inactive (not in the roster)"
             optout = ", texted STOP" if person.sms_opted_out else ""
             click.echo(f"{person.name:24} {person.role:10} {mask(person.phone):14} {state}{optout}")
 

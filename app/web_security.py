@@ -24,6 +24,9 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    # Pages, exports and API answers hold callers' names and numbers: no browser or proxy
+    # keeps a copy. An answer that may be kept (a calendar feed, a static file) says so itself.
+    "Cache-Control": "no-store",
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 

@@ -25,7 +25,8 @@ def _fragment(version: str, template: str, **context: object) -> Response:
     else:
         response = Response(render_template(template, **context))
     response.set_etag(version.strip('"'))
-    response.headers["Cache-Control"] = "no-cache, private"
+    # live.js sends the ETag it holds itself: nothing needs keeping by the browser.
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

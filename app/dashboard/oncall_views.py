@@ -90,8 +90,8 @@ def delete_override(override_id: int) -> ResponseReturnValue:
 def new_calendar() -> ResponseReturnValue:
     """A new address for the signed-in responder's calendar feeds; the old one stops working."""
     user = current_user()
-    if user is None or user.responder is None:
-        flash("Only admins and team leads with a paging number have on-call shifts.", "error")
+    if user is None or user.responder is None or not user.responder.active:
+        flash("Only admins and team leads on the roster have on-call shifts.", "error")
         return redirect(url_for("dashboard.on_call"))
     db = get_db().session
     secret = calendar_feed.new_key(user.responder)

@@ -15,6 +15,9 @@ from . import bp
 from .auth import signed_in
 from .routes import LEADS
 
+# Months a report can be asked for: its links go one month either way, and both stay dates.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
 
 def _month(text: str | None) -> dt.date:
     """`2026-11` -> 1 November 2026; the current month (in the team's zone) when not given."""
@@ -22,9 +25,12 @@ def _month(text: str | None) -> dt.date:
         today = clock().now().astimezone(settings().zone).date()
         return today.replace(day=1)
     try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
+        month = dt.datetime.strptime(text, "%Y-%m").date()
     except ValueError:
-        abort(404)
+        month = None
+    if month is None or not FIRST_YEAR <= month.year <= LAST_YEAR:
+        abort(400, description=f"month: a month like 2026-11, from {FIRST_YEAR} to {LAST_YEAR}")
+    return month
 
 
 @bp.get("/stats")

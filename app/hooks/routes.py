@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import hmac
+import json
+from typing import Any
 
 from flask import Response, jsonify, request
 
-from app.context import services, settings
+from app.context import clock, services, settings
 from app.db import get_db
 from app.incidents.commands import ActionError
 from app.tickets import inbound, signing
@@ -27,7 +29,8 @@ def ticket_event() -> Response:
         )
     session = get_db().session
     try:
-        news = inbound.TicketNews.parse(request.get_json(silent=True))
+        news = inbound.TicketNews.parse(_json())
+        inbound.first_delivery(session, clock().now(), news)
         result = inbound.apply(session, services().incident_actions(session), news)
     except inbound.Refused as refused:
         session.commit()  # a note on the timeline, when there is one
@@ -37,6 +40,14 @@ def ticket_event() -> Response:
         return _answer(409, error=str(refused))
     session.commit()
     return _answer(200, result=result)
+
+
+def _json() -> Any:
+    """The body as JSON, or None when it is not (nested too deep to read counts as not)."""
+    try:
+        return json.loads(request.get_data())
+    except (ValueError, RecursionError):
+        return None
 
 
 def _authentic() -> bool:

@@ -44,8 +44,9 @@ class IncidentActions(ActionRules):
         if action.verb == Verb.NOTE:
             return self.add_note(incident, actor.name, channel, action.text)
         me = actor.responder
-        if me is None:
-            raise NotAllowed("Only admins and team leads with a paging number can do that.")
+        if me is None or not me.active:
+            # One gate for every channel: someone taken off the roster acts nowhere.
+            raise NotAllowed("Only admins and team leads on the roster can do that.")
         verb = action.verb
         if verb == Verb.ACK:
             return self.acknowledge(incident, me, channel)

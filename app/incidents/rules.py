@@ -27,7 +27,10 @@ from app.timeline import last_actor
 
 
 def may_act(session: Session, responder: Responder, incident: Incident) -> bool:
-    """Leads and directors may act on anything; an admin on what they own or were paged for."""
+    """Leads and directors may act on anything; an admin on what they own or were paged for;
+    nobody taken off the roster."""
+    if not responder.active:
+        return False
     if responder.role in (Role.TEAM_LEAD, Role.DIRECTOR) or incident.owner_id == responder.id:
         return True
     paged = exists().where(

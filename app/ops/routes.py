@@ -18,6 +18,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from app import health
 from app.calls import spool
 from app.context import clock, settings
+from app.dashboard.auth import current_user
 from app.db import get_db
 from app.outbox import health as outbox_health
 from app.outbox.kinds import GATEWAY, TICKETING
@@ -46,14 +47,21 @@ def readyz() -> Response:
     gateway_problem = outbox_health.problem(session, now, GATEWAY) if database else None
     tickets_problem = outbox_health.problem(session, now, TICKETING) if database else None
     status = "ok" if not (spool_problem or gateway_problem or tickets_problem) else "degraded"
+    # What an outside system answered (a host name, an account, a path) is for the team and its
+    # monitoring; anyone else learns only that something fails.
+    insider = current_user() is not None or _bearer_is(settings().METRICS_TOKEN)
+
+    def said(problem: str | None) -> str:
+        return "ok" if not problem else problem if insider else "failing"
+
     response = jsonify(
         status=status if database and worker else "unavailable",
         database="ok" if database else "unreachable",
         worker="ok" if worker else "no recent heartbeat",
         heartbeat_age_seconds=(now - beat_at).total_seconds() if beat_at else None,
-        spool=spool_problem or "ok",
-        gateway=gateway_problem or "ok",
-        tickets=tickets_problem or "ok",
+        spool=said(spool_problem),
+        gateway=said(gateway_problem),
+        tickets=said(tickets_problem),
     )
     response.status_code = 200 if database and worker else 503
     return response
@@ -129,14 +137,22 @@ def _outbox_metrics(n: health.Counts) -> Iterator[Metric]:
     yield failing
 
 
+def _bearer_is(expected: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.encode(), expected.encode())
+    )
+
+
 @bp.get("/metrics")
 def metrics() -> Response:
     # The numbers say how many incidents and pages there are: for the monitoring system only.
     expected = settings().METRICS_TOKEN
     if not expected:
         return Response("metrics are off: set METRICS_TOKEN", status=404, mimetype="text/plain")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+    if not _bearer_is(expected):
         return Response(
             "send Authorization: Bearer <METRICS_TOKEN>",
             status=401,

@@ -54,7 +54,9 @@ def feed(
         for start, end, person in oncall.upcoming(rotation, now - BEHIND, now + AHEAD):
             if person is None or (only is not None and person.id != only.id):
                 continue
-            calendar.add_component(_shift(rotation, start, end, person, now, base_url))
+            calendar.add_component(
+                _shift(rotation, start, end, person, now, base_url, own=only is not None)
+            )
     return calendar.to_ical()
 
 
@@ -65,6 +67,7 @@ def _shift(
     person: Responder,
     now: dt.datetime,
     base_url: str,
+    own: bool,
 ) -> icalendar.Event:
     event = icalendar.Event()
     # Stable across fetches, so a calendar updates a shift instead of adding a copy.
@@ -78,10 +81,13 @@ def _shift(
         else f"{rotation.name}, {rotation.position}"
     )
     event.add("summary", f"On call: {person.name} ({which})")
+    # A responder's own feed reminds them which phone is paged; the team's feed, shared more
+    # widely, names people and never their numbers.
+    pages = f"Pages come by SMS to {person.phone}. " if own else ""
     event.add(
         "description",
         f"{person.name} is {rotation.position} on call for the after-hours line. "
-        f"Pages come by SMS to {person.phone}. The schedule: {base_url}/oncall",
+        f"{pages}The schedule: {base_url}/oncall",
     )
     event.add("transp", "TRANSPARENT")
     return event

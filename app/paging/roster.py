@@ -1,13 +1,17 @@
 """The roster file: responders, rotations, overrides and escalation policies, as one YAML file.
 
 `flask --app app roster load FILE` makes the database match the file: responders are updated by
-name, rotations and policies replaced by name. A mistake is reported with where it is, and nothing
-is changed.
+name, rotations and policies replaced by name. A section the file has is the whole truth for it:
+a responder missing from `responders` is deactivated (their history stays), a rotation missing
+from `rotations` is removed. A section the file leaves out is left as it is, so a file of
+overrides alone is still a roster file. A mistake is reported with where it is, and nothing is
+changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -24,7 +28,7 @@ from app.models import (
     Rotation,
     RotationMember,
 )
-from app.paging import oncall
+from app.paging import calendar_feed, oncall
 from app.paging.policy import PolicyEntry, save_policy
 from app.phones import InvalidNumber, to_e164
 from app.yaml_files import FileError, Strict, read_model
@@ -99,12 +103,29 @@ def parse_roster(path: Path) -> RosterFile:
     return read_model(path, RosterFile, RosterError)
 
 
-def load_roster(
-    session: Session, now: dt.datetime, roster: RosterFile, zone: str
-) -> dict[str, int]:
+@dataclass
+class Loaded:
+    """What a load did: how many of each section, and who and what it took away."""
+
+    counts: dict[str, int]
+    deactivated: list[str] = field(default_factory=list)
+    removed_rotations: list[str] = field(default_factory=list)
+
+
+def load_roster(session: Session, now: dt.datetime, roster: RosterFile, zone: str) -> Loaded:
     """Make the database match the roster; raises RosterError (changing nothing) on a mistake."""
     people = _load_responders(session, now, roster.responders)
+    deactivated = (
+        _deactivate_missing(people, roster.responders)
+        if "responders" in roster.model_fields_set
+        else []
+    )
     rotations = _load_rotations(session, people, roster.rotations)
+    removed = (
+        _remove_missing(session, rotations, roster.rotations)
+        if "rotations" in roster.model_fields_set
+        else []
+    )
     if roster.overrides or roster.rotations:
         for rotation in rotations.values():
             rotation.overrides.clear()
@@ -116,12 +137,40 @@ def load_roster(
                     people.get(target.partition(":")[2], f"policy {entry.name}")
         save_policy(session, entry)
     session.flush()
-    return {
+    counts = {
         "responders": len(roster.responders),
         "rotations": len(roster.rotations),
         "overrides": len(roster.overrides),
         "policies": len(roster.policies),
     }
+    return Loaded(counts, deactivated, removed)
+
+
+def _deactivate_missing(people: _People, entries: list[ResponderEntry]) -> list[str]:
+    """Responders the file no longer lists stop at once: no pages, no commands by SMS, no
+    actions anywhere, no calendar feed. The row stays, for the history that names them."""
+    listed = {entry.name for entry in entries}
+    gone = []
+    for name, responder in sorted(people.by_name.items()):
+        if name in listed:
+            continue
+        if responder.active:
+            responder.active = False
+            gone.append(name)
+        calendar_feed.revoke(responder)
+        # The rest of the file (rotations, overrides, policies) may not name them either.
+        del people.by_name[name]
+    return gone
+
+
+def _remove_missing(
+    session: Session, rotations: dict[str, Rotation], entries: list[RotationEntry]
+) -> list[str]:
+    listed = {entry.name for entry in entries}
+    removed = sorted(name for name in rotations if name not in listed)
+    for name in removed:
+        session.delete(rotations.pop(name))  # its members and overrides with it
+    return removed
 
 
 def summary_gaps(session: Session) -> list[str]:

@@ -3,21 +3,31 @@ through the same actions (and rules) as a reply from an admin."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.incidents import confirmation, transitions
 from app.incidents.actions import IncidentActions
 from app.incidents.reference import parse_reference
 from app.incidents.rules import may_act
-from app.models import Channel, EventKind, Incident, IncidentState, Responder
+from app.models import Channel, EventKind, Incident, IncidentState, Responder, WebhookReceipt
 from app.timeline import add_event
 
 STATUSES = ("resolved", "closed")
 FINISHED = (IncidentState.CLOSED, IncidentState.CANCELLED)
+# News is taken within this much of the line's clock, each delivery id once: a captured request
+# sent again (a "resolved" replayed after the caller said it is still broken) changes nothing.
+FRESH_FOR = dt.timedelta(minutes=5)
+EXAMPLE = (
+    '{"ticket": "123", "status": "resolved", "delivery": "<unique id>", '
+    '"sent_at": <Unix time in seconds>}'
+)
 
 
 class Refused(Exception):
@@ -28,6 +38,15 @@ class Refused(Exception):
         self.status = status
 
 
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise Refused(400, f'"{name}" must be text')
+    return str(value).strip()
+
+
 @dataclass(frozen=True)
 class TicketNews:
     ticket: str
@@ -35,19 +54,58 @@ class TicketNews:
     status: str
     note: str
     by: str
+    delivery: str
+    sent_at: dt.datetime
 
     @classmethod
     def parse(cls, body: Any) -> TicketNews:
         if not isinstance(body, dict):
-            raise Refused(400, 'send a JSON object: {"ticket": "123", "status": "resolved"}')
-        fields = {name: str(body.get(name) or "").strip() for name in ("ticket", "reference")}
+            raise Refused(400, f"send a JSON object: {EXAMPLE}")
+        fields = {name: _text(body, name) for name in ("ticket", "reference")}
         if not fields["ticket"] and not fields["reference"]:
             raise Refused(400, 'name the ticket ("ticket") or the line\'s reference ("reference")')
-        status = str(body.get("status") or "").strip().lower()
+        status = _text(body, "status").lower()
         if status not in STATUSES:
             raise Refused(400, f'"status" must be one of {", ".join(STATUSES)}')
-        note, by = (str(body.get(name) or "").strip()[:2000] for name in ("note", "by"))
-        return cls(fields["ticket"][:64], fields["reference"], status, note, by[:200])
+        delivery = _text(body, "delivery")
+        if not 1 <= len(delivery) <= 100:
+            raise Refused(400, '"delivery": an id of up to 100 characters, new for every event')
+        sent_at = body.get("sent_at")
+        if (
+            isinstance(sent_at, bool)
+            or not isinstance(sent_at, int | float)
+            or not math.isfinite(sent_at)
+            or not 0 < sent_at < 1e11
+        ):
+            raise Refused(400, '"sent_at": when it was sent, in Unix time (seconds)')
+        note, by = (_text(body, name)[:2000] for name in ("note", "by"))
+        return cls(
+            fields["ticket"][:64],
+            fields["reference"],
+            status,
+            note,
+            by[:200],
+            delivery,
+            dt.datetime.fromtimestamp(sent_at, dt.UTC),
+        )
+
+
+def first_delivery(session: Session, now: dt.datetime, news: TicketNews) -> None:
+    """Refuse news sent too long ago (or ahead of the line's clock), and a delivery id seen
+    before; the id is kept with whatever the news changes, in the same transaction."""
+    if abs(now - news.sent_at) > FRESH_FOR:
+        raise Refused(
+            400,
+            f'"sent_at" is {abs(now - news.sent_at).total_seconds():.0f} s from the line\'s '
+            f"clock (at most {FRESH_FOR.total_seconds():.0f} s): send it anew, or set the "
+            "sender's clock right",
+        )
+    key = f"ticket-news:{news.delivery}"
+    try:
+        with session.begin_nested():
+            session.add(WebhookReceipt(key=key, body="", at=now))
+    except IntegrityError:
+        raise Refused(409, f"delivery {news.delivery!r} was received before") from None
 
 
 def find(session: Session, news: TicketNews) -> Incident:

@@ -36,6 +36,9 @@
                     reference => $reference,
                     status    => 'resolved',
                     by        => $actor->EmailAddress || $actor->Name,
+                    # The line takes each delivery once, and only while it is fresh.
+                    delivery => 'rt-' . $ticket->id . '-' . $self->TransactionObj->id,
+                    sent_at  => time(),
                 }
             );
             my $secret = RT->Config->Get('AfterHoursSecret') // '';

@@ -108,7 +108,10 @@ def test_readyz_reports_a_spool_that_cannot_keep_a_voicemail(settings, clock, tm
     _seed(app, clock)
     run_worker(app, clock)
     ready = app.test_client().get("/readyz").get_json()
-    assert ready["status"] == "degraded" and "cannot create" in ready["spool"]
+    assert ready["status"] == "degraded" and ready["spool"] == "failing"
+    auth = {"Authorization": "Bearer metrics-token-for-tests"}
+    ready = app.test_client().get("/readyz", headers=auth).get_json()
+    assert "cannot create" in ready["spool"]
     app.extensions["db"].engine.dispose()
 
 

@@ -50,6 +50,9 @@ def test_a_responders_shifts_in_their_calendar(runner, client):
     people = {str(e["summary"]).split(" (")[0] for e in team}
     assert {"On call: Pat Lee", "On call: Sam Ortiz"} <= people
     assert len(team) > len(mine)
+    # The team's feed names colleagues, never their phone numbers.
+    assert not any("+1319" in str(e["description"]) for e in team)
+    assert all("after-hours line" in str(e["description"]) for e in team)
 
 
 def test_a_new_address_revokes_the_old_one(runner, client):

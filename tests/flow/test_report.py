@@ -56,7 +56,7 @@ def test_the_monthly_report(month, client):
     # CAS customers first.
     assert rows.index("Canvas") < rows.index("Exchange email")
     assert client.get("/reports?month=2026-10").status_code == 200
-    assert client.get("/reports?month=nope").status_code == 404
+    assert client.get("/reports?month=nope").status_code == 400
 
 
 def test_the_csv_files(month, client):

@@ -36,6 +36,7 @@ def test_a_roster_whose_summaries_reach_nobody_loads_with_a_warning(runner, sess
         """
 responders:
   - {name: Jordan Reyes, phone: "+13195550110", role: team_lead, verified: true}
+  - {name: Morgan Chen, phone: "+13195550120", role: director, email: morgan@example.edu}
 """,
     )
     result = runner.invoke(args=["roster", "load", path])

@@ -4,6 +4,7 @@ ticketing system down for an incident's whole life; its news coming back to the 
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -137,10 +138,17 @@ def test_the_ticketing_system_down_for_a_whole_life_loses_nothing(
     assert "ticket pending" not in client.get("/incidents/AH-1001").get_data(as_text=True)
 
 
-def _post_news(client, body: dict[str, str], **headers: str):  # type: ignore[no-untyped-def]
+def fresh(client, body: dict[str, object]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The news as a sender sends it: a new delivery id, the time it is sent by the line's
+    clock (a body that names them keeps its own)."""
+    now = services(client.application).clock.now()
+    return {"delivery": uuid.uuid4().hex, "sent_at": int(now.timestamp()), **body}
+
+
+def _post_news(client, body: dict[str, object], **headers: str):  # type: ignore[no-untyped-def]
     return client.post(
         "/tickets/events",
-        data=json.dumps(body),
+        data=json.dumps(fresh(client, body)),
         headers={"Content-Type": "application/json", **headers},
     )
 
@@ -180,7 +188,8 @@ def test_a_ticket_closed_there_closes_it_signed_with_the_secret(
     app, clock, twilio, client, port, session
 ):
     _owned_ticket(app, clock, twilio, port)
-    body = json.dumps({"reference": "AH-1001", "status": "closed", "by": "jordan@example.edu"})
+    news = {"reference": "AH-1001", "status": "closed", "by": "jordan@example.edu"}
+    body = json.dumps(fresh(client, news))
     signature = signing.sign(INBOUND_SECRET, body.encode())
     answer = client.post(
         "/tickets/events",
