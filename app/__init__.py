@@ -182,4 +182,5 @@ def line_config(settings: Settings) -> LineConfig:
         caller_sms=settings.CALLER_SMS_AFTER_CALL,
         callback=settings.callback_policy,
         trust_cas_claim=settings.TRUST_CLAIMED_CAS,
+        flood_per_minute=settings.LINE_FLOOD_PER_MINUTE,
     )

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     HELPDESK_PHONE: str = ""
     # More texts than this from one number in 5 minutes are stored but not acted on.
     SMS_FLOOD_LIMIT: int = Field(20, ge=1, le=10000)
+    # More new incidents than this from calls within a minute (each from a number of its own, or
+    # the per-number limit would have caught it): the rest join one "possible flood" incident,
+    # paged once, and the leads are told.
+    LINE_FLOOD_PER_MINUTE: int = Field(10, ge=1, le=10000)
     # How often the worker looks for due pages and escalation steps when idle.
     WORKER_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
     # On PostgreSQL the idle worker LISTENs, so a page due now leaves at once; turn off behind a

@@ -53,6 +53,7 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
         "last_worked": incident.last_worked_text,
         "responsible_party": incident.responsible_party,
         "cas_claimed": incident.cas_claimed,
+        "possible_flood": incident.possible_flood,
         "business_hours": incident.business_hours,
         "impact_label": incident.impact_label,
         "callback_number": incident.callback_number,

@@ -46,7 +46,9 @@ class ConfirmCall:
             machine_text = texts.machine.format(line=self.flow.line_name, reference=reference)
             return reply.say(machine_text).hangup()
         intro = texts.intro.format(
-            line=self.flow.line_name, reference=reference, service=call.incident.service_name
+            line=self.flow.line_name,
+            reference=reference,
+            service=call.incident.service_for_callers,
         )
         return reply.gather(STEP, 1, [intro, texts.menu], timeout=8)
 

@@ -4,6 +4,7 @@ the open one for the same service."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
@@ -17,12 +18,15 @@ from app.models import (
     CallStage,
     CallStatus,
     Channel,
+    EventKind,
     Incident,
     IncidentState,
     Source,
     User,
 )
+from app.outbox.health import tell_leads
 from app.phones import mask, try_e164
+from app.timeline import add_event
 
 JOINABLE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED)
 
@@ -51,7 +55,8 @@ def file_report(
         # was offered it and said "a different problem" keeps their own incident.)
         target = incident_service.active_for_service(session, draft.service_id, lock=True)
     if target is None and not call.staff_user_id:
-        target = _flood_target(session, now, draft)
+        target, flood = _past_a_limit(session, now, line, draft)
+        draft = replace(draft, possible_flood=flood)
     joined = target is not None and target.state in JOINABLE
     if target is not None and joined:
         incident_service.add_report(
@@ -68,6 +73,8 @@ def file_report(
         incident = incident_service.open_incident(
             session, now, draft, actor=actor, channel=Channel.VOICE
         )
+        if draft.possible_flood:
+            _tell_leads_of_flood(session, now, incident, line.flood_per_minute)
     call.incident = incident
     call.status = CallStatus.REPORTED
     call.step = FINISHED
@@ -83,14 +90,52 @@ PER_NUMBER_LIMIT = 2
 HELPDESK_TRANSFER_LIMIT = 10
 
 
-def _flood_target(session: Session, now: dt.datetime, draft: IncidentDraft) -> Incident | None:
-    recent = incident_service.recent_from_number(
-        session, now, draft.caller_number, PER_NUMBER_WINDOW
+# New incidents from calls counted for the line-wide limit (LINE_FLOOD_PER_MINUTE).
+LINE_FLOOD_WINDOW = dt.timedelta(minutes=1)
+
+
+def _past_a_limit(
+    session: Session, now: dt.datetime, line: LineConfig, draft: IncidentDraft
+) -> tuple[Incident | None, bool]:
+    """A report that would open a new incident, checked against both limits in one read: the
+    incident it joins instead, if any, and whether it opens the line's possible flood."""
+    recent = incident_service.recent_openings(
+        session, now, draft.caller_number, PER_NUMBER_WINDOW, LINE_FLOOD_WINDOW
     )
     transfer = draft.source == Source.HELPDESK_TRANSFER
-    if len(recent) < (HELPDESK_TRANSFER_LIMIT if transfer else PER_NUMBER_LIMIT):
-        return None
-    return next((incident for incident in recent if incident.state in JOINABLE), None)
+    if len(recent.from_number) >= (HELPDESK_TRANSFER_LIMIT if transfer else PER_NUMBER_LIMIT):
+        joinable = (i for i in recent.from_number if i.state in JOINABLE)
+        if (target := next(joinable, None)) is not None:
+            return target, False
+    if recent.from_calls < line.flood_per_minute:
+        return None, False
+    flood = incident_service.open_possible_flood(session)
+    return flood, flood is None
+
+
+def _tell_leads_of_flood(
+    session: Session, now: dt.datetime, incident: Incident, limit: int
+) -> None:
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.NOTE,
+        "the line",
+        Channel.VOICE,
+        f"possible flood: more than {limit} new incidents from calls within a minute, each from "
+        "a number of its own; the calls after them join this one",
+    )
+    session.flush()  # the reference
+    tell_leads(
+        session,
+        now,
+        f"Possible flood of calls: {incident.reference}",
+        f"More than {limit} new incidents were opened from calls within a minute, each from a "
+        f"number of its own. The calls after them are grouped into {incident.reference}, "
+        "which pages once; every caller's report is on it with their callback number. If it "
+        "is real, work it like any incident; if not, cancel it.",
+    )
 
 
 def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) -> IncidentDraft:

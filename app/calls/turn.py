@@ -39,6 +39,8 @@ class LineConfig:
     reporter_window: dt.timedelta = dt.timedelta(minutes=15)
     # A caller's word that they are a CAS customer raises the priority (else it is only noted).
     trust_cas_claim: bool = False
+    # New incidents from calls a minute before the rest are grouped as a possible flood.
+    flood_per_minute: int = 10
 
 
 @dataclass

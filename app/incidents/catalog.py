@@ -18,7 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
-from app.models import Incident, PriorityContact, Responder, Service
+from app.models import UNNAMED_FOR_CALLERS, Incident, PriorityContact, Responder, Service
 from app.phones import InvalidNumber, to_e164
 from app.yaml_files import FileError, Strict, read_model
 
@@ -132,6 +132,12 @@ def name_of(session: Session, incident: Incident) -> str:
     """The incident's service as `Incident.service_name` says it, from the cached catalog."""
     entry = by_id(CACHE.entries(session), incident.service_id)
     return entry.name if entry else incident.service_name
+
+
+def name_for_callers(session: Session, incident: Incident) -> str:
+    """`Incident.service_for_callers`, from the cached catalog."""
+    entry = by_id(CACHE.entries(session), incident.service_id)
+    return entry.name if entry else UNNAMED_FOR_CALLERS
 
 
 @event.listens_for(Session, "after_flush")

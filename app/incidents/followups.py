@@ -153,7 +153,8 @@ def _tell_callers_still_trying(
     )
     body = (
         f"{incident.reference}: we are still trying to reach the on-call administrator about "
-        f"{incident.service_name}. Your report is not lost; they will call you as soon as they "
+        f"{incident.service_for_callers}. Your report is not lost; they will call you as soon as "
+        "they "
         f"answer.{helpdesk}"
     )
     told = notify.text_every_caller(session, now, incident, lambda _number: body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.incidents import catalog
@@ -43,6 +43,8 @@ class IncidentDraft:
     trust_cas_claim: bool = False
     responsible_party: str = ""
     email: str = ""
+    # Opened past the line-wide limit on new incidents a minute (calls/filing.py).
+    possible_flood: bool = False
     business_hours: bool = False
     # Text the caller the reference and what happens next (when the number takes SMS).
     text_caller: bool = False
@@ -87,6 +89,7 @@ def open_incident(
         priority_customer=cas,
         cas_claimed=claimed,
         business_hours=draft.business_hours,
+        possible_flood=draft.possible_flood,
         responsible_party=draft.responsible_party,
         callback_number=draft.callback_number,
         caller_number=draft.caller_number,
@@ -117,7 +120,8 @@ def open_incident(
             now,
             incident,
             _keyed_in_receipt(incident, draft)
-            or f"{incident.reference}: we received your report about {incident.service_name}. "
+            or f"{incident.reference}: we received your report about "
+            f"{incident.service_for_callers}. "
             f"The on-call administrator has been paged and will call you back within 60 "
             f"minutes at {display(incident.callback_number)}. Reply with your e-mail address "
             "to also get updates by e-mail.",
@@ -138,18 +142,47 @@ def _keyed_in_receipt(incident: Incident, draft: IncidentDraft) -> str | None:
     )
 
 
-def recent_from_number(
-    session: Session, now: dt.datetime, number: str | None, within: dt.timedelta
-) -> list[Incident]:
-    """Incidents opened from this caller's number lately, newest first."""
-    if not number:
-        return []
-    query = (
-        select(Incident)
-        .where(Incident.caller_number == number, Incident.created_at > now - within)
-        .order_by(Incident.id.desc())
+@dataclass
+class RecentOpenings:
+    from_number: list[Incident]  # opened from this number lately, newest first
+    from_calls: int  # opened from calls within the line's window (the possible flood aside)
+
+
+def recent_openings(
+    session: Session,
+    now: dt.datetime,
+    number: str | None,
+    per_number: dt.timedelta,
+    line: dt.timedelta,
+) -> RecentOpenings:
+    """What the limits on new incidents need, in one read: this number's incidents lately and
+    how many the line has opened from calls in the last `line`."""
+    from_calls = and_(
+        Incident.created_at > now - line,
+        Incident.source.in_(FROM_CALLS),
+        Incident.possible_flood == false(),
     )
-    return list(session.scalars(query))
+    mine = (
+        and_(Incident.caller_number == number, Incident.created_at > now - per_number)
+        if number
+        else false()
+    )
+    rows = session.scalars(
+        select(Incident).where(or_(mine, from_calls)).order_by(Incident.id.desc())
+    )
+    found = list(rows)
+    return RecentOpenings(
+        [
+            i
+            for i in found
+            if number and i.caller_number == number and i.created_at > now - per_number
+        ],
+        sum(
+            1
+            for i in found
+            if i.created_at > now - line and i.source in FROM_CALLS and not i.possible_flood
+        ),
+    )
 
 
 def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Report:
@@ -206,7 +239,8 @@ def add_report(
             incident,
             _keyed_in_receipt(incident, draft)
             or f"{incident.reference}: your details were added to the report about "
-            f"{catalog.name_of(session, incident)}. The on-call administrator will contact you at "
+            f"{catalog.name_for_callers(session, incident)}. The on-call administrator will "
+            "contact you at "
             f"{display(draft.callback_number)}.",
             to=draft.callback_number,
         )
@@ -223,6 +257,31 @@ def add_report(
         now if last is None or now - last >= reporter_window else (last + reporter_window)
     )
     return report
+
+
+# Reports that come by phone, whose openings the limits on new incidents count.
+FROM_CALLS = (Source.PHONE, Source.HELPDESK_TRANSFER)
+# Any fixed number: the one PostgreSQL advisory lock under which the possible-flood incident is
+# looked for and opened, so calls arriving together open it once.
+FLOOD_LOCK = 4_141_001
+
+
+def open_possible_flood(session: Session) -> Incident | None:
+    """The possible-flood incident still open, looked for under a lock held to the commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        # As text, so the session begins its transaction first (db.begin_on_first_write runs a
+        # plain SELECT on its own, which would let the lock go at once).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FLOOD_LOCK})
+    query = (
+        select(Incident)
+        .where(
+            Incident.possible_flood,
+            Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED]),
+        )
+        .order_by(Incident.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
 
 
 def active_for_service(session: Session, service_id: int, lock: bool = False) -> Incident | None:

@@ -23,6 +23,7 @@ from app.models.calls import Call, CallTurn, InboundMessage, SpooledCall, Webhoo
 from app.models.incidents import (
     CLOSED_IN_TICKET,
     NOREPLY,
+    UNNAMED_FOR_CALLERS,
     Callback,
     Incident,
     IncidentEvent,
@@ -53,6 +54,7 @@ __all__ = [
     "NOREPLY",
     "REFERENCE_OFFSET",
     "REFERENCE_PREFIX",
+    "UNNAMED_FOR_CALLERS",
     "ApiToken",
     "Base",
     "Call",

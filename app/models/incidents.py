@@ -31,6 +31,8 @@ from app.models.base import (
 # one whose ticket was closed in the ticketing system.
 NOREPLY = "noreply"
 CLOSED_IN_TICKET = "ticket"
+# A service the catalog does not know, as texts to callers name it.
+UNNAMED_FOR_CALLERS = "the service you told us about"
 
 if TYPE_CHECKING:
     from app.models.paging import EscalationPolicy, Notification, Responder
@@ -101,6 +103,9 @@ class Incident(Base):
     cas_claimed: Mapped[bool] = mapped_column(default=False)
     # Reported in business hours: its own escalation policy and summary recipients.
     business_hours: Mapped[bool] = mapped_column(default=False)
+    # Opened past the line-wide limit on new incidents a minute: the calls after it join it,
+    # one page for them all (calls/filing.py).
+    possible_flood: Mapped[bool] = mapped_column(default=False)
     # Who will be available to test with the administrator.
     responsible_party: Mapped[str] = mapped_column(OneLine(200), default="")
     # The 60-minute goal as the support process words it: in contact with the customer (a call
@@ -166,6 +171,12 @@ class Incident(Base):
     @property
     def service_name(self) -> str:
         return self.service.name if self.service else (self.service_text or "unknown service")
+
+    @property
+    def service_for_callers(self) -> str:
+        """The service as texts and e-mails to callers name it: the catalog's name, never what
+        a caller said (a caller ID is anyone's; the line must not relay a stranger's words)."""
+        return self.service.name if self.service else UNNAMED_FOR_CALLERS
 
     @property
     def waiting_since(self) -> dt.datetime:

@@ -66,7 +66,7 @@ STILL_TRUE = {
 
 
 def _words(news: News, incident: Incident) -> Callable[[str], str]:
-    reference, service = incident.reference, incident.service_name
+    reference, service = incident.reference, incident.service_for_callers
     if news == News.TAKEN:
         return lambda number: (
             f"{reference}: your report about {service} is being worked on. The on-call "

@@ -93,7 +93,8 @@ def page_text(incident: Incident, code: int, position: str = "") -> str:
     cas = " CAS" if incident.priority_customer else ""
     if incident.cas_claimed and not incident.priority_customer:
         cas = " CAS (said so)"
-    head = f"{incident.reference} P{incident.priority}{cas} {incident.service_name[:40]}"
+    flood = " POSSIBLE FLOOD:" if incident.possible_flood else ""
+    head = f"{incident.reference} P{incident.priority}{cas}{flood} {incident.service_name[:40]}"
     if position:
         head = f"{fit(position, 50)}. {head}"
     problem = incident.description or ("voicemail left" if incident.recording_url else "")
@@ -313,7 +314,7 @@ def _text(
     number: str | None,
     theirs: list[tuple[str, dt.datetime | None]],
 ) -> bool:
-    subject = f"{incident.reference}: {catalog.name_of(session, incident)}"
+    subject = f"{incident.reference}: {catalog.name_for_callers(session, incident)}"
     for address in {email for email, _ in theirs if email}:
         mail.queue_email(session, now, address, subject, body, incident)
     if not sms_capable(number) or any(failed for _, failed in theirs):

@@ -225,3 +225,55 @@ def test_long_answers_are_filed_and_a_poisoned_call_is_set_aside_on_postgres(pg_
         assert len(incident.started_text) == 500 and len(incident.responsible_party) == 200
         assert [r.caller_number for r in incident.reports] == [CALLER, "+13195550182"]
         session.close()
+
+
+def test_callers_past_the_flood_limit_at_the_same_moment_open_one_possible_flood(pg_app, clock):
+    """The line has opened its limit of incidents this minute; six more callers, each about a
+    different unknown service from a number of their own, send their reports together: one
+    possible-flood incident opens (one page), and the other five join it."""
+    from tests.security.test_floods import stranger
+
+    twilio = TwilioClient(pg_app)
+    for n in range(10):
+        stranger(twilio, n)
+    callers = 6
+    barrier = threading.Barrier(callers)
+    steps = 10  # the answers `stranger` gives
+
+    def call(n: int) -> None:
+        asked = 0
+        answers = (
+            f"say lab system {n}",
+            f"say lab system {n}",
+            "say it is down",
+            "say just now",
+            "say at nine",
+            "press 1",
+            "say Dana",
+            "press 2",
+            "press 1",
+            "press 1",
+        )
+        script = scripted(answers)
+
+        def answer(ask: Ask) -> Answer:
+            nonlocal asked
+            asked += 1
+            if asked == steps:  # everyone sends the report together
+                barrier.wait()
+            return script(ask)
+
+        TwilioClient(pg_app).call_answering(answer, caller=f"+131955504{n:02d}")
+
+    threads = [threading.Thread(target=call, args=(20 + n,)) for n in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with pg_app.app_context():
+        session = pg_app.extensions["db"].sessionmaker()
+        [flood] = session.scalars(select(Incident).where(Incident.possible_flood)).all()
+        assert flood.callers == callers and len(flood.reports) == callers
+        assert session.scalar(select(func.count()).select_from(Incident)) == 11
+        assert len([n for n in flood.notifications if n.kind == "page"]) == 1
+        session.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.calls.filing import HELPDESK_TRANSFER_LIMIT
-from app.models import Incident, Notification, NotificationKind
+from app.models import Email, Incident, Notification, NotificationKind
 from tests.paging_support import PAT, run_worker
 
 HELPDESK = "+13193844357"
@@ -65,3 +65,53 @@ def test_the_help_desks_own_limit_still_bounds_a_spoofed_help_desk_number(twilio
     assert "added" in spoken.lower()
     assert session.scalar(select(func.count()).select_from(Incident)) == HELPDESK_TRANSFER_LIMIT
     assert len(paged_incidents(session)) == HELPDESK_TRANSFER_LIMIT
+
+
+def stranger(twilio, n: int) -> str:  # type: ignore[no-untyped-def]
+    """A caller from a number of their own about a service the catalog does not know."""
+    return twilio.call(
+        f"say lab system {n}",
+        f"say lab system {n}",
+        "say it is down",
+        "say just now",
+        "say at nine",
+        "press 1",
+        "say Dana",
+        "press 2",
+        "press 1",
+        "press 1",
+        caller=f"+131955503{n:02d}",
+        call_sid=f"CA-stranger-{n}",
+    ).text
+
+
+def test_a_flood_from_many_numbers_is_grouped_into_one_possible_flood_that_pages_once(
+    app, clock, twilio, session, gateway
+):
+    """15 calls from 15 numbers within a minute, each about a different unknown service: the
+    first LINE_FLOOD_PER_MINUTE open as usual, the rest are one incident marked as a possible
+    flood, paged once, and the leads are told."""
+    limit = 10
+    for n in range(15):
+        spoken = stranger(twilio, n)
+        assert "A, H, 1, 0" in spoken  # every caller hears a reference: answered and kept
+    run_worker(app, clock)
+    incidents = session.scalars(select(Incident).order_by(Incident.id)).all()
+    assert len(incidents) == limit + 1
+    flood = incidents[-1]
+    assert flood.possible_flood and not any(i.possible_flood for i in incidents[:-1])
+    assert flood.callers == 15 - limit
+    assert flood.description == "it is down"
+    [note] = [e for e in flood.events if e.kind == "note"]
+    assert note.detail.startswith("possible flood: more than 10 new incidents")
+    assert paged_incidents(session) == [i.id for i in incidents]
+    told = session.scalars(select(Email).where(Email.subject.startswith("Possible flood"))).all()
+    assert {mail.to_address for mail in told} == {"jordan@example.edu", "morgan@example.edu"}
+    assert all(flood.reference in mail.body for mail in told)
+    pages_to_pat = [body for channel, to, body in gateway.sent if to == PAT and channel == "sms"]
+    assert sum("POSSIBLE FLOOD" in body for body in pages_to_pat) == 1
+    # Once the calls slow down, a new report is its own incident again.
+    clock.advance(minutes=2)
+    stranger(twilio, 40)
+    newest = session.scalars(select(Incident).order_by(Incident.id.desc())).first()
+    assert newest.id == flood.id + 1 and not newest.possible_flood
