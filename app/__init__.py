@@ -123,13 +123,14 @@ def _load(config: Mapping[str, Any] | None) -> tuple[Settings, Flow, PageScript]
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, dashboard, hooks, ops, sms, summary, voice
+    from app import api, dashboard, hooks, ops, sms, summary, updates, voice
     from app.cli import register_cli
 
     csrf = CSRFProtect(app)
-    # Twilio signs its webhooks, API clients send bearer tokens, summary links carry their own
-    # key: none of those have a browser session to forge, so CSRF tokens guard the dashboard.
-    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp, ops.bp, hooks.bp):
+    # Twilio signs its webhooks, API clients send bearer tokens, summary and address links
+    # carry their own key: none of those have a browser session to forge, so CSRF tokens guard
+    # the dashboard.
+    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp, updates.bp, ops.bp, hooks.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(dashboard.bp)

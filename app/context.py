@@ -17,6 +17,7 @@ from app.calls.turn import LineConfig
 from app.clock import Clock
 from app.config import Settings
 from app.incidents.actions import IncidentActions
+from app.incidents.addresses import AddressLinks
 from app.incidents.followups import FollowUpPolicy
 from app.incidents.summaries import SummaryLinks
 from app.outbox.mail import Mailer
@@ -25,6 +26,9 @@ from app.paging.delivery import CallbackUrls
 from app.tickets.backend import TicketBackend
 from app.tickets.sender import TicketSender
 from app.worker import Worker
+
+# A link confirming a caller's e-mail address works this long.
+ADDRESS_LINK_VALID = dt.timedelta(days=7)
 
 EXTENSION = "afterhours"
 PAGE_SCRIPT = "page"
@@ -61,6 +65,9 @@ class Services:
             reporter_window=self.span("REPORTER_UPDATE_WINDOW"),
             links=SummaryLinks(
                 config.SECRET_KEY, config.PUBLIC_BASE_URL, self.span("SUMMARY_LINK_VALID")
+            ),
+            address_links=AddressLinks(
+                config.SECRET_KEY, config.PUBLIC_BASE_URL, ADDRESS_LINK_VALID
             ),
             helpdesk_phone=config.HELPDESK_PHONE,
         )

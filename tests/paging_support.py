@@ -81,6 +81,22 @@ def text(twilio: TwilioClient, sender: str, body: str, sid: str | None = None) -
     return messages[0] if messages else None
 
 
+def confirm_address(app: Flask, clock: FrozenClock, address: str) -> str:
+    """The caller opens the link the worker e-mailed to `address` and presses the button, as a
+    browser would; returns the page they end on."""
+    run_worker(app, clock)
+    mails = [body for to, _subject, body in services(app).mailer.sent if to == address]
+    link = re.search(r"https://line\.example\.org(/updates/\S+)", mails[-1])
+    assert link, mails
+    client = app.test_client()
+    page = client.get(link[1]).get_data(as_text=True)
+    key = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert key, page
+    done = client.post(link[1], data={"form_key": key[1]})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    return done.get_data(as_text=True)
+
+
 def notifications(session: Session, kind: str | None = None) -> list[Notification]:
     session.expire_all()
     query = select(Notification).order_by(Notification.id)

@@ -16,7 +16,7 @@ from flask import Flask
 from app.clock import FrozenClock
 from app.context import services
 from app.tickets import signing
-from tests.paging_support import PAT, report_outage, run_worker, text
+from tests.paging_support import PAT, confirm_address, report_outage, run_worker, text
 from tests.support import CALLER, TwilioClient
 
 SECRET = "webhook-secret-0123456789"
@@ -78,6 +78,7 @@ def whole_life(
     report_outage(twilio)
     if caller_email:
         text(twilio, CALLER, f"my e-mail is {caller_email}")
+        confirm_address(app, clock, caller_email)
     run_worker(app, clock)
     clock.advance(minutes=5)
     text(twilio, PAT, "1a")

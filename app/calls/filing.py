@@ -168,5 +168,7 @@ def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) 
         trust_cas_claim=line.trust_cas_claim,
         responsible_party=answers.get("responsible_party", "") or "",
         email=emails.find_in(emails.from_speech(answers.get("email", "") or "")) or "",
+        # Help-desk staff, signed in by their PIN, vouch for the customer's address.
+        email_confirmed=bool(call.staff_user_id),
         business_hours=call.business_hours,
     )

@@ -69,11 +69,12 @@ def caller_reply(
 def _remember_email(
     session: Session, now: dt.datetime, incident: Incident, number: str, address: str
 ) -> str:
-    """The caller texted their e-mail address: what they are texted about it goes there too."""
+    """The caller texted their e-mail address: once its owner opens the link the worker
+    e-mails it, what they are texted about it goes there too."""
     session.execute(
         update(Report)
         .where(Report.incident_id == incident.id, Report.at_number(number))
-        .values(email=address)
+        .values(email=address, email_confirmed_at=None, email_confirm_at=now)
     )
     add_event(
         session,
@@ -84,7 +85,10 @@ def _remember_email(
         Channel.SMS,
         f"the caller gave an e-mail address for updates: {address}",
     )
-    return f"Thank you. Updates about {incident.reference} will also go to {address}."
+    return (
+        f"Thank you. We are e-mailing {address} a link: open it to also get updates about "
+        f"{incident.reference} there."
+    )
 
 
 def _after_closing(session: Session, number: str, policy: FollowUpPolicy) -> str | None:

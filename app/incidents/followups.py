@@ -15,13 +15,15 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.clock import local
-from app.incidents import summaries
+from app.incidents import addresses, summaries
+from app.incidents.addresses import AddressLinks
 from app.incidents.summaries import SummaryLinks
 from app.models import (
     Channel,
     EventKind,
     Incident,
     IncidentState,
+    Report,
     Responder,
     Role,
     Summary,
@@ -43,6 +45,8 @@ class FollowUpPolicy:
     summary_remind_before: dt.timedelta
     reporter_window: dt.timedelta
     links: SummaryLinks
+    # Links an address given for updates is confirmed by (incidents/addresses.py).
+    address_links: AddressLinks
     # The last reminder about an unconfirmed resolution, counted from the resolution.
     confirmation_final: dt.timedelta = dt.timedelta(hours=24)
     # A summary this long overdue goes to the director.
@@ -123,6 +127,9 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
     for incident in due(select(Incident).where(Incident.confirm_reminder_at <= now)):
         incident.confirm_reminder_at = None
         _remind_unconfirmed(session, now, incident, policy)
+        done += 1
+    for report in due(select(Report).where(Report.email_confirm_at <= now)):
+        addresses.ask(session, now, report, policy.address_links)
         done += 1
     unsent = Summary.submitted_at.is_(None)
     for summary in due(select(Summary).where(Summary.remind_at <= now, unsent)):

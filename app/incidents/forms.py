@@ -98,6 +98,7 @@ def draft_from_form(
         last_worked_text=last_worked,
         responsible_party=responsible,
         email=email,
+        email_confirmed=bool(email),
         impact=impact.value,
         impact_label=impact.label,
         priority=impact.priority,

@@ -45,6 +45,9 @@ class IncidentDraft:
     email: str = ""
     # Opened past the line-wide limit on new incidents a minute (calls/filing.py).
     possible_flood: bool = False
+    # The e-mail address was typed or spoken by a signed-in person (the dashboard, the API,
+    # help-desk staff): no link is needed to confirm it.
+    email_confirmed: bool = False
     business_hours: bool = False
     # Text the caller the reference and what happens next (when the number takes SMS).
     text_caller: bool = False
@@ -201,6 +204,8 @@ def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Repor
         impact=draft.impact,
         incomplete=draft.incomplete,
         email=draft.email,
+        email_confirmed_at=now if draft.email and draft.email_confirmed else None,
+        email_confirm_at=now if draft.email and not draft.email_confirmed else None,
         responsible_party=draft.responsible_party,
         cas_claimed=draft.cas_claimed,
     )

@@ -233,10 +233,19 @@ class Report(Base):
     confirmed_at: Mapped[dt.datetime | None]
     # A text to this caller failed for good (a landline, say): they are called, not texted.
     texts_fail_since: Mapped[dt.datetime | None]
-    # The caller's e-mail address, when they gave one: what they are texted is e-mailed too.
+    # The caller's e-mail address, when they gave one: once confirmed (a link e-mailed to it,
+    # or typed by staff), what they are texted is e-mailed too. Until then it gets only the
+    # link, which the worker sends when `email_confirm_at` falls due.
     email: Mapped[str] = mapped_column(String(320), default="")
+    email_confirm_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    email_confirmed_at: Mapped[dt.datetime | None]
     responsible_party: Mapped[str] = mapped_column(OneLine(200), default="")
     cas_claimed: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def updates_email(self) -> str:
+        """Where updates are e-mailed: the address, once confirmed."""
+        return self.email if self.email_confirmed_at is not None else ""
 
     incident: Mapped[Incident] = relationship(back_populates="reports")
 

@@ -298,7 +298,7 @@ def text_every_caller(
     for report in incident.reports:
         for number in dict.fromkeys((report.callback_number, report.caller_number)):
             if number:
-                theirs[number].append((report.email, report.texts_fail_since))
+                theirs[number].append((report.updates_email, report.texts_fail_since))
     return [
         (number, _text(session, now, incident, words(number), number, theirs[number]))
         for number in caller_numbers(incident)
@@ -338,19 +338,19 @@ def _callers_reports(
     if "reports" in inspect(incident).dict:
         # Loaded already (a new incident's, or a page that showed them): nothing to read.
         return [
-            (report.email, report.texts_fail_since)
+            (report.updates_email, report.texts_fail_since)
             for report in incident.reports
             if report.reached_at(number)
         ]
     # This caller's reports only: a storm's thousandth caller does not read the other 999.
     # (Reports not yet written, under no_autoflush, are in the session.)
     stored = session.execute(
-        select(Report.email, Report.texts_fail_since).where(
+        select(Report.email, Report.email_confirmed_at, Report.texts_fail_since).where(
             Report.incident_id == incident.id, Report.at_number(number)
         )
     )
-    return [(email, failed) for email, failed in stored] + [
-        (report.email, report.texts_fail_since)
+    return [(email if confirmed else "", failed) for email, confirmed, failed in stored] + [
+        (report.updates_email, report.texts_fail_since)
         for report in session.new
         if isinstance(report, Report) and report.incident is incident and report.reached_at(number)
     ]

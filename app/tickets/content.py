@@ -98,7 +98,8 @@ def new_ticket(incident: Incident, base_url: str, zone: ZoneInfo) -> NewTicket:
     if incident.caller_number and incident.caller_number != incident.callback_number:
         lines.append(f"Called from: {display(incident.caller_number)}")
     if report is not None and report.email:
-        lines.append(f"E-mail: {report.email}")
+        confirmed = "" if report.updates_email else " (not confirmed yet)"
+        lines.append(f"E-mail: {report.email}{confirmed}")
     if incident.responsible_party:
         lines.append(f"Available to test: {incident.responsible_party}")
     if incident.recording_url:
@@ -114,7 +115,8 @@ def new_ticket(incident: Incident, base_url: str, zone: ZoneInfo) -> NewTicket:
         body="\n".join(lines),
         priority=incident.priority,
         service=incident.service_name,
-        requestor_email=report.email if report is not None else "",
+        # Only a confirmed address becomes the requestor: the ticketing system mails it too.
+        requestor_email=report.updates_email if report is not None else "",
         link=link,
     )
 

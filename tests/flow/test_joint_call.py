@@ -9,7 +9,15 @@ from sqlalchemy import select
 from app.context import services
 from app.models import JointCallLeg, Notification
 from tests.accounts import make_accounts, post_form, sign_in
-from tests.paging_support import JORDAN, PAT, report_outage, run_worker, text, the_incident
+from tests.paging_support import (
+    JORDAN,
+    PAT,
+    confirm_address,
+    report_outage,
+    run_worker,
+    text,
+    the_incident,
+)
 from tests.support import CALLER
 
 AUTH = {"Authorization": "Bearer api-token-1"}
@@ -143,12 +151,15 @@ def test_a_caller_texts_an_email_address_and_gets_updates_there_too(app, clock, 
     [receipt] = [n for n in session.scalars(select(Notification)) if n.to_number == CALLER]
     assert receipt.body.endswith("Reply with your e-mail address to also get updates by e-mail.")
     assert text(twilio, CALLER, "it's Dana.Smith@Example.edu thanks") == (
-        "Thank you. Updates about AH-1001 will also go to Dana.Smith@example.edu."
+        "Thank you. We are e-mailing Dana.Smith@example.edu a link: open it to also get "
+        "updates about AH-1001 there."
     )
     assert the_incident(session).reports[0].email == "Dana.Smith@example.edu"
+    done = confirm_address(app, clock, "Dana.Smith@example.edu")
+    assert "Updates about AH-1001 will also go to Dana.Smith@example.edu." in done
     text(twilio, PAT, "1a")
     run_worker(app, clock)
-    [(to, subject, body)] = services(app).mailer.sent
+    [_link, (to, subject, body)] = services(app).mailer.sent
     assert (to, subject) == ("Dana.Smith@example.edu", "AH-1001: Canvas")
     assert body.startswith("AH-1001: your report about Canvas is being worked on.")
 

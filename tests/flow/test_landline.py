@@ -173,7 +173,10 @@ def test_a_landline_among_many_callers_reads_and_marks_only_its_own_reports(
     incident = the_incident(session)
     failed = {r.caller_number: r.texts_fail_since is not None for r in incident.reports}
     assert failed == {CALLER: True, **dict.fromkeys(others, False)}
-    reading_reports = [s for s in seen if "FROM reports" in s]
+    # (The worker's look for addresses to confirm is a due-time query, not a read of reports.)
+    reading_reports = [
+        s for s in seen if "FROM reports" in s and "WHERE reports.email_confirm_at <=" not in s
+    ]
     assert reading_reports, "the failure reads the caller's reports"
     assert all("callback_number =" in s for s in reading_reports), reading_reports
     clock.advance(minutes=5)

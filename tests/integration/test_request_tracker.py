@@ -100,7 +100,7 @@ def test_a_call_becomes_an_rt_ticket_that_follows_the_incident(
     whole_life(app, clock, twilio, caller_email="ana.diaz@example.edu")
     real_time(clock)
     with serving(app, line_port):
-        assert send_tickets(app) == 7
+        assert send_tickets(app) == 8  # with the caller's address given and confirmed
     incident = the_incident(session)
     assert incident.ticket_url == f"{rt.url}/Ticket/Display.html?id={incident.ticket_id}"
     _read_back(rt, incident.ticket_id)
@@ -137,7 +137,7 @@ def test_rt_down_for_a_whole_life_then_back_every_event_once_in_order(
     assert the_incident(session).ticket_waiting[0].last_error.startswith("RT unreachable at")
     rt.start()
     with serving(app, line_port):
-        assert send_tickets(app) == 7
+        assert send_tickets(app) == 8
         assert send_tickets(app) == 0
     _read_back(rt, the_incident(session).ticket_id)
     assert rt.rest("GET", "tickets", params={"query": "Queue = 'General'"})["total"] == 1
