@@ -68,13 +68,24 @@ def is_priority_customer(session: Session, service: Service | None, *numbers: st
     return any(number in contacts for number in numbers if number)
 
 
+def numbers_that_count(draft: IncidentDraft) -> tuple[str | None, ...]:
+    """The numbers that may make a caller a CAS customer: the caller ID the network gave (a
+    claim, but not one typed into the line), or numbers typed by signed-in staff; never a number
+    a caller keyed in or an API client sent, which could be any CAS customer's."""
+    if draft.source in (Source.PHONE, Source.HELPDESK_TRANSFER):
+        return (draft.caller_number,)
+    if draft.source in (Source.DASHBOARD, Source.HELPDESK):
+        return (draft.callback_number, draft.caller_number)
+    return ()
+
+
 def open_incident(
     session: Session, now: dt.datetime, draft: IncidentDraft, actor: str, channel: str
 ) -> Incident:
     """Open an incident with its first report, the opening event and its first pages, all in the
     caller's transaction: if it commits, the page is as certain as the incident."""
     service = session.get(Service, draft.service_id) if draft.service_id else None
-    known = is_priority_customer(session, service, draft.callback_number, draft.caller_number)
+    known = is_priority_customer(session, service, *numbers_that_count(draft))
     claimed = draft.cas_claimed and not known
     cas = known or (claimed and draft.trust_cas_claim)
     incident = Incident(
@@ -225,7 +236,7 @@ def add_report(
     # once, every join queues for that row (PostgreSQL's row lock; SQLite's single writer), so
     # each should hold it only from its update to its commit.
     earlier = incident.callers
-    cas = is_priority_customer(session, None, draft.callback_number, draft.caller_number)
+    cas = is_priority_customer(session, None, *numbers_that_count(draft))
     report = _report(incident, draft, now)
     session.add(report)
     add_event(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.adapters.simulator import Answer, Ask
-from app.models import Incident, Notification, NotificationChannel, Responder
+from app.models import Incident, Notification, NotificationChannel, PriorityContact, Responder
 from tests.flow.test_fallback import RECORDING, UNREACHABLE
 from tests.paging_support import JORDAN, PAT, report_outage, run_worker, text, the_incident
 from tests.support import FULL_CANVAS_CALL, TwilioClient
@@ -171,3 +171,45 @@ def test_the_api_refuses_the_lines_own_numbers_and_paid_ones_as_callbacks(client
     )
     assert answer.status_code == 422
     assert "callback_number" in answer.get_json()["fields"]
+
+
+CAS_NUMBER = "+13195550177"
+
+
+def test_keying_or_sending_a_cas_customers_number_does_not_make_a_report_cas(twilio, session):
+    """Anyone can key or send any number as their callback: only the caller ID (or a number
+    staff typed) makes a caller a CAS customer."""
+    session.add(PriorityContact(number=CAS_NUMBER, customer="CAS Research Computing"))
+    session.commit()
+    twilio.call(
+        "say vpn",
+        "press 1",
+        "say it drops every minute",
+        "say now",
+        "say at nine",
+        "press 2",
+        "say Dana",
+        "press 2",
+        "press 2",
+        "press 3195550177",
+        "press 1",
+        "press 1",
+    )
+    keyed = the_incident(session)
+    assert keyed.callback_number == CAS_NUMBER and not keyed.priority_customer
+    sent = twilio.client.post(
+        "/api/incidents",
+        json={
+            "service": "sharepoint",
+            "description": "cannot open files",
+            "impact": "degraded",
+            "callback_number": CAS_NUMBER,
+        },
+        headers={"Authorization": "Bearer api-token-1"},
+    )
+    assert sent.status_code == 201
+    assert sent.get_json()["incident"]["priority_customer"] is False
+    # Calling from the number is what counts.
+    twilio.call("say hawkid login", *FULL_CANVAS_CALL[1:7], "press 1", "press 1", caller=CAS_NUMBER)
+    from_cas = session.scalars(select(Incident).order_by(Incident.id.desc())).first()
+    assert from_cas.caller_number == CAS_NUMBER and from_cas.priority_customer
