@@ -15,6 +15,16 @@ def on_starting(server: object) -> None:
     problem = check_configuration()
     if problem:
         raise SystemExit(f"afterhours: {problem}")
+    host = bind.rsplit(":", 1)[0].strip("[]")
+    if host not in LOOPBACK and os.environ.get("PROXY_HOPS", "0").strip() in ("", "0"):
+        # Reachable from outside with no proxy in front: say so, once, where it is read.
+        server.log.warning(  # type: ignore[attr-defined]
+            "afterhours: serving %s with no reverse proxy (PROXY_HOPS=0): clients that send "
+            "slowly can hold all %d threads of every process and /healthz stops answering; "
+            "put a proxy that buffers requests (nginx) in front, as docs/deployment.md does",
+            bind,
+            threads,
+        )
 
 
 def post_worker_init(worker: object) -> None:
@@ -26,6 +36,7 @@ def post_worker_init(worker: object) -> None:
 
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Webhooks are short and mostly Python: processes carry a burst of callers. Each process also
 # runs several threads, so a client sending its request slowly (a flaky mobile network, or on
 # purpose) holds one thread, not the whole process: 16 such clients leave /healthz answering

@@ -25,7 +25,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(env: dict[str, str], log: Path, port: int, answering: int = 1) -> Iterator[str]:
+def serve(
+    env: dict[str, str], log: Path, port: int, answering: int = 1, host: str = "127.0.0.1"
+) -> Iterator[str]:
     """gunicorn -c deploy/gunicorn.conf.py with `env`, until it has answered /healthz
     `answering` times in a row (every worker process booted); yields its base URL."""
     base = f"http://127.0.0.1:{port}"
@@ -34,7 +36,7 @@ def serve(env: dict[str, str], log: Path, port: int, answering: int = 1) -> Iter
         server = subprocess.Popen(
             [str(gunicorn_bin), "-c", "deploy/gunicorn.conf.py"],
             cwd=PROJECT_ROOT,
-            env={**env, "BIND": f"127.0.0.1:{port}"},
+            env={**env, "BIND": f"{host}:{port}"},
             stdout=subprocess.DEVNULL,
             stderr=log_file,
         )

@@ -43,6 +43,19 @@ def test_gunicorn_serves_the_app_with_the_shipped_config(migrated_sqlite: Path, 
         assert unsigned.status_code == 403
 
 
+def test_serving_the_world_without_a_proxy_says_so_at_start(migrated_sqlite: Path, tmp_path: Path):
+    env = {**_sqlite_env(migrated_sqlite, tmp_path), "WEB_CONCURRENCY": "1"}
+    env.pop("PROXY_HOPS", None)
+    log = tmp_path / "open.log"
+    with serve(env, log, free_port(), host="0.0.0.0"):
+        pass
+    assert "with no reverse proxy (PROXY_HOPS=0)" in log.read_text()
+    behind = tmp_path / "behind.log"
+    with serve({**env, "PROXY_HOPS": "1"}, behind, free_port(), host="0.0.0.0"):
+        pass
+    assert "reverse proxy" not in behind.read_text()
+
+
 def test_a_bad_setting_stops_gunicorn_at_start_with_one_line(tmp_path: Path):
     port = free_port()
     env = {
