@@ -147,6 +147,11 @@ class Settings(BaseSettings):
     SUMMARY_LINK_VALID: str = "7d"
     # At most one "N callers now" update to the owner per this window.
     REPORTER_UPDATE_WINDOW: str = "15m"
+    # The promise is contact with the caller within this time of the report: an owner who has
+    # not reached them is reminded CONTACT_REMINDER_BEFORE it, and when it passes the team lead
+    # is told and the caller is texted honestly.
+    CONTACT_WITHIN: str = "60m"
+    CONTACT_REMINDER_BEFORE: str = "15m"
 
     # E-mail (summaries to the team lead): console (print) or smtp.
     MAIL_BACKEND: Literal["console", "smtp"] = "console"
@@ -194,6 +199,8 @@ class Settings(BaseSettings):
         "SUMMARY_TO_DIRECTOR_AFTER",
         "SUMMARY_LINK_VALID",
         "REPORTER_UPDATE_WINDOW",
+        "CONTACT_WITHIN",
+        "CONTACT_REMINDER_BEFORE",
     )
     @classmethod
     def _duration(cls, value: str) -> str:

@@ -63,6 +63,8 @@ class Services:
             summary_to_director=self.span("SUMMARY_TO_DIRECTOR_AFTER"),
             summary_remind_before=self.span("SUMMARY_REMINDER_BEFORE"),
             reporter_window=self.span("REPORTER_UPDATE_WINDOW"),
+            contact_within=self.span("CONTACT_WITHIN"),
+            contact_remind_before=self.span("CONTACT_REMINDER_BEFORE"),
             links=SummaryLinks(
                 config.SECRET_KEY, config.PUBLIC_BASE_URL, self.span("SUMMARY_LINK_VALID")
             ),

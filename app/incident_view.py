@@ -51,6 +51,8 @@ EVENT_NAMES = {
     EventKind.CONFIRMATION_REMINDER: "Confirmation reminder",
     EventKind.CALLER_NO_TEXTS: "Caller cannot get texts",
     EventKind.CONTACTED: "Customer contacted",
+    EventKind.CONTACT_REMINDER: "Contact reminder",
+    EventKind.CONTACT_OVERDUE: "Not in contact at the goal",
     EventKind.JOINT_CALL: "Joint call",
     EventKind.CONFIRMATION_CALL: "Confirmation call",
     EventKind.CALL_BACK: "Call-back",
@@ -60,7 +62,14 @@ EVENT_NAMES = {
     EventKind.SUMMARY_OVERDUE: "Work summary overdue",
 }
 # Entries that need someone's attention, whoever wrote them.
-ALARMS = frozenset({EventKind.ESCALATION_ENDED, EventKind.SEND_FAILED, EventKind.ESCALATION_HELD})
+ALARMS = frozenset(
+    {
+        EventKind.ESCALATION_ENDED,
+        EventKind.SEND_FAILED,
+        EventKind.ESCALATION_HELD,
+        EventKind.CONTACT_OVERDUE,
+    }
+)
 
 
 def event_name(kind: str) -> str:

@@ -50,12 +50,11 @@ def age(incident: Incident, now: dt.datetime) -> dt.timedelta:
 
 
 def goal_state(incident: Incident, now: dt.datetime) -> str:
-    """How the 60-minute goal is holding: met, missed, or (still waiting) ok / late."""
-    # A reopened incident's clock starts again at the reopening.
-    waited = incident.time_to_acknowledge
-    if waited is not None:
-        return "met" if waited <= GOAL else "missed"
-    return "late" if now - incident.waiting_since > GOAL else "waiting"
+    """How the 60-minute goal is holding, as the support process words it (in contact with
+    the customer, not only acknowledged): met, missed, or (not yet) waiting / late."""
+    if incident.first_contact_at is not None:
+        return "met" if incident.first_contact_at - incident.created_at <= GOAL else "missed"
+    return "late" if now - incident.created_at >= GOAL else "waiting"
 
 
 def calls(session: Session, limit: int = 100) -> list[Call]:

@@ -323,6 +323,9 @@ class IncidentActions(ActionRules):
                 state=IncidentState.ACKNOWLEDGED,
                 acknowledged_at=now,
                 updated_at=now,
+                contact_check_at=(
+                    self.followups.first_contact_check(incident, now) if self.followups else None
+                ),
             )
             escalation.stop(self.session, incident)
         else:

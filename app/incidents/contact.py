@@ -19,6 +19,7 @@ def record(
     if incident.first_contact_at is not None:
         return False
     incident.first_contact_at, incident.first_contact_via = now, via
+    incident.contact_check_at = None
     minutes = int((now - incident.created_at).total_seconds() // 60)
     add_event(
         session,

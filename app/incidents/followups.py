@@ -7,6 +7,7 @@ Every later nudge is a due time on a row; `run_due` (the worker) acts on what ha
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -53,6 +54,18 @@ class FollowUpPolicy:
     summary_to_director: dt.timedelta = dt.timedelta(hours=24)
     # The help desk's number as callers know it, for "call the help desk if it is urgent".
     helpdesk_phone: str = ""
+    # Contact with the caller is the promise: the owner is reminded this long before it is due.
+    contact_within: dt.timedelta = dt.timedelta(minutes=60)
+    contact_remind_before: dt.timedelta = dt.timedelta(minutes=15)
+
+    def first_contact_check(self, incident: Incident, now: dt.datetime) -> dt.datetime | None:
+        """When to look whether a just-acknowledged incident's caller has been reached: the
+        owner's reminder before the goal. None when reached, or when the goal has passed
+        already (the escalation and the "still trying" text have spoken by then)."""
+        deadline = incident.created_at + self.contact_within
+        if incident.first_contact_at is not None or now >= deadline:
+            return None
+        return max(now, deadline - self.contact_remind_before)
 
 
 # --- resolution and the caller's word ---------------------------------------------------------
@@ -121,6 +134,10 @@ def run_due(session: Session, now: dt.datetime, policy: FollowUpPolicy, limit: i
         incident.still_trying_at = None
         _tell_callers_still_trying(session, now, incident, policy)
         done += 1
+    for incident in due(select(Incident).where(Incident.contact_check_at <= now)):
+        incident.contact_check_at = None
+        _check_contact(session, now, incident, policy)
+        done += 1
     for incident in due(select(Incident).where(Incident.reporter_update_at <= now)):
         _send_reporter_update(session, now, incident)
         done += 1
@@ -174,6 +191,84 @@ def _tell_callers_still_trying(
         "worker",
         Channel.WORKER,
         f"no acknowledgement after 60 min: {len(texted)} of {len(told)} callers texted",
+    )
+
+
+def _check_contact(
+    session: Session, now: dt.datetime, incident: Incident, policy: FollowUpPolicy
+) -> None:
+    """Acknowledged is not contacted: the owner is reminded before the goal, and when it passes
+    the team lead is told and every caller hears honestly where things stand."""
+    if (
+        incident.first_contact_at is not None
+        or incident.state != IncidentState.ACKNOWLEDGED
+        or incident.owner is None
+    ):
+        return
+    owner, number = incident.owner, incident.number
+    deadline = incident.created_at + policy.contact_within
+    goal = int(policy.contact_within.total_seconds() // 60)
+    if now < deadline:
+        left = math.ceil((deadline - now).total_seconds() / 60)
+        reach = (
+            f"Reply CALL {number} to be put through to {display(incident.callback_number)}"
+            if incident.callback_number
+            else f"There is no callback number; reply JOIN {number} to open a joint call"
+        )
+        notify.notify_responder(
+            session,
+            now,
+            owner,
+            f"{incident.reference}: {left} min left to reach the caller ({goal}-minute goal). "
+            f"{reach}, or CONTACTED {number} once you have spoken.",
+            incident,
+            limit=320,
+        )
+        incident.contact_check_at = deadline
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.CONTACT_REMINDER,
+            "worker",
+            Channel.WORKER,
+            f"{owner.name} reminded: {left} min left to reach the caller",
+        )
+        return
+    acknowledged = local(incident.acknowledged_at or now, policy.zone, "%H:%M")
+    for lead in oncall.with_role(session, Role.TEAM_LEAD):
+        text = (
+            f"{incident.reference} {incident.service_name}: acknowledged by {owner.name} at "
+            f"{acknowledged}, but nobody has reached the caller in {goal} min. Caller: "
+            f"{display(incident.callback_number)}."
+        )
+        notify.notify_responder(session, now, lead, text, incident, limit=320)
+        if lead.email:
+            mail.queue_email(
+                session,
+                now,
+                lead.email,
+                f"{incident.reference}: caller not reached",
+                text,
+                incident,
+            )
+    helpdesk = f" If it is urgent, call the help desk at {policy.helpdesk_phone}." * bool(
+        policy.helpdesk_phone
+    )
+    body = (
+        f"{incident.reference}: the administrator has your report about "
+        f"{incident.service_for_callers} but has not reached you yet.{helpdesk}"
+    )
+    told = notify.text_every_caller(session, now, incident, lambda _number: body)
+    add_event(
+        session,
+        incident,
+        now,
+        EventKind.CONTACT_OVERDUE,
+        "worker",
+        Channel.WORKER,
+        f"acknowledged but no contact with the caller in {goal} min: the team lead is told; "
+        f"{sum(ok for _, ok in told)} of {len(told)} callers texted",
     )
 
 

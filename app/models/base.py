@@ -203,6 +203,8 @@ class EventKind(StrEnum):
     CONFIRMATION_REMINDER = "confirmation-reminder"
     CALLER_NO_TEXTS = "caller-no-texts"
     CONTACTED = "contacted"
+    CONTACT_REMINDER = "contact-reminder"
+    CONTACT_OVERDUE = "contact-overdue"
     JOINT_CALL = "joint-call"
     CONFIRMATION_CALL = "confirmation-call"
     CALL_BACK = "call-back"

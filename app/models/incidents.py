@@ -112,6 +112,9 @@ class Incident(Base):
     # through the line, a joint call, or the admin saying so).
     first_contact_at: Mapped[dt.datetime | None]
     first_contact_via: Mapped[str] = mapped_column(String(16), default="")
+    # Acknowledged and not yet in contact: when the worker next looks (the owner's reminder,
+    # then the goal itself); cleared by the first contact.
+    contact_check_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     # The caller's word that it works again: when, and how (sms, phone as the admin recorded, or
     # a call from the line). `noreply`: closed without it, after the reminders went unanswered.
     confirmed_at: Mapped[dt.datetime | None]

@@ -246,7 +246,9 @@ def test_acknowledging_stops_the_chain_and_tells_the_caller(app, clock, twilio, 
     run_worker(app, clock)
     assert [who for who, *_ in paged(session)] == ["Pat", "Pat"]  # 0 and 15 min only
     caller_texts = [body for kind, to, body in gateway.sent if to == CALLER]
-    assert caller_texts[-1].startswith("AH-1001: your report about Canvas is being worked on.")
+    assert caller_texts[-2].startswith("AH-1001: your report about Canvas is being worked on.")
+    # Nobody recorded contact with them by the 60-minute goal: they are told so.
+    assert caller_texts[-1].startswith("AH-1001: the administrator has your report about")
     ack = next(e for e in incident.events if e.kind == "acknowledged")
     assert (ack.actor, ack.channel) == ("Pat Lee", "sms")
 
