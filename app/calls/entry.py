@@ -4,13 +4,33 @@ through, the staff PIN, and the end."""
 from __future__ import annotations
 
 from app import users
-from app.calls.turn import FINISHED, GREETING, JOIN_CALL, PUT_THROUGH, STAFF, StepHandler, Turn
+from app.calls.turn import (
+    FINISHED,
+    GREETING,
+    JOIN_CALL,
+    PUT_THROUGH,
+    RETURNING,
+    STAFF,
+    StepHandler,
+    Turn,
+)
 from app.incidents import joint_call
 from app.incidents.reference import number_to_id, parse_reference, spoken_reference
 from app.incidents.rules import may_act
-from app.models import CallStage, CallStatus, Channel, Incident, Role, Service
-from app.paging import oncall
+from app.models import (
+    CallStage,
+    CallStatus,
+    Channel,
+    EventKind,
+    Incident,
+    IncidentState,
+    Role,
+    Service,
+)
+from app.paging import notify, oncall
+from app.phones import mask
 from app.responders import directory
+from app.timeline import add_event
 
 
 class Greeting(StepHandler):
@@ -131,6 +151,83 @@ class JoinCall(StepHandler):
             turn.reply.say(self.flow.joint_call.no_such_call)
         turn.reply.say(self.flow.greeting.after_hours.format(line=self.flow.line_name))
         self.menu.advance(turn, to=self.flow.steps[0].id)
+
+
+class Returning(StepHandler):
+    """A caller whose report is still open calls again from the same number: where it stands
+    first, then 1 to add something (their words go on the timeline and to the owner) or 2 for
+    a different problem (the usual report)."""
+
+    def start(self, turn: Turn, incident: Incident) -> None:
+        texts = self.flow.returning
+        if incident.state == IncidentState.ACKNOWLEDGED:
+            status = texts.working
+        else:
+            # Spoken as a clock reads, in the line's zone: "2:05 AM".
+            paged_at = incident.waiting_since.astimezone(self.menu.line.hours.zone)
+            status = texts.paged.format(time=paged_at.strftime("%I:%M %p").lstrip("0"))
+        known = texts.known.format(
+            reference=spoken_reference(incident.reference),
+            service=incident.service_for_callers,
+            status=status,
+        )
+        turn.set(returning_to=incident.id)
+        turn.call.step, turn.call.stage = RETURNING, CallStage.MENU
+        turn.reply.say(known)
+        self.ask(turn)
+
+    def ask(self, turn: Turn, retry: bool = False) -> None:
+        texts = self.flow.returning
+        if turn.call.stage == CallStage.ASK:
+            turn.reply.gather(RETURNING, turn.next_turn, [texts.add], speech=True)
+        else:
+            turn.reply.gather(RETURNING, turn.next_turn, [texts.menu])
+
+    def answer(self, turn: Turn) -> None:
+        call, heard = turn.call, turn.heard
+        if call.stage == CallStage.MENU:
+            if heard.digits == "1":
+                call.stage, call.attempts = CallStage.ASK, 0
+                self.ask(turn)
+            elif heard.digits == "2" or self.menu.fail_attempt(turn):
+                turn.reply.say(self.flow.greeting.after_hours.format(line=self.flow.line_name))
+                self.menu.advance(turn, to=self.flow.steps[0].id)
+            else:
+                self.sorry(turn)
+            return
+        incident = self.menu.session.get(Incident, turn.answer("returning_to") or 0)
+        if heard.speech and incident is not None:
+            self._add(turn, incident, heard.speech)
+            turn.reply.say(self.flow.returning.added).hangup()
+        elif self.menu.fail_attempt(turn) or incident is None:
+            call.status, call.step = CallStatus.ABANDONED, FINISHED
+            turn.reply.say(self.flow.returning.nothing_added).hangup()
+        else:
+            self.sorry(turn, spoken=True)
+
+    def _add(self, turn: Turn, incident: Incident, words: str) -> None:
+        session, now, call = self.menu.session, self.menu.clock.now(), turn.call
+        caller = mask(call.from_number)
+        add_event(
+            session,
+            incident,
+            now,
+            EventKind.NOTE,
+            caller,
+            Channel.VOICE,
+            f"the caller added: {words}",
+        )
+        if incident.owner is not None:
+            notify.notify_responder(
+                session,
+                now,
+                incident.owner,
+                f"{incident.reference}: the caller called again and added: {words}",
+                incident,
+                limit=320,
+            )
+        call.incident = incident
+        call.status, call.step = CallStatus.REPORTED, FINISHED
 
 
 class StaffPin(StepHandler):

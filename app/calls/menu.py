@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.calls import filing, store
+from app.calls.entry import Returning
 from app.calls.reply import Reply
 from app.calls.script import Flow, MenuOption
 from app.calls.steps import handler_for
-from app.calls.turn import GREETING, JOIN_CALL, STAFF, Heard, LineConfig, Turn
+from app.calls.turn import GREETING, JOIN_CALL, RETURNING, STAFF, Heard, LineConfig, Turn
 from app.clock import Clock
 from app.db import SINGLE_STATEMENT
 from app.incidents import catalog
@@ -34,6 +35,7 @@ from app.models import (
     Incident,
     IncidentState,
     JointCallLeg,
+    Report,
     Responder,
     Source,
 )
@@ -147,6 +149,7 @@ class VoiceMenu:
             step=STAFF if staff else GREETING,
             stage=CallStage.PIN if staff else CallStage.MENU,
             started_at=now,
+            answers={},
         )
         self.session.add(call)
         turn = Turn(call, Heard(), self._new_reply(), next_turn=1)
@@ -159,6 +162,9 @@ class VoiceMenu:
             # A responder calling in while a joint call is open: key the reference to join.
             call.step, call.stage = JOIN_CALL, CallStage.KEYIN
             self.ask(turn)
+        elif not helpdesk and (known := self._open_report_of(caller)) is not None:
+            # Calling again about a report still open: it comes first.
+            Returning(self).start(turn, known)
         elif call.business_hours and not helpdesk:
             turn.reply.say(greeting.business_hours.format(line=line))
             self.ask(turn)
@@ -168,7 +174,8 @@ class VoiceMenu:
             turn.reply.say(text.format(line=line))
             self.advance(turn, to=self.flow.steps[0].id)
         log.info("call %s from %s: %s", call_sid, mask(from_number), call.source)
-        return self._save(turn, 0, call.step if call.step in (STAFF, JOIN_CALL) else GREETING)
+        first = call.step if call.step in (STAFF, JOIN_CALL, RETURNING) else GREETING
+        return self._save(turn, 0, first)
 
     def _may_join_a_joint_call(self, caller: str | None) -> bool:
         """A responder's phone, while some joint call is open: one statement on every call."""
@@ -189,6 +196,23 @@ class VoiceMenu:
             .limit(1)
         )
         return self.session.scalar(open_leg) is not None
+
+    def _open_report_of(self, caller: str | None) -> Incident | None:
+        """The newest open or acknowledged incident reported from this number, if any (from it,
+        not to it: a callback number keyed in may be anyone's)."""
+        if not caller:
+            return None
+        query = (
+            select(Incident)
+            .join(Report)
+            .where(
+                Report.caller_number == caller,
+                Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED]),
+            )
+            .order_by(Incident.id.desc())
+            .limit(1)
+        )
+        return self.session.scalar(query)
 
     def _answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str) -> Reply:
         call = self._find(call_sid)

@@ -209,6 +209,18 @@ class JointCallTexts(_Strict):
     no_such_call: str
 
 
+class ReturningTexts(_Strict):
+    """A caller whose report is still open calls again from the same number: it comes first."""
+
+    known: str
+    working: str
+    paged: str
+    menu: str
+    add: str
+    added: str
+    nothing_added: str
+
+
 class Finish(_Strict):
     reference: str
     # Said when the reference is also texted (to the caller, or to the customer on the staff line).
@@ -266,6 +278,7 @@ class Flow(_Strict):
     finish: Finish
     confirm_call: ConfirmCallTexts
     joint_call: JointCallTexts
+    returning: ReturningTexts
 
     @model_validator(mode="after")
     def _shape(self) -> Flow:
@@ -314,6 +327,7 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "connecting": {"service"},
     "joining": {"line", "reference"},
     "calling_back": {"line", "reference"},
+    "paged": {"time"},
     "connecting_next": {"service"},
     "whisper": {"service"},
     # The confirmation call (its `machine` shares the key with the page script's).
@@ -377,7 +391,16 @@ def load_flow(path: Path) -> Flow | PageScript:
         return flow
     for step in steps:
         _check_placeholders(f"{path}, step {step.get('id')}", step)
-    for section in ("messages", "greeting", "finish", "staff", "confirm_call", "joint_call"):
+    sections = (
+        "messages",
+        "greeting",
+        "finish",
+        "staff",
+        "confirm_call",
+        "joint_call",
+        "returning",
+    )
+    for section in sections:
         _check_placeholders(f"{path}, {section}", raw.get(section) or {})
     return flow
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.calls.callback_number import PhoneQuestion
-from app.calls.entry import Finished, Greeting, JoinCall, PutThrough, StaffPin
+from app.calls.entry import Finished, Greeting, JoinCall, PutThrough, Returning, StaffPin
 from app.calls.reply import is_twilio_recording
 from app.calls.script import (
     ClaimStep,
@@ -20,7 +20,16 @@ from app.calls.script import (
     SpeechStep,
     Step,
 )
-from app.calls.turn import FINISHED, GREETING, JOIN_CALL, PUT_THROUGH, STAFF, StepHandler, Turn
+from app.calls.turn import (
+    FINISHED,
+    GREETING,
+    JOIN_CALL,
+    PUT_THROUGH,
+    RETURNING,
+    STAFF,
+    StepHandler,
+    Turn,
+)
 from app.incidents import catalog
 from app.incidents.reference import spoken_reference
 from app.models import CallStage, Incident, Service
@@ -314,6 +323,7 @@ PSEUDO_STEPS: dict[str, type[StepHandler]] = {
     STAFF: StaffPin,
     PUT_THROUGH: PutThrough,
     JOIN_CALL: JoinCall,
+    RETURNING: Returning,
     FINISHED: Finished,
 }
 

@@ -20,6 +20,7 @@ GREETING = "greeting"
 STAFF = "staff"
 PUT_THROUGH = "put_through"
 JOIN_CALL = "join_call"
+RETURNING = "returning"
 FINISHED = "done"
 
 

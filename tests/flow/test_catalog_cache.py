@@ -29,7 +29,7 @@ def test_a_catalog_loaded_in_this_process_is_heard_at_once(app, twilio, session)
     assert "Moodle" not in first.text
     upsert_services(session, [ServiceEntry(slug="moodle", name="Moodle", aliases=["moodle site"])])
     session.commit()
-    second = twilio.call(*MOODLE_CALL, call_sid="CA-after")
+    second = twilio.call(*MOODLE_CALL, call_sid="CA-after", caller="+13195550189")
     assert "Moodle" in second.text
 
 

@@ -181,6 +181,10 @@ def test_keying_or_sending_a_cas_customers_number_does_not_make_a_report_cas(twi
     staff typed) makes a caller a CAS customer."""
     session.add(PriorityContact(number=CAS_NUMBER, customer="CAS Research Computing"))
     session.commit()
+    # Calling from the number is what counts.
+    twilio.call("say hawkid login", *FULL_CANVAS_CALL[1:7], "press 1", "press 1", caller=CAS_NUMBER)
+    from_cas = the_incident(session)
+    assert from_cas.caller_number == CAS_NUMBER and from_cas.priority_customer
     twilio.call(
         "say vpn",
         "press 1",
@@ -195,7 +199,7 @@ def test_keying_or_sending_a_cas_customers_number_does_not_make_a_report_cas(twi
         "press 1",
         "press 1",
     )
-    keyed = the_incident(session)
+    keyed = session.scalars(select(Incident).order_by(Incident.id.desc())).first()
     assert keyed.callback_number == CAS_NUMBER and not keyed.priority_customer
     sent = twilio.client.post(
         "/api/incidents",
@@ -209,7 +213,3 @@ def test_keying_or_sending_a_cas_customers_number_does_not_make_a_report_cas(twi
     )
     assert sent.status_code == 201
     assert sent.get_json()["incident"]["priority_customer"] is False
-    # Calling from the number is what counts.
-    twilio.call("say hawkid login", *FULL_CANVAS_CALL[1:7], "press 1", "press 1", caller=CAS_NUMBER)
-    from_cas = session.scalars(select(Incident).order_by(Incident.id.desc())).first()
-    assert from_cas.caller_number == CAS_NUMBER and from_cas.priority_customer
