@@ -51,13 +51,33 @@ def feed(
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     for rotation in oncall.rotations(session):
-        for start, end, person in oncall.upcoming(rotation, now - BEHIND, now + AHEAD):
+        for start, end, person in oncall.upcoming(
+            rotation, *_whole_shifts(rotation, now - BEHIND, now + AHEAD)
+        ):
             if person is None or (only is not None and person.id != only.id):
                 continue
             calendar.add_component(
                 _shift(rotation, start, end, person, now, base_url, own=only is not None)
             )
     return calendar.to_ical()
+
+
+def _whole_shifts(
+    rotation: Rotation, start: dt.datetime, until: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """The window widened to the shifts and overrides it cuts through: no event starts or ends
+    at the moment of the fetch, so an event keeps its start, end and UID from one fetch to the
+    next and a calendar app updates it rather than deleting and adding it again."""
+    start, until = oncall.shift_start(rotation, start), oncall.shift_start(rotation, until)
+    widened = True
+    while widened:
+        widened = False
+        for override in rotation.overrides:
+            if override.starts_at < start < override.ends_at:
+                start, widened = override.starts_at, True
+            if override.starts_at < until < override.ends_at:
+                until, widened = override.ends_at, True
+    return start, until
 
 
 def _shift(

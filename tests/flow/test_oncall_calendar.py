@@ -7,7 +7,10 @@ import datetime as dt
 import re
 
 import icalendar
+from sqlalchemy import select
 
+from app.models import Responder, Rotation
+from app.paging import oncall
 from tests.accounts import make_accounts, post_form, sign_in
 
 UTC = dt.UTC
@@ -86,3 +89,41 @@ def test_a_responder_gets_their_address_from_the_on_call_page(app, clock, client
         "On call: Pat Lee (primary)",
         "On call: Pat Lee (secondary)",
     }
+
+
+def _shifts(client, path: str) -> dict[str, tuple[dt.datetime, dt.datetime]]:  # type: ignore[no-untyped-def]
+    return {
+        str(e["uid"]): (e.decoded("dtstart"), e.decoded("dtend")) for e in _events(client, path)
+    }
+
+
+def test_a_calendar_fetched_again_later_keeps_every_shift_as_it_was(runner, client, clock, session):
+    """A shift in progress keeps its real start (not the moment of the fetch), and an override
+    that began before the feed's window keeps its own start: a calendar app refreshing the feed
+    updates nothing and duplicates nothing."""
+    pat, alex = (
+        session.scalar(select(Responder).where(Responder.name == name))
+        for name in ("Pat Lee", "Alex Kim")
+    )
+    rotation = session.scalar(select(Rotation).where(Rotation.position == "secondary"))
+    started = clock.now() - dt.timedelta(days=9)
+    oncall.add_override(session, rotation.id, alex.id, started, started + dt.timedelta(days=12))
+    session.commit()
+    made = runner.invoke(args=["responders", "calendar", pat.name])
+    team = _address(made.output, "every rotation")
+    first = _shifts(client, team)
+    clock.advance(hours=5)
+    later = _shifts(client, team)
+    clock.advance(days=2)
+    much_later = _shifts(client, team)
+    assert later == first
+    common = first.keys() & much_later.keys()
+    assert len(common) >= len(first) - 1
+    assert {uid: first[uid] for uid in common} == {uid: much_later[uid] for uid in common}
+    # Every shift begins at a hand-off (Monday 09:00 in Chicago) or where the override begins
+    # or ends.
+    starts = {start for start, _ in first.values()}
+    override = {started.astimezone(UTC), (started + dt.timedelta(days=12)).astimezone(UTC)}
+    assert override <= starts
+    handoffs = starts - override
+    assert all((s.weekday(), s.hour, s.minute) == (0, 15, 0) for s in handoffs), handoffs
