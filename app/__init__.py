@@ -17,6 +17,7 @@ from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
 from app.adapters.logging_setup import configure_logging, twilio_id
 from app.adapters.mail import ConsoleMailer, smtp_mailer
 from app.adapters.tickets import make_backend
+from app.calls import timing
 from app.calls.hours import BusinessHours
 from app.calls.script import Flow, FlowError, PageScript, load_flows
 from app.calls.turn import LineConfig
@@ -119,6 +120,15 @@ def _load(config: Mapping[str, Any] | None) -> tuple[Settings, Flow, PageScript]
         )
     if not isinstance(page_script, PageScript):
         raise FlowError(f"{settings.VOICE_FLOWS_DIR}: no page script (kind: page) named page")
+    # The same limit `flows check` applies: the line never starts with a script too long for a
+    # caller at night.
+    speech = timing.estimate(caller_flow)
+    if not speech.within_limit:
+        raise FlowError(
+            f"{settings.VOICE_FLOWS_DIR}: {caller_flow.name}: a full call speaks "
+            f"{speech.seconds:.0f} s, over the {timing.LIMIT_SECONDS:.0f} s limit; shorten the "
+            "prompts (flask --app app flows check)"
+        )
     return settings, caller_flow, page_script
 
 

@@ -22,13 +22,18 @@ ACTIVE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED
 
 
 def open_incidents(session: Session) -> list[Incident]:
-    """Unacknowledged first, then by priority, then newest."""
+    """Unacknowledged first, then by priority (CAS customers first within one), then newest."""
     unacked_first = case((Incident.state == IncidentState.OPEN, 0), else_=1)
     return list(
         session.scalars(
             select(Incident)
             .where(Incident.state.in_(ACTIVE))
-            .order_by(unacked_first, Incident.priority, Incident.id.desc())
+            .order_by(
+                unacked_first,
+                Incident.priority,
+                Incident.priority_customer.desc(),
+                Incident.id.desc(),
+            )
             .options(selectinload(Incident.service), selectinload(Incident.owner))
         )
     )

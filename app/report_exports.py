@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from app.clock import local
-from app.reports import GOAL_MINUTES, MonthlyReport, call_minutes, first_acknowledged
+from app.reports import GOAL_MINUTES, MonthlyReport, call_minutes, first_acknowledged, missed
 
 WHEN = "%Y-%m-%d %H:%M"
 
@@ -49,7 +49,7 @@ def incidents_csv(report: MonthlyReport, zone: ZoneInfo) -> str:
             [
                 i.reference,
                 when(i.created_at),
-                i.service.customer if i.service else "",
+                report.customer(i),
                 i.service_name,
                 "yes" if i.priority_customer else "no",
                 f"P{i.priority}",
@@ -87,7 +87,7 @@ def summaries_csv(report: MonthlyReport, zone: ZoneInfo) -> str:
         rows.append(
             [
                 i.reference,
-                i.service.customer if i.service else "",
+                report.customer(i),
                 i.service_name,
                 "yes" if i.priority_customer else "no",
                 summary.responder.name,
@@ -104,6 +104,30 @@ def summaries_csv(report: MonthlyReport, zone: ZoneInfo) -> str:
     return _csv(header, rows)
 
 
+def customers_csv(report: MonthlyReport, _zone: ZoneInfo) -> str:
+    """Hours per customer, for billing: one row per customer with the month's totals (the
+    hours from the submitted work summaries), CAS customers first."""
+    totals: dict[str, list] = {}
+    for line in report.lines:
+        row = totals.setdefault(line.customer, [line.customer, line.cas, 0, 0, 0, 0])
+        row[1] = row[1] or line.cas
+        row[2] += line.incidents
+        row[3] += line.callers
+        row[4] += line.minutes_worked
+        row[5] += line.call_minutes
+    rows = [
+        [name, "yes" if cas else "no", incidents, callers, worked, f"{worked / 60:.2f}", call]
+        for name, cas, incidents, callers, worked, call in sorted(
+            totals.values(), key=lambda row: (not row[1], row[0])
+        )
+    ]
+    header = [
+        "customer", "cas", "incidents", "callers", "minutes_worked", "hours_worked",
+        "call_minutes",
+    ]  # fmt: skip
+    return _csv(header, rows)
+
+
 # The chart: minutes on a log axis from 1 minute to 24 hours; longer, or never, at the edge.
 AXIS_MIN, AXIS_MAX = 1.0, 24 * 60.0
 TICKS = (1, 5, 15, 60, 240, 1440)
@@ -113,8 +137,9 @@ TICKS = (1, 5, 15, 60, 240, 1440)
 class ChartRow:
     reference: str
     label: str
+    label_y: float
     y: float
-    ack_x: float | None
+    ack_x: float | None  # None: not acknowledged yet, and the 60 minutes are not up
     contact_x: float | None
     ack_minutes: float | None
     contact_minutes: float | None
@@ -134,9 +159,14 @@ class Chart:
     edge_x: float
 
 
-def chart(report: MonthlyReport, width: int = 420, row_height: int = 30) -> Chart:
-    """Sized for a phone (the SVG scales up on a desk): labels and ticks stay readable."""
-    left, right, top = 132, width - 14, 30
+# A label above its row has the chart's whole width: a service's name is cut only past this.
+LABEL_CHARACTERS = 44
+
+
+def chart(report: MonthlyReport, width: int = 420, row_height: int = 46) -> Chart:
+    """Sized for a phone (the SVG scales up on a desk): each row's label sits on a line of its
+    own above its points, in 15-unit type that a 412 px phone shows at about 14 px."""
+    left, right, top = 12, width - 14, 26
 
     def x(minutes: float | None) -> float:
         if minutes is None or minutes >= AXIS_MAX:
@@ -146,21 +176,26 @@ def chart(report: MonthlyReport, width: int = 420, row_height: int = 30) -> Char
         )
         return round(left + share * (right - left - 12), 1)
 
-    contact = {m.incident.id: m.minutes for m in report.contact.measured}
+    contact = {m.incident.id: m for m in report.contact.measured}
     rows = []
     for n, measured in enumerate(report.acknowledge.measured):
         incident = measured.incident
-        reached = contact.get(incident.id)
+        reached = contact[incident.id].minutes if incident.id in contact else None
+        label = f"{incident.reference} {incident.service_name}"
+        if len(label) > LABEL_CHARACTERS:
+            label = label[: LABEL_CHARACTERS - 1].rstrip() + "…"
+        row_top = top + n * row_height
         rows.append(
             ChartRow(
                 reference=incident.reference,
-                label=f"{incident.reference} {incident.service_name}"[:17],
-                y=top + n * row_height + row_height / 2,
-                ack_x=x(measured.minutes),
+                label=label,
+                label_y=row_top + 17,
+                y=row_top + 33,
+                ack_x=None if measured.waiting else x(measured.minutes),
                 contact_x=x(reached) if reached is not None else None,
                 ack_minutes=measured.minutes,
                 contact_minutes=reached,
-                missed=measured.minutes is None or measured.minutes > GOAL_MINUTES,
+                missed=missed(measured),
                 reopened=incident.reopened,
             )
         )

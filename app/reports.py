@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.incidents.service import GOAL
 from app.incidents.summaries import joint_call_minutes
-from app.models import EventKind, Incident, IncidentState
+from app.models import CLOSED_IN_TICKET, EventKind, Incident, IncidentState, PriorityContact
 
 
 def month_bounds(month: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -38,7 +38,9 @@ def minutes_between(start: dt.datetime, end: dt.datetime | None) -> float | None
 @dataclass(frozen=True)
 class Measured:
     incident: Incident
-    minutes: float | None  # None: it never happened
+    minutes: float | None  # None: it has not happened
+    # Not happened yet, and the 60 minutes are not up: neither met nor missed so far.
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,29 @@ class Goal:
 
     @property
     def misses(self) -> list[Measured]:
-        return [m for m in self.measured if m.minutes is None or m.minutes > GOAL_MINUTES]
+        return [m for m in self.measured if missed(m)]
+
+    @property
+    def waiting(self) -> list[Measured]:
+        return [m for m in self.measured if m.waiting]
+
+
+def missed(measured: Measured) -> bool:
+    if measured.minutes is None:
+        return not measured.waiting
+    return measured.minutes > GOAL_MINUTES
+
+
+def _measured(incident: Incident, at: dt.datetime | None, now: dt.datetime) -> Measured:
+    """Minutes from the report to `at`; an incident still inside its 60 minutes (and not
+    cancelled or closed) is waiting, not a miss."""
+    minutes = minutes_between(incident.created_at, at)
+    waiting = (
+        minutes is None
+        and incident.state in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED)
+        and now - incident.created_at <= GOAL
+    )
+    return Measured(incident, minutes, waiting)
 
 
 GOAL_MINUTES = GOAL.total_seconds() / 60
@@ -105,6 +129,21 @@ class MonthlyReport:
     lines: list[Line] = field(default_factory=list)
     acknowledge: Goal = field(default_factory=lambda: Goal([]))
     contact: Goal = field(default_factory=lambda: Goal([]))
+    # Each incident's customer: the catalog's for its service, else the CAS customer whose
+    # number called (the catalog's priority contacts).
+    customers: dict[int, str] = field(default_factory=dict)
+
+    def customer(self, incident: Incident) -> str:
+        return self.customers.get(incident.id, "")
+
+    @property
+    def closed_unconfirmed(self) -> list[Incident]:
+        """Closed without the caller's word: by CLOSE ... NOREPLY, or in the ticketing system."""
+        return [i for i in self.incidents if i.closed_unconfirmed]
+
+    @property
+    def closed_in_ticketing(self) -> int:
+        return sum(i.confirmed_via == CLOSED_IN_TICKET for i in self.closed_unconfirmed)
 
     @property
     def reopened(self) -> list[Incident]:
@@ -149,13 +188,29 @@ def incidents_in(session: Session, month: dt.date, zone: ZoneInfo) -> list[Incid
     )
 
 
-def monthly(session: Session, month: dt.date, zone: ZoneInfo) -> MonthlyReport:
+def _customers(session: Session, incidents: list[Incident]) -> dict[int, str]:
+    by_number = {
+        number: customer
+        for number, customer in session.execute(
+            select(PriorityContact.number, PriorityContact.customer)
+        )
+    }
+    found = {}
+    for incident in incidents:
+        numbers = [r.caller_number for r in incident.reports] + [incident.caller_number]
+        found[incident.id] = (incident.service.customer if incident.service else "") or next(
+            (by_number[n] for n in numbers if n in by_number), ""
+        )
+    return found
+
+
+def monthly(session: Session, month: dt.date, zone: ZoneInfo, now: dt.datetime) -> MonthlyReport:
     every = incidents_in(session, month, zone)
     counted = [i for i in every if i.state != IncidentState.CANCELLED]
+    customers = _customers(session, counted)
     lines: dict[tuple[str, str], Line] = {}
     for incident in counted:
-        customer = incident.service.customer if incident.service else ""
-        key = (customer or "—", incident.service_name)
+        key = (customers[incident.id] or "—", incident.service_name)
         line = lines.setdefault(
             key,
             Line(key[0], key[1], cas=bool(incident.service and incident.service.priority_customer)),
@@ -174,10 +229,7 @@ def monthly(session: Session, month: dt.date, zone: ZoneInfo) -> MonthlyReport:
         cancelled=len(every) - len(counted),
         # CAS customers first, then by customer and service.
         lines=sorted(lines.values(), key=lambda line: (not line.cas, line.customer, line.service)),
-        acknowledge=Goal(
-            [Measured(i, minutes_between(i.created_at, first_acknowledged(i))) for i in counted]
-        ),
-        contact=Goal(
-            [Measured(i, minutes_between(i.created_at, i.first_contact_at)) for i in counted]
-        ),
+        acknowledge=Goal([_measured(i, first_acknowledged(i), now) for i in counted]),
+        contact=Goal([_measured(i, i.first_contact_at, now) for i in counted]),
+        customers=customers,
     )

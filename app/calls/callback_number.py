@@ -46,9 +46,8 @@ class PhoneQuestion(StepHandler):
             turn.reply.gather(step.id, n, [step.confirm.format(number=number, service="")])
         else:
             call.stage = CallStage.KEYIN
-            turn.reply.gather(
-                step.id, n, [step.keyin], num_digits=None, finish_on_key="#", timeout=10
-            )
+            keyin = step.staff_keyin if call.staff_user_id else step.keyin
+            turn.reply.gather(step.id, n, [keyin], num_digits=None, finish_on_key="#", timeout=10)
 
     def answer(self, turn: Turn) -> None:
         if turn.call.stage == CallStage.OFFER:
@@ -84,6 +83,13 @@ class PhoneQuestion(StepHandler):
 
     def _answer_keyed(self, turn: Turn) -> None:
         digits = "".join(ch for ch in turn.heard.digits if ch.isdigit())
+        if turn.call.staff_user_id and not digits:
+            # Pound alone: the customer has no number and will call back. The help desk's own
+            # number is never stored in its place.
+            turn.set(**{self.step.field: None})
+            turn.reply.say(self.step.staff_no_number)
+            self.menu.advance(turn)
+            return
         try:
             number = self.menu.line.callback.check(digits)
         except NotCallable:

@@ -4,7 +4,7 @@ the open one for the same service."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -35,11 +35,20 @@ def impact_option(flow: Flow, value: str | None) -> MenuOption | None:
     return next((o for o in flow.impact_options() if o.value == value), None)
 
 
+@dataclass(frozen=True)
+class Filed:
+    """A call's report, filed: its incident, whether it joined one already open, and the
+    draft it was filed from (what the caller is told depends on it)."""
+
+    incident: Incident
+    joined: bool
+    draft: IncidentDraft
+
+
 def file_report(
     session: Session, now: dt.datetime, flow: Flow, line: LineConfig, call: Call, incomplete: bool
-) -> tuple[Incident, bool]:
-    """Join the known incident the caller chose (if still active), else open a new one.
-    Returns the incident and whether the report joined an existing one."""
+) -> Filed:
+    """Join the known incident the caller chose (if still active), else open a new one."""
     draft = draft_from_call(flow, line, call, incomplete)
     staff = session.get(User, call.staff_user_id) if call.staff_user_id else None
     actor = f"help desk: {staff.name}" if staff else mask(draft.caller_number or call.from_number)
@@ -78,7 +87,7 @@ def file_report(
     call.incident = incident
     call.status = CallStatus.REPORTED
     call.step = FINISHED
-    return incident, joined
+    return Filed(incident, joined, draft)
 
 
 # The third new incident from one number within this time joins the previous one: one phone

@@ -21,7 +21,16 @@ from app.calls.entry import Returning
 from app.calls.reply import Reply
 from app.calls.script import Flow, MenuOption
 from app.calls.steps import handler_for
-from app.calls.turn import GREETING, JOIN_CALL, RETURNING, STAFF, Heard, LineConfig, Turn
+from app.calls.turn import (
+    FINISHED,
+    GREETING,
+    JOIN_CALL,
+    RETURNING,
+    STAFF,
+    Heard,
+    LineConfig,
+    Turn,
+)
 from app.clock import Clock
 from app.db import SINGLE_STATEMENT
 from app.incidents import catalog
@@ -41,6 +50,7 @@ from app.models import (
 )
 from app.outbox.claims import skip_locked
 from app.outbox.health import tell_leads
+from app.paging.notify import sms_capable
 from app.phones import mask, try_e164
 
 log = logging.getLogger(__name__)
@@ -241,7 +251,7 @@ class VoiceMenu:
         incident = None
         if call.status == CallStatus.IN_PROGRESS:
             if any(call.answers.get(key) for key in USEFUL_ANSWERS):
-                incident, _ = self._file(call, incomplete=True)
+                incident = self._file(call, incomplete=True).incident
                 log.info("call %s hung up during %s: incomplete incident", call_sid, call.step)
             else:
                 call.status = CallStatus.ABANDONED
@@ -361,26 +371,51 @@ class VoiceMenu:
         return filing.impact_option(self.flow, value)
 
     def finish(self, turn: Turn) -> None:
-        """File the report and tell the caller its reference; then they may hear it again."""
+        """File the report and tell the caller its reference and what happens next, as it will
+        happen; then they may hear the reference again."""
         call = turn.call
-        incident, added = self._file(call, incomplete=False)
-        reference = spoken_reference(incident.reference)
         finish, staff = self.flow.finish, bool(call.staff_user_id)
-        # The receipt text goes to the callback number when the line texts callers at all.
-        texted = self.line.caller_sms and bool(incident.callback_number)
-        if added:
-            turn.reply.say(finish.added.format(reference=reference))
-        else:
-            turn.reply.say(finish.reference.format(reference=reference))
+        if not staff and not self.said_anything(call):
+            # Silence and stray keys all the way: nothing to page anyone about. The call stays
+            # on record as abandoned, with its number.
+            call.status, call.step = CallStatus.ABANDONED, FINISHED
+            turn.reply.say(finish.nothing_heard).hangup()
+            return
+        filed = self._file(call, incomplete=False)
+        incident, number = filed.incident, filed.draft.callback_number
+        reference = spoken_reference(incident.reference)
+        said = finish.reference
+        if filed.joined:
+            said = finish.staff_added if staff else finish.added
+        turn.reply.say(said.format(reference=reference))
         if staff:
             self.say_ticket(turn, incident)
-        if texted:
+        # The receipt is texted to this caller's callback number when it can take texts.
+        if self.line.caller_sms and sms_capable(number):
             turn.reply.say(finish.staff_texted if staff else finish.texted)
-        if not added:
-            turn.reply.say(finish.staff_next if staff else finish.next)
+        turn.reply.say(self._what_next(filed, staff))
         turn.set(reference=incident.reference)
         turn.move_to(CallStage.REPEAT)
         self.ask(turn)
+
+    def _what_next(self, filed: filing.Filed, staff: bool) -> str:
+        finish = self.flow.finish
+        if not filed.draft.callback_number:
+            return finish.staff_next_no_number if staff else finish.next_no_number
+        if filed.joined:
+            return finish.staff_added_next if staff else finish.added_next
+        if staff:
+            return finish.staff_next
+        return finish.next_business_hours if filed.draft.business_hours else finish.next
+
+    def said_anything(self, call: Call) -> bool:
+        """Anything worth a report: words, a recording, or an impact the caller chose (the
+        menu's default, given after missed tries, is not a choice)."""
+        answers = call.answers
+        if any(answers.get(key) for key in USEFUL_ANSWERS if key != "impact"):
+            return True
+        impact = answers.get("impact")
+        return impact is not None and impact != self.flow.default_impact()
 
     def say_ticket(self, turn: Turn, incident: Incident | None) -> None:
         """Help-desk staff hear the ticket's id once the ticketing system has given one (an
@@ -391,7 +426,7 @@ class VoiceMenu:
 
     # --- turn bookkeeping -----------------------------------------------------------------
 
-    def _file(self, call: Call, incomplete: bool) -> tuple[Incident, bool]:
+    def _file(self, call: Call, incomplete: bool) -> filing.Filed:
         return filing.file_report(
             self.session, self.clock.now(), self.flow, self.line, call, incomplete
         )

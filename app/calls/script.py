@@ -156,6 +156,9 @@ class PhoneStep(_Strict):
     confirm: str
     kept_caller_id: str
     no_number: str
+    # The staff line: the customer's number, or pound alone when the customer has none.
+    staff_keyin: str
+    staff_no_number: str
     not_callable: str = (
         "Sorry, that number can't be used for a call back: it must be the caller's own mobile "
         "or landline, in the United States or Canada. Please key it in again."
@@ -170,6 +173,8 @@ class ClaimStep(_Strict):
     type: Literal["claim"]
     field: str
     prompt: str
+    # The staff line asks about the customer, not the staff member.
+    staff_prompt: str
 
 
 class ReviewStep(_Strict):
@@ -226,11 +231,21 @@ class Finish(_Strict):
     # Said when the reference is also texted (to the caller, or to the customer on the staff line).
     texted: str
     staff_texted: str
+    # What happens next, as it will: after hours, in business hours, with no number to call
+    # back on, and for a report added to an incident already being worked.
     next: str
+    next_business_hours: str
+    next_no_number: str
+    added_next: str
     # The staff line: the help-desk staff member is not the one called back.
     staff_next: str
+    staff_next_no_number: str
+    staff_added_next: str
     added: str
+    staff_added: str
     hear_again: str
+    # A call that gave nothing but silence or stray keys: no report, nobody paged.
+    nothing_heard: str
     # The staff line: the incident's ticket in the ticketing system, once it has one.
     staff_ticket: str = "In the ticketing system, it is ticket {ticket}."
     # How many times the caller may press 1 to hear the reference again.
@@ -305,6 +320,13 @@ class Flow(_Strict):
                 return list(step.options)
         return []
 
+    def default_impact(self) -> str | None:
+        """The impact a caller who never chose one is given."""
+        for step in self.steps:
+            if isinstance(step, MenuStep) and step.field == "impact":
+                return step.default
+        return None
+
     def next_step_id(self, step_id: str) -> str | None:
         ids = [step.id for step in self.steps]
         position = ids.index(step_id) + 1
@@ -337,6 +359,7 @@ _PLACEHOLDERS: dict[str, set[str]] = {
     "business_hours": {"line"},
     "known": {"service", "reported_at", "reference", "status"},
     "added": {"reference"},
+    "staff_added": {"reference"},
     "welcome": {"name"},
     "acknowledged": {"reference"},
     "escalated": {"reference"},

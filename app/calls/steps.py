@@ -58,7 +58,11 @@ class ServiceQuestion(StepHandler):
                 step.id, n, [text.format(service=self._candidate_name(turn), number="")]
             )
         else:
-            text = step.reprompt.format(examples=self._examples()) if retry else step.prompt
+            text = step.prompt
+            if retry:
+                # With no catalog to draw examples from, the hint is the question again.
+                examples = self._examples()
+                text = step.reprompt.format(examples=examples) if examples else step.prompt
             hints = catalog.speech_hints(self.menu.services)
             turn.reply.gather(
                 step.id,
@@ -257,7 +261,9 @@ class ClaimQuestion(StepHandler):
         if self.menu.known_priority_customer(turn):
             self.menu.advance(turn)
             return
-        turn.reply.gather(self.step.id, turn.next_turn, [self.step.prompt])
+        step = self.step
+        prompt = step.staff_prompt if turn.call.staff_user_id else step.prompt
+        turn.reply.gather(step.id, turn.next_turn, [prompt])
 
     def answer(self, turn: Turn) -> None:
         digits = turn.heard.digits

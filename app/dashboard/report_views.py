@@ -43,7 +43,7 @@ def stats() -> ResponseReturnValue:
 @signed_in(*LEADS)
 def report() -> str:
     month = _month(request.args.get("month"))
-    found = reports.monthly(get_db().session, month, settings().zone)
+    found = reports.monthly(get_db().session, month, settings().zone, clock().now())
     previous = (month - dt.timedelta(days=1)).replace(day=1)
     following = (month + dt.timedelta(days=32)).replace(day=1)
     return render_template(
@@ -59,10 +59,14 @@ def report() -> str:
 @bp.get("/reports/<month>/<kind>.csv")
 @signed_in(*LEADS)
 def report_csv(month: str, kind: str) -> Response:
-    writers = {"incidents": report_exports.incidents_csv, "summaries": report_exports.summaries_csv}
+    writers = {
+        "incidents": report_exports.incidents_csv,
+        "summaries": report_exports.summaries_csv,
+        "customers": report_exports.customers_csv,
+    }
     if kind not in writers:
         abort(404)
-    found = reports.monthly(get_db().session, _month(month), settings().zone)
+    found = reports.monthly(get_db().session, _month(month), settings().zone, clock().now())
     body = writers[kind](found, settings().zone)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{kind}-{month}.csv"'

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -284,6 +294,17 @@ def forbidden(_error: Exception) -> Response:
     return Response(
         render_template("dashboard/error.html", message="You can't open this page."), status=403
     )
+
+
+@bp.app_errorhandler(404)
+def not_found(_error: Exception) -> Response:
+    """A page of the dashboard's own (landmarks, the way back); API clients get JSON."""
+    if request.path.startswith("/api/"):
+        response = jsonify(error="not found")
+        response.status_code = 404
+        return response
+    message = "There is no such page here. It may have moved, or the address may be mistyped."
+    return Response(render_template("dashboard/error.html", message=message), status=404)
 
 
 @bp.app_errorhandler(CSRFError)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app import emails
 from app.calls.script import MenuOption
 from app.incidents.service import IncidentDraft
-from app.models import Report, Service
+from app.models import Report, Service, Source
 from app.models.base import length_of
 from app.phones import CallbackPolicy, InvalidNumber, NotCallable
 
@@ -80,7 +80,12 @@ def draft_from_form(
     impact_value = text("impact", 32)
     impact = next((option for option in impacts if option.value == impact_value), None)
     if impact is None:
-        errors["impact"] = "one of: " + ", ".join(option.value for option in impacts)
+        # People choose from the labels they see; API clients send the values.
+        errors["impact"] = (
+            "choose how many people are affected"
+            if source == Source.DASHBOARD
+            else "one of: " + ", ".join(option.value for option in impacts)
+        )
     started = text("started", length_of(Report.started_text))
     last_worked = text("last_worked", length_of(Report.last_worked_text))
     responsible = text("responsible_party", length_of(Report.responsible_party))

@@ -133,14 +133,31 @@ def open_incident(
             session,
             now,
             incident,
-            _keyed_in_receipt(incident, draft)
-            or f"{incident.reference}: we received your report about "
-            f"{incident.service_for_callers}. "
-            f"The on-call administrator has been paged and will call you back within 60 "
-            f"minutes at {display(incident.callback_number)}. Reply with your e-mail address "
-            "to also get updates by e-mail.",
+            _keyed_in_receipt(incident, draft) or _receipt(incident, draft),
         )
     return incident
+
+
+def _receipt(incident: Incident, draft: IncidentDraft) -> str:
+    """What happens next, as the support process promises it: a call back within 60 minutes
+    after hours; in business hours, an aim of 60 minutes, not a promise."""
+    at = display(incident.callback_number)
+    if draft.business_hours:
+        next_ = (
+            f"An administrator will review it and contact you at {at}; we aim to respond "
+            "within 60 minutes, but it can take longer when the team is busy."
+        )
+    else:
+        next_ = (
+            "The on-call administrator has been paged and will call you back within 60 "
+            f"minutes at {at}."
+        )
+    # Invited only when no address came with the report (staff spelled it, a form had it).
+    email = "" if draft.email else " Reply with your e-mail address to also get updates by e-mail."
+    return (
+        f"{incident.reference}: we received your report about {incident.service_for_callers}. "
+        f"{next_}{email}"
+    )
 
 
 def _keyed_in_receipt(incident: Incident, draft: IncidentDraft) -> str | None:

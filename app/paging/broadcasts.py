@@ -47,7 +47,12 @@ def _tell(session: Session, row: CallerBroadcast, now: dt.datetime) -> None:
     if incident.state not in STILL_TRUE[news]:
         return
     asked = notify.text_every_caller(
-        session, now, incident, _words(news, incident), but=row.except_report
+        session,
+        now,
+        incident,
+        _words(news, incident),
+        but=row.except_report,
+        emailed=_emailed(news, incident),
     )
     if news == News.FIXED:
         for number, texted in asked:
@@ -80,6 +85,18 @@ def _words(news: News, incident: Incident) -> Callable[[str], str]:
     return lambda _number: (
         f"{reference}: another caller reports {service} is still broken, so it is reopened and "
         "the administrator has been paged again."
+    )
+
+
+def _emailed(news: News, incident: Incident) -> str | None:
+    """The words by e-mail, where a text's do not suit one: nothing reads a reply by e-mail."""
+    if news != News.FIXED:
+        return None
+    return (
+        f"{incident.reference}: the on-call administrator reports "
+        f"{incident.service_for_callers} is fixed. Please tell us whether it works for you now: "
+        "reply WORKS or BROKEN to the text message we sent to your phone (or, if it takes no "
+        "texts, answer the call we make to it)."
     )
 
 

@@ -120,29 +120,37 @@ def page_text(incident: Incident, code: int, position: str = "") -> str:
 
 def chain_position(incident: Incident, responder: Responder, now: dt.datetime) -> str:
     """Where the chain stands, said in a page after the first: `ESCALATED, no ack 60 min, tried
-    Pat Lee 3x` for someone new, `REMINDER 3, no ack 30 min` for the same person again. After a
-    reopening the count starts again, and every page says REOPENED first."""
+    Pat Lee 3x` for someone new, `REMINDER 2, no ack 30 min` for the same person's second
+    reminder. A round of pages (a text and a call at once) counts once. After a reopening the
+    count starts again, and every page says REOPENED first."""
     since = incident.waiting_since
     earlier = [page for page in incident.pages if since <= page.created_at < now]
     reopened = "REOPENED" if incident.reopened else ""
     if not earlier:
         return reopened
     minutes = int((now - since).total_seconds() // 60)
-    mine = sum(page.responder_id == responder.id for page in earlier)
-    others = [page for page in earlier if page.responder_id != responder.id]
+    rounds = _rounds(earlier)
     lead = f"{reopened}, " if reopened else ""
-    if not others:
-        return f"{lead}REMINDER {mine + 1}, no ack {minutes} min"
+    if set(rounds) == {responder.name}:
+        return f"{lead}REMINDER {rounds[responder.name]}, no ack {minutes} min"
     return f"{lead}ESCALATED, no ack {minutes} min, tried {tried(earlier)}"
+
+
+def _rounds(pages: list[Notification]) -> dict[str, int]:
+    """How many times each person was paged: a text and a call queued together are one round."""
+    counts: dict[str, int] = {}
+    seen: set[tuple[str, dt.datetime]] = set()
+    for page in sorted(pages, key=lambda page: (page.created_at, page.id or 0)):
+        if page.responder is None or (page.responder.name, page.created_at) in seen:
+            continue
+        seen.add((page.responder.name, page.created_at))
+        counts[page.responder.name] = counts.get(page.responder.name, 0) + 1
+    return counts
 
 
 def tried(pages: list[Notification]) -> str:
     """Who has been paged and how often: `Pat Lee 3x, Alex Kim 1x` (empty for nobody)."""
-    counts: dict[str, int] = {}
-    for page in pages:
-        if page.responder is not None:
-            counts[page.responder.name] = counts.get(page.responder.name, 0) + 1
-    return ", ".join(f"{name} {count}x" for name, count in counts.items())
+    return ", ".join(f"{name} {count}x" for name, count in _rounds(pages).items())
 
 
 def sms_capable(number: str | None) -> bool:
@@ -275,6 +283,13 @@ def tell_taken(
         )
 
 
+# Nothing reads e-mail sent to the line: a caller who answers an update by e-mail must know.
+NOT_READ = (
+    "\n\nReplies to this e-mail are not read. To tell us something, call the line again or text "
+    "it from the phone you reported from."
+)
+
+
 def text_caller(
     session: Session, now: dt.datetime, incident: Incident, body: str, to: str | None = None
 ) -> bool:
@@ -290,17 +305,19 @@ def text_every_caller(
     incident: Incident,
     words: Callable[[str], str],
     but: Report | None = None,
+    emailed: str | None = None,
 ) -> list[tuple[str, bool]]:
     """`text_caller` for each of the incident's callers (but the one who made report `but`),
-    with the words for their number; returns each number and whether it was texted. The
-    reports are read once and looked up by number: an outage may have thousands of callers."""
+    with the words for their number (by e-mail, `emailed` when a text's words do not suit an
+    e-mail); returns each number and whether it was texted. The reports are read once and
+    looked up by number: an outage may have thousands of callers."""
     theirs: dict[str, list[tuple[str, dt.datetime | None]]] = defaultdict(list)
     for report in incident.reports:
         for number in dict.fromkeys((report.callback_number, report.caller_number)):
             if number:
                 theirs[number].append((report.updates_email, report.texts_fail_since))
     return [
-        (number, _text(session, now, incident, words(number), number, theirs[number]))
+        (number, _text(session, now, incident, words(number), number, theirs[number], emailed))
         for number in caller_numbers(incident)
         if but is None or not but.reached_at(number)
     ]
@@ -313,10 +330,11 @@ def _text(
     body: str,
     number: str | None,
     theirs: list[tuple[str, dt.datetime | None]],
+    emailed: str | None = None,
 ) -> bool:
     subject = f"{incident.reference}: {catalog.name_for_callers(session, incident)}"
     for address in {email for email, _ in theirs if email}:
-        mail.queue_email(session, now, address, subject, body, incident)
+        mail.queue_email(session, now, address, subject, f"{emailed or body}{NOT_READ}", incident)
     if not sms_capable(number) or any(failed for _, failed in theirs):
         return False
     queue(

@@ -35,6 +35,8 @@ from app.responders.grammar import COMMAND_LIST, LETTERS, OPT_IN, OPT_OUT, Comma
 log = logging.getLogger(__name__)
 
 FLOOD_WINDOW = dt.timedelta(minutes=5)
+# LIST names this many open incidents (one reply of about 1,000 characters) and counts the rest.
+LIST_LIMIT = 20
 ACTIVE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED)
 # Which incidents a bare command (no code, no reference) can mean.
 CANDIDATE_STATES = {
@@ -261,12 +263,15 @@ class SmsDesk:
         )
 
     def _list(self, responder: Responder) -> str:
+        live = Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED])
+        total = self.session.scalar(select(func.count()).select_from(Incident).where(live)) or 0
         open_ = list(
             self.session.scalars(
                 select(Incident)
-                .where(Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED]))
-                .order_by(Incident.priority, Incident.id)
-                .limit(8)
+                .where(live)
+                # CAS customers first at the same priority, as the support process has it.
+                .order_by(Incident.priority, Incident.priority_customer.desc(), Incident.id)
+                .limit(LIST_LIMIT)
             )
         )
         if not open_:
@@ -285,4 +290,6 @@ class SmsDesk:
                 f"{incident.reference}{code} P{incident.priority} "
                 f"{incident.service_name[:20]}{owner}"
             )
-        return "Open: " + "; ".join(parts)
+        # Never silently shorter than the truth: what did not fit is counted.
+        more = total - len(open_)
+        return "Open: " + "; ".join(parts) + (f"; and {more} more on the dashboard" if more else "")

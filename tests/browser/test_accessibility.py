@@ -34,6 +34,7 @@ PAGES = [
     ("summaries", "jordan", "/summaries"),
     ("responders", "jordan", "/responders"),
     ("services", "jordan", "/services"),
+    ("not-found", None, "/no-such-page"),
 ]
 
 

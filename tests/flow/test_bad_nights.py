@@ -52,7 +52,7 @@ def test_a_reopened_incident_is_open_again_and_its_clock_restarts(
     incident = the_incident(session)
     assert incident.time_to_acknowledge == dt.timedelta(minutes=70)
     # The month's report keeps the first acknowledgement for the goal, and counts it reopened.
-    report = monthly(session, clock.now().date(), CHICAGO)
+    report = monthly(session, clock.now().date(), CHICAGO, clock.now())
     [measured] = report.acknowledge.measured
     assert measured.minutes == 5 and report.reopened == [incident]
     # Nobody has been in contact with the caller, more than 60 minutes on.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from app import check_configuration
 from app.calls import timing
 from app.calls.script import Flow, load_flow
 from app.config import PROJECT_ROOT
@@ -114,3 +115,13 @@ def test_flows_check_prints_the_length_and_refuses_a_long_script(runner, tmp_pat
     result = runner.invoke(args=["flows", "check", "--dir", str(tmp_path)])
     assert result.exit_code != 0
     assert "too long for a caller at night" in result.output
+
+
+def test_the_server_refuses_to_start_with_a_script_too_long(settings, tmp_path: Path):
+    data = yaml.safe_load(SHIPPED.read_text())
+    data["greeting"]["after_hours"] = "You have reached {line}. " + "Please listen carefully. " * 40
+    (tmp_path / "caller.yaml").write_text(yaml.safe_dump(data))
+    shutil.copy(SHIPPED.parent / "page.yaml", tmp_path)
+    problem = check_configuration({**settings, "VOICE_FLOWS_DIR": str(tmp_path)})
+    assert problem is not None and "over the 90 s limit" in problem
+    assert check_configuration(settings) is None

@@ -157,6 +157,9 @@ def test_new_incident_form_validates_and_pages(client, accounts, session, app, c
     assert "choose a service, or describe it" in html
     assert "say what is wrong" in html
     assert "a phone number with area code" in html
+    # The form speaks in the labels it offers, never in the values behind them.
+    assert "choose how many people are affected" in html
+    assert "one-person" not in html.split('id="impact"')[1].split("</select>")[1]
     good = post_form(
         client,
         "/incidents/new",
@@ -251,3 +254,12 @@ def test_hours_and_roles_read_as_people_say_them(app, clock, twilio, client, acc
     responders = client.get("/responders").get_data(as_text=True)
     assert '<td data-label="Role">Team lead</td>' in responders
     assert "team_lead" not in responders
+
+
+def test_a_missing_page_is_a_page_of_the_dashboard_and_the_api_answers_json(client):
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    html = page.get_data(as_text=True)
+    assert "<main" in html and "There is no such page here." in html
+    api = client.get("/api/no-such-thing")
+    assert (api.status_code, api.get_json()) == (404, {"error": "not found"})

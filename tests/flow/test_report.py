@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
+from app.models import PriorityContact
 from tests.accounts import make_accounts, sign_in
 from tests.flow.test_after_ack import acked_and_resolved
 from tests.paging_support import PAT, run_worker, text
-from tests.support import CALLER
+from tests.security.test_ticket_news import SECRET, TOKEN, signed
+from tests.support import CALLER, FULL_CANVAS_CALL
+
+
+@pytest.fixture
+def settings(settings: dict[str, object]) -> dict[str, object]:
+    """The ticketing system may send news (the RT scrip's secret and token)."""
+    return {**settings, "TICKETS_INBOUND_SECRET": SECRET, "TICKETS_INBOUND_TOKEN": TOKEN}
 
 
 @pytest.fixture
@@ -20,6 +29,13 @@ def month(app, clock, twilio, gateway, client):  # type: ignore[no-untyped-def]
     """November 2026: Canvas acknowledged at 5 min, fixed, summed (2h30, the work starting
     with what a spreadsheet would take for a formula),
     then reopened and acknowledged again 70 min later; Exchange never acknowledged."""
+    _november(app, clock, twilio, gateway, client)
+    clock.advance(minutes=61)  # Exchange's 60 minutes are up
+    make_accounts(app, clock)
+    sign_in(client, "jordan")
+
+
+def _november(app, clock, twilio, gateway, client):  # type: ignore[no-untyped-def]
     acked_and_resolved(app, clock, twilio, gateway)
     text(twilio, PAT, "SUM 1001 2h30 =1+2 restarted the app pool")
     text(twilio, CALLER, "still broken")
@@ -36,8 +52,6 @@ def month(app, clock, twilio, gateway, client):  # type: ignore[no-untyped-def]
         },
     )
     run_worker(app, clock)
-    make_accounts(app, clock)
-    sign_in(client, "jordan")
 
 
 def test_the_monthly_report(month, client):
@@ -51,6 +65,7 @@ def test_the_monthly_report(month, client):
     )
     assert "never acknowledged" in page  # Exchange, among the misses, linked
     assert '<a href="/incidents/AH-1002">AH-1002</a> Exchange email: never acknowledged' in page
+    assert "still inside the 60 minutes" not in page
     assert "acknowledged again after 1h10" in page  # the reopening, counted as such
     rows = page.split('id="by-service"')[1]
     # CAS customers first.
@@ -80,3 +95,78 @@ def test_only_team_leads_see_the_report(app, clock, client):
     sign_in(client, "hana")
     assert client.get("/reports").status_code == 403
     assert client.get("/reports/2026-11/incidents.csv").status_code == 403
+
+
+def test_an_incident_inside_its_60_minutes_is_waiting_not_missed(
+    app, clock, twilio, gateway, client
+):
+    _november(app, clock, twilio, gateway, client)
+    make_accounts(app, clock)
+    sign_in(client, "jordan")
+    page = client.get("/reports?month=2026-11").get_data(as_text=True)
+    assert "1 still inside the 60 minutes" in page
+    misses = page.split('id="misses"')[1].split("</div>")[0]
+    assert "AH-1002" not in misses
+    chart = page.split('id="ack-chart"')[1].split("</svg>")[0]
+    assert "AH-1002 Exchange email (waiting)" in chart
+    assert "not acknowledged yet, inside the 60 minutes" in chart
+    clock.advance(minutes=61)
+    page = client.get("/reports?month=2026-11").get_data(as_text=True)
+    misses = page.split('id="misses"')[1].split("</div>")[0]
+    assert "AH-1002</a> Exchange email: never acknowledged" in misses
+
+
+def test_chart_labels_are_whole_and_readable_on_a_phone(month, client):
+    page = client.get("/reports?month=2026-11").get_data(as_text=True)
+    chart = page.split('id="ack-chart"')[1].split("</svg>")[0]
+    assert ">AH-1002 Exchange email<" in chart  # the whole name, on a line of its own
+    sizes = {int(size) for size in re.findall(r'font-size="(\d+)"', chart)}
+    width = int(re.search(r'viewBox="0 0 (\d+)', page)[1])
+    # Drawn 412 px wide less the card's padding, no text comes out under 13 px.
+    assert min(sizes) * 380 / width >= 13
+
+
+def test_a_cas_caller_known_by_number_is_their_customer_and_hours_add_up(
+    app, clock, twilio, gateway, client, session
+):
+    session.add(PriorityContact(number="+13195550178", customer="College of Education"))
+    session.commit()
+    _november(app, clock, twilio, gateway, client)
+    twilio.call(
+        "say the lab printer", "say the lab printer", *FULL_CANVAS_CALL[2:], caller="+13195550178"
+    )
+    text(twilio, PAT, "ACK 1003")
+    text(twilio, PAT, "RESOLVE 1003 fixed")
+    text(twilio, PAT, "SUM 1003 1h restarted the spooler")
+    make_accounts(app, clock)
+    sign_in(client, "jordan")
+    page = client.get("/reports?month=2026-11").get_data(as_text=True)
+    rows = page.split('id="by-service"')[1]
+    assert "College of Education" in rows.split("the lab printer")[0].rsplit("<tr>", 1)[1]
+    answer = client.get("/reports/2026-11/customers.csv")
+    assert 'filename="customers-2026-11.csv"' in answer.headers["Content-Disposition"]
+    customers = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    # One row per customer, with the month's totals: Canvas (2h30) and the printer (1h) are
+    # both the College of Education's.
+    assert [(r["customer"], r["incidents"], r["hours_worked"]) for r in customers] == [
+        ("College of Education", "2", "3.50"),
+        ("Enterprise Infrastructure", "1", "0.00"),
+    ]
+    incidents = list(
+        csv.DictReader(io.StringIO(client.get("/reports/2026-11/incidents.csv").get_data(True)))
+    )
+    assert incidents[-1]["customer"] == "College of Education"
+
+
+def test_closes_without_the_callers_word_are_counted(app, clock, twilio, gateway, client):
+    acked_and_resolved(app, clock, twilio, gateway)
+    raw, headers = signed(clock, status="closed")
+    answer = client.post("/tickets/events", data=raw, headers=headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    make_accounts(app, clock)
+    sign_in(client, "jordan")
+    page = client.get("/reports?month=2026-11").get_data(as_text=True)
+    assert (
+        '<dd id="unconfirmed-closes">1 closed without the caller\'s confirmation (1 of them '
+        "closed in the ticketing system)</dd>" in page
+    )

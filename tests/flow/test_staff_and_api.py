@@ -40,7 +40,9 @@ def test_staff_report_for_a_caller_end_to_end(twilio, session, accounts, app, cl
     assert "help-desk staff entry" in spoken
     assert "Thank you, Hana." in spoken
     assert "To be called back on" not in spoken  # the help desk's own number is never offered
-    assert "Please enter the callback number" in spoken
+    assert "Please enter the customer's callback number" in spoken
+    # Staff are asked about the customer, never about themselves.
+    assert "Is the customer a CAS customer?" in spoken and "Are you a CAS" not in spoken
     assert spoken.count("A, H, 1, 0, 0, 1") == 2
     incident = the_incident(session)
     assert incident.source == "helpdesk"

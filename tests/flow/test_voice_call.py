@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.adapters.simulator import Answer, Ask
 from app.clock import FrozenClock
-from app.models import Call, CallStatus, CallTurn, Incident, Report, Source
+from app.models import Call, CallStatus, CallTurn, Incident, Report, Service, Source
 from tests.conftest import CHICAGO
 from tests.support import CALLER, FULL_CANVAS_CALL, PUBLIC, TwilioClient, statements_on
 
@@ -312,13 +313,28 @@ def test_start_over_from_the_review(twilio: TwilioClient, session):
     assert incident.description == "cannot connect"
 
 
-def test_a_silent_caller_still_gets_a_reference_with_what_there_is(twilio, session):
-    transcript = twilio.call()  # silence at every question
-    [incident] = incidents(session)
-    assert incident.callback_number == CALLER
-    assert incident.impact == "other"
-    assert "Your reference is A, H, 1, 0, 0, 1" in transcript.text
+def test_a_silent_caller_pages_nobody_and_is_kept_as_an_abandoned_call(twilio, session):
+    """Silence at every question (one stray key included) is no report: nobody is paged about
+    an unknown service at night, the caller hears why, and the call stays on record."""
+    transcript = twilio.call("press 7")  # a stray key, then silence to the end
+    assert incidents(session) == []
+    assert transcript.heard[-1] == (
+        "We didn't get any details about the problem, so no report was made. Please call again "
+        "and say which service is having problems. Goodbye."
+    )
+    call = session.scalars(select(Call)).one()
+    assert (call.status, call.from_number) == (CallStatus.ABANDONED, CALLER)
     assert not transcript.errors
+
+
+def test_a_caller_who_only_chose_the_impact_is_still_a_report(twilio, session):
+    def answer(ask: Ask) -> Answer:
+        asked = " ".join(ask.prompts)
+        return Answer("press", "1") if "How many people" in asked else Answer("silence")
+
+    twilio.call_answering(answer)
+    [incident] = incidents(session)
+    assert incident.impact == "everyone"
 
 
 def test_helpdesk_transfer_is_recognised(twilio: TwilioClient, session, clock: FrozenClock):
@@ -523,3 +539,12 @@ def test_the_end_of_a_filed_call_is_one_statement(app, twilio, session):
     call = session.scalars(select(Call)).one()
     assert call.duration_seconds == 95 and call.ended_at is not None
     assert call.status == CallStatus.REPORTED
+
+
+def test_with_an_empty_catalog_the_service_is_asked_again_without_examples(twilio, session):
+    session.execute(update(Service).values(active=False))
+    session.commit()
+    twilio.voice("/voice/incoming", "CA-empty")
+    again = twilio.voice("/voice/answer/service?turn=1", "CA-empty", SpeechResult="")
+    assert again.heard[-1] == "Which service is having problems?"
+    assert "for example" not in again.text
