@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.incidents.service import GOAL
-from app.incidents.summaries import joint_call_minutes
-from app.models import CLOSED_IN_TICKET, EventKind, Incident, IncidentState, PriorityContact
+from app.incidents.summaries import first_acknowledged, joint_call_minutes
+from app.models import CLOSED_IN_TICKET, Incident, IncidentState, PriorityContact
 
 
 def month_bounds(month: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -23,12 +23,6 @@ def month_bounds(month: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.dateti
     start = dt.datetime(month.year, month.month, 1, tzinfo=zone)
     following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return start, dt.datetime(following.year, following.month, 1, tzinfo=zone)
-
-
-def first_acknowledged(incident: Incident) -> dt.datetime | None:
-    """The first acknowledgement (a reopening and a second one do not rewrite it)."""
-    times = [e.at for e in incident.events if e.kind == EventKind.ACKNOWLEDGED]
-    return min(times) if times else None
 
 
 def minutes_between(start: dt.datetime, end: dt.datetime | None) -> float | None:

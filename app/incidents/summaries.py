@@ -22,6 +22,12 @@ class SummaryError(ValueError):
     """Refused, with a message for the person who sent it."""
 
 
+def first_acknowledged(incident: Incident) -> dt.datetime | None:
+    """The first acknowledgement: a reopening and a second one do not rewrite it."""
+    times = [e.at for e in incident.events if e.kind == EventKind.ACKNOWLEDGED]
+    return min(times, default=incident.acknowledged_at)
+
+
 def format_minutes(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     return f"{hours}h{rest:02d}" if hours else f"{rest} min"
@@ -197,8 +203,9 @@ def summary_email(incident: Incident, summary: Summary, zone: ZoneInfo) -> str:
         f" ({len(incident.reports)} caller{'s' if len(incident.reports) != 1 else ''})",
         f"Problem: {incident.description or '-'}",
         f"Impact: {incident.impact_label or '-'}",
-        f"Acknowledged: {when(incident.acknowledged_at)}",
+        f"Acknowledged: {when(first_acknowledged(incident))}",
         f"Reopened by the caller: {when(incident.reopened_at)}" if incident.reopened else None,
+        f"Acknowledged again: {when(incident.acknowledged_at)}" if incident.reopened else None,
         f"Resolved: {when(incident.resolved_at)}" if incident.resolved_at else None,
         f"Caller confirmed: {CONFIRMED_VIA.get(incident.confirmed_via, 'not yet')}",
         "",

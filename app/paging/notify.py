@@ -261,11 +261,13 @@ def notify_responder(
 def tell_taken(
     session: Session, now: dt.datetime, incident: Incident, taker: Responder, at: str
 ) -> None:
-    """Acknowledged: the others paged stand down."""
+    """Acknowledged: the others paged stand down. After a reopening, only those paged since
+    (the ones told before have nothing new to stand down from)."""
     # By id, not SELECT DISTINCT over whole rows: PostgreSQL cannot compare json columns.
     reached = select(Notification.responder_id).where(
         Notification.incident_id == incident.id,
         Notification.kind == NotificationKind.PAGE,
+        Notification.created_at >= incident.waiting_since,
         Notification.status.in_([OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.SENDING]),
     )
     paged = session.scalars(

@@ -158,3 +158,42 @@ def test_a_caller_whose_e_mail_came_with_the_report_is_not_asked_for_it(
     [receipt] = [body for kind, to, body in gateway.sent if to == "+13195550166"]
     assert "we received your report" in receipt
     assert "Reply with your e-mail address" not in receipt
+
+
+def test_after_a_reopening_the_summary_keeps_the_first_acknowledgement(
+    app, clock, twilio, session, gateway
+):
+    report_outage(twilio)
+    run_worker(app, clock)
+    for _ in range(4):  # reminders, then the next step of the chain
+        clock.advance(minutes=15)
+        run_worker(app, clock)
+    first_ack = clock.now()
+    text(twilio, PAT, "ACK 1001")
+    run_worker(app, clock)
+    stand_down = [
+        to for kind, to, body in gateway.sent if kind == "sms" and "No action needed" in body
+    ]
+    assert stand_down and PAT not in stand_down
+    text(twilio, PAT, "RESOLVE 1001 restarted it")
+    text(twilio, CALLER, "still broken")
+    run_worker(app, clock)
+    reopened_at = the_incident(session).reopened_at
+    paged_since = {
+        n.to_number
+        for n in notifications(session, "page")
+        if n.created_at >= reopened_at and n.to_number != PAT
+    }
+    clock.advance(minutes=3)
+    text(twilio, PAT, "ACK 1001")
+    run_worker(app, clock)
+    again = [to for kind, to, body in gateway.sent if kind == "sms" and "No action needed" in body]
+    # Told again: only those paged since the reopening.
+    assert sorted(again[len(stand_down) :]) == sorted(paged_since)
+    text(twilio, PAT, "RESOLVE 1001 restarted it again")
+    text(twilio, PAT, "SUM 1001 1h restarted the app pool twice")
+    run_worker(app, clock)
+    [(_, _, summary)] = [m for m in services(app).mailer.sent if "Work summary" in m[1]]
+    local = first_ack.astimezone(CHICAGO)
+    assert f"Acknowledged: {local:%Y-%m-%d %H:%M}" in summary
+    assert "Acknowledged again: " in summary
