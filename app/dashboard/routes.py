@@ -292,7 +292,10 @@ def summaries() -> str:
 @bp.errorhandler(403)
 def forbidden(_error: Exception) -> Response:
     return Response(
-        render_template("dashboard/error.html", message="You can't open this page."), status=403
+        render_template(
+            "dashboard/error.html", heading="Not allowed", message="You can't open this page."
+        ),
+        status=403,
     )
 
 
@@ -304,10 +307,16 @@ def not_found(_error: Exception) -> Response:
         response.status_code = 404
         return response
     message = "There is no such page here. It may have moved, or the address may be mistyped."
-    return Response(render_template("dashboard/error.html", message=message), status=404)
+    return Response(
+        render_template("dashboard/error.html", heading="Page not found", message=message),
+        status=404,
+    )
 
 
 @bp.app_errorhandler(CSRFError)
 def stale_form(error: CSRFError) -> Response:
     message = "This form has expired or did not come from this site. Go back, reload and retry."
-    return Response(render_template("dashboard/error.html", message=message), status=400)
+    return Response(
+        render_template("dashboard/error.html", heading="Form expired", message=message),
+        status=400,
+    )

@@ -154,7 +154,7 @@ def test_the_report_and_its_csv_in_the_browser(live, page, clock, gateway):
         page.click("a:has-text('Hours per customer (CSV)')")
     with open(downloaded.value.path(), encoding="utf-8") as saved:
         rows = list(csv.DictReader(saved))
-    assert [(r["reference"], r["hours"]) for r in rows] == [("AH-1001", "2.50")]
+    assert [(r["customer"], r["hours_worked"]) for r in rows] == [("College of Education", "2.50")]
     # A point on the chart opens its incident.
     page.click('#ack-chart a[data-reference="AH-1001"]')
     page.wait_for_url(f"{base}/incidents/AH-1001")
