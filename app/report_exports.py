@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from app.clock import local
-from app.reports import GOAL_MINUTES, MonthlyReport, call_minutes, first_acknowledged, missed
+from app.reports import (
+    GOAL_MINUTES,
+    Line,
+    MonthlyReport,
+    call_minutes,
+    first_acknowledged,
+)
 
 WHEN = "%Y-%m-%d %H:%M"
 
@@ -107,19 +113,25 @@ def summaries_csv(report: MonthlyReport, zone: ZoneInfo) -> str:
 def customers_csv(report: MonthlyReport, _zone: ZoneInfo) -> str:
     """Hours per customer, for billing: one row per customer with the month's totals (the
     hours from the submitted work summaries), CAS customers first."""
-    totals: dict[str, list] = {}
+    totals: dict[str, Line] = {}
     for line in report.lines:
-        row = totals.setdefault(line.customer, [line.customer, line.cas, 0, 0, 0, 0])
-        row[1] = row[1] or line.cas
-        row[2] += line.incidents
-        row[3] += line.callers
-        row[4] += line.minutes_worked
-        row[5] += line.call_minutes
+        total = totals.setdefault(line.customer, Line(line.customer, "", cas=line.cas))
+        total.cas = total.cas or line.cas
+        total.incidents += line.incidents
+        total.callers += line.callers
+        total.minutes_worked += line.minutes_worked
+        total.call_minutes += line.call_minutes
     rows = [
-        [name, "yes" if cas else "no", incidents, callers, worked, f"{worked / 60:.2f}", call]
-        for name, cas, incidents, callers, worked, call in sorted(
-            totals.values(), key=lambda row: (not row[1], row[0])
-        )
+        [
+            t.customer,
+            "yes" if t.cas else "no",
+            t.incidents,
+            t.callers,
+            t.minutes_worked,
+            f"{t.minutes_worked / 60:.2f}",
+            t.call_minutes,
+        ]
+        for t in sorted(totals.values(), key=lambda t: (not t.cas, t.customer))
     ]
     header = [
         "customer", "cas", "incidents", "callers", "minutes_worked", "hours_worked",
@@ -176,11 +188,11 @@ def chart(report: MonthlyReport, width: int = 420, row_height: int = 46) -> Char
         )
         return round(left + share * (right - left - 12), 1)
 
-    contact = {m.incident.id: m for m in report.contact.measured}
+    contact = {m.incident.id: m.minutes for m in report.contact.measured}
     rows = []
     for n, measured in enumerate(report.acknowledge.measured):
         incident = measured.incident
-        reached = contact[incident.id].minutes if incident.id in contact else None
+        reached = contact.get(incident.id)
         label = f"{incident.reference} {incident.service_name}"
         if len(label) > LABEL_CHARACTERS:
             label = label[: LABEL_CHARACTERS - 1].rstrip() + "…"
@@ -195,7 +207,7 @@ def chart(report: MonthlyReport, width: int = 420, row_height: int = 46) -> Char
                 contact_x=x(reached) if reached is not None else None,
                 ack_minutes=measured.minutes,
                 contact_minutes=reached,
-                missed=missed(measured),
+                missed=measured.missed,
                 reopened=incident.reopened,
             )
         )

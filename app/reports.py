@@ -36,6 +36,12 @@ class Measured:
     # Not happened yet, and the 60 minutes are not up: neither met nor missed so far.
     waiting: bool = False
 
+    @property
+    def missed(self) -> bool:
+        if self.minutes is None:
+            return not self.waiting
+        return self.minutes > GOAL_MINUTES
+
 
 @dataclass(frozen=True)
 class Goal:
@@ -73,17 +79,11 @@ class Goal:
 
     @property
     def misses(self) -> list[Measured]:
-        return [m for m in self.measured if missed(m)]
+        return [m for m in self.measured if m.missed]
 
     @property
     def waiting(self) -> list[Measured]:
         return [m for m in self.measured if m.waiting]
-
-
-def missed(measured: Measured) -> bool:
-    if measured.minutes is None:
-        return not measured.waiting
-    return measured.minutes > GOAL_MINUTES
 
 
 def _measured(incident: Incident, at: dt.datetime | None, now: dt.datetime) -> Measured:

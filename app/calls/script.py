@@ -313,19 +313,20 @@ class Flow(_Strict):
                 return step
         raise KeyError(step_id)
 
+    def _impact_step(self) -> MenuStep | None:
+        return next(
+            (s for s in self.steps if isinstance(s, MenuStep) and s.field == "impact"), None
+        )
+
     def impact_options(self) -> list[MenuOption]:
         """The impact menu's choices, so the phone, the dashboard and the API rank alike."""
-        for step in self.steps:
-            if isinstance(step, MenuStep) and step.field == "impact":
-                return list(step.options)
-        return []
+        step = self._impact_step()
+        return list(step.options) if step else []
 
     def default_impact(self) -> str | None:
         """The impact a caller who never chose one is given."""
-        for step in self.steps:
-            if isinstance(step, MenuStep) and step.field == "impact":
-                return step.default
-        return None
+        step = self._impact_step()
+        return step.default if step else None
 
     def next_step_id(self, step_id: str) -> str | None:
         ids = [step.id for step in self.steps]

@@ -58,11 +58,9 @@ class ServiceQuestion(StepHandler):
                 step.id, n, [text.format(service=self._candidate_name(turn), number="")]
             )
         else:
-            text = step.prompt
-            if retry:
-                # With no catalog to draw examples from, the hint is the question again.
-                examples = self._examples()
-                text = step.reprompt.format(examples=examples) if examples else step.prompt
+            # With no catalog to draw examples from, the hint is the question again.
+            examples = self._examples() if retry else ""
+            text = step.reprompt.format(examples=examples) if examples else step.prompt
             hints = catalog.speech_hints(self.menu.services)
             turn.reply.gather(
                 step.id,
