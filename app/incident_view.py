@@ -27,6 +27,7 @@ EVENT_NAMES = {
     EventKind.ACKNOWLEDGED: "Acknowledged",
     EventKind.TAKEN_OVER: "Taken over",
     EventKind.REASSIGNED: "Reassigned",
+    EventKind.HANDED_ON: "Handed on",
     EventKind.RESOLVED: "Resolved",
     EventKind.CONFIRMED: "Caller confirmed",
     EventKind.REOPENED: "Reopened",

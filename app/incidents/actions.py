@@ -79,10 +79,11 @@ class IncidentActions(ActionRules):
         now = self.clock.now()
         self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
         minutes = int((now - incident.created_at).total_seconds() // 60)
-        no_texts = notify.texts_failed_before(self.session, incident, incident.callback_number)
+        number = incident.number_to_call
+        no_texts = notify.texts_failed_before(self.session, incident, number)
         return (
             f"{incident.reference} acknowledged at {self.local_time(now)} ({minutes} min after "
-            f"it opened). Call the caller: {display(incident.callback_number)}."
+            f"it opened). Call the caller: {display(number)}."
             + (" They can't receive texts." if no_texts else "")
         )
 
@@ -151,7 +152,7 @@ class IncidentActions(ActionRules):
         bridge.start(self.session, self.clock.now(), incident, responder)
         return (
             f"{taken}Calling you now for {incident.reference}; answer to be connected to "
-            f"{display(incident.callback_number)}. They will see the line's number."
+            f"{display(incident.number_to_call)}. They will see the line's number."
         )
 
     def contacted(self, incident: Incident, responder: Responder, channel: str) -> str:
@@ -201,6 +202,8 @@ class IncidentActions(ActionRules):
 
     def escalate(self, incident: Incident, responder: Responder, channel: str) -> str:
         self._require(responder, incident)
+        if incident.state == IncidentState.ACKNOWLEDGED and incident.owner_id == responder.id:
+            return self._hand_on(incident, responder, channel)
         if incident.state != IncidentState.OPEN:
             raise AlreadyHandled(self._already(incident, responder))
         now = self.clock.now()
@@ -214,6 +217,25 @@ class IncidentActions(ActionRules):
         paged = escalation.escalate_now(self.session, now, incident, responder, channel)
         who = ", ".join(r.name for r in paged) or "nobody else could be reached"
         return f"{incident.reference} escalated: paging {who} now."
+
+    def _hand_on(self, incident: Incident, responder: Responder, channel: str) -> str:
+        """The owner cannot go on with it: it is nobody's again and the chain asks the next
+        person, who must acknowledge it (and is escalated past if they do not)."""
+        now = self.clock.now()
+        self._move(
+            incident,
+            responder,
+            [IncidentState.ACKNOWLEDGED],
+            {"owner_id": responder.id},
+            state=IncidentState.OPEN,
+            owner_id=None,
+            handed_on_at=now,
+            contact_check_at=None,
+            updated_at=now,
+        )
+        paged = escalation.hand_on(self.session, now, incident, responder, channel)
+        who = ", ".join(r.name for r in paged) or "nobody else could be reached"
+        return f"{incident.reference} handed on: no longer yours; paging {who} now."
 
     def take_over(self, incident: Incident, responder: Responder, channel: str) -> str:
         if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED):
@@ -231,7 +253,7 @@ class IncidentActions(ActionRules):
                 f"{responder.name} took over {incident.reference} at {self.local_time(now)}.",
                 incident,
             )
-        return f"{incident.reference} is yours now. Caller: {display(incident.callback_number)}."
+        return f"{incident.reference} is yours now. Caller: {display(incident.number_to_call)}."
 
     def add_note(self, incident: Incident, author: str, channel: str, note: str) -> str:
         note = note.strip()[:MAX_NOTE]
@@ -314,6 +336,9 @@ class IncidentActions(ActionRules):
         kind: EventKind,
     ) -> None:
         first_ack = incident.state == IncidentState.OPEN
+        # Handed on by its owner: the callers already heard it was taken, and time to
+        # acknowledge keeps the first acknowledgement.
+        handed_on = first_ack and incident.acknowledged_at is not None
         if first_ack:
             self._move(
                 incident,
@@ -321,7 +346,7 @@ class IncidentActions(ActionRules):
                 [IncidentState.OPEN],
                 owner_id=responder.id,
                 state=IncidentState.ACKNOWLEDGED,
-                acknowledged_at=now,
+                acknowledged_at=incident.acknowledged_at or now,
                 updated_at=now,
                 contact_check_at=(
                     self.followups.first_contact_check(incident, now) if self.followups else None
@@ -350,6 +375,6 @@ class IncidentActions(ActionRules):
         )
         if first_ack:
             notify.tell_taken(self.session, now, incident, responder, self.local_time(now))
-            if self.text_caller_on_ack:
+            if self.text_caller_on_ack and not handed_on:
                 # Each caller was promised a call back, not just the first: all hear it is taken.
                 broadcasts.queue(self.session, now, incident, broadcasts.News.TAKEN)

@@ -51,8 +51,8 @@ def invite(
     the caller unless they are already in or on the way."""
     legs = [leg for leg in incident.joint_call_legs if leg.left_at is None]
     calls: list[tuple[str, str, Responder | None]] = []
-    if caller and incident.callback_number and not any(leg.responder_id is None for leg in legs):
-        calls.append((CALLER, incident.callback_number, None))
+    if caller and incident.number_to_call and not any(leg.responder_id is None for leg in legs):
+        calls.append((CALLER, incident.number_to_call, None))
     if not any(leg.responder_id == responder.id for leg in legs):
         calls.append((responder.name, responder.phone, responder))
     for who, number, person in calls:

@@ -179,6 +179,7 @@ class EventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     TAKEN_OVER = "taken-over"
     REASSIGNED = "reassigned"
+    HANDED_ON = "handed-on"
     RESOLVED = "resolved"
     CONFIRMED = "confirmed"
     REOPENED = "reopened"

@@ -96,6 +96,9 @@ class Incident(Base):
     closed_at: Mapped[dt.datetime | None]
     # The last time a caller said it is still broken: time to acknowledge counts from here again.
     reopened_at: Mapped[dt.datetime | None]
+    # The last time its owner handed it back to the chain (ESC once acknowledged): the pages
+    # since ask someone new to take it; time to acknowledge keeps the first acknowledgement.
+    handed_on_at: Mapped[dt.datetime | None]
     escalated: Mapped[bool] = mapped_column(default=False)
     # A CAS customer's incident (by service or by the caller's number): served first.
     priority_customer: Mapped[bool] = mapped_column(default=False)
@@ -185,6 +188,34 @@ class Incident(Base):
     def waiting_since(self) -> dt.datetime:
         """When the wait for an acknowledgement began: the opening, or the latest reopening."""
         return self.reopened_at or self.created_at
+
+    @property
+    def asking_since(self) -> dt.datetime:
+        """When the line last began asking someone to take it: the wait, or a later hand-on."""
+        if self.handed_on_at is not None and self.handed_on_at > self.waiting_since:
+            return self.handed_on_at
+        return self.waiting_since
+
+    @property
+    def handed_on(self) -> bool:
+        """Asking again because its owner handed it on (not because it opened or reopened)."""
+        return self.handed_on_at is not None and self.asking_since == self.handed_on_at
+
+    @property
+    def number_to_call(self) -> str | None:
+        """Who the owner should call: after a reopening, the caller who said it is still
+        broken (another caller on the same outage may have been the first)."""
+        if self.reopened_at is None:
+            return self.callback_number
+        said_broken = [
+            report
+            for report in self.reports
+            if report.confirmation == "broken" and report.confirmed_at and report.callback_number
+        ]
+        if not said_broken:
+            return self.callback_number
+        latest = max(said_broken, key=lambda report: report.confirmed_at or self.created_at)
+        return latest.callback_number
 
     @property
     def time_to_acknowledge(self) -> dt.timedelta | None:

@@ -181,6 +181,46 @@ def escalate_now(
     return paged
 
 
+def hand_on(
+    session: Session, now: dt.datetime, incident: Incident, owner: Responder, channel: str
+) -> list[Responder]:
+    """ESC from the owner of an acknowledged incident: the chain asks again, from the next step
+    that reaches someone else (from the first step when the rest reach nobody but the owner),
+    the steps after it following at their usual spacing. With nobody else anywhere on the chain
+    the team lead and the director are paged, and the chain follows if nobody answers.
+    Returns who is being paged."""
+    policy = incident.policy or policy_for(session, incident)
+    incident.policy = policy
+    incident.escalation_cycle = 0
+    found = None
+    for first in dict.fromkeys((min(incident.escalation_step, len(policy.steps) - 1), 0)):
+        incident.escalation_step = first
+        found = targets.next_step_reaching_others(session, now, incident, policy, owner)
+        if found is not None:
+            break
+    # On the timeline before the pages, which say who handed it on.
+    detail = (
+        f"the chain asks again from step {found[0] + 1}"
+        if found
+        else "nobody else on the chain: the team lead and director paged"
+    )
+    add_event(session, incident, now, EventKind.HANDED_ON, owner.name, channel, detail)
+    if found is None:
+        paged = _leads_fallback(session, now, {owner.id})
+        for responder in paged:
+            for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
+                notify.queue_page(session, now, incident, responder, medium, None, None)
+        resume(session, now, incident)
+        return paged
+    step, paged = found
+    incident.escalation_step = step
+    # As if this step had just fallen due, so the ones after it keep their spacing.
+    incident.escalation_started_at = now - dt.timedelta(seconds=policy.steps[step].after_seconds)
+    incident.next_escalation_at = now
+    fire_due(session, now, incident, exclude={owner.id})
+    return paged
+
+
 def due_incidents(session: Session, now: dt.datetime, limit: int = 100) -> list[Incident]:
     """Incidents whose next step is due, locked for this worker (skipped by any other)."""
     return list(

@@ -100,11 +100,8 @@ def page_text(incident: Incident, code: int, position: str = "") -> str:
     problem = incident.description or ("voicemail left" if incident.recording_url else "")
     if incident.incomplete:
         problem = f"(caller hung up) {problem}".strip()
-    callback = (
-        f"Call {display(incident.callback_number)}"
-        if incident.callback_number
-        else "No callback number"
-    )
+    number = incident.number_to_call
+    callback = f"Call {display(number)}" if number else "No callback number"
     tail = (
         f" Impact: {incident.impact_label or 'unknown'}. {callback}."
         f" Reply {code}a ack, {code}r fixed"
@@ -122,18 +119,27 @@ def chain_position(incident: Incident, responder: Responder, now: dt.datetime) -
     """Where the chain stands, said in a page after the first: `ESCALATED, no ack 60 min, tried
     Pat Lee 3x` for someone new, `REMINDER 2, no ack 30 min` for the same person's second
     reminder. A round of pages (a text and a call at once) counts once. After a reopening the
-    count starts again, and every page says REOPENED first."""
-    since = incident.waiting_since
+    count starts again, and every page says REOPENED first; after its owner handed it on,
+    HANDED ON by them."""
+    since = incident.asking_since
     earlier = [page for page in incident.pages if since <= page.created_at < now]
-    reopened = "REOPENED" if incident.reopened else ""
+    if incident.handed_on:
+        why = f"HANDED ON by {_handed_on_by(incident)}"
+    else:
+        why = "REOPENED" if incident.reopened else ""
     if not earlier:
-        return reopened
+        return why
     minutes = int((now - since).total_seconds() // 60)
     rounds = _rounds(earlier)
-    lead = f"{reopened}, " if reopened else ""
+    lead = f"{why}, " if why else ""
     if set(rounds) == {responder.name}:
         return f"{lead}REMINDER {rounds[responder.name]}, no ack {minutes} min"
     return f"{lead}ESCALATED, no ack {minutes} min, tried {tried(earlier)}"
+
+
+def _handed_on_by(incident: Incident) -> str:
+    handed = [event for event in incident.events if event.kind == EventKind.HANDED_ON]
+    return handed[-1].actor if handed else "its owner"
 
 
 def _rounds(pages: list[Notification]) -> dict[str, int]:
@@ -261,13 +267,13 @@ def notify_responder(
 def tell_taken(
     session: Session, now: dt.datetime, incident: Incident, taker: Responder, at: str
 ) -> None:
-    """Acknowledged: the others paged stand down. After a reopening, only those paged since
-    (the ones told before have nothing new to stand down from)."""
+    """Acknowledged: the others paged stand down. After a reopening or a hand-on, only those
+    paged since (the ones told before have nothing new to stand down from)."""
     # By id, not SELECT DISTINCT over whole rows: PostgreSQL cannot compare json columns.
     reached = select(Notification.responder_id).where(
         Notification.incident_id == incident.id,
         Notification.kind == NotificationKind.PAGE,
-        Notification.created_at >= incident.waiting_since,
+        Notification.created_at >= incident.asking_since,
         Notification.status.in_([OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.SENDING]),
     )
     paged = session.scalars(

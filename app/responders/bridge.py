@@ -52,7 +52,7 @@ def start(session: Session, now: dt.datetime, incident: Incident, responder: Res
         incident=incident,
         responder=responder,
         notification=notification,
-        caller_number=incident.callback_number or "",
+        caller_number=incident.number_to_call or "",
         created_at=now,
     )
     session.add(callback)
@@ -63,7 +63,7 @@ def start(session: Session, now: dt.datetime, incident: Incident, responder: Res
         EventKind.CALL_BACK,
         responder.name,
         Channel.SMS,
-        f"ringing {responder.name}, then {display(incident.callback_number)}",
+        f"ringing {responder.name}, then {display(incident.number_to_call)}",
     )
     return callback
 

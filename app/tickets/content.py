@@ -41,6 +41,7 @@ WHAT = {
     EventKind.CONTACTED: "In contact with the customer",
     EventKind.CONFIRMED: "The caller confirmed",
     EventKind.REOPENED: "Reopened: still broken",
+    EventKind.HANDED_ON: "Handed on by its owner: the escalation chain is asking again",
 }
 
 WHEN = "%Y-%m-%d %H:%M"

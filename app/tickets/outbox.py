@@ -16,6 +16,7 @@ FORWARDED = frozenset(
         EventKind.ACKNOWLEDGED,
         EventKind.TAKEN_OVER,
         EventKind.REASSIGNED,
+        EventKind.HANDED_ON,
         EventKind.ESCALATED,
         EventKind.ESCALATION_ENDED,
         EventKind.CONTACTED,
