@@ -22,6 +22,7 @@ run: $(STAMP)
 	$(BIN)/flask --app app demo load
 	@echo "Serving on http://127.0.0.1:$(PORT) with the worker beside it (Ctrl-C stops both)."
 	@echo "Play a call in another terminal: $(BIN)/flask --app app call play --url http://127.0.0.1:$(PORT)"
+	@test "$(PUBLIC_BASE_URL)" = "http://127.0.0.1:5000" || echo "Links printed in another terminal point here after: export PUBLIC_BASE_URL=$(PUBLIC_BASE_URL)"
 	$(BIN)/flask --app app worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)

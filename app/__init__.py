@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import functools
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +17,7 @@ from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
 from app.adapters.logging_setup import configure_logging, twilio_id
 from app.adapters.mail import ConsoleMailer, smtp_mailer
 from app.adapters.tickets import make_backend
+from app.adapters.twilio_web import LOCAL_TOKEN
 from app.calls import timing
 from app.calls.hours import BusinessHours
 from app.calls.script import Flow, FlowError, PageScript, load_flows
@@ -33,6 +34,7 @@ from app.config import (
 from app.context import PAGE_SCRIPT, Services
 from app.db import Database
 from app.outbox.mail import Mailer
+from app.responders import directory
 from app.tickets import outbox
 from app.tickets.backend import TicketBackend
 from app.web_security import harden
@@ -58,18 +60,15 @@ def create_app(
             # Started from a shell: one clear line instead of a traceback.
             raise SystemExit(f"afterhours: {exc}") from None
         raise
-    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT, settings.zone)
     if settings.SECRET_KEY == DEFAULT_SECRET_KEY:
         # A local run (checked in _load): a random key of its own, never the published one.
         settings = settings.model_copy(update={"SECRET_KEY": local_secret(LOCAL_SECRET_FILE)})
-    if not settings.TWILIO_AUTH_TOKEN:
+    local_token = not settings.TWILIO_AUTH_TOKEN
+    if local_token:
         settings = settings.model_copy(update={"TWILIO_AUTH_TOKEN": local_auth_token()})
-        logging.getLogger(__name__).warning(
-            "TWILIO_AUTH_TOKEN is not set: webhooks must be signed with the local token in %s "
-            "(the call player does this); requests from Twilio itself will be refused",
-            LOCAL_TOKEN_FILE.relative_to(PROJECT_ROOT),
-        )
     app = Flask(__name__)
+    app.config[LOCAL_TOKEN] = local_token
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY,
         DATABASE_URL=settings.DATABASE_URL,
@@ -80,19 +79,23 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, which expires on its own
     )
+    database = Database(settings.DATABASE_URL, timeline.subscribed(_forwarded(settings)))
+    if gateway is None:
+        gateway = make_gateway(settings)
+        if isinstance(gateway, ConsoleGateway):
+            # Whoever tries the line locally sees who each page went to.
+            gateway.name_of = functools.partial(directory.name_for, database.sessionmaker)
     Services(
         settings=settings,
         clock=clock or SystemClock(),
-        gateway=gateway or make_gateway(settings),
+        gateway=gateway,
         mailer=mailer or make_mailer(settings),
         caller_flow=caller_flow,
         page_script=page_script,
         line=line_config(settings),
         tickets=tickets or make_backend(settings),
     ).install(app)
-    # Timeline entries the ticketing system hears of are queued beside them, when there is one.
-    forward = [outbox.queue] if settings.TICKETS_BACKEND != "none" else []
-    Database(settings.DATABASE_URL, timeline.subscribed(forward)).init_app(app)
+    database.init_app(app)
     harden(app, settings)
     _register_blueprints(app)
     return app
@@ -166,6 +169,12 @@ def local_secret(path: Path, size: int = 32) -> str:
         path.write_text(secrets.token_hex(size))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _forwarded(settings: Settings) -> list[timeline.Subscriber]:
+    """Timeline entries the ticketing system hears of are queued beside them, when there is
+    one."""
+    return [outbox.queue] if settings.TICKETS_BACKEND != "none" else []
 
 
 def make_gateway(settings: Settings) -> Gateway:

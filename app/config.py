@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     TWILIO_AUTH_TOKEN_SECONDARY: str = ""
     TWILIO_FROM_NUMBER: str = ""
     TWILIO_VALIDATE_SIGNATURES: bool = True
-    PUBLIC_BASE_URL: str = "http://localhost:5000"
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
     SMS_BACKEND: Literal["console", "twilio"] = "console"
 
     TIMEZONE: str = "America/Chicago"

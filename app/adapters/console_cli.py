@@ -1,19 +1,28 @@
 """Trying the line from a terminal without Twilio: `flask call play` plays a call through the
-voice menu (in-process or against a running server), `flask sms send` texts it."""
+voice menu (in-process or against a running server), `flask sms send` texts it.
+
+Against a running server (`--url`) requests are signed for the address they are sent to, which
+is what a server started by `make run` checks (its PUBLIC_BASE_URL)."""
 
 from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
 
 import click
 from defusedxml import ElementTree as ET
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from app import context
 from app.adapters.simulator import Answer, Ask, CallSimulator, ScriptError, scripted
+from app.db import get_db
+from app.models import Responder
+from app.paging import oncall
+from app.phones import try_e164
 
 
 @click.group("call", cls=AppGroup, help="Play calls against the line without Twilio.")
@@ -38,13 +47,13 @@ def call_play(caller: str, script, answers: tuple[str, ...], url: str | None, st
     lines = [line.strip() for line in script] if script else list(answers)
     lines = [line for line in lines if line and not line.startswith("#")]
     try:
-        answer = scripted(lines) if lines else _keyboard
+        answer = _echoed(scripted(lines)) if lines else _keyboard
     except ScriptError as exc:
         raise click.ClickException(str(exc)) from None
 
     simulator = CallSimulator(
         _http_transport(url) if url else _app_transport(current_app),
-        settings.PUBLIC_BASE_URL,
+        url or settings.PUBLIC_BASE_URL,
         settings.TWILIO_AUTH_TOKEN,
         caller=caller,
         hear=lambda text: click.echo(f"  line: {text}"),
@@ -52,8 +61,21 @@ def call_play(caller: str, script, answers: tuple[str, ...], url: str | None, st
     transcript = simulator.play(answer, "/voice/staff" if staff else "/voice/incoming")
     for error in transcript.errors:
         click.echo(f"error: {error}", err=True)
+    if any(" 403 " in f" {error} " for error in transcript.errors) and url:
+        click.echo(f"error: {_REFUSED.format(url=url)}", err=True)
     if transcript.errors:
         sys.exit(1)
+
+
+def _echoed(answer: Callable[[Ask], Answer]) -> Callable[[Ask], Answer]:
+    """A scripted caller's answers are printed where a person would have typed them."""
+
+    def echo(ask: Ask) -> Answer:
+        given = answer(ask)
+        click.echo(f"caller: {given.kind} {given.value}".rstrip())
+        return given
+
+    return echo
 
 
 @click.group("sms", cls=AppGroup, help="Text the line without Twilio.")
@@ -62,21 +84,61 @@ def sms_cli() -> None:
 
 
 @sms_cli.command("send")
-@click.option("--from", "sender", required=True, help="The responder's number.")
+@click.option(
+    "--from",
+    "sender",
+    required=True,
+    help='A number, a responder\'s name ("Pat Lee"), or "on-call" for whoever is on call now.',
+)
 @click.option("--url", help="A running server (default: this app, in-process).")
 @click.argument("body")
 def sms_send(sender: str, body: str, url: str | None) -> None:
     """Deliver BODY to the line as an SMS from --from, signed like Twilio; print the reply."""
     config = context.settings()
-    params = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": sender, "To": "", "Body": body}
-    target = f"{config.PUBLIC_BASE_URL}/sms/inbound"
+    number = _sender_number(sender, config.DEFAULT_REGION)
+    params = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": number, "To": "", "Body": body}
+    target = f"{(url or config.PUBLIC_BASE_URL).rstrip('/')}/sms/inbound"
     signature = RequestValidator(config.TWILIO_AUTH_TOKEN).compute_signature(target, params)
     transport = _http_transport(url) if url else _app_transport(current_app)
     status, xml = transport(target, params, signature)
+    if status == 403 and url:
+        raise click.ClickException(_REFUSED.format(url=url))
     if status != 200:
         raise click.ClickException(f"the line answered HTTP {status}: {xml[:200]}")
     replies = [el.text or "" for el in ET.fromstring(xml).iter("Message")]
     click.echo(f"reply: {replies[0]}" if replies else "(no reply)")
+
+
+_REFUSED = (
+    "the server at {url} refused the signature. It checks requests against its own "
+    "PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN: give --url exactly that address (the one `make run` "
+    "prints), and run this command from the same checkout (it shares instance/) or with the same "
+    "TWILIO_AUTH_TOKEN."
+)
+
+
+def _sender_number(sender: str, region: str) -> str:
+    """--from as a number; a responder's name or "on-call" is looked up in the roster."""
+    if not any(char.isalpha() for char in sender):
+        # A number, as a phone would send it; the line decides what it makes of it.
+        return try_e164(sender, region) or sender
+    with get_db().begin() as session:
+        if sender.strip().lower().replace(" ", "-") == "on-call":
+            on_call = oncall.on_call_for(session, "primary", context.clock().now())
+            if not on_call:
+                raise click.ClickException("nobody is on call now (flask --app app oncall show)")
+            chosen = on_call[0]
+        else:
+            named = func.lower(Responder.name) == sender.strip().lower()
+            found = session.scalar(select(Responder).where(named))
+            if found is None:
+                raise click.ClickException(
+                    f"--from {sender!r} is neither a phone number nor a responder's name "
+                    "(flask --app app responders list)"
+                )
+            chosen = found
+        click.echo(f"from {chosen.name} ({chosen.phone})")
+        return chosen.phone
 
 
 def _keyboard(ask: Ask) -> Answer:
@@ -109,12 +171,17 @@ def _http_transport(base: str):  # type: ignore[no-untyped-def]
 
     def post(url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
         path = url.split("://", 1)[-1].partition("/")[2]
-        response = requests.post(
-            f"{base.rstrip('/')}/{path}",
-            data=params,
-            headers={"X-Twilio-Signature": signature},
-            timeout=15,
-        )
+        try:
+            response = requests.post(
+                f"{base.rstrip('/')}/{path}",
+                data=params,
+                headers={"X-Twilio-Signature": signature},
+                timeout=15,
+            )
+        except requests.ConnectionError:
+            raise click.ClickException(
+                f"nothing answers at {base}: start the line first (make run), or check --url"
+            ) from None
         return response.status_code, response.text
 
     return post

@@ -17,8 +17,6 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from app.phones import mask
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -166,18 +164,25 @@ class ConsoleGateway:
     """Development: print what would be sent; the notification rows keep the rest."""
 
     sent: list[tuple[str, str, str]] = field(default_factory=list)
+    # A responder's name for a number, printed beside it (callers have none).
+    name_of: Callable[[str], str | None] = field(default=lambda _number: None)
 
     def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
         sid = f"SMconsole{uuid.uuid4().hex}"
         self.sent.append(("sms", to, body))
-        print(f"[console SMS to {mask(to)}] {body}", flush=True)
+        print(f"[console SMS to {self._who(to)}] {body}", flush=True)
         return sid
 
     def place_call(self, to: str, url: str, status_callback: str | None) -> str:
         sid = f"CAconsole{uuid.uuid4().hex}"
         self.sent.append(("voice", to, url))
-        print(f"[console call to {mask(to)}] would play {url}", flush=True)
+        print(f"[console call to {self._who(to)}] would play {url}", flush=True)
         return sid
+
+    def _who(self, to: str) -> str:
+        # The whole number: nothing leaves this machine, and a tester must see who it was for.
+        name = self.name_of(to)
+        return f"{name} {to}" if name else to
 
     def find_sent(self, channel: str, to: str, body: str, since: dt.datetime) -> list[str]:
         return []  # the console always answers

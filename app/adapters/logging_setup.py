@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import json
 import logging
 import re
@@ -36,12 +37,27 @@ class ScrubbingFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class ZonedFormatter(logging.Formatter):
+    """Times in the team's zone with its abbreviation, like every other time the line shows
+    (`2026-12-05 23:41:07 CST`), whatever zone the machine is set to."""
+
+    def __init__(self, fmt: str | None = None, zone: dt.tzinfo = dt.UTC) -> None:
+        super().__init__(fmt)
+        self.zone = zone
+
+    def moment(self, record: logging.LogRecord) -> dt.datetime:
+        return dt.datetime.fromtimestamp(record.created, self.zone)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return self.moment(record).strftime(datefmt or "%Y-%m-%d %H:%M:%S %Z")
+
+
+class JsonFormatter(ZonedFormatter):
     """One JSON object a line, for log shippers: time, level, logger, Twilio id, message."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": self.moment(record).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "twilio_id": getattr(record, "twilio_id", "-"),
@@ -52,7 +68,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-def configure_logging(level: str, style: str = "text") -> None:
+def configure_logging(level: str, style: str = "text", zone: dt.tzinfo = dt.UTC) -> None:
     root = logging.getLogger()
     handler = next(
         (h for h in root.handlers if any(isinstance(f, ScrubbingFilter) for f in h.filters)), None
@@ -62,9 +78,9 @@ def configure_logging(level: str, style: str = "text") -> None:
         handler.addFilter(ScrubbingFilter())
         root.addHandler(handler)
     handler.setFormatter(
-        JsonFormatter()
+        JsonFormatter(zone=zone)
         if style == "json"
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(twilio_id)s]: %(message)s")
+        else ZonedFormatter("%(asctime)s %(levelname)s %(name)s [%(twilio_id)s]: %(message)s", zone)
     )
     root.setLevel(level)
     # Alembic announces every plugin at INFO; only the migrations themselves are news.

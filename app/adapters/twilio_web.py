@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
@@ -19,6 +19,14 @@ from app.context import settings
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Set when no TWILIO_AUTH_TOKEN was configured and a local one is in use: said when a request
+# is refused (where it explains something), not on every start of every command.
+LOCAL_TOKEN = "AFTERHOURS_LOCAL_TWILIO_TOKEN"
+LOCAL_TOKEN_NOTE = (
+    "; TWILIO_AUTH_TOKEN is not set, so only requests signed with the local token in "
+    "instance/local-twilio-auth-token are accepted, as the call player signs them"
+)
 
 
 def public_url() -> str:
@@ -44,7 +52,12 @@ def twilio_only(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if settings().TWILIO_VALIDATE_SIGNATURES and not signature_is_valid():
-            log.warning("rejected unsigned or mis-signed request to %s", loggable(request.path))
+            log.warning(
+                "rejected unsigned or mis-signed request to %s (checked for %s%s)",
+                loggable(request.path),
+                settings().PUBLIC_BASE_URL,
+                LOCAL_TOKEN_NOTE if current_app.config.get(LOCAL_TOKEN) else "",
+            )
             abort(403, "Twilio signature missing or invalid")
         # Only now is the body trusted enough to tag the log lines with Twilio's id.
         sid = request.form.get("CallSid") or request.form.get("MessageSid") or "-"

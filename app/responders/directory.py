@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,13 @@ def by_phone(session: Session, phone: str | None) -> Responder | None:
     if not phone:
         return None
     return session.scalar(select(Responder).where(Responder.phone == phone))
+
+
+def name_for(sessions: Callable[[], Session], phone: str) -> str | None:
+    """The responder's name for a number, read in a session of its own (for what is printed
+    beside a message, outside any request)."""
+    with sessions() as session:
+        return session.scalar(select(Responder.name).where(Responder.phone == phone))
 
 
 def pageable(session: Session) -> list[Responder]:

@@ -1,5 +1,4 @@
-"""one outbox: e-mail, ticket updates and callers' news claimed with a lease, as messages are;
-rows set aside after their tries are `parked`
+"""one outbox: e-mail, ticket updates and callers' news leased like messages; set aside: `parked`
 
 Revision ID: 0016
 Revises: 0015

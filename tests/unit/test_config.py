@@ -74,14 +74,17 @@ def test_relative_paths_mean_the_project_folder():
         load_settings({"DATABASE_URL": "mysql://u@h/db"})
 
 
-def test_without_an_auth_token_a_local_one_is_made_and_still_checked(settings, clock):
+def test_without_an_auth_token_a_local_one_is_made_and_still_checked(settings, clock, caplog):
     from app import LOCAL_TOKEN_FILE, create_app
     from tests.support import TwilioClient
 
     app = create_app({**settings, "TWILIO_AUTH_TOKEN": ""}, clock=clock)
     token = services(app).settings.TWILIO_AUTH_TOKEN
     assert token == LOCAL_TOKEN_FILE.read_text().strip() and len(token) == 32
+    # Said where it explains something: when a request is refused, not at every start.
+    assert "TWILIO_AUTH_TOKEN is not set" not in caplog.text
     assert TwilioClient(app).post("/voice/incoming", {"CallSid": "CA-1"}).status_code == 403
+    assert "TWILIO_AUTH_TOKEN is not set, so only requests signed with the local" in caplog.text
     assert (
         TwilioClient(app, token=token).post("/voice/incoming", {"CallSid": "CA-1"}).status_code
         == 200
@@ -137,3 +140,20 @@ def test_json_logs_carry_the_twilio_id_and_mask_numbers(settings, clock):
     assert entry["twilio_id"] == "CA-logged"
     assert "+13195550142" not in entry["message"] and "0142" in entry["message"]
     app.extensions["db"].engine.dispose()
+
+
+def test_log_times_are_the_teams_with_their_zone():
+    import datetime as dt
+    import json
+    import logging
+    from zoneinfo import ZoneInfo
+
+    from app.adapters.logging_setup import JsonFormatter, ZonedFormatter
+
+    chicago = ZoneInfo("America/Chicago")
+    record = logging.makeLogRecord({"msg": "page sent", "name": "app.paging"})
+    record.created = dt.datetime(2026, 11, 28, 8, 0, 5, tzinfo=dt.UTC).timestamp()
+    text = ZonedFormatter("%(asctime)s %(message)s", chicago).format(record)
+    assert text == "2026-11-28 02:00:05 CST page sent"
+    entry = json.loads(JsonFormatter(zone=chicago).format(record))
+    assert entry["time"] == "2026-11-28T02:00:05.000-06:00"
