@@ -4,6 +4,7 @@ through, the staff PIN, and the end."""
 from __future__ import annotations
 
 from app import users
+from app.calls import filing
 from app.calls.turn import (
     FINISHED,
     GREETING,
@@ -81,6 +82,15 @@ class PutThrough(StepHandler):
         if turn.heard.dial_status == "completed" and taken:
             call.status = CallStatus.CONNECTED
             call.step = FINISHED
+            menu = self.menu
+            filing.record_put_through(
+                menu.session,
+                menu.clock.now(),
+                menu.flow,
+                menu.line,
+                call,
+                taken_at=turn.answer("dial_list")[index],
+            )
             turn.reply.say(greeting.dial_completed).hangup()
             return
         if index + 1 < len(turn.answer("dial_list", [])):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app import emails
 from app.calls.script import Flow, MenuOption
 from app.calls.turn import FINISHED, LineConfig
+from app.incidents import put_through
 from app.incidents import service as incident_service
 from app.incidents.service import IncidentDraft
 from app.models import (
@@ -145,6 +146,18 @@ def _tell_leads_of_flood(
         "which pages once; every caller's report is on it with their callback number. If it "
         "is real, work it like any incident; if not, cancel it.",
     )
+
+
+def record_put_through(
+    session: Session, now: dt.datetime, flow: Flow, line: LineConfig, call: Call, taken_at: str
+) -> Incident:
+    """A business-hours call someone took: on record as theirs (incidents/put_through.py)."""
+    draft = replace(
+        draft_from_call(flow, line, call, incomplete=False),
+        source=Source.PUT_THROUGH,
+        text_caller=False,
+    )
+    return put_through.open_taken(session, now, draft, taken_at, line.hours.zone)
 
 
 def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) -> IncidentDraft:

@@ -72,7 +72,7 @@ def numbers_that_count(draft: IncidentDraft) -> tuple[str | None, ...]:
     """The numbers that may make a caller a CAS customer: the caller ID the network gave (a
     claim, but not one typed into the line), or numbers typed by signed-in staff; never a number
     a caller keyed in or an API client sent, which could be any CAS customer's."""
-    if draft.source in (Source.PHONE, Source.HELPDESK_TRANSFER):
+    if draft.source in (Source.PHONE, Source.HELPDESK_TRANSFER, Source.PUT_THROUGH):
         return (draft.caller_number,)
     if draft.source in (Source.DASHBOARD, Source.HELPDESK):
         return (draft.callback_number, draft.caller_number)
@@ -84,6 +84,23 @@ def open_incident(
 ) -> Incident:
     """Open an incident with its first report, the opening event and its first pages, all in the
     caller's transaction: if it commits, the page is as certain as the incident."""
+    incident = new_incident(session, now, draft, actor, channel)
+    escalation.start(session, now, incident)
+    if draft.text_caller:
+        notify.text_caller(
+            session,
+            now,
+            incident,
+            _keyed_in_receipt(incident, draft) or _receipt(incident, draft),
+        )
+    return incident
+
+
+def new_incident(
+    session: Session, now: dt.datetime, draft: IncidentDraft, actor: str, channel: str
+) -> Incident:
+    """An open incident with its first report and its opening on the timeline; nobody paged
+    and nobody told yet."""
     service = session.get(Service, draft.service_id) if draft.service_id else None
     known = is_priority_customer(session, service, *numbers_that_count(draft))
     claimed = draft.cas_claimed and not known
@@ -127,14 +144,6 @@ def open_incident(
     if draft.incomplete:
         detail += "; the caller hung up before finishing the report"
     add_event(session, incident, now, EventKind.OPENED, actor, channel, detail)
-    escalation.start(session, now, incident)
-    if draft.text_caller:
-        notify.text_caller(
-            session,
-            now,
-            incident,
-            _keyed_in_receipt(incident, draft) or _receipt(incident, draft),
-        )
     return incident
 
 

@@ -121,6 +121,8 @@ class Source(StrEnum):
     HELPDESK = "helpdesk"
     DASHBOARD = "dashboard"
     API = "api"
+    # A business-hours call put through to an administrator who took it.
+    PUT_THROUGH = "put-through"
 
 
 class Channel(StrEnum):

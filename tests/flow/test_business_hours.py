@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from app.context import services
-from app.models import Call, CallStatus, Incident, Service
+from app.models import Call, CallStatus, Service
 from tests.conftest import CHICAGO
 from tests.paging_support import PAT, notifications, paged, run_worker, text, the_incident
-from tests.support import TwilioClient
+from tests.support import CALLER, TwilioClient
 
 PAT_PHONE, SAM_PHONE, TEAM_LEAD_LINE = "+13195550101", "+13195550102", "+13193840001"
+# The number TwilioClient calls from unless told otherwise.
+CALLER_ID = CALLER
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +49,56 @@ def test_the_primary_administrator_is_asked_and_takes_the_call(twilio, session):
     session.expire_all()
     call = session.scalars(select(Call)).one()
     assert call.status == CallStatus.CONNECTED
-    assert session.scalars(select(Incident)).all() == []
+    # On record as Pat's, in contact already: nobody is paged and the caller gets no receipt.
+    incident = the_incident(session)
+    assert (incident.state, incident.owner.name, incident.source) == (
+        "acknowledged",
+        "Pat Lee",
+        "put-through",
+    )
+    assert incident.business_hours and incident.first_contact_at == incident.created_at
+    assert [r.caller_number for r in incident.reports] == [CALLER_ID]
+    assert paged(session) == [] and notifications(session, "caller") == []
+    [told] = notifications(session, "notice")
+    assert told.to_number == PAT_PHONE
+    assert told.body == (
+        "AH-1001 Canvas: the call Pat Lee took at 10:30 CST is on record as yours. When it is "
+        "fixed, reply RESOLVE 1001 and what you did; the caller is asked to confirm and your "
+        "work summary goes to the director."
+    )
+
+
+def test_the_call_taken_is_resolved_confirmed_and_summarised_to_the_director(
+    app, clock, twilio, session
+):
+    to_the_dial(twilio, "CA-bh3")
+    whisper = twilio.voice("/voice/whisper/CA-bh3?attempt=4", "CA-child-3", caller=PAT_PHONE)
+    twilio.voice(whisper.gather.get("action"), "CA-child-3", caller=PAT_PHONE, Digits="1")
+    twilio.voice("/voice/answer/put_through?turn=4", "CA-bh3", DialCallStatus="completed")
+    clock.advance(minutes=40)
+    assert text(twilio, PAT, "RESOLVE 1001 cleared the cache").startswith(
+        "AH-1001 marked resolved at 11:10 CST. 1 caller asked to confirm"
+    )
+    run_worker(app, clock)
+    [asked] = [n for n in notifications(session, "caller") if n.to_number == CALLER_ID]
+    assert "AH-1001" in asked.body and "WORKS" in asked.body
+    text(twilio, CALLER_ID, "WORKS")
+    assert text(twilio, PAT, "SUM 1001 45m cleared the cache") == (
+        "Summary for AH-1001 saved (45 min) and sent to Morgan Chen (director)."
+    )
+
+
+def test_taken_on_the_team_leads_line_the_team_lead_owns_it(twilio, session):
+    to_the_dial(twilio, "CA-bh4")
+    for turn in (4, 5):  # Pat's phone, then Sam's: busy
+        twilio.voice(f"/voice/answer/put_through?turn={turn}", "CA-bh4", DialCallStatus="busy")
+    whisper = twilio.voice("/voice/whisper/CA-bh4?attempt=6", "CA-c4", caller=TEAM_LEAD_LINE)
+    twilio.voice(whisper.gather.get("action"), "CA-c4", caller=TEAM_LEAD_LINE, Digits="1")
+    twilio.voice("/voice/answer/put_through?turn=6", "CA-bh4", DialCallStatus="completed")
+    incident = the_incident(session)
+    assert (incident.state, incident.owner.name) == ("acknowledged", "Jordan Reyes")
+    [taken] = [e for e in incident.events if e.kind == "acknowledged"]
+    assert taken.actor == "(319) 384-0001 (the team lead's line)"
 
 
 def test_nobody_takes_it_so_the_backup_then_the_team_lead_then_a_report(
