@@ -71,4 +71,5 @@ def test_call_play_puts_a_business_hours_caller_through(runner, session, clock):
     )
     assert "(dialling +13195550101: completed)" in result.output
     assert "line: Thank you for calling. Goodbye." in result.output
-    assert session.scalars(select(Incident)).all() == []
+    [taken] = session.scalars(select(Incident)).all()
+    assert (taken.source, taken.owner.name) == ("put-through", "Pat Lee")
