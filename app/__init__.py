@@ -203,4 +203,5 @@ def line_config(settings: Settings) -> LineConfig:
         callback=settings.callback_policy,
         trust_cas_claim=settings.TRUST_CLAIMED_CAS,
         flood_per_minute=settings.LINE_FLOOD_PER_MINUTE,
+        reporter_window=settings.REPORTER_UPDATE_WINDOW,
     )

@@ -136,22 +136,23 @@ class Settings(BaseSettings):
 
     # After a resolution: nudge the owner when the caller has not confirmed within this time,
     # and once more at the final reminder (after which CLOSE 1042 NOREPLY is allowed).
-    CONFIRMATION_REMINDER: str = "2h"
-    CONFIRMATION_FINAL_REMINDER: str = "24h"
+    # Durations are written as people write them (`2h`, `15m`, `7d`) and read once, here.
+    CONFIRMATION_REMINDER: dt.timedelta = dt.timedelta(hours=2)
+    CONFIRMATION_FINAL_REMINDER: dt.timedelta = dt.timedelta(hours=24)
     # The work summary: due this long after resolution, with a reminder this long before; still
     # missing this long after it was due, the director is told.
-    SUMMARY_DUE: str = "24h"
-    SUMMARY_REMINDER_BEFORE: str = "2h"
-    SUMMARY_TO_DIRECTOR_AFTER: str = "24h"
+    SUMMARY_DUE: dt.timedelta = dt.timedelta(hours=24)
+    SUMMARY_REMINDER_BEFORE: dt.timedelta = dt.timedelta(hours=2)
+    SUMMARY_TO_DIRECTOR_AFTER: dt.timedelta = dt.timedelta(hours=24)
     # How long the summary form's signed link works.
-    SUMMARY_LINK_VALID: str = "7d"
+    SUMMARY_LINK_VALID: dt.timedelta = dt.timedelta(days=7)
     # At most one "N callers now" update to the owner per this window.
-    REPORTER_UPDATE_WINDOW: str = "15m"
+    REPORTER_UPDATE_WINDOW: dt.timedelta = dt.timedelta(minutes=15)
     # The promise is contact with the caller within this time of the report: an owner who has
     # not reached them is reminded CONTACT_REMINDER_BEFORE it, and when it passes the team lead
     # is told and the caller is texted honestly.
-    CONTACT_WITHIN: str = "60m"
-    CONTACT_REMINDER_BEFORE: str = "15m"
+    CONTACT_WITHIN: dt.timedelta = dt.timedelta(minutes=60)
+    CONTACT_REMINDER_BEFORE: dt.timedelta = dt.timedelta(minutes=15)
 
     # E-mail (summaries to the team lead): console (print) or smtp.
     MAIL_BACKEND: Literal["console", "smtp"] = "console"
@@ -201,11 +202,13 @@ class Settings(BaseSettings):
         "REPORTER_UPDATE_WINDOW",
         "CONTACT_WITHIN",
         "CONTACT_REMINDER_BEFORE",
+        mode="before",
     )
     @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
+    def _duration(cls, value: object) -> dt.timedelta:
+        if isinstance(value, dt.timedelta):
+            return value
+        return dt.timedelta(seconds=parse_duration(value))  # type: ignore[arg-type]
 
     _zone = field_validator("TIMEZONE")(lambda value: known_zone(value))
 
@@ -320,10 +323,6 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.TIMEZONE)
-
-    def seconds(self, name: str) -> int:
-        """A duration setting in seconds."""
-        return parse_duration(getattr(self, name))
 
 
 def known_zone(value: str) -> str:

@@ -49,24 +49,21 @@ class Services:
     def install(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
 
-    def span(self, name: str) -> dt.timedelta:
-        return dt.timedelta(seconds=self.settings.seconds(name))
-
     @property
     def followup_policy(self) -> FollowUpPolicy:
         config = self.settings
         return FollowUpPolicy(
             zone=config.zone,
-            confirmation_reminder=self.span("CONFIRMATION_REMINDER"),
-            confirmation_final=self.span("CONFIRMATION_FINAL_REMINDER"),
-            summary_due=self.span("SUMMARY_DUE"),
-            summary_to_director=self.span("SUMMARY_TO_DIRECTOR_AFTER"),
-            summary_remind_before=self.span("SUMMARY_REMINDER_BEFORE"),
-            reporter_window=self.span("REPORTER_UPDATE_WINDOW"),
-            contact_within=self.span("CONTACT_WITHIN"),
-            contact_remind_before=self.span("CONTACT_REMINDER_BEFORE"),
+            confirmation_reminder=config.CONFIRMATION_REMINDER,
+            confirmation_final=config.CONFIRMATION_FINAL_REMINDER,
+            summary_due=config.SUMMARY_DUE,
+            summary_to_director=config.SUMMARY_TO_DIRECTOR_AFTER,
+            summary_remind_before=config.SUMMARY_REMINDER_BEFORE,
+            reporter_window=config.REPORTER_UPDATE_WINDOW,
+            contact_within=config.CONTACT_WITHIN,
+            contact_remind_before=config.CONTACT_REMINDER_BEFORE,
             links=SummaryLinks(
-                config.SECRET_KEY, config.PUBLIC_BASE_URL, self.span("SUMMARY_LINK_VALID")
+                config.SECRET_KEY, config.PUBLIC_BASE_URL, config.SUMMARY_LINK_VALID
             ),
             address_links=AddressLinks(
                 config.SECRET_KEY, config.PUBLIC_BASE_URL, ADDRESS_LINK_VALID

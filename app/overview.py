@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.incidents.service import GOAL
 from app.models import (
+    FINISHED_STATES,
+    LIVE_STATES,
     Call,
     EscalationPolicy,
     Incident,
@@ -18,8 +20,6 @@ from app.models import (
     Summary,
 )
 
-ACTIVE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED)
-
 
 def open_incidents(session: Session) -> list[Incident]:
     """Unacknowledged first, then by priority (CAS customers first within one), then newest."""
@@ -27,7 +27,7 @@ def open_incidents(session: Session) -> list[Incident]:
     return list(
         session.scalars(
             select(Incident)
-            .where(Incident.state.in_(ACTIVE))
+            .where(Incident.state.in_(LIVE_STATES))
             .order_by(
                 unacked_first,
                 Incident.priority,
@@ -43,7 +43,7 @@ def recent_closed(session: Session, limit: int = 20) -> list[Incident]:
     return list(
         session.scalars(
             select(Incident)
-            .where(Incident.state.in_([IncidentState.CLOSED, IncidentState.CANCELLED]))
+            .where(Incident.state.in_(FINISHED_STATES))
             .order_by(Incident.updated_at.desc())
             .limit(limit)
         )

@@ -12,9 +12,10 @@ from app.api.serialize import incident_detail, incident_summary
 from app.context import clock, services, settings
 from app.db import get_db
 from app.incidents import service as incident_service
-from app.incidents.commands import Action, ActionError, Actor, NotAllowed, Verb
+from app.incidents.commands import Action, ActionError, Actor, NotAllowed
 from app.incidents.forms import IncidentFormError, draft_from_form
 from app.incidents.reference import IncidentNotFound, get_by_reference
+from app.incidents.verbs import Verb
 from app.models import Channel, Incident, IncidentState, Responder
 
 from . import bp

@@ -15,21 +15,19 @@ from app.incidents import put_through
 from app.incidents import service as incident_service
 from app.incidents.service import IncidentDraft
 from app.models import (
+    UNRESOLVED_STATES,
     Call,
     CallStage,
     CallStatus,
     Channel,
     EventKind,
     Incident,
-    IncidentState,
     Source,
     User,
 )
 from app.outbox.health import tell_leads
 from app.phones import mask, try_e164
 from app.timeline import add_event
-
-JOINABLE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED)
 
 
 def impact_option(flow: Flow, value: str | None) -> MenuOption | None:
@@ -67,7 +65,7 @@ def file_report(
     if target is None and not call.staff_user_id:
         target, flood = _past_a_limit(session, now, line, draft)
         draft = replace(draft, possible_flood=flood)
-    joined = target is not None and target.state in JOINABLE
+    joined = target is not None and target.state in UNRESOLVED_STATES
     if target is not None and joined:
         incident_service.add_report(
             session,
@@ -114,7 +112,7 @@ def _past_a_limit(
     )
     transfer = draft.source == Source.HELPDESK_TRANSFER
     if len(recent.from_number) >= (HELPDESK_TRANSFER_LIMIT if transfer else PER_NUMBER_LIMIT):
-        joinable = (i for i in recent.from_number if i.state in JOINABLE)
+        joinable = (i for i in recent.from_number if i.state in UNRESOLVED_STATES)
         if (target := next(joinable, None)) is not None:
             return target, False
     if recent.from_calls < line.flood_per_minute:

@@ -37,12 +37,13 @@ from app.incidents import catalog
 from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
 from app.models import (
+    FINISHED_STATES,
+    UNRESOLVED_STATES,
     Call,
     CallStage,
     CallStatus,
     CallTurn,
     Incident,
-    IncidentState,
     JointCallLeg,
     Report,
     Responder,
@@ -196,7 +197,7 @@ class VoiceMenu:
             .join(Incident)
             .where(
                 JointCallLeg.left_at.is_(None),
-                Incident.state.not_in([IncidentState.CLOSED, IncidentState.CANCELLED]),
+                Incident.state.not_in(FINISHED_STATES),
                 exists().where(
                     Responder.phone == caller,
                     Responder.active,
@@ -217,7 +218,7 @@ class VoiceMenu:
             .join(Report)
             .where(
                 Report.caller_number == caller,
-                Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED]),
+                Incident.state.in_(UNRESOLVED_STATES),
             )
             .order_by(Incident.id.desc())
             .limit(1)

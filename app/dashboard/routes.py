@@ -23,10 +23,12 @@ from app.context import clock, settings
 from app.dashboard.auth import current_user, signed_in
 from app.db import get_db
 from app.incidents import service as incident_service
-from app.incidents.commands import Action, ActionError, Actor, Verb
+from app.incidents import verbs
+from app.incidents.commands import Action, ActionError, Actor
 from app.incidents.forms import IncidentFormError, draft_from_form
 from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.incidents.summaries import format_minutes
+from app.incidents.verbs import Verb
 from app.models import Channel, UserRole
 from app.outbox import health as outbox_health
 from app.outbox.kinds import GATEWAY, TICKETING
@@ -215,6 +217,7 @@ def incident(reference: str) -> str:
         incident=found,
         responders=directory.pageable(db),
         etag=incident_view.version(db, clock().now(), found),
+        allowed=verbs.allowed(found.state),
     )
 
 

@@ -10,17 +10,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app.incidents import confirmation, contact, followups, joint_call, summaries, transitions
-from app.incidents.commands import Action, ActionError, Actor, AlreadyHandled, NotAllowed, Verb
+from app.incidents import (
+    confirmation,
+    contact,
+    followups,
+    joint_call,
+    summaries,
+    transitions,
+    verbs,
+)
+from app.incidents.commands import Action, ActionError, Actor, AlreadyHandled, NotAllowed
 from app.incidents.followups import FollowUpPolicy
 from app.incidents.rules import ActionRules
+from app.incidents.verbs import Verb
 from app.models import (
     EventKind,
     Incident,
     IncidentState,
     NotificationChannel,
     Responder,
-    Role,
 )
 from app.paging import broadcasts, escalation, notify
 from app.phones import display
@@ -73,9 +81,7 @@ class IncidentActions(ActionRules):
         return self.reassign(incident, me, action.to, channel)
 
     def acknowledge(self, incident: Incident, responder: Responder, channel: str) -> str:
-        self._require(responder, incident)
-        if incident.state != IncidentState.OPEN:
-            raise AlreadyHandled(self._already(incident, responder))
+        self._require(responder, incident, Verb.ACK)
         now = self.clock.now()
         self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
         minutes = int((now - incident.created_at).total_seconds() // 60)
@@ -89,13 +95,7 @@ class IncidentActions(ActionRules):
 
     def resolve(self, incident: Incident, responder: Responder, channel: str, note: str) -> str:
         note = note[:MAX_NOTE]
-        self._require(responder, incident)
-        if incident.state in (
-            IncidentState.RESOLVED,
-            IncidentState.CLOSED,
-            IncidentState.CANCELLED,
-        ):
-            raise AlreadyHandled(self._already(incident, responder))
+        self._require(responder, incident, Verb.RESOLVE)
         now = self.clock.now()
         if incident.state == IncidentState.OPEN:
             self._take(incident, responder, now, channel, EventKind.ACKNOWLEDGED)
@@ -129,12 +129,7 @@ class IncidentActions(ActionRules):
         )
 
     def close(self, incident: Incident, responder: Responder, channel: str, action: Action) -> str:
-        self._require_live(responder, incident)
-        if incident.state != IncidentState.RESOLVED:
-            raise ActionError(
-                f"{incident.reference} is {incident.state}: resolve it first "
-                f"(RESOLVE {incident.number})."
-            )
+        self._require(responder, incident, Verb.CLOSE)
         confirmation.check_closing(incident, action.by_phone, action.no_reply)
         now = self.clock.now()
         try:
@@ -145,7 +140,7 @@ class IncidentActions(ActionRules):
             raise AlreadyHandled(self._already(incident, responder)) from None
 
     def call_back(self, incident: Incident, responder: Responder, channel: str) -> str:
-        self._require_live(responder, incident)
+        self._require(responder, incident, Verb.CALL)
         if not incident.callback_number:
             raise ActionError(f"{incident.reference} has no callback number.")
         taken = self._take_if_open(incident, responder, channel)
@@ -157,7 +152,7 @@ class IncidentActions(ActionRules):
 
     def contacted(self, incident: Incident, responder: Responder, channel: str) -> str:
         """The admin says they are in contact with the customer (a call from their own phone)."""
-        self._require_live(responder, incident)
+        self._require(responder, incident, Verb.CONTACTED)
         now, taken = self.clock.now(), self._take_if_open(incident, responder, channel)
         if not contact.record(self.session, now, incident, "admin", responder.name, channel):
             return f"{taken}{incident.reference}: contact was already recorded."
@@ -169,7 +164,7 @@ class IncidentActions(ActionRules):
 
     def joint_call(self, incident: Incident, responder: Responder, channel: str) -> str:
         """A conference for the incident: the line calls the caller (once) and whoever asked."""
-        self._require_live(responder, incident)
+        self._require(responder, incident, Verb.JOIN)
         if not incident.callback_number:
             raise ActionError(f"{incident.reference} has no callback number.")
         taken = self._take_if_open(incident, responder, channel)
@@ -185,9 +180,7 @@ class IncidentActions(ActionRules):
         return f"{incident.reference} acknowledged at {self.local_time(now)} (yours now). "
 
     def summarise(self, incident: Incident, responder: Responder, channel: str, text: str) -> str:
-        self._require(responder, incident)
-        if incident.state not in (IncidentState.RESOLVED, IncidentState.CLOSED):
-            raise ActionError(f"{incident.reference} is not resolved yet; resolve it first.")
+        self._require(responder, incident, Verb.SUMMARY)
         now = self.clock.now()
         try:
             minutes, work = grammar.split_time_and_work(text)
@@ -201,11 +194,11 @@ class IncidentActions(ActionRules):
         return f"Summary for {incident.reference} saved ({spent}){sent}"
 
     def escalate(self, incident: Incident, responder: Responder, channel: str) -> str:
-        self._require(responder, incident)
-        if incident.state == IncidentState.ACKNOWLEDGED and incident.owner_id == responder.id:
+        self._require(responder, incident, Verb.ESCALATE)
+        if incident.state == IncidentState.ACKNOWLEDGED:
+            if incident.owner_id != responder.id:
+                raise AlreadyHandled(self._already(incident, responder))
             return self._hand_on(incident, responder, channel)
-        if incident.state != IncidentState.OPEN:
-            raise AlreadyHandled(self._already(incident, responder))
         now = self.clock.now()
         chain = {
             "escalation_step": incident.escalation_step,
@@ -238,8 +231,8 @@ class IncidentActions(ActionRules):
         return f"{incident.reference} handed on: no longer yours; paging {who} now."
 
     def take_over(self, incident: Incident, responder: Responder, channel: str) -> str:
-        if incident.state not in (IncidentState.OPEN, IncidentState.ACKNOWLEDGED):
-            raise AlreadyHandled(self._already(incident, responder))
+        # Anyone on the roster may take an incident over: the state alone decides.
+        self._require_state(Verb.TAKE, incident, responder)
         if incident.owner_id == responder.id:
             raise AlreadyHandled(f"{incident.reference} is already yours.")
         now = self.clock.now()
@@ -268,13 +261,7 @@ class IncidentActions(ActionRules):
         self, incident: Incident, responder: Responder, to: Responder, channel: str
     ) -> str:
         """Hand the incident to someone else; they are paged so they know it is theirs."""
-        self._require(responder, incident)
-        if incident.state not in (
-            IncidentState.OPEN,
-            IncidentState.ACKNOWLEDGED,
-            IncidentState.RESOLVED,
-        ):
-            raise AlreadyHandled(self._already(incident, responder))
+        self._require(responder, incident, Verb.REASSIGN)
         if not to.verified or not to.active:
             raise ActionError(f"{to.name}'s number is not verified, so they cannot be paged.")
         now = self.clock.now()
@@ -299,15 +286,14 @@ class IncidentActions(ActionRules):
         return f"{incident.reference} is now {to.name}'s; they have been paged."
 
     def cancel(self, incident: Incident, responder: Responder, channel: str, reason: str) -> str:
-        if responder.role not in (Role.TEAM_LEAD, Role.DIRECTOR):
+        if not responder.is_lead:
             raise NotAllowed("Only a team lead or director can cancel an incident.")
-        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
-            raise AlreadyHandled(self._already(incident, responder))
+        self._require_state(Verb.CANCEL, incident, responder)
         now = self.clock.now()
         self._move(
             incident,
             responder,
-            [IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED],
+            list(verbs.ALLOWED[Verb.CANCEL]),
             state=IncidentState.CANCELLED,
             updated_at=now,
             confirm_reminder_at=None,

@@ -4,8 +4,8 @@ told: the words of `IncidentActions.perform`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from app.incidents.verbs import Verb
 from app.models import Responder
 
 
@@ -19,21 +19,6 @@ class NotAllowed(ActionError):
 
 class AlreadyHandled(ActionError):
     pass
-
-
-class Verb(StrEnum):
-    ACK = "ack"
-    RESOLVE = "resolve"
-    CLOSE = "close"
-    ESCALATE = "escalate"
-    TAKE = "take"
-    CALL = "call"
-    CONTACTED = "contacted"
-    JOIN = "join"
-    SUMMARY = "sum"
-    REASSIGN = "reassign"
-    CANCEL = "cancel"
-    NOTE = "note"
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from app.incidents import contact
 from app.models import (
+    FINISHED_STATES,
     Channel,
     EventKind,
     Incident,
-    IncidentState,
     JointCallLeg,
     NotificationChannel,
     NotificationKind,
@@ -34,7 +34,7 @@ def room(incident: Incident) -> str:
 
 def is_open(incident: Incident) -> bool:
     """Someone is in the room, or on the way to it."""
-    return incident.state not in (IncidentState.CLOSED, IncidentState.CANCELLED) and any(
+    return incident.state not in FINISHED_STATES and any(
         leg.left_at is None for leg in incident.joint_call_legs
     )
 

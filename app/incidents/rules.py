@@ -12,16 +12,17 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock, local
-from app.incidents import transitions
-from app.incidents.commands import AlreadyHandled, NotAllowed
+from app.incidents import transitions, verbs
+from app.incidents.commands import ActionError, AlreadyHandled, NotAllowed
+from app.incidents.verbs import Verb
 from app.models import (
+    UNRESOLVED_STATES,
     EventKind,
     Incident,
     IncidentState,
     Notification,
     NotificationKind,
     Responder,
-    Role,
 )
 from app.timeline import last_actor
 
@@ -31,7 +32,7 @@ def may_act(session: Session, responder: Responder, incident: Incident) -> bool:
     nobody taken off the roster."""
     if not responder.active:
         return False
-    if responder.role in (Role.TEAM_LEAD, Role.DIRECTOR) or incident.owner_id == responder.id:
+    if responder.is_lead or incident.owner_id == responder.id:
         return True
     paged = exists().where(
         Notification.incident_id == incident.id,
@@ -50,20 +51,25 @@ class ActionRules:
     def local_time(self, moment: dt.datetime) -> str:
         return local(moment, self.zone)
 
-    def _require(self, responder: Responder, incident: Incident) -> None:
+    def _require(self, responder: Responder, incident: Incident, verb: Verb) -> None:
+        """May act on this incident, and the verb fits its state."""
         if not may_act(self.session, responder, incident):
             raise NotAllowed(
                 f"{incident.reference} was not paged to you. Reply TAKE {incident.reference} "
                 "to take it over."
             )
+        self._require_state(verb, incident, responder)
 
-    # --- actions ------------------------------------------------------------------------------
-
-    def _require_live(self, responder: Responder, incident: Incident) -> None:
-        """May act, on an incident not yet closed or cancelled."""
-        self._require(responder, incident)
-        if incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED):
-            raise AlreadyHandled(self._already(incident, responder))
+    def _require_state(self, verb: Verb, incident: Incident, responder: Responder) -> None:
+        """The state table (verbs.ALLOWED) decides; the refusal says why in words that fit."""
+        if verbs.allows(verb, incident.state):
+            return
+        if verb in (Verb.CLOSE, Verb.SUMMARY) and incident.state in UNRESOLVED_STATES:
+            raise ActionError(
+                f"{incident.reference} is {incident.state}: resolve it first "
+                f"(RESOLVE {incident.number})."
+            )
+        raise AlreadyHandled(self._already(incident, responder))
 
     def _move(
         self,

@@ -9,7 +9,15 @@ from sqlalchemy import and_, false, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.incidents import catalog
-from app.models import EventKind, Incident, IncidentState, Report, Service, Source
+from app.models import (
+    UNRESOLVED_STATES,
+    EventKind,
+    Incident,
+    IncidentState,
+    Report,
+    Service,
+    Source,
+)
 from app.paging import escalation, notify
 from app.phones import display
 from app.timeline import add_event
@@ -318,7 +326,7 @@ def open_possible_flood(session: Session) -> Incident | None:
         select(Incident)
         .where(
             Incident.possible_flood,
-            Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED]),
+            Incident.state.in_(UNRESOLVED_STATES),
         )
         .order_by(Incident.id.desc())
         .limit(1)
@@ -344,7 +352,7 @@ def active_for_service(session: Session, service_id: int, lock: bool = False) ->
         select(Incident)
         .where(
             Incident.service_id == service_id,
-            Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED]),
+            Incident.state.in_(UNRESOLVED_STATES),
         )
         .order_by(Incident.id.desc())
         .limit(1)

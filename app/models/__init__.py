@@ -2,8 +2,13 @@
 
 from app.models.accounts import ApiToken, LoginAttempt, User, WorkerHeartbeat
 from app.models.base import (
+    FINISHED_STATES,
+    LEADS,
+    LIVE_STATES,
     REFERENCE_OFFSET,
     REFERENCE_PREFIX,
+    UNRESOLVED_STATES,
+    WAITING_STATES,
     Base,
     CallStage,
     CallStatus,
@@ -51,10 +56,15 @@ from app.models.tickets import TicketUpdate
 
 __all__ = [
     "CLOSED_IN_TICKET",
+    "FINISHED_STATES",
+    "LEADS",
+    "LIVE_STATES",
     "NOREPLY",
     "REFERENCE_OFFSET",
     "REFERENCE_PREFIX",
     "UNNAMED_FOR_CALLERS",
+    "UNRESOLVED_STATES",
+    "WAITING_STATES",
     "ApiToken",
     "Base",
     "Call",

@@ -115,6 +115,16 @@ class IncidentState(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The groups of states the line asks about; which verb fits which state is incidents/verbs.py.
+# Waiting for someone to take it: pages and escalation steps are still needed.
+WAITING_STATES = frozenset({IncidentState.OPEN})
+# Not yet resolved: a new caller's report about the same outage joins it.
+UNRESOLVED_STATES = frozenset({IncidentState.OPEN, IncidentState.ACKNOWLEDGED})
+# Not finished: the caller may still be reached, told news and asked to confirm.
+LIVE_STATES = UNRESOLVED_STATES | {IncidentState.RESOLVED}
+FINISHED_STATES = frozenset({IncidentState.CLOSED, IncidentState.CANCELLED})
+
+
 class Source(StrEnum):
     PHONE = "phone"
     HELPDESK_TRANSFER = "helpdesk-transfer"
@@ -139,6 +149,11 @@ class Role(StrEnum):
     ADMIN = "admin"
     TEAM_LEAD = "team_lead"
     DIRECTOR = "director"
+
+
+# The leads: they may act on any incident and cancel one, and hear when the line itself is in
+# trouble (a gateway down, a parked message, a chain that ran out).
+LEADS = frozenset({Role.TEAM_LEAD, Role.DIRECTOR})
 
 
 class UserRole(StrEnum):

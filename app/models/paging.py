@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, OutboxRow, Role
+from app.models.base import LEADS, Base, OutboxRow, Role
 
 if TYPE_CHECKING:
     from app.models.incidents import Incident, Report
@@ -47,6 +47,10 @@ class Responder(Base):
     @property
     def verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role in LEADS
 
     @property
     def first_name(self) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import GatewayHealth, Responder, Role
+from app.models import LEADS, GatewayHealth, Responder
 from app.outbox.mail import queue_email
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def tell_leads(session: Session, now: dt.datetime, subject: str, body: str) -> N
     """E-mail the team leads and the director still on the roster."""
     leads = session.scalars(
         select(Responder).where(
-            Responder.role.in_([Role.TEAM_LEAD, Role.DIRECTOR]),
+            Responder.role.in_(LEADS),
             Responder.active,
             Responder.email != "",
         )

@@ -16,7 +16,14 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.models import CallerBroadcast, Incident, IncidentState, Report
+from app.models import (
+    LIVE_STATES,
+    UNRESOLVED_STATES,
+    WAITING_STATES,
+    CallerBroadcast,
+    Incident,
+    Report,
+)
 from app.outbox.policy import CALLERS_NEWS
 from app.outbox.sending import Kind
 from app.paging import caller_reach, notify, wakeup
@@ -64,9 +71,9 @@ def _tell(session: Session, row: CallerBroadcast, now: dt.datetime) -> None:
 # The news is told only while it is still true: "is it fixed?" to an incident reopened since
 # would only confuse.
 STILL_TRUE = {
-    News.TAKEN: {IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED},
-    News.FIXED: {IncidentState.RESOLVED},
-    News.REOPENED: {IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED},
+    News.TAKEN: LIVE_STATES - WAITING_STATES,
+    News.FIXED: LIVE_STATES - UNRESOLVED_STATES,
+    News.REOPENED: LIVE_STATES,
 }
 
 

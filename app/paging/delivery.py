@@ -27,9 +27,10 @@ from app.adapters.gateways import (
 )
 from app.clock import Clock
 from app.models import (
+    FINISHED_STATES,
+    WAITING_STATES,
     Channel,
     EventKind,
-    IncidentState,
     Notification,
     NotificationChannel,
     NotificationKind,
@@ -244,11 +245,11 @@ def _no_longer_needed(notification: Notification) -> bool:
     if caller_reach.is_confirmation_call(notification):
         return not caller_reach.awaiting_answer(notification)
     if notification.kind == NotificationKind.JOINT:
-        return incident is None or incident.state in (IncidentState.CLOSED, IncidentState.CANCELLED)
+        return incident is None or incident.state in FINISHED_STATES
     return (
         notification.kind == NotificationKind.PAGE
         and incident is not None
-        and incident.state != IncidentState.OPEN
+        and incident.state not in WAITING_STATES
     )
 
 

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from app.incidents import catalog
+from app.incidents.verbs import LETTER, Verb
 from app.models import (
+    FINISHED_STATES,
     Channel,
     EventKind,
     Incident,
-    IncidentState,
     Notification,
     NotificationChannel,
     NotificationKind,
@@ -45,7 +46,6 @@ def reply_code(session: Session, responder: Responder, incident: Incident) -> in
     Codes are small numbers, reused once the incident they named is closed, so a responder never
     has to type more than a couple of digits.
     """
-    finished = {IncidentState.CLOSED, IncidentState.CANCELLED}
     taken: set[int] = set()
     for _ in range(50):
         rows = session.execute(
@@ -56,9 +56,9 @@ def reply_code(session: Session, responder: Responder, incident: Incident) -> in
         mine = next((row.code for row in rows if row.incident_id == incident.id), None)
         if mine is not None:
             return mine
-        in_use = {row.code for row in rows if row.state not in finished} | taken
+        in_use = {row.code for row in rows if row.state not in FINISHED_STATES} | taken
         code = next(n for n in range(1, len(in_use) + 2) if n not in in_use)
-        reused = [row.id for row in rows if row.code == code and row.state in finished]
+        reused = [row.id for row in rows if row.code == code and row.state in FINISHED_STATES]
         if reused:
             session.execute(
                 delete(ReplyCode)
@@ -104,7 +104,7 @@ def page_text(incident: Incident, code: int, position: str = "") -> str:
     callback = f"Call {display(number)}" if number else "No callback number"
     tail = (
         f" Impact: {incident.impact_label or 'unknown'}. {callback}."
-        f" Reply {code}a ack, {code}r fixed"
+        f" Reply {code}{LETTER[Verb.ACK]} ack, {code}{LETTER[Verb.RESOLVE]} fixed"
     )
     head, tail = fit(head, 110 if position else 60), fit(tail, 100)
     # What is left of one segment after ": " and a closing full stop goes to the problem.

@@ -17,7 +17,6 @@ from app.models import (
     Channel,
     EventKind,
     Incident,
-    Notification,
     NotificationChannel,
     NotificationKind,
     Responder,
@@ -119,7 +118,3 @@ def ended(
         )
     text = script.bridge_done if dial_status == "completed" else script.bridge_no_answer
     return reply.say(text).hangup()
-
-
-def is_bridge(notification: Notification | None) -> bool:
-    return notification is not None and notification.kind == NotificationKind.BRIDGE

@@ -12,16 +12,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.incidents import confirmation
+from app.incidents import confirmation, verbs
 from app.incidents.actions import IncidentActions
-from app.incidents.commands import Action, ActionError, Actor, Verb
+from app.incidents.commands import Action, ActionError, Actor
 from app.incidents.reference import IncidentNotFound, get_by_reference
+from app.incidents.verbs import Verb
 from app.models import (
+    FINISHED_STATES,
     REFERENCE_OFFSET,
+    UNRESOLVED_STATES,
     Channel,
     InboundMessage,
     Incident,
-    IncidentState,
     Notification,
     NotificationKind,
     ReplyCode,
@@ -30,24 +32,13 @@ from app.models import (
 from app.paging import verification
 from app.phones import display, mask, try_e164
 from app.responders import directory
-from app.responders.grammar import COMMAND_LIST, LETTERS, OPT_IN, OPT_OUT, Command, parse
+from app.responders.grammar import COMMAND_LIST, OPT_IN, OPT_OUT, Command, Word, parse
 
 log = logging.getLogger(__name__)
 
 FLOOD_WINDOW = dt.timedelta(minutes=5)
 # LIST names this many open incidents (one reply of about 1,000 characters) and counts the rest.
 LIST_LIMIT = 20
-ACTIVE = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED, IncidentState.RESOLVED)
-# Which incidents a bare command (no code, no reference) can mean.
-CANDIDATE_STATES = {
-    "ack": (IncidentState.OPEN,),
-    "escalate": (IncidentState.OPEN,),
-    "resolve": (IncidentState.OPEN, IncidentState.ACKNOWLEDGED),
-    "take": (IncidentState.OPEN, IncidentState.ACKNOWLEDGED),
-    "call": (IncidentState.OPEN, IncidentState.ACKNOWLEDGED),
-    "close": (IncidentState.RESOLVED,),
-    "sum": (IncidentState.RESOLVED,),
-}
 FLOOD_REPLY = "Too many messages in a few minutes; the line is ignoring this number for a while."
 
 
@@ -106,7 +97,7 @@ class SmsDesk:
             log.warning("SMS flood from %s: %d in %s", mask(from_number), recent, FLOOD_WINDOW)
         elif responder is not None and responder.active:
             reply = self._answer(responder, parse(body))
-        elif phone and self.actions.followups is not None and parse(body).verb != "reserved":
+        elif phone and self.actions.followups is not None and parse(body).verb != Word.RESERVED:
             # Perhaps a caller answering "is it fixed?"; anyone else gets nothing back.
             reply = confirmation.caller_reply(
                 self.session, self.now, phone, body, self.actions.followups
@@ -134,14 +125,14 @@ class SmsDesk:
         )
 
     def _answer(self, responder: Responder, command: Command) -> str | None:
-        if command.verb == "reserved":
+        if command.verb == Word.RESERVED:
             if command.note in OPT_OUT:
                 responder.sms_opted_out = True
             elif command.note in OPT_IN:
                 responder.sms_opted_out = False
             return None  # Twilio sends its own reply to these
-        if command.verb == "verify" or not responder.verified:
-            if command.verb != "verify" or not command.note:
+        if command.verb == Word.VERIFY or not responder.verified:
+            if command.verb != Word.VERIFY or not command.note:
                 return (
                     "Your number is not verified yet. Reply with the 6-digit code we sent, or "
                     "ask your team lead to send a new one."
@@ -149,20 +140,20 @@ class SmsDesk:
             return verification.check_code(
                 self.session, self.now, responder, command.note, self.secret
             )
-        if command.verb == "commands":
+        if command.verb == Word.COMMANDS:
             return COMMAND_LIST
-        if command.verb == "list":
+        if command.verb == Word.LIST:
             return self._list(responder)
-        if command.verb == "unknown":
+        if not isinstance(command.verb, Verb):
             said = command.note[:40]
             return f'Sorry, "{said}" is not a command. {COMMAND_LIST}'
         try:
-            incident = self._incident(responder, command)
-            return self._act(responder, command, incident)
+            incident = self._incident(responder, command.verb, command)
+            return self._act(responder, command.verb, command, incident)
         except ActionError as exc:
             return str(exc)
 
-    def _incident(self, responder: Responder, command: Command) -> Incident:
+    def _incident(self, responder: Responder, verb: Verb, command: Command) -> Incident:
         if command.code is not None:
             row = self.session.scalar(
                 select(ReplyCode).where(
@@ -181,12 +172,11 @@ class SmsDesk:
                 raise ActionError(
                     f"There is no incident AH-{command.reference + REFERENCE_OFFSET}."
                 ) from None
-        candidates = self._candidates(responder, command.verb)
+        candidates = self._candidates(responder, verb)
         if len(candidates) > 1:
             # Guessing would act on the wrong outage: ask, naming each one's reply.
             choices = "; ".join(
-                f"{self._reply_for(responder, command.verb, i)} for {i.reference} "
-                f"{i.service_name[:20]}"
+                f"{self._reply_for(responder, verb, i)} for {i.reference} {i.service_name[:20]}"
                 for i in candidates[:4]
             )
             raise ActionError(f"Which one? Reply {choices}.")
@@ -205,10 +195,11 @@ class SmsDesk:
             raise ActionError("You have no pages to answer. Reply LIST for open incidents.")
         return latest.incident
 
-    def _candidates(self, responder: Responder, verb: str) -> list[Incident]:
+    def _candidates(self, responder: Responder, verb: Verb) -> list[Incident]:
         """The incidents a bare command could mean: paged to or owned by this responder, in a
-        state the command fits, newest first."""
-        states = CANDIDATE_STATES.get(verb, ACTIVE)
+        state the command fits (finished ones only for the verbs that fit nothing else, such as
+        a summary), newest first."""
+        states = verbs.ALLOWED[verb] - FINISHED_STATES or verbs.ALLOWED[verb]
         paged = select(Notification.incident_id).where(
             Notification.responder_id == responder.id, Notification.kind == NotificationKind.PAGE
         )
@@ -222,8 +213,8 @@ class SmsDesk:
         )
         return list(self.session.scalars(query))
 
-    def _reply_for(self, responder: Responder, verb: str, incident: Incident) -> str:
-        letter = next((k for k, v in LETTERS.items() if v == verb), None)
+    def _reply_for(self, responder: Responder, verb: Verb, incident: Incident) -> str:
+        letter = verbs.LETTER.get(verb)
         code = self.session.scalar(
             select(ReplyCode.code).where(
                 ReplyCode.responder_id == responder.id, ReplyCode.incident_id == incident.id
@@ -233,11 +224,11 @@ class SmsDesk:
             return f"{code}{letter}"
         return f"{verb.upper()} {incident.number}"
 
-    def _act(self, responder: Responder, command: Command, incident: Incident) -> str:
-        if command.verb == "info":
+    def _act(self, responder: Responder, verb: Verb, command: Command, incident: Incident) -> str:
+        if verb == Verb.INFO:
             return self._details(incident)
         action = Action(
-            Verb(command.verb),
+            verb,
             text=command.note,
             by_phone=bool(re.search(r"\bphone\b", command.note, re.IGNORECASE)),
             no_reply=bool(re.search(r"\bno[\s-]?reply\b", command.note, re.IGNORECASE)),
@@ -263,12 +254,14 @@ class SmsDesk:
         )
 
     def _list(self, responder: Responder) -> str:
-        live = Incident.state.in_([IncidentState.OPEN, IncidentState.ACKNOWLEDGED])
-        total = self.session.scalar(select(func.count()).select_from(Incident).where(live)) or 0
+        unresolved = Incident.state.in_(UNRESOLVED_STATES)
+        total = (
+            self.session.scalar(select(func.count()).select_from(Incident).where(unresolved)) or 0
+        )
         open_ = list(
             self.session.scalars(
                 select(Incident)
-                .where(live)
+                .where(unresolved)
                 # CAS customers first at the same priority, as the support process has it.
                 .order_by(Incident.priority, Incident.priority_customer.desc(), Incident.id)
                 .limit(LIST_LIMIT)

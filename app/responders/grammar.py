@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
+from app.incidents.verbs import LETTER, LETTERS, Verb
 from app.models import REFERENCE_OFFSET
 
 # Twilio answers these itself when sent alone (opt-out, opt-in, help); they are never ours.
@@ -19,49 +21,67 @@ OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", 
 OPT_IN = {"START", "YES", "UNSTOP"}
 RESERVED = OPT_OUT | OPT_IN | {"HELP", "INFO"}
 
-VERBS = {
-    "ack": "ack",
-    "acknowledge": "ack",
-    "acked": "ack",
-    "ak": "ack",
-    "resolve": "resolve",
-    "resolved": "resolve",
-    "res": "resolve",
-    "fixed": "resolve",
-    "fix": "resolve",
-    "esc": "escalate",
-    "escalate": "escalate",
-    "details": "info",
-    "detail": "info",
-    "info": "info",
-    "show": "info",
-    "list": "list",
-    "open": "list",
-    "take": "take",
-    "takeover": "take",
-    "commands": "commands",
-    "cmds": "commands",
-    "cmd": "commands",
-    "menu": "commands",
-    "?": "commands",
-    "verify": "verify",
-    "code": "verify",
-    "close": "close",
-    "closed": "close",
-    "call": "call",
-    "callback": "call",
-    "sum": "sum",
-    "summary": "sum",
-    "contacted": "contacted",
-    "contact": "contacted",
-    "reached": "contacted",
-    "join": "join",
-    "conference": "join",
-}
-LETTERS = {"a": "ack", "r": "resolve", "e": "escalate", "i": "info", "t": "take", "c": "close"}
 
+class Word(StrEnum):
+    """What a text may ask that is not about one incident."""
+
+    LIST = "list"
+    COMMANDS = "commands"
+    VERIFY = "verify"
+    RESERVED = "reserved"  # STOP, START, HELP...: Twilio's own
+    UNKNOWN = "unknown"
+
+
+VERBS: dict[str, Verb | Word] = {
+    "ack": Verb.ACK,
+    "acknowledge": Verb.ACK,
+    "acked": Verb.ACK,
+    "ak": Verb.ACK,
+    "resolve": Verb.RESOLVE,
+    "resolved": Verb.RESOLVE,
+    "res": Verb.RESOLVE,
+    "fixed": Verb.RESOLVE,
+    "fix": Verb.RESOLVE,
+    "esc": Verb.ESCALATE,
+    "escalate": Verb.ESCALATE,
+    "details": Verb.INFO,
+    "detail": Verb.INFO,
+    "info": Verb.INFO,
+    "show": Verb.INFO,
+    "list": Word.LIST,
+    "open": Word.LIST,
+    "take": Verb.TAKE,
+    "takeover": Verb.TAKE,
+    "commands": Word.COMMANDS,
+    "cmds": Word.COMMANDS,
+    "cmd": Word.COMMANDS,
+    "menu": Word.COMMANDS,
+    "?": Word.COMMANDS,
+    "verify": Word.VERIFY,
+    "code": Word.VERIFY,
+    "close": Verb.CLOSE,
+    "closed": Verb.CLOSE,
+    "call": Verb.CALL,
+    "callback": Verb.CALL,
+    "sum": Verb.SUMMARY,
+    "summary": Verb.SUMMARY,
+    "contacted": Verb.CONTACTED,
+    "contact": Verb.CONTACTED,
+    "reached": Verb.CONTACTED,
+    "join": Verb.JOIN,
+    "conference": Verb.JOIN,
+}
+
+_SHOWN = (
+    (Verb.ACK, "ack"),
+    (Verb.RESOLVE, "resolve (+note)"),
+    (Verb.ESCALATE, "escalate"),
+    (Verb.INFO, "details"),
+    (Verb.TAKE, "take over"),
+    (Verb.CLOSE, "close"),
+)
 COMMAND_LIST = (
-    "Reply 12a ack, 12r resolve (+note), 12e escalate, 12i details, 12t take over, 12c close "
+    "Reply " + ", ".join(f"12{LETTER[verb]} {what}" for verb, what in _SHOWN) + " "
     "(12 = the code in the page). Or ACK/RESOLVE/ESC/DETAILS/TAKE/CLOSE/CALL with AH-1042; "
     "SUM 1042 2.5 what you did; LIST for open."
 )
@@ -69,15 +89,10 @@ COMMAND_LIST = (
 
 @dataclass(frozen=True)
 class Command:
-    verb: str  # ack, resolve, escalate, info, take, close, call, sum, list, commands, verify,
-    # reserved or unknown
+    verb: Verb | Word
     code: int | None = None  # the responder's short code for an incident
     reference: int | None = None  # an incident id, from AH-1042 / 1042
     note: str = ""
-
-    @property
-    def names_incident(self) -> bool:
-        return self.code is not None or self.reference is not None
 
 
 _SHORT = re.compile(r"^#?(\d{1,3})\s*([a-z])(?![a-z])[\s:.,;!-]*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -95,29 +110,29 @@ def parse(text: str) -> Command:
     body = re.sub(rf"^(\S+?)[{_QUOTES}]+(?=\s|$)", r"\1", body)
     bare = re.sub(r"[^a-z?]", "", body.lower())
     if body and " " not in body and bare.upper() in RESERVED:
-        return Command("reserved", note=bare.upper())
+        return Command(Word.RESERVED, note=bare.upper())
     if re.fullmatch(r"\d{6}", body):
-        return Command("verify", note=body)
+        return Command(Word.VERIFY, note=body)
     short = _SHORT.match(body)
     if short and short[2].lower() in LETTERS:
         return Command(LETTERS[short[2].lower()], code=int(short[1]), note=short[3].strip())
     word_match = re.match(r"^([a-z]+|\?)[\s:.,;!#-]*(.*)$", body, re.IGNORECASE | re.DOTALL)
     if not word_match:
-        return Command("unknown", note=body)
+        return Command(Word.UNKNOWN, note=body)
     word, rest = word_match[1].lower(), word_match[2]
     if word == "take" and rest.lower().startswith("over"):
         rest = rest[4:].lstrip(" :.,;!-")
     # A bare letter is the verb too, as GoAlert takes it: `a`, `a #1042`, `r 1042 rebooted`.
-    verb = VERBS.get(word) or (LETTERS.get(word) if len(word) == 1 else None)
+    verb: Verb | Word | None = VERBS.get(word) or (LETTERS.get(word) if len(word) == 1 else None)
     if verb is None:
-        return Command("unknown", note=body)
-    if verb == "verify":
-        return Command("verify", note=re.sub(r"\D", "", rest))
-    if verb == "call" and rest.lower().startswith("back"):
+        return Command(Word.UNKNOWN, note=body)
+    if verb == Word.VERIFY:
+        return Command(Word.VERIFY, note=re.sub(r"\D", "", rest))
+    if verb == Verb.CALL and rest.lower().startswith("back"):
         rest = rest[4:].lstrip(" :.,;!-")
     target = _TARGET.match(rest)
     if (
-        verb == "sum"
+        verb == Verb.SUMMARY
         and target
         and int(target[1]) <= REFERENCE_OFFSET
         and not re.match(r"^(ah|#)", rest, re.IGNORECASE)

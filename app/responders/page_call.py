@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from app.calls.reply import Reply
 from app.calls.script import PageScript
 from app.incidents.actions import IncidentActions
-from app.incidents.commands import Action, ActionError, Actor, Verb
+from app.incidents.commands import Action, ActionError, Actor
 from app.incidents.reference import spoken_reference
+from app.incidents.verbs import Verb
 from app.models import Channel, IncidentState, Notification
 
 STEP = "page"

@@ -16,11 +16,18 @@ from app.incidents import confirmation, transitions
 from app.incidents.actions import IncidentActions
 from app.incidents.reference import parse_reference
 from app.incidents.rules import may_act
-from app.models import Channel, EventKind, Incident, IncidentState, Responder, WebhookReceipt
+from app.models import (
+    FINISHED_STATES,
+    Channel,
+    EventKind,
+    Incident,
+    IncidentState,
+    Responder,
+    WebhookReceipt,
+)
 from app.timeline import add_event
 
 STATUSES = ("resolved", "closed")
-FINISHED = (IncidentState.CLOSED, IncidentState.CANCELLED)
 # News is taken within this much of the line's clock, each delivery id once: a captured request
 # sent again (a "resolved" replayed after the caller said it is still broken) changes nothing.
 FRESH_FOR = dt.timedelta(minutes=5)
@@ -125,7 +132,7 @@ def find(session: Session, news: TicketNews) -> Incident:
 
 def apply(session: Session, actions: IncidentActions, news: TicketNews) -> str:
     incident = find(session, news)
-    if incident.state in FINISHED or (
+    if incident.state in FINISHED_STATES or (
         news.status == "resolved" and incident.state == IncidentState.RESOLVED
     ):
         # Most often the echo of the line's own update.

@@ -181,7 +181,9 @@ def test_summary_before_resolution_is_refused(app, clock, twilio, session):
     report_outage(twilio)
     run_worker(app, clock)
     text(twilio, PAT, "1a")
-    assert text(twilio, PAT, "SUM 1001 1 looked").startswith("AH-1001 is not resolved yet")
+    assert text(twilio, PAT, "SUM 1001 1 looked") == (
+        "AH-1001 is acknowledged: resolve it first (RESOLVE 1001)."
+    )
 
 
 class TestSummaryForm:

@@ -434,10 +434,14 @@ def test_nobody_on_call_pages_the_team_lead_instead(app, clock, twilio, session)
     assert "nobody else reachable, so paged Jordan Reyes" in step.detail
 
 
-def test_console_gateway_prints_masked_numbers(capsys):
-    ConsoleGateway().send_sms(PAT, "hello", None)
-    out = capsys.readouterr().out
-    assert "hello" in out and PAT not in out and "0101" in out
+def test_the_console_gateway_says_who_each_message_is_for(capsys):
+    # Nothing leaves the machine, and whoever tries the line must see who was paged.
+    gateway = ConsoleGateway(name_of={PAT: "Pat Lee"}.get)
+    gateway.send_sms(PAT, "hello", None)
+    gateway.send_sms(CALLER, "your report", None)
+    assert capsys.readouterr().out == (
+        "[console SMS to Pat Lee +13195550101] hello\n[console SMS to +13195550142] your report\n"
+    )
 
 
 def test_api_shows_pages_with_channel_recipient_status_and_times(app, clock, twilio, client):
