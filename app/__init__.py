@@ -12,7 +12,6 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from app import timeline
 from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
 from app.adapters.logging_setup import configure_logging, twilio_id
 from app.adapters.mail import ConsoleMailer, smtp_mailer
@@ -20,7 +19,8 @@ from app.adapters.tickets import make_backend
 from app.adapters.twilio_web import LOCAL_TOKEN
 from app.calls import timing
 from app.calls.hours import BusinessHours
-from app.calls.script import Flow, FlowError, PageScript, load_flows
+from app.calls.script import Flow, FlowError, PageScript
+from app.calls.script_files import load_flows
 from app.calls.turn import LineConfig
 from app.clock import Clock, SystemClock
 from app.config import (
@@ -31,13 +31,14 @@ from app.config import (
     check_secret_key,
     load_settings,
 )
-from app.context import PAGE_SCRIPT, Services
+from app.context import PAGE_SCRIPT, Runtime
 from app.db import Database
+from app.incidents import timeline
 from app.outbox.mail import Mailer
 from app.responders import directory
 from app.tickets import outbox
 from app.tickets.backend import TicketBackend
-from app.web_security import harden
+from app.web.security import harden
 
 LOCAL_TOKEN_FILE = PROJECT_ROOT / "instance" / "local-twilio-auth-token"
 LOCAL_SECRET_FILE = PROJECT_ROOT / "instance" / "local-secret-key"
@@ -85,7 +86,7 @@ def create_app(
         if isinstance(gateway, ConsoleGateway):
             # Whoever tries the line locally sees who each page went to.
             gateway.name_of = functools.partial(directory.name_for, database.sessionmaker)
-    Services(
+    Runtime(
         settings=settings,
         clock=clock or SystemClock(),
         gateway=gateway,
@@ -136,14 +137,15 @@ def _load(config: Mapping[str, Any] | None) -> tuple[Settings, Flow, PageScript]
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app import api, dashboard, hooks, ops, sms, summary, updates, voice
+    from app import api, dashboard, sms, summary, ticket_events, updates, voice
     from app.cli import register_cli
+    from app.ops import routes as ops
 
     csrf = CSRFProtect(app)
     # Twilio signs its webhooks, API clients send bearer tokens, summary and address links
     # carry their own key: none of those have a browser session to forge, so CSRF tokens guard
     # the dashboard.
-    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp, updates.bp, ops.bp, hooks.bp):
+    for blueprint in (voice.bp, sms.bp, api.bp, summary.bp, updates.bp, ops.bp, ticket_events.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(dashboard.bp)

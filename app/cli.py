@@ -16,7 +16,8 @@ from app import context, users
 from app.adapters import migrate, twilio_setup
 from app.api import tokens
 from app.calls import timing
-from app.calls.script import Flow, FlowError, load_flows
+from app.calls.script import Flow, FlowError
+from app.calls.script_files import load_flows
 from app.clock import local
 from app.config import PROJECT_ROOT
 from app.db import get_db
@@ -334,7 +335,7 @@ def oncall_show(days: int) -> None:
 @click.option("--batch", default=100, show_default=True, help="Rows claimed at a time.")
 @with_appcontext
 def worker_command(once: bool, batch: int) -> None:
-    runner = context.services().worker(get_db().sessionmaker, batch=batch)
+    runner = context.runtime().worker(get_db().sessionmaker, batch=batch)
     if once:
         result = runner.run_once()
         tickets = runner.send_tickets()
@@ -353,7 +354,7 @@ def tickets_cli() -> None:
 
 @tickets_cli.command("check", help="Try the settings against the live ticketing system.")
 def tickets_check() -> None:
-    backend = context.services().tickets
+    backend = context.runtime().tickets
     if backend is None:
         raise click.ClickException("TICKETS_BACKEND is none: incidents stay on the line")
     try:

@@ -1,5 +1,5 @@
 """The running app's parts, built once in `create_app` and typed: settings, the clock, the
-gateways and the call scripts. Blueprints and CLI commands reach them through `services()`;
+gateways and the call scripts. Blueprints and CLI commands reach them through `runtime()`;
 everything below them takes what it needs as arguments."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ PAGE_SCRIPT = "page"
 
 
 @dataclass(frozen=True)
-class Services:
+class Runtime:
     settings: Settings
     clock: Clock
     gateway: Gateway
@@ -125,14 +125,14 @@ class Services:
         )
 
 
-def services(app: Flask | None = None) -> Services:
-    found: Services = (app or current_app).extensions[EXTENSION]
+def runtime(app: Flask | None = None) -> Runtime:
+    found: Runtime = (app or current_app).extensions[EXTENSION]
     return found
 
 
 def settings() -> Settings:
-    return services().settings
+    return runtime().settings
 
 
 def clock() -> Clock:
-    return services().clock
+    return runtime().clock

@@ -14,15 +14,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import health
 from app.adapters.gateways import Gateway
-from app.calls import spool
+from app.calls import spool, stuck
 from app.calls.menu import VoiceMenu
 from app.calls.script import Flow
 from app.calls.turn import LineConfig
 from app.clock import Clock
 from app.incidents import followups
 from app.incidents.followups import FollowUpPolicy
+from app.ops import health
 from app.outbox import mail_sending, sending
 from app.outbox.mail import Mailer
 from app.outbox.policy import CALLERS_NEWS, DEFAULT_POLICIES, MAIL, MESSAGES, RetryPolicy
@@ -162,7 +162,9 @@ class Worker:
         if self.menu is None:
             return PassResult()
         flow, line = self.menu
-        swept = VoiceMenu(session, self.clock, flow, line).sweep_stuck(self.clock.now(), self.batch)
+        swept = stuck.sweep_stuck(
+            VoiceMenu(session, self.clock, flow, line), self.clock.now(), self.batch
+        )
         return PassResult(steps_fired=swept)
 
     def _hold_if_gateway_failing(self, session: Session) -> PassResult:

@@ -27,7 +27,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import sessionmaker
 
 from app import create_app
-from app.context import services
+from app.context import runtime
 from app.db import make_engine
 from app.models import Incident, Notification, Responder
 from bench.pg import BENCH_URL, fresh_database
@@ -138,7 +138,7 @@ def measure(url: str, open_incidents: int, pages: int, poll: float) -> tuple[flo
     sessions = sessionmaker(engine, expire_on_commit=False)
     gateway = TimingGateway()
     app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"}, gateway=gateway)
-    worker = services(app).worker(sessions)
+    worker = runtime(app).worker(sessions)
 
     # One pass with 100 pages due at once.
     queue_pages(url, responder_id, incident_id, [dt.datetime.now(dt.UTC)] * 100)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy.orm import sessionmaker
 
 from app import create_app
-from app.context import services
+from app.context import runtime
 from app.db import make_engine
 from app.models import Incident, NotificationChannel, NotificationKind
 from app.paging import notify
@@ -37,7 +37,7 @@ def run(url: str, listen: bool, pages: int, poll: float) -> list[float]:
     sessions = sessionmaker(engine, expire_on_commit=False)
     gateway = TimingGateway()
     app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"}, gateway=gateway)
-    worker = services(app).worker(sessions)
+    worker = runtime(app).worker(sessions)
     worker.listen = listen
     runner = threading.Thread(target=worker.serve, args=(poll,), daemon=True)
     runner.start()

@@ -29,8 +29,8 @@ def on_starting(server: object) -> None:
 
 def post_worker_init(worker: object) -> None:
     """Threads read requests side by side; the app runs WEB_AT_ONCE of them at a time
-    (app/request_gate.py says why)."""
-    from app.request_gate import RequestGate
+    (app/web/request_gate.py says why)."""
+    from app.web.request_gate import RequestGate
 
     worker.wsgi = RequestGate(worker.wsgi, int(os.environ.get("WEB_AT_ONCE", 1)))  # type: ignore[attr-defined]
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import FrozenClock
-from app.context import services
+from app.context import runtime
 from app.db import get_db
 from app.incidents.service import IncidentDraft, open_incident
 from app.models import (
@@ -53,8 +53,8 @@ def queue_receipts(app: Flask, due: dt.datetime, count: int) -> None:
 
 
 def run_worker(app: Flask, clock: FrozenClock) -> PassResult:
-    assert services(app).clock is clock, "the app runs on the test's clock"
-    return services(app).worker(app.extensions["db"].sessionmaker).run_once()
+    assert runtime(app).clock is clock, "the app runs on the test's clock"
+    return runtime(app).worker(app.extensions["db"].sessionmaker).run_once()
 
 
 def report_outage(twilio: TwilioClient) -> None:
@@ -85,7 +85,7 @@ def confirm_address(app: Flask, clock: FrozenClock, address: str) -> str:
     """The caller opens the link the worker e-mailed to `address` and presses the button, as a
     browser would; returns the page they end on."""
     run_worker(app, clock)
-    mails = [body for to, _subject, body in services(app).mailer.sent if to == address]
+    mails = [body for to, _subject, body in runtime(app).mailer.sent if to == address]
     link = re.search(r"https://line\.example\.org(/updates/\S+)", mails[-1])
     assert link, mails
     client = app.test_client()

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from app.clock import FrozenClock
-from app.context import services
+from app.context import runtime
 from app.tickets import signing
 from tests.paging_support import PAT, confirm_address, report_outage, run_worker, text
 from tests.support import CALLER, TwilioClient
@@ -67,7 +67,7 @@ def webhook_receiver(port: int, receiver: Receiver) -> Iterator[Receiver]:
 
 
 def send_tickets(app: Flask) -> int:
-    return services(app).worker(app.extensions["db"].sessionmaker).send_tickets()
+    return runtime(app).worker(app.extensions["db"].sessionmaker).send_tickets()
 
 
 def whole_life(

@@ -9,7 +9,7 @@ from app.api import tokens
 from app.api.auth import token_required
 from app.api.openapi import openapi_document
 from app.api.serialize import incident_detail, incident_summary
-from app.context import clock, services, settings
+from app.context import clock, runtime, settings
 from app.db import get_db
 from app.incidents import service as incident_service
 from app.incidents.commands import Action, ActionError, Actor, NotAllowed
@@ -115,7 +115,7 @@ def create_incident() -> Response:
             session,
             data,
             settings().callback_policy,
-            services().caller_flow.impact_options(),
+            runtime().caller_flow.impact_options(),
             "api",
         )
     except IncidentFormError as invalid:
@@ -168,7 +168,7 @@ def act(reference: str, action: str) -> Response:
         else Actor.of(_acting_responder(data))
     )
     request_ = Action(verb, text=text, by_phone=by_phone, no_reply=no_reply)
-    actions = services().incident_actions(get_db().session)
+    actions = runtime().incident_actions(get_db().session)
     try:
         message = actions.perform(incident, actor, Channel.API, request_)
     except NotAllowed as refused:

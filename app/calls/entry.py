@@ -18,6 +18,7 @@ from app.calls.turn import (
 from app.incidents import joint_call
 from app.incidents.reference import number_to_id, parse_reference, spoken_reference
 from app.incidents.rules import may_act
+from app.incidents.timeline import add_event
 from app.models import (
     CallStage,
     CallStatus,
@@ -31,7 +32,6 @@ from app.models import (
 from app.paging import notify, oncall
 from app.phones import mask
 from app.responders import directory
-from app.timeline import add_event
 
 
 class Greeting(StepHandler):

@@ -14,6 +14,7 @@ from app.calls.turn import FINISHED, LineConfig
 from app.incidents import put_through
 from app.incidents import service as incident_service
 from app.incidents.service import IncidentDraft
+from app.incidents.timeline import add_event
 from app.models import (
     UNRESOLVED_STATES,
     Call,
@@ -27,7 +28,6 @@ from app.models import (
 )
 from app.outbox.health import tell_leads
 from app.phones import mask, try_e164
-from app.timeline import add_event
 
 
 def impact_option(flow: Flow, value: str | None) -> MenuOption | None:

@@ -8,15 +8,14 @@ storing a turn is in `store`.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import CursorResult, exists, func, select, update
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import CursorResult, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.calls import filing, store
+from app.calls import callers, filing, store
 from app.calls.entry import Returning
 from app.calls.reply import Reply
 from app.calls.script import Flow, MenuOption
@@ -37,20 +36,12 @@ from app.incidents import catalog
 from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
 from app.models import (
-    FINISHED_STATES,
-    UNRESOLVED_STATES,
     Call,
     CallStage,
     CallStatus,
-    CallTurn,
     Incident,
-    JointCallLeg,
-    Report,
-    Responder,
     Source,
 )
-from app.outbox.claims import skip_locked
-from app.outbox.health import tell_leads
 from app.paging.notify import sms_capable
 from app.phones import mask, try_e164
 
@@ -67,8 +58,6 @@ USEFUL_ANSWERS = (
     "impact",
 )
 TERMINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
-# A call with no webhook for this long has ended without telling us.
-STUCK_AFTER = dt.timedelta(minutes=15)
 
 
 class VoiceMenu:
@@ -169,11 +158,11 @@ class VoiceMenu:
             # Help-desk staff reporting for a caller: a PIN first, then the usual questions.
             turn.reply.say(self.flow.staff.greeting)
             self.ask(turn)
-        elif self._may_join_a_joint_call(caller):
+        elif callers.may_join_a_joint_call(self.session, caller):
             # A responder calling in while a joint call is open: key the reference to join.
             call.step, call.stage = JOIN_CALL, CallStage.KEYIN
             self.ask(turn)
-        elif not helpdesk and (known := self._open_report_of(caller)) is not None:
+        elif not helpdesk and (known := callers.open_report_of(self.session, caller)) is not None:
             # Calling again about a report still open: it comes first.
             Returning(self).start(turn, known)
         elif call.business_hours and not helpdesk:
@@ -187,43 +176,6 @@ class VoiceMenu:
         log.info("call %s from %s: %s", call_sid, mask(from_number), call.source)
         first = call.step if call.step in (STAFF, JOIN_CALL, RETURNING) else GREETING
         return self._save(turn, 0, first)
-
-    def _may_join_a_joint_call(self, caller: str | None) -> bool:
-        """A responder's phone, while some joint call is open: one statement on every call."""
-        if not caller:
-            return False
-        open_leg = (
-            select(JointCallLeg.id)
-            .join(Incident)
-            .where(
-                JointCallLeg.left_at.is_(None),
-                Incident.state.not_in(FINISHED_STATES),
-                exists().where(
-                    Responder.phone == caller,
-                    Responder.active,
-                    Responder.verified_at.is_not(None),
-                ),
-            )
-            .limit(1)
-        )
-        return self.session.scalar(open_leg) is not None
-
-    def _open_report_of(self, caller: str | None) -> Incident | None:
-        """The newest open or acknowledged incident reported from this number, if any (from it,
-        not to it: a callback number keyed in may be anyone's)."""
-        if not caller:
-            return None
-        query = (
-            select(Incident)
-            .join(Report)
-            .where(
-                Report.caller_number == caller,
-                Incident.state.in_(UNRESOLVED_STATES),
-            )
-            .order_by(Incident.id.desc())
-            .limit(1)
-        )
-        return self.session.scalar(query)
 
     def _answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str) -> Reply:
         call = self._find(call_sid)
@@ -260,58 +212,10 @@ class VoiceMenu:
         self.session.commit()
         return incident
 
-    def sweep_stuck(self, now: dt.datetime, limit: int = 100) -> int:
-        """Calls still "in progress" with no webhook for STUCK_AFTER (the database was down
-        when they ended, or the status callback never came) end as a hang-up would: what the
-        caller said becomes an incident marked incomplete."""
-        last_turn = (
-            select(func.max(CallTurn.at)).where(CallTurn.call_id == Call.id).scalar_subquery()
-        )
-        query = skip_locked(
-            select(Call)
-            .where(
-                Call.status == CallStatus.IN_PROGRESS,
-                Call.started_at < now - STUCK_AFTER,
-                func.coalesce(last_turn, Call.started_at) < now - STUCK_AFTER,
-            )
-            .order_by(Call.id)
-            .limit(1)
-        ).execution_options(populate_existing=True)
-        swept = 0
-        # One call per transaction, each locked until it is filed: two workers never file the
-        # same call.
-        while swept < limit and (call := self.session.scalar(query)) is not None:
-            call_id, call_sid = call.id, call.call_sid
-            try:
-                with self.session.no_autoflush:
-                    self._call_ended(call_sid, "no-webhook", None, stuck=True)
-            except (OperationalError, InterfaceError):
-                raise  # the database itself: the whole pass is retried
-            except Exception as exc:
-                # One call that cannot be filed never holds up the calls behind it.
-                self.session.rollback()
-                self._park(call_id, call_sid, now, exc)
-            swept += 1
-        return swept
-
-    def _park(self, call_id: int, call_sid: str, now: dt.datetime, exc: Exception) -> None:
-        self.session.execute(
-            update(Call)
-            .where(Call.id == call_id)
-            .values(status=CallStatus.PARKED, ended_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
-        tell_leads(
-            self.session,
-            now,
-            "A call could not be filed",
-            f"The call {call_sid} ended without telling the line, and what the caller said "
-            f"could not be filed as an incident ({error}). It is set aside with its answers "
-            "in the calls table; the other calls go on being filed.",
-        )
-        self.session.commit()
-        log.error("call %s could not be filed and is set aside: %s", call_sid, error)
+    def end_stuck(self, call_sid: str) -> None:
+        """A call no webhook has spoken of for too long (calls/stuck.py) ends as a hang-up."""
+        with self.session.no_autoflush:
+            self._call_ended(call_sid, "no-webhook", None, stuck=True)
 
     # --- what the step handlers use ---------------------------------------------------------
 

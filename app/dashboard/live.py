@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from flask import Response, abort, render_template, request
 
-from app import incident_view, overview
 from app.context import clock
+from app.dashboard import incident_view, overview
 from app.db import get_db
 from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.paging import oncall
+from app.web.auth import signed_in
 
 from . import bp
-from .auth import signed_in
 
 PARTS = {"now": "dashboard/_incident_now.html", "record": "dashboard/_incident_record.html"}
 

@@ -9,15 +9,15 @@ import datetime as dt
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app import overview
 from app.clock import local
 from app.context import clock, settings
+from app.dashboard import overview
 from app.db import get_db
 from app.models import Role
 from app.paging import calendar_feed, oncall
+from app.web.auth import current_user, signed_in
 
 from . import bp
-from .auth import current_user, signed_in
 from .routes import LEADS
 
 

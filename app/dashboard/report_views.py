@@ -7,12 +7,13 @@ import datetime as dt
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app import report_exports, reports
 from app.context import clock, settings
 from app.db import get_db
+from app.reports import exports as report_exports
+from app.reports import monthly as reports
+from app.web.auth import signed_in
 
 from . import bp
-from .auth import signed_in
 from .routes import LEADS
 
 # Months a report can be asked for: its links go one month either way, and both stay dates.

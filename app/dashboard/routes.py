@@ -17,10 +17,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
-from app import context, health, incident_view, overview, users
+from app import context, users
 from app.clock import local
 from app.context import clock, settings
-from app.dashboard.auth import current_user, signed_in
+from app.dashboard import incident_view, overview
 from app.db import get_db
 from app.incidents import service as incident_service
 from app.incidents import verbs
@@ -30,11 +30,13 @@ from app.incidents.reference import IncidentNotFound, get_by_reference
 from app.incidents.summaries import format_minutes
 from app.incidents.verbs import Verb
 from app.models import Channel, UserRole
+from app.ops import health
 from app.outbox import health as outbox_health
 from app.outbox.kinds import GATEWAY, TICKETING
 from app.phones import display
 from app.responders import directory
-from app.web_security import safe_next
+from app.web.auth import current_user, signed_in
+from app.web.security import safe_next
 
 from . import bp, live
 from .wording import for_screen
@@ -177,7 +179,7 @@ def home() -> str:
 @signed_in(*STAFF)
 def new_incident() -> ResponseReturnValue:
     db = get_db().session
-    impacts = context.services().caller_flow.impact_options()
+    impacts = context.runtime().caller_flow.impact_options()
     page = {"services": overview.services(db), "impacts": impacts}
     if request.method == "GET":
         return render_template("dashboard/new_incident.html", form={}, errors={}, **page)
@@ -251,7 +253,7 @@ def act(reference: str) -> ResponseReturnValue:
     )
     try:
         message = (
-            context.services()
+            context.runtime()
             .incident_actions(db)
             .perform(found, Actor(user.name, me), Channel.DASHBOARD, action)
         )

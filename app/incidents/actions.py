@@ -22,6 +22,7 @@ from app.incidents import (
 from app.incidents.commands import Action, ActionError, Actor, AlreadyHandled, NotAllowed
 from app.incidents.followups import FollowUpPolicy
 from app.incidents.rules import ActionRules
+from app.incidents.timeline import add_event
 from app.incidents.verbs import Verb
 from app.models import (
     EventKind,
@@ -30,10 +31,9 @@ from app.models import (
     NotificationChannel,
     Responder,
 )
-from app.paging import broadcasts, escalation, notify
+from app.paging import broadcasts, escalation, notify, on_request
 from app.phones import display
 from app.responders import bridge, grammar
-from app.timeline import add_event
 
 # What anyone may write on a timeline in one go (a resolution, a note, a reason).
 MAX_NOTE = 2000
@@ -207,7 +207,7 @@ class IncidentActions(ActionRules):
         }
         # Two people escalating at once move the chain one step, not two.
         self._move(incident, responder, [IncidentState.OPEN], chain, updated_at=now)
-        paged = escalation.escalate_now(self.session, now, incident, responder, channel)
+        paged = on_request.escalate_now(self.session, now, incident, responder, channel)
         who = ", ".join(r.name for r in paged) or "nobody else could be reached"
         return f"{incident.reference} escalated: paging {who} now."
 
@@ -226,7 +226,7 @@ class IncidentActions(ActionRules):
             contact_check_at=None,
             updated_at=now,
         )
-        paged = escalation.hand_on(self.session, now, incident, responder, channel)
+        paged = on_request.hand_on(self.session, now, incident, responder, channel)
         who = ", ".join(r.name for r in paged) or "nobody else could be reached"
         return f"{incident.reference} handed on: no longer yours; paging {who} now."
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
+from app.incidents.timeline import add_event
 from app.models import Channel, EventKind, Report
 from app.outbox import mail
-from app.timeline import add_event
 
 
 class LinkError(ValueError):

@@ -14,6 +14,7 @@ from app.incidents import transitions
 from app.incidents.commands import ActionError
 from app.incidents.followups import REMINDERS, FollowUpPolicy
 from app.incidents.service import GOAL
+from app.incidents.timeline import add_event
 from app.models import (
     CLOSED_IN_TICKET,
     NOREPLY,
@@ -28,7 +29,6 @@ from app.models import (
 from app.paging import broadcasts, escalation, notify
 from app.phones import display
 from app.responders import grammar
-from app.timeline import add_event
 
 
 def caller_reply(

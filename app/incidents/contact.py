@@ -8,8 +8,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from app.incidents.timeline import add_event
 from app.models import EventKind, Incident
-from app.timeline import add_event
 
 
 def record(

@@ -19,6 +19,7 @@ from app.clock import local
 from app.incidents import addresses, summaries
 from app.incidents.addresses import AddressLinks
 from app.incidents.summaries import SummaryLinks
+from app.incidents.timeline import add_event
 from app.models import (
     Channel,
     EventKind,
@@ -33,7 +34,6 @@ from app.outbox import mail
 from app.outbox.claims import skip_locked
 from app.paging import broadcasts, escalation, notify, oncall
 from app.phones import display
-from app.timeline import add_event
 
 T = TypeVar("T")
 

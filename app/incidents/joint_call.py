@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.incidents import contact
+from app.incidents.timeline import add_event
 from app.models import (
     FINISHED_STATES,
     Channel,
@@ -22,7 +23,6 @@ from app.models import (
     Responder,
 )
 from app.paging import notify
-from app.timeline import add_event
 
 CALLER = "the caller"
 

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from app.clock import local
 from app.incidents import contact
 from app.incidents.service import IncidentDraft, new_incident
+from app.incidents.timeline import add_event
 from app.models import Channel, EventKind, Incident, IncidentState, Role
 from app.paging import notify, oncall
 from app.phones import display, mask
 from app.responders import directory
-from app.timeline import add_event
 
 
 def open_taken(

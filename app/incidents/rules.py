@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock, local
 from app.incidents import transitions, verbs
 from app.incidents.commands import ActionError, AlreadyHandled, NotAllowed
+from app.incidents.timeline import last_actor
 from app.incidents.verbs import Verb
 from app.models import (
     UNRESOLVED_STATES,
@@ -24,7 +25,6 @@ from app.models import (
     NotificationKind,
     Responder,
 )
-from app.timeline import last_actor
 
 
 def may_act(session: Session, responder: Responder, incident: Incident) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import and_, false, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.incidents import catalog
+from app.incidents.timeline import add_event
 from app.models import (
     UNRESOLVED_STATES,
     EventKind,
@@ -20,7 +21,6 @@ from app.models import (
 )
 from app.paging import escalation, notify
 from app.phones import display
-from app.timeline import add_event
 
 LOWEST_PRIORITY = 4
 # The support group's promise: someone begins working on it within this time.

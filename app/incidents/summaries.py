@@ -11,11 +11,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from app.clock import local
+from app.incidents.timeline import add_event
 from app.models import CLOSED_IN_TICKET, NOREPLY, EventKind, Incident, Responder, Role, Summary
 from app.outbox import mail
 from app.paging import notify, oncall
 from app.phones import display
-from app.timeline import add_event
 
 
 class SummaryError(ValueError):

@@ -1,7 +1,3 @@
-"""Operations endpoints: liveness, readiness and Prometheus metrics."""
-
-from flask import Blueprint
-
-bp = Blueprint("ops", __name__)
-
-from . import routes  # noqa: E402, F401
+"""Operations: the worker's heartbeat and the line's counts (`health`), and the endpoints that
+show them (`routes`: liveness, readiness and Prometheus metrics). The blueprint lives in
+`routes`, so the worker can read `health` without loading any web code."""

@@ -5,7 +5,7 @@ import hmac
 from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -15,15 +15,15 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from app import health
 from app.calls import spool
 from app.context import clock, settings
-from app.dashboard.auth import current_user
 from app.db import get_db
+from app.ops import health
 from app.outbox import health as outbox_health
 from app.outbox.kinds import GATEWAY, TICKETING
+from app.web.auth import current_user
 
-from . import bp
+bp = Blueprint("ops", __name__)
 
 ACK_BUCKETS = (60, 300, 900, 1800, 3600, 5400, 7200)
 

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.incidents.timeline import add_event
 from app.models import (
     Channel,
     EventKind,
@@ -20,7 +21,6 @@ from app.models import (
 )
 from app.paging import notify
 from app.phones import display
-from app.timeline import add_event
 
 # A confirmation call nobody answered is placed once more, this much later.
 RETRY_AFTER = dt.timedelta(minutes=15)

@@ -26,6 +26,7 @@ from app.adapters.gateways import (
     TransientSendError,
 )
 from app.clock import Clock
+from app.incidents.timeline import add_event
 from app.models import (
     FINISHED_STATES,
     WAITING_STATES,
@@ -40,7 +41,6 @@ from app.outbox import claims, health, retry
 from app.outbox.kinds import GATEWAY
 from app.outbox.policy import DEFAULT_POLICIES, MESSAGES, RetryPolicy
 from app.paging import caller_reach, outcomes
-from app.timeline import add_event
 
 log = logging.getLogger(__name__)
 

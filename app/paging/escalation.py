@@ -16,6 +16,7 @@ from collections.abc import Collection
 from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from app.incidents.timeline import add_event
 from app.models import (
     Channel,
     EscalationPolicy,
@@ -30,7 +31,6 @@ from app.outbox import mail
 from app.outbox.claims import skip_locked
 from app.paging import notify, targets
 from app.paging.policy import BUSINESS_HOURS_POLICY, DEFAULT_POLICY, save_policy
-from app.timeline import add_event
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def fire_due(
         if overdue and following[2] <= now:
             _record_skipped(session, now, incident, policy)
         else:
-            if _in_reminders(incident, policy) and not _told_ran_out(incident):
+            if in_reminders(incident, policy) and not _told_ran_out(incident):
                 _chain_ran_out(session, now, incident, policy)
             _fire_step(session, now, incident, policy, exclude)
             fired += 1
@@ -146,79 +146,6 @@ def hurry_next_step(session: Session, now: dt.datetime, incident: Incident) -> b
     incident.next_escalation_at = now
     fire_due(session, now, incident)
     return True
-
-
-def escalate_now(
-    session: Session, now: dt.datetime, incident: Incident, escalator: Responder, channel: str
-) -> list[Responder]:
-    """ESC: someone other than the person escalating, now. The chain jumps to the next step
-    that reaches someone else; past the end, the team lead and the director are paged directly.
-    Returns who is being paged."""
-    policy = incident.policy or policy_for(session, incident)
-    found = None
-    if incident.next_escalation_at is not None and not _in_reminders(incident, policy):
-        found = targets.next_step_reaching_others(session, now, incident, policy, escalator)
-    if found is not None:
-        step, paged = found
-        skipped = step - incident.escalation_step
-        incident.escalation_step = step
-        incident.next_escalation_at = now
-        fire_due(session, now, incident, exclude={escalator.id})
-        detail = f"escalated on request to step {step + 1}"
-        detail += f" (skipping {skipped} step{'s' if skipped != 1 else ''})" if skipped else ""
-    else:
-        paged = [
-            r
-            for r in targets.reachable(session, now, ["team_lead", "director"])
-            if r.id != escalator.id
-        ]
-        for responder in paged:
-            for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
-                notify.queue_page(session, now, incident, responder, medium, None, None)
-        incident.escalated = True
-        detail = "escalated on request past the end of the chain: team lead and director paged"
-    add_event(session, incident, now, EventKind.ESCALATED, escalator.name, channel, detail)
-    return paged
-
-
-def hand_on(
-    session: Session, now: dt.datetime, incident: Incident, owner: Responder, channel: str
-) -> list[Responder]:
-    """ESC from the owner of an acknowledged incident: the chain asks again, from the next step
-    that reaches someone else (from the first step when the rest reach nobody but the owner),
-    the steps after it following at their usual spacing. With nobody else anywhere on the chain
-    the team lead and the director are paged, and the chain follows if nobody answers.
-    Returns who is being paged."""
-    policy = incident.policy or policy_for(session, incident)
-    incident.policy = policy
-    incident.escalation_cycle = 0
-    found = None
-    for first in dict.fromkeys((min(incident.escalation_step, len(policy.steps) - 1), 0)):
-        incident.escalation_step = first
-        found = targets.next_step_reaching_others(session, now, incident, policy, owner)
-        if found is not None:
-            break
-    # On the timeline before the pages, which say who handed it on.
-    detail = (
-        f"the chain asks again from step {found[0] + 1}"
-        if found
-        else "nobody else on the chain: the team lead and director paged"
-    )
-    add_event(session, incident, now, EventKind.HANDED_ON, owner.name, channel, detail)
-    if found is None:
-        paged = _leads_fallback(session, now, {owner.id})
-        for responder in paged:
-            for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
-                notify.queue_page(session, now, incident, responder, medium, None, None)
-        resume(session, now, incident)
-        return paged
-    step, paged = found
-    incident.escalation_step = step
-    # As if this step had just fallen due, so the ones after it keep their spacing.
-    incident.escalation_started_at = now - dt.timedelta(seconds=policy.steps[step].after_seconds)
-    incident.next_escalation_at = now
-    fire_due(session, now, incident, exclude={owner.id})
-    return paged
 
 
 def due_incidents(session: Session, now: dt.datetime, limit: int = 100) -> list[Incident]:
@@ -259,7 +186,7 @@ def escalated_steps(policy: EscalationPolicy) -> list[EscalationStep]:
     return policy.steps[marked[0] if marked else len(policy.steps) - 1 :]
 
 
-def _in_reminders(incident: Incident, policy: EscalationPolicy) -> bool:
+def in_reminders(incident: Incident, policy: EscalationPolicy) -> bool:
     return incident.escalation_cycle > policy.repeat
 
 
@@ -276,13 +203,13 @@ def _fire_step(
     policy: EscalationPolicy,
     exclude: Collection[int],
 ) -> None:
-    reminder = _in_reminders(incident, policy)
+    reminder = in_reminders(incident, policy)
     steps = escalated_steps(policy) if reminder else [policy.steps[incident.escalation_step]]
     number = incident.escalation_step + 1
     for step in steps:
         people = targets.resolve(session, now, step.targets, incident)
         reachable = [r for r in people if r.verified and r.active and r.id not in exclude]
-        fallback = [] if reachable else _leads_fallback(session, now, exclude)
+        fallback = [] if reachable else leads_fallback(session, now, exclude)
         for responder in reachable or fallback:
             for channel in step.channels:
                 notify.queue_page(
@@ -333,9 +260,7 @@ def _step_detail(
     return detail.replace("  ", " ").strip()
 
 
-def _leads_fallback(
-    session: Session, now: dt.datetime, exclude: Collection[int]
-) -> list[Responder]:
+def leads_fallback(session: Session, now: dt.datetime, exclude: Collection[int]) -> list[Responder]:
     """Silence is never the end of it: with nobody reachable, go to the leads at once."""
     for role in ("team_lead", "director"):
         found = [r for r in targets.reachable(session, now, [role]) if r.id not in exclude]
@@ -371,7 +296,7 @@ def _following(incident: Incident, policy: EscalationPolicy) -> tuple[int, int, 
     # A policy written with `repeat_after: 0m` still waits a minute between reminder rounds.
     repeat_after = max(dt.timedelta(seconds=policy.repeat_after_seconds), MIN_REPEAT_AFTER)
     first_escalated = len(policy.steps) - len(escalated_steps(policy))
-    if _in_reminders(incident, policy):
+    if in_reminders(incident, policy):
         return (
             first_escalated,
             incident.escalation_cycle + 1,

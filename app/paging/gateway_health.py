@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.incidents.timeline import add_event
 from app.models import (
     Channel,
     EventKind,
@@ -23,7 +24,6 @@ from app.models import (
 )
 from app.outbox import health
 from app.outbox.kinds import GATEWAY
-from app.timeline import add_event
 
 # Failing this long without one success: the leads are told.
 ALERT_AFTER = dt.timedelta(seconds=60)

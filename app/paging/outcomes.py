@@ -10,6 +10,7 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.incidents.timeline import add_event
 from app.models import (
     Channel,
     EventKind,
@@ -22,7 +23,6 @@ from app.models import (
 )
 from app.paging import caller_reach, escalation, notify
 from app.phones import mask
-from app.timeline import add_event
 
 log = logging.getLogger(__name__)
 

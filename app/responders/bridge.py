@@ -12,6 +12,7 @@ from app.calls.reply import Reply
 from app.calls.script import PageScript
 from app.incidents import contact
 from app.incidents.reference import spoken_reference
+from app.incidents.timeline import add_event
 from app.models import (
     Callback,
     Channel,
@@ -23,7 +24,6 @@ from app.models import (
 )
 from app.paging import notify
 from app.phones import display
-from app.timeline import add_event
 
 STEP = "bridge"
 DIAL_OUTCOMES = {

@@ -6,7 +6,7 @@ from flask import Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app.adapters.twilio_web import form_text, twilio_only, twiml
-from app.context import clock, services, settings
+from app.context import clock, runtime, settings
 from app.db import get_db
 from app.paging import outcomes
 from app.responders.desk import SmsDesk
@@ -26,7 +26,7 @@ def inbound() -> Response:
     config = settings()
     desk = SmsDesk(
         session,
-        services().incident_actions(session),
+        runtime().incident_actions(session),
         config.SECRET_KEY,
         config.DEFAULT_REGION,
         config.SMS_FLOOD_LIMIT,

@@ -5,7 +5,7 @@ import hmac
 from flask import Response, render_template, request
 
 from app.clock import local
-from app.context import clock, services, settings
+from app.context import clock, runtime, settings
 from app.db import get_db
 from app.incidents import summaries
 from app.models import Channel, Incident, IncidentState, Responder, Summary
@@ -29,7 +29,7 @@ def form(token: str) -> Response:
     session = get_db().session
     now = clock().now()
     try:
-        summary_id, responder_id = services().followup_policy.links.read(token, now)
+        summary_id, responder_id = runtime().followup_policy.links.read(token, now)
     except summaries.SummaryError as exc:
         expired = "expired" in str(exc)
         return _page("summary/error.html", 410 if expired else 403, message=str(exc))
@@ -55,7 +55,7 @@ def form(token: str) -> Response:
         "error": None,
         "hours": hours,
         "work": work,
-        "due": local(summary.due_at, services().followup_policy.zone, "%a %d %b %H:%M"),
+        "due": local(summary.due_at, runtime().followup_policy.zone, "%a %d %b %H:%M"),
     }
     if request.method == "GET":
         return _page("summary/form.html", **values)
@@ -68,7 +68,7 @@ def form(token: str) -> Response:
         return _page("summary/form.html", 409, **values)
     try:
         minutes = grammar.parse_minutes(hours)
-        zone = services().followup_policy.zone
+        zone = runtime().followup_policy.zone
         recipients = summaries.submit(
             session, now, incident, responder, minutes, work, Channel.DASHBOARD, zone
         )

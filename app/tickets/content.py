@@ -9,8 +9,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from app.clock import local
-from app.incident_view import EVENT_NAMES
 from app.incidents.summaries import format_minutes
+from app.incidents.timeline import EVENT_NAMES
 from app.models import EventKind, Incident, IncidentEvent
 from app.phones import display
 

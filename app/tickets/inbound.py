@@ -16,6 +16,7 @@ from app.incidents import confirmation, transitions
 from app.incidents.actions import IncidentActions
 from app.incidents.reference import parse_reference
 from app.incidents.rules import may_act
+from app.incidents.timeline import add_event
 from app.models import (
     FINISHED_STATES,
     Channel,
@@ -25,7 +26,6 @@ from app.models import (
     Responder,
     WebhookReceipt,
 )
-from app.timeline import add_event
 
 STATUSES = ("resolved", "closed")
 # News is taken within this much of the line's clock, each delivery id once: a captured request

@@ -4,7 +4,7 @@ import hmac
 
 from flask import Response, render_template, request
 
-from app.context import clock, services, settings
+from app.context import clock, runtime, settings
 from app.db import get_db
 from app.incidents import addresses
 from app.models import Report
@@ -29,7 +29,7 @@ def confirm(token: str) -> Response:
     session = get_db().session
     now = clock().now()
     try:
-        report_id, address = services().followup_policy.address_links.read(token, now)
+        report_id, address = runtime().followup_policy.address_links.read(token, now)
     except addresses.LinkError as exc:
         return _page("updates/error.html", 410 if "expired" in str(exc) else 403, message=exc)
     report = session.get(Report, report_id)

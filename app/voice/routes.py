@@ -16,16 +16,16 @@ from app.calls.confirm_call import ConfirmCall
 from app.calls.menu import VoiceMenu
 from app.calls.reply import Reply, is_twilio_recording
 from app.calls.turn import Heard
-from app.context import clock, services, settings
+from app.context import clock, runtime, settings
 from app.db import get_db
 from app.incidents import joint_call
 from app.incidents.reference import spoken_reference
 from app.models import Callback, Incident, Notification, NotificationKind
 from app.paging import caller_reach, outcomes
 from app.phones import try_e164
-from app.receipts import once
 from app.responders import bridge
 from app.responders.page_call import VoicePage
+from app.voice.receipts import once
 
 from . import bp
 
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def _menu() -> VoiceMenu:
-    return VoiceMenu(get_db().session, clock(), services().caller_flow, services().line)
+    return VoiceMenu(get_db().session, clock(), runtime().caller_flow, runtime().line)
 
 
 def _call_sid() -> str:
@@ -115,7 +115,7 @@ def technical_difficulty(error: Exception) -> Response:
     log.exception("voice webhook failed on %s", loggable(request.path))
     reply = _fallback_reply()
     if request.path.startswith("/voice/fallback"):
-        reply.say(services().caller_flow.messages.technical_difficulty).hangup()
+        reply.say(runtime().caller_flow.messages.technical_difficulty).hangup()
         return twiml(render_reply(reply))
     with contextlib.suppress(Exception):
         get_db().session.rollback()
@@ -139,7 +139,7 @@ def _fallback_action(spec: dict[str, Any], **_flags: Any) -> str:
 
 
 def _fallback_reply() -> Reply:
-    flow = services().caller_flow
+    flow = runtime().caller_flow
     return Reply(language=flow.language, voice=flow.voice)
 
 
@@ -151,7 +151,7 @@ def _spool(**fields: str) -> Reply | None:
         return None
     except OSError as exc:
         log.error("voicemail spool unavailable (%s): the caller goes to the help desk", exc)
-    messages = services().caller_flow.messages
+    messages = runtime().caller_flow.messages
     helpdesk = try_e164(settings().HELPDESK_PHONE, settings().DEFAULT_REGION)
     if helpdesk is None:
         return _fallback_reply().say(messages.technical_difficulty).hangup()
@@ -168,7 +168,7 @@ def fallback_helpdesk_done() -> Response:
 @twilio_only
 def fallback() -> Response:
     """Usable as the number's Fallback URL: a calm message, a callback number, a voicemail."""
-    messages = services().caller_flow.messages
+    messages = runtime().caller_flow.messages
     unavailable = _spool(**{"from": request.form.get("From", "")})
     if unavailable is not None:
         return twiml(render_reply(unavailable, _fallback_action))
@@ -182,7 +182,7 @@ def fallback() -> Response:
 @bp.post("/fallback/number")
 @twilio_only
 def fallback_number() -> Response:
-    messages = services().caller_flow.messages
+    messages = runtime().caller_flow.messages
     digits = "".join(ch for ch in request.form.get("Digits", "") if ch.isdigit())[:15]
     unavailable = _spool(callback=digits)
     if unavailable is not None:
@@ -198,7 +198,7 @@ def fallback_recorded() -> Response:
     unavailable = _spool(recording_url=recording if is_twilio_recording(recording) else "")
     if unavailable is not None:
         return twiml(render_reply(unavailable, _fallback_action))
-    reply = _fallback_reply().say(services().caller_flow.messages.fallback_thanks).hangup()
+    reply = _fallback_reply().say(runtime().caller_flow.messages.fallback_thanks).hangup()
     return twiml(render_reply(reply))
 
 
@@ -206,7 +206,7 @@ def fallback_recorded() -> Response:
 
 
 def _voice_page() -> VoicePage:
-    return VoicePage(services().page_script, services().incident_actions(get_db().session))
+    return VoicePage(runtime().page_script, runtime().incident_actions(get_db().session))
 
 
 def _page(notification_id: int) -> Notification | None:
@@ -279,8 +279,8 @@ def _confirm_call(notification_id: int) -> Notification | None:
 
 
 def _confirm(session: Session) -> ConfirmCall:
-    flow = services().caller_flow
-    return ConfirmCall(session, clock().now(), flow, services().followup_policy)
+    flow = runtime().caller_flow
+    return ConfirmCall(session, clock().now(), flow, runtime().followup_policy)
 
 
 def _confirm_action(notification_id: int) -> Callable[..., str]:
@@ -326,7 +326,7 @@ def confirm_answer(notification_id: int) -> Response:
 def joint_answered(notification_id: int) -> Response:
     """The line's call into a joint call was answered: into the incident's room."""
     session = get_db().session
-    flow = services().caller_flow
+    flow = runtime().caller_flow
     reply = Reply(language=flow.language, voice=flow.voice)
     leg = joint_call.for_notification(session, notification_id)
     if (
@@ -370,7 +370,7 @@ def _callback(notification_id: int) -> Callback | None:
 @twilio_only
 def bridge_answered(notification_id: int) -> Response:
     reply = bridge.answered(
-        services().page_script,
+        runtime().page_script,
         _callback(notification_id),
         request.form.get("AnsweredBy", ""),
         settings().TWILIO_FROM_NUMBER,
@@ -385,7 +385,7 @@ def bridge_done(notification_id: int) -> Response:
     status = request.form.get("DialCallStatus", "")
     duration = request.form.get("DialCallDuration", default=0, type=int)
     reply = bridge.ended(
-        session, clock().now(), services().page_script, _callback(notification_id), status, duration
+        session, clock().now(), runtime().page_script, _callback(notification_id), status, duration
     )
     session.commit()
     return twiml(render_reply(reply, _bridge_action(notification_id)))

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select, update
 
-from app.context import services
+from app.context import runtime
 from app.models import Email, Responder, Summary
 from tests.paging_support import (
     JORDAN,
@@ -153,7 +153,7 @@ def test_summary_by_sms_reaches_the_team_lead_by_email(app, clock, twilio, sessi
     assert (summary.minutes, summary.channel) == (150, "sms")
     assert summary.work == "restarted the app pool and cleared the queue"
     run_worker(app, clock)
-    [(to, subject, body)] = services(app).mailer.sent
+    [(to, subject, body)] = runtime(app).mailer.sent
     assert to == "jordan@example.edu"
     assert subject == "Work summary AH-1001: Canvas"
     assert "Work performed by Pat Lee:\nrestarted the app pool and cleared the queue" in body
@@ -251,7 +251,7 @@ def test_a_summary_reminder_then_the_team_lead_is_told(app, clock, twilio, sessi
     run_worker(app, clock)
     [told] = sms_to(gateway, JORDAN)
     assert told.startswith("The work summary for AH-1001 (Canvas) from Pat Lee was due")
-    [(to, subject, _)] = services(app).mailer.sent
+    [(to, subject, _)] = runtime(app).mailer.sent
     assert (to, subject) == ("jordan@example.edu", "Overdue work summary: AH-1001")
     run_worker(app, clock)
     assert len(sms_to(gateway, JORDAN)) == 1  # told once

@@ -8,9 +8,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from app.context import services
+from app.context import runtime
 from app.models import Email, Summary
-from app.reports import monthly
+from app.reports.monthly import monthly
 from tests.accounts import make_accounts, sign_in
 from tests.conftest import CHICAGO
 from tests.flow.test_after_ack import acked_and_resolved, sms_to
@@ -104,7 +104,7 @@ def test_unanswered_reminders_then_close_without_the_callers_word(
     assert "No: closed without the caller's confirmation" in html
     text(twilio, PAT, "SUM 1001 1.5 restarted the app pool")
     run_worker(app, clock)
-    [body] = [b for _, s, b in services(app).mailer.sent if s.startswith("Work summary AH-1001")]
+    [body] = [b for _, s, b in runtime(app).mailer.sent if s.startswith("Work summary AH-1001")]
     assert "Caller confirmed: no: closed without the caller's confirmation" in body
 
 
@@ -152,7 +152,7 @@ def test_times_people_read_are_local_with_the_zone_in_winter_and_summer(
     assert "<dd>Sun 12 Jul 02:40 CDT</dd>" in form
     text(twilio, PAT, "SUM 1001 1 restarted the app pool")
     run_worker(app, clock)
-    [(_, _, body)] = services(app).mailer.sent
+    [(_, _, body)] = runtime(app).mailer.sent
     assert "Reported: 2026-07-11 02:00 CDT" in body
     assert "Acknowledged: 2026-07-11 02:05 CDT" in body
     assert "Resolved: 2026-07-11 02:40 CDT" in body

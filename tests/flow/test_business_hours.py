@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app.context import services
+from app.context import runtime
 from app.models import Call, CallStatus, Service
 from tests.conftest import CHICAGO
 from tests.paging_support import PAT, notifications, paged, run_worker, text, the_incident
@@ -163,7 +163,7 @@ def test_a_summary_of_business_hours_work_goes_to_the_director(app, clock, twili
         "Summary for AH-1001 saved (1h00) and sent to Morgan Chen (director)."
     )
     run_worker(app, clock)
-    sent = [(to, subject) for to, subject, _ in services(app).mailer.sent]
+    sent = [(to, subject) for to, subject, _ in runtime(app).mailer.sent]
     assert sent == [("morgan@example.edu", "Work summary AH-1001: Canvas")]
 
 

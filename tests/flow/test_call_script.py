@@ -11,7 +11,8 @@ import yaml
 
 from app import check_configuration
 from app.calls import timing
-from app.calls.script import Flow, load_flow
+from app.calls.script import Flow
+from app.calls.script_files import load_flow
 from app.config import PROJECT_ROOT
 from tests.accounts import make_accounts
 from tests.flow.test_staff_and_api import STAFF_CALL

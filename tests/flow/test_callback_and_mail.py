@@ -14,7 +14,7 @@ import responses
 
 from app import create_app
 from app.adapters.gateways import TwilioGateway
-from app.context import services
+from app.context import runtime
 from tests.conftest import _seed
 from tests.flow.test_after_ack import acked_and_resolved, sms_to
 from tests.paging_support import PAT, report_outage, run_worker, text, the_incident
@@ -109,7 +109,7 @@ class TestCallBack:
         text(twilio, PAT, "1r fixed")
         text(twilio, PAT, "SUM 1001 1 fixed it with the caller on the phone")
         run_worker(app, clock)
-        [(_, _, body)] = services(app).mailer.sent
+        [(_, _, body)] = runtime(app).mailer.sent
         assert "Calls with the caller through the line: 1, 12 min" in body
 
     def test_a_caller_who_does_not_answer_is_on_the_timeline(

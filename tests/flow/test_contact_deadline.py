@@ -5,7 +5,7 @@ first contact."""
 
 from __future__ import annotations
 
-from app.context import services
+from app.context import runtime
 from tests.accounts import make_accounts, sign_in
 from tests.paging_support import JORDAN, PAT, report_outage, run_worker, text, the_incident
 from tests.support import CALLER
@@ -49,7 +49,7 @@ def test_acknowledged_but_never_contacted_reminds_then_tells_the_lead_and_the_ca
         "caller in 60 min. Caller: (319) 555-0142."
     )
     assert "caller not reached" in {
-        subject.split(": ")[1] for _, subject, _ in services(app).mailer.sent
+        subject.split(": ")[1] for _, subject, _ in runtime(app).mailer.sent
     }
     assert sms_to(gateway, CALLER)[-1] == (
         "AH-1001: the administrator has your report about Canvas but has not reached you yet. "

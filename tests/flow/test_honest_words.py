@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app.context import services
+from app.context import runtime
 from app.models import Incident
 from tests.accounts import STAFF_PIN, make_accounts
 from tests.conftest import CHICAGO
@@ -133,7 +133,7 @@ def test_an_e_mailed_update_asks_for_no_reply_by_e_mail(app, clock, twilio, sess
     text(twilio, PAT, "1a")
     text(twilio, PAT, "1r restarted the app servers")
     run_worker(app, clock)
-    mails = [body for to, _, body in services(app).mailer.sent if to == "dana@example.edu"]
+    mails = [body for to, _, body in runtime(app).mailer.sent if to == "dana@example.edu"]
     fixed = next(body for body in mails if "is fixed" in body)
     assert "reply WORKS or BROKEN to the text message we sent to your phone" in fixed
     assert "Replies to this e-mail are not read." in fixed
@@ -193,7 +193,7 @@ def test_after_a_reopening_the_summary_keeps_the_first_acknowledgement(
     text(twilio, PAT, "RESOLVE 1001 restarted it again")
     text(twilio, PAT, "SUM 1001 1h restarted the app pool twice")
     run_worker(app, clock)
-    [(_, _, summary)] = [m for m in services(app).mailer.sent if "Work summary" in m[1]]
+    [(_, _, summary)] = [m for m in runtime(app).mailer.sent if "Work summary" in m[1]]
     local = first_ack.astimezone(CHICAGO)
     assert f"Acknowledged: {local:%Y-%m-%d %H:%M}" in summary
     assert "Acknowledged again: " in summary

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.context import services
+from app.context import runtime
 from app.models import JointCallLeg, Notification
 from tests.accounts import make_accounts, post_form, sign_in
 from tests.paging_support import (
@@ -87,7 +87,7 @@ def test_join_calls_the_caller_and_the_admin_into_one_room(app, clock, twilio, s
     text(twilio, PAT, "1r restarted the app pool")
     text(twilio, PAT, "SUM 1001 1 restarted it on the joint call")
     run_worker(app, clock)
-    [body] = [b for _, s, b in services(app).mailer.sent if s.startswith("Work summary")]
+    [body] = [b for _, s, b in runtime(app).mailer.sent if s.startswith("Work summary")]
     assert "Joint call: the caller, Pat Lee, 13 min" in body
     assert "First contact with the customer: 2026-11-28 02:07 CST (joint call)" in body
 
@@ -159,7 +159,7 @@ def test_a_caller_texts_an_email_address_and_gets_updates_there_too(app, clock, 
     assert "Updates about AH-1001 will also go to Dana.Smith@example.edu." in done
     text(twilio, PAT, "1a")
     run_worker(app, clock)
-    [_link, (to, subject, body)] = services(app).mailer.sent
+    [_link, (to, subject, body)] = runtime(app).mailer.sent
     assert (to, subject) == ("Dana.Smith@example.edu", "AH-1001: Canvas")
     assert body.startswith("AH-1001: your report about Canvas is being worked on.")
 

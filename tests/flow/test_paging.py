@@ -9,7 +9,7 @@ import time
 from sqlalchemy import select
 
 from app.adapters.gateways import ConsoleGateway
-from app.context import services
+from app.context import runtime
 from app.models import (
     InboundMessage,
     Incident,
@@ -121,7 +121,7 @@ def test_when_the_chain_runs_out_the_leads_hear_who_was_tried(app, clock, twilio
     # A text and a call at once are one page: each of the others was paged once.
     assert "Tried Pat Lee 3x, Alex Kim 1x, Jordan Reyes 1x, Morgan Chen 1x." in notices[0].body
     assert "Paging again every 30 min" in notices[0].body
-    mails = services(app).mailer.sent
+    mails = runtime(app).mailer.sent
     # The team lead and the director, each with an address, get the same account.
     assert [to for to, _, _ in mails] == ["jordan@example.edu", "morgan@example.edu"]
     (_, subject, body), _ = mails
@@ -211,7 +211,7 @@ def test_an_idle_worker_wakes_when_the_next_step_is_due_not_at_its_next_poll(
     with app.extensions["db"].sessionmaker() as db:
         assert wakeup.seconds_to_next(db, clock.now(), 60) == 2.0
         assert wakeup.seconds_to_next(db, clock.now(), 0.5) == 0.5
-    worker = services(app).worker(app.extensions["db"].sessionmaker)
+    worker = runtime(app).worker(app.extensions["db"].sessionmaker)
     serving = threading.Thread(target=worker.serve, args=(60,))
     serving.start()
     try:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import create_app
 from app.adapters.simulator import Answer, Ask, scripted
 from app.config import ConfigError
-from app.context import services
+from app.context import runtime
 from app.models import Email, EventKind, IncidentState, NotificationKind, TicketUpdate
 from app.tickets import signing
 from tests.accounts import make_accounts, sign_in
@@ -141,7 +141,7 @@ def test_the_ticketing_system_down_for_a_whole_life_loses_nothing(
 def fresh(client, body: dict[str, object]) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """The news as a sender sends it: a new delivery id, the time it is sent by the line's
     clock (a body that names them keeps its own)."""
-    now = services(client.application).clock.now()
+    now = runtime(client.application).clock.now()
     return {"delivery": uuid.uuid4().hex, "sent_at": int(now.timestamp()), **body}
 
 
@@ -305,7 +305,7 @@ def test_a_worker_that_saw_no_ticket_yet_does_not_open_a_second(app, clock, twil
     report_outage(twilio)
     text(twilio, PAT, "1a")
     sessions = app.extensions["db"].sessionmaker
-    sender = services(app).ticket_sender()
+    sender = runtime(app).ticket_sender()
     assert sender is not None
     with sessions() as first, sessions() as second:
         assert sender.send_due(first) == 1  # down: the opening waits, as `first` last saw it

@@ -11,7 +11,7 @@ import requests
 import responses
 
 from app.adapters.gateways import TwilioGateway
-from app.context import services
+from app.context import runtime
 from app.models import Notification
 from app.paging.delivery import claim_due
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, the_incident
@@ -124,7 +124,7 @@ def test_a_gateway_outage_holds_the_chain_and_tells_the_leads(
     assert paged(session) == [("Pat", "sms", "queued")]  # not failed over, not lost
     kinds = [e.kind for e in the_incident(session).events]
     assert "escalation-held" in kinds and "failover" not in kinds
-    alerts = [m for m in services(app).mailer.sent if "gateway is failing" in m[1]]
+    alerts = [m for m in runtime(app).mailer.sent if "gateway is failing" in m[1]]
     assert [to for to, _, _ in alerts] == ["jordan@example.edu", "morgan@example.edu"]
     assert "AH-1001 Canvas" in alerts[0][2]
     run_worker(app, clock)
@@ -139,7 +139,7 @@ def test_a_gateway_outage_holds_the_chain_and_tells_the_leads(
     clock.advance(minutes=5)
     run_worker(app, clock)
     assert paged(session) == [("Pat", "sms", "sent")]
-    assert any("answering again" in subject for _, subject, _ in services(app).mailer.sent)
+    assert any("answering again" in subject for _, subject, _ in runtime(app).mailer.sent)
     # Held, not burnt: the chain stood still for the 25 minutes the gateway was down, so the
     # 15-minute reminder comes at minute 40.
     clock.advance(minutes=14)

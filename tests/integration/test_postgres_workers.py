@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from app.adapters.gateways import ConsoleGateway
 from app.clock import FrozenClock
 from app.config import PROJECT_ROOT
-from app.context import services
+from app.context import runtime
 from app.models import (
     CallerBroadcast,
     Incident,
@@ -193,7 +193,7 @@ def test_a_page_leaves_while_a_slow_gateway_holds_the_receipts(pg_app, clock):
             return super().send_sms(to, body, status_callback)
 
     queue_receipts(pg_app, clock.now(), 3)
-    worker = services(pg_app).worker(pg_app.extensions["db"].sessionmaker)
+    worker = runtime(pg_app).worker(pg_app.extensions["db"].sessionmaker)
     worker.gateway = SlowForReceipts()
     serving = threading.Thread(target=worker.serve, args=(60,))
     serving.start()

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from app.adapters.gateways import ConsoleGateway, TwilioGateway
 from app.config import PROJECT_ROOT
-from app.context import services
+from app.context import runtime
 from app.incidents.service import IncidentDraft, open_incident
 from app.models import Incident, Notification, OutboxStatus
 from tests.paging_support import paged, report_outage, run_worker, the_incident
@@ -301,7 +301,7 @@ def test_two_workers_on_postgres_send_fifty_lost_answer_texts_once_each(pg_app, 
     gateway = TwilioGateway(SID, AUTH_TOKEN, "+13195550000")
     sessions = pg_app.extensions["db"].sessionmaker
     workers = [
-        dataclasses.replace(services(pg_app), gateway=gateway).worker(sessions, batch=10)
+        dataclasses.replace(runtime(pg_app), gateway=gateway).worker(sessions, batch=10)
         for _ in range(2)
     ]
     with sessions.begin() as db:

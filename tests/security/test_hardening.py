@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.config import ConfigError
 from app.models import Incident, LoginAttempt, Notification, NotificationKind, Report
-from app.web_security import MAX_BODY
+from app.web.security import MAX_BODY
 from tests.accounts import PASSWORD, STAFF_PIN, make_accounts, sign_in
 from tests.paging_support import PAT, report_outage, text
 from tests.support import CALLER, FULL_CANVAS_CALL, TEST_SETTINGS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.context import services
+from app.context import runtime
 from app.models import Report
 from tests.paging_support import PAT, confirm_address, report_outage, run_worker, text
 from tests.support import CALLER
@@ -64,7 +64,7 @@ def test_an_address_texted_in_gets_only_its_link_until_its_owner_confirms_it(
     run_worker(app, clock)
     text(twilio, PAT, "1a")
     run_worker(app, clock)
-    mailer = services(app).mailer
+    mailer = runtime(app).mailer
     [(to, subject, body)] = mailer.sent  # the link, and nothing about the report itself
     assert to == "victim@example.org"
     assert subject == "AH-1001: confirm e-mail updates from the after-hours support line"
@@ -88,7 +88,7 @@ def test_a_link_for_an_address_replaced_since_is_refused(app, clock, twilio, ses
     report_outage(twilio)
     text(twilio, CALLER, "first@example.org")
     run_worker(app, clock)
-    [(_to, _subject, body)] = services(app).mailer.sent
+    [(_to, _subject, body)] = runtime(app).mailer.sent
     link = body.split("https://line.example.org", 1)[1].split()[0]
     text(twilio, CALLER, "second@example.org")
     answer = app.test_client().get(link)

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from app.config import ConfigError, load_settings, parse_business_hours
-from app.context import services
+from app.context import runtime
 
 
 def test_defaults_are_valid_and_safe():
@@ -79,7 +79,7 @@ def test_without_an_auth_token_a_local_one_is_made_and_still_checked(settings, c
     from tests.support import TwilioClient
 
     app = create_app({**settings, "TWILIO_AUTH_TOKEN": ""}, clock=clock)
-    token = services(app).settings.TWILIO_AUTH_TOKEN
+    token = runtime(app).settings.TWILIO_AUTH_TOKEN
     assert token == LOCAL_TOKEN_FILE.read_text().strip() and len(token) == 32
     # Said where it explains something: when a request is refused, not at every start.
     assert "TWILIO_AUTH_TOKEN is not set" not in caplog.text

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.calls.script import FlowError, SpeechStep, load_flow, load_flows
+from app.calls.script import FlowError, SpeechStep
+from app.calls.script_files import load_flow, load_flows
 from app.config import PROJECT_ROOT
 
 SHIPPED = PROJECT_ROOT / "voice_flows" / "caller.yaml"

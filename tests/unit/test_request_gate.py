@@ -7,8 +7,8 @@ import io
 import threading
 import time
 
-from app.request_gate import RequestGate
-from app.web_security import MAX_BODY
+from app.web.request_gate import RequestGate
+from app.web.security import MAX_BODY
 
 
 class Trickle(io.RawIOBase):

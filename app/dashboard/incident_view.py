@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.incidents.timeline import EVENT_NAMES
 from app.models import (
     Channel,
     EventKind,
@@ -20,48 +21,6 @@ from app.models import (
     TicketUpdate,
 )
 
-# What a timeline entry is called on screen.
-EVENT_NAMES = {
-    EventKind.OPENED: "Opened",
-    EventKind.REPORT_ADDED: "Another caller",
-    EventKind.ACKNOWLEDGED: "Acknowledged",
-    EventKind.TAKEN_OVER: "Taken over",
-    EventKind.REASSIGNED: "Reassigned",
-    EventKind.HANDED_ON: "Handed on",
-    EventKind.RESOLVED: "Resolved",
-    EventKind.CONFIRMED: "Caller confirmed",
-    EventKind.REOPENED: "Reopened",
-    EventKind.CLOSED: "Closed",
-    EventKind.CANCELLED: "Cancelled",
-    EventKind.NOTE: "Note",
-    EventKind.ESCALATED: "Escalated",
-    EventKind.ESCALATION_STEP: "Escalation step",
-    EventKind.ESCALATION_ENDED: "Nobody acknowledged",
-    EventKind.ESCALATION_SKIPPED: "Step skipped",
-    EventKind.ESCALATION_HELD: "Escalation held",
-    EventKind.STILL_TRYING: "Caller told we are still trying",
-    EventKind.PAGE_QUEUED: "Page queued",
-    EventKind.PAGE_SENT: "Page sent",
-    EventKind.PAGE_DELIVERED: "Page delivered",
-    EventKind.PAGE_ANSWERED: "Page answered",
-    EventKind.SEND_RETRY: "Send retried",
-    EventKind.SEND_FAILED: "Send failed",
-    EventKind.LATE_REPORT: "Late report",
-    EventKind.FAILOVER: "Failed over",
-    EventKind.CALLERS_UPDATE: "Callers update",
-    EventKind.CONFIRMATION_REMINDER: "Confirmation reminder",
-    EventKind.CALLER_NO_TEXTS: "Caller cannot get texts",
-    EventKind.CONTACTED: "Customer contacted",
-    EventKind.CONTACT_REMINDER: "Contact reminder",
-    EventKind.CONTACT_OVERDUE: "Not in contact at the goal",
-    EventKind.JOINT_CALL: "Joint call",
-    EventKind.CONFIRMATION_CALL: "Confirmation call",
-    EventKind.CALL_BACK: "Call-back",
-    EventKind.CALL_BACK_ENDED: "Call-back ended",
-    EventKind.SUMMARY: "Work summary",
-    EventKind.SUMMARY_UPDATED: "Work summary corrected",
-    EventKind.SUMMARY_OVERDUE: "Work summary overdue",
-}
 # Entries that need someone's attention, whoever wrote them.
 ALARMS = frozenset(
     {

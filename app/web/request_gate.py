@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from app.web_security import MAX_BODY
+from app.web.security import MAX_BODY
 
 TOO_LARGE = b"Request body too large\n"
 

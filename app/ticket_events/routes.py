@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from app.context import clock, services, settings
+from app.context import clock, runtime, settings
 from app.db import get_db
 from app.incidents.commands import ActionError
 from app.tickets import inbound, signing
@@ -31,7 +31,7 @@ def ticket_event() -> Response:
     try:
         news = inbound.TicketNews.parse(_json())
         inbound.first_delivery(session, clock().now(), news)
-        result = inbound.apply(session, services().incident_actions(session), news)
+        result = inbound.apply(session, runtime().incident_actions(session), news)
     except inbound.Refused as refused:
         session.commit()  # a note on the timeline, when there is one
         return _answer(refused.status, error=str(refused))

@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("hooks", __name__, url_prefix="/tickets")
+bp = Blueprint("ticket_events", __name__, url_prefix="/tickets")
 
 from . import routes  # noqa: E402, F401

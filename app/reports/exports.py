@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from app.clock import local
-from app.reports import (
+from app.reports.monthly import (
     GOAL_MINUTES,
     Line,
     MonthlyReport,
