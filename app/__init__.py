@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from app import languages
 from app.adapters.gateways import ConsoleGateway, Gateway, TwilioGateway
 from app.adapters.logging_setup import configure_logging, twilio_id
 from app.adapters.mail import ConsoleMailer, smtp_mailer
@@ -20,7 +21,7 @@ from app.adapters.twilio_web import LOCAL_TOKEN
 from app.calls import timing
 from app.calls.hours import BusinessHours
 from app.calls.script import Flow, FlowError, PageScript
-from app.calls.script_files import load_flows
+from app.calls.script_files import languages_of, load_flows
 from app.calls.turn import LineConfig
 from app.clock import Clock, SystemClock
 from app.config import (
@@ -55,7 +56,7 @@ def create_app(
     """Build the app: settings (defaults, then environment and .env, then `config`), the call
     scripts, the database and the blueprints. Bad settings or scripts stop start-up here."""
     try:
-        settings, caller_flow, page_script = _load(config)
+        settings, caller_flows, page_script = _load(config)
     except (ConfigError, FlowError) as exc:
         if config is None:
             # Started from a shell: one clear line instead of a traceback.
@@ -91,7 +92,7 @@ def create_app(
         clock=clock or SystemClock(),
         gateway=gateway,
         mailer=mailer or make_mailer(settings),
-        caller_flow=caller_flow,
+        caller_flows=caller_flows,
         page_script=page_script,
         line=line_config(settings),
         tickets=tickets or make_backend(settings),
@@ -111,29 +112,37 @@ def check_configuration(config: Mapping[str, Any] | None = None) -> str | None:
     return None
 
 
-def _load(config: Mapping[str, Any] | None) -> tuple[Settings, Flow, PageScript]:
+def _load(config: Mapping[str, Any] | None) -> tuple[Settings, dict[str, Flow], PageScript]:
     settings = load_settings(config)
     check_secret_key(settings)
     flows = load_flows(Path(settings.VOICE_FLOWS_DIR))
-    caller_flow = flows.get(settings.VOICE_FLOW)
+    caller_flows = languages_of(flows, settings.VOICE_FLOW)
     page_script = flows.get(PAGE_SCRIPT)
-    if not isinstance(caller_flow, Flow):
+    if languages.TEAM not in caller_flows:
         raise ConfigError(
             f"Invalid setting — VOICE_FLOW: no caller script named "
-            f"{settings.VOICE_FLOW!r} in {settings.VOICE_FLOWS_DIR}"
+            f"{settings.VOICE_FLOW!r} in the team's language ({languages.TEAM}) in "
+            f"{settings.VOICE_FLOWS_DIR}"
+        )
+    unknown = sorted(set(caller_flows) - set(languages.NAMES))
+    if unknown:
+        raise FlowError(
+            f"{settings.VOICE_FLOWS_DIR}: {settings.VOICE_FLOW}: no text catalog for the "
+            f"language {unknown[0]!r} (app/languages.py, app/translations/)"
         )
     if not isinstance(page_script, PageScript):
         raise FlowError(f"{settings.VOICE_FLOWS_DIR}: no page script (kind: page) named page")
-    # The same limit `flows check` applies: the line never starts with a script too long for a
-    # caller at night.
-    speech = timing.estimate(caller_flow)
-    if not speech.within_limit:
-        raise FlowError(
-            f"{settings.VOICE_FLOWS_DIR}: {caller_flow.name}: a full call speaks "
-            f"{speech.seconds:.0f} s, over the {timing.LIMIT_SECONDS:.0f} s limit; shorten the "
-            "prompts (flask --app app flows check)"
-        )
-    return settings, caller_flow, page_script
+    # The same limit `flows check` applies, in every language: the line never starts with a
+    # script too long for a caller at night.
+    for code, flow in sorted(caller_flows.items()):
+        speech = timing.estimate(flow)
+        if not speech.within_limit:
+            raise FlowError(
+                f"{settings.VOICE_FLOWS_DIR}: {flow.name} ({code}): a full call speaks "
+                f"{speech.seconds:.0f} s, over the {timing.LIMIT_SECONDS:.0f} s limit; shorten "
+                "the prompts (flask --app app flows check)"
+            )
+    return settings, caller_flows, page_script
 
 
 def _register_blueprints(app: Flask) -> None:

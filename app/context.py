@@ -20,6 +20,7 @@ from app.incidents.actions import IncidentActions
 from app.incidents.addresses import AddressLinks
 from app.incidents.followups import FollowUpPolicy
 from app.incidents.summaries import SummaryLinks
+from app.languages import TEAM
 from app.outbox.mail import Mailer
 from app.outbox.policy import TICKETS, RetryPolicy, policies
 from app.paging.delivery import CallbackUrls
@@ -40,7 +41,8 @@ class Runtime:
     clock: Clock
     gateway: Gateway
     mailer: Mailer
-    caller_flow: Flow
+    # The caller's script in each language the line speaks, by language code.
+    caller_flows: dict[str, Flow]
     page_script: PageScript
     line: LineConfig
     # None: TICKETS_BACKEND=none, the line keeps incidents to itself.
@@ -48,6 +50,16 @@ class Runtime:
 
     def install(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
+
+    @property
+    def caller_flow(self) -> Flow:
+        """The script in the team's language: what the dashboard and the API rank impacts by,
+        and what the fallback line (which knows no caller) says."""
+        return self.caller_flows[TEAM]
+
+    def caller_flow_in(self, code: str | None) -> Flow:
+        """The script in a caller's language, or the team's when the line does not speak it."""
+        return self.caller_flows.get(code or TEAM, self.caller_flow)
 
     @property
     def followup_policy(self) -> FollowUpPolicy:
@@ -98,7 +110,7 @@ class Runtime:
             spool=Path(config.VOICEMAIL_SPOOL_DIR),
             callback=config.callback_policy,
             lease=dt.timedelta(seconds=config.WORKER_CLAIM_LEASE_SECONDS),
-            menu=(self.caller_flow, self.line),
+            menu=(self.caller_flows, self.line),
             sweep_every=dt.timedelta(seconds=config.WORKER_POLL_SECONDS),
             listen=config.WORKER_LISTEN,
             tickets=self.ticket_sender(batch),

@@ -61,7 +61,7 @@ class Worker:
         spool: Path | None = None,
         callback: CallbackPolicy = DEFAULT_CALLBACK_POLICY,
         lease: dt.timedelta = delivery.CLAIM_LEASE,
-        menu: tuple[Flow, LineConfig] | None = None,
+        menu: tuple[dict[str, Flow], LineConfig] | None = None,
         sweep_every: dt.timedelta = dt.timedelta(seconds=1),
         listen: bool = True,
         tickets: TicketSender | None = None,
@@ -161,9 +161,9 @@ class Worker:
     def _sweep_calls(self, session: Session) -> PassResult:
         if self.menu is None:
             return PassResult()
-        flow, line = self.menu
+        flows, line = self.menu
         swept = stuck.sweep_stuck(
-            VoiceMenu(session, self.clock, flow, line), self.clock.now(), self.batch
+            VoiceMenu(session, self.clock, flows, line), self.clock.now(), self.batch
         )
         return PassResult(steps_fired=swept)
 

@@ -134,7 +134,11 @@ def render_reply(reply: Reply, action: Callable[..., str] = menu_action) -> Voic
             spec = verb["gather"]
             gather = response.gather(**_gather_options(spec, reply.language, action(spec)))
             for prompt in spec["prompts"]:
-                gather.say(prompt, **say_args)
+                if isinstance(prompt, dict):
+                    # Said in a voice of its own: another language's offer of itself.
+                    gather.say(prompt["say"], voice=prompt["voice"], language=prompt["language"])
+                else:
+                    gather.say(prompt, **say_args)
         elif "record" in verb:
             spec = verb["record"]
             response.record(

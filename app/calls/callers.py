@@ -1,14 +1,19 @@
 """Who is calling, as the greeting needs to know before the first question: a responder who may
-join an open joint call, or a caller whose own report is still open."""
+join an open joint call, a caller whose own report is still open, and the language a caller
+chose before."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.models import (
     FINISHED_STATES,
     UNRESOLVED_STATES,
+    CallerLanguage,
     Incident,
     JointCallLeg,
     Report,
@@ -50,3 +55,24 @@ def open_report_of(session: Session, caller: str | None) -> Incident | None:
         .limit(1)
     )
     return session.scalar(query)
+
+
+def language_of(session: Session, caller: str | None) -> str | None:
+    """The language this number chose on an earlier call, if it chose one."""
+    if not caller:
+        return None
+    return session.scalar(select(CallerLanguage.language).where(CallerLanguage.number == caller))
+
+
+def remember_language(session: Session, caller: str, code: str, now: dt.datetime) -> None:
+    """Keep the caller's choice for their next call (two calls from one number at once: the
+    later choice stands, and neither fails)."""
+    if not caller:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    values = {"number": caller, "language": code, "chosen_at": now}
+    session.execute(
+        insert(CallerLanguage)
+        .values(**values)
+        .on_conflict_do_update(index_elements=["number"], set_={"language": code, "chosen_at": now})
+    )

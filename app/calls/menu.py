@@ -9,6 +9,7 @@ storing a turn is in `store`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import CursorResult, update
@@ -35,6 +36,7 @@ from app.db import SINGLE_STATEMENT
 from app.incidents import catalog
 from app.incidents import service as incident_service
 from app.incidents.reference import spoken_reference
+from app.languages import TEAM
 from app.models import (
     Call,
     CallStage,
@@ -61,10 +63,14 @@ TERMINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"
 
 
 class VoiceMenu:
-    def __init__(self, session: Session, clock: Clock, flow: Flow, line: LineConfig) -> None:
+    def __init__(
+        self, session: Session, clock: Clock, flows: Flow | Mapping[str, Flow], line: LineConfig
+    ) -> None:
         self.session = session
         self.clock = clock
-        self.flow = flow
+        # The script in each language the line speaks; `flow` is the one this call is in.
+        self.flows = {flows.code: flows} if isinstance(flows, Flow) else dict(flows)
+        self.flow = self.flows.get(TEAM) or next(iter(self.flows.values()))
         self.line = line
         self._services: tuple[catalog.Entry, ...] | None = None
 
@@ -112,7 +118,9 @@ class VoiceMenu:
     def whisper(self, call_sid: str, attempt: int) -> Reply:
         """What the administrator hears on answering a put-through: who, and press 1 to take it."""
         call = self._find(call_sid)
-        reply = self._new_reply()
+        # Words from the caller's script (saying their language), in the team's voice.
+        team = self.flows.get(TEAM, self.flow)
+        reply = Reply(language=team.language, voice=team.voice)
         if call is None or call.status != CallStatus.IN_PROGRESS:
             return reply.hangup()
         service = call.answers.get("dial_service", "a service")
@@ -135,6 +143,8 @@ class VoiceMenu:
         now = self.clock.now()
         caller = try_e164(from_number, self.line.region)
         helpdesk = not staff and caller is not None and caller in self.line.helpdesk_numbers
+        if not staff:  # help-desk staff speak the team's language
+            self.flow = self.flows.get(callers.language_of(self.session, caller) or "", self.flow)
         call = Call(
             call_sid=call_sid,
             from_number=caller or (from_number or "")[:32],
@@ -146,6 +156,7 @@ class VoiceMenu:
             else Source.PHONE,
             business_hours=not staff and self.line.hours.is_open(now),
             flow=self.flow.name,
+            language=self.flow.code,
             step=STAFF if staff else GREETING,
             stage=CallStage.PIN if staff else CallStage.MENU,
             started_at=now,
@@ -153,7 +164,6 @@ class VoiceMenu:
         )
         self.session.add(call)
         turn = Turn(call, Heard(), self._new_reply(), next_turn=1)
-        greeting, line = self.flow.greeting, self.flow.line_name
         if staff:
             # Help-desk staff reporting for a caller: a PIN first, then the usual questions.
             turn.reply.say(self.flow.staff.greeting)
@@ -165,17 +175,69 @@ class VoiceMenu:
         elif not helpdesk and (known := callers.open_report_of(self.session, caller)) is not None:
             # Calling again about a report still open: it comes first.
             Returning(self).start(turn, known)
-        elif call.business_hours and not helpdesk:
+            self._offer_languages(turn)
+        else:
+            self._greet(turn, helpdesk)
+            self._offer_languages(turn)
+        log.info("call %s from %s: %s", call_sid, mask(from_number), call.source)
+        first = call.step if call.step in (STAFF, JOIN_CALL, RETURNING) else GREETING
+        return self._save(turn, 0, first)
+
+    def _greet(self, turn: Turn, helpdesk: bool) -> None:
+        """The greeting for the kind of call, then its first question."""
+        greeting, line = self.flow.greeting, self.flow.line_name
+        if turn.call.business_hours and not helpdesk:
             turn.reply.say(greeting.business_hours.format(line=line))
+            turn.call.step, turn.call.stage = GREETING, CallStage.MENU
             self.ask(turn)
         else:
             # Help-desk staff transfer callers at any hour; they want the report taken, not a menu.
             text = greeting.helpdesk_transfer if helpdesk else greeting.after_hours
             turn.reply.say(text.format(line=line))
             self.advance(turn, to=self.flow.steps[0].id)
-        log.info("call %s from %s: %s", call_sid, mask(from_number), call.source)
-        first = call.step if call.step in (STAFF, JOIN_CALL, RETURNING) else GREETING
-        return self._save(turn, 0, first)
+
+    def _offer_languages(self, turn: Turn) -> None:
+        """The first question also offers the line's other languages, each in its own voice
+        ("Para español, oprima nueve"), before anything has been answered."""
+        others = [flow for code, flow in sorted(self.flows.items()) if code != self.flow.code]
+        gather = next((verb["gather"] for verb in turn.reply.verbs if "gather" in verb), None)
+        if not others or gather is None:
+            return
+        for other in others:
+            offer = {"say": other.greeting.this_language, "language": other.language}
+            gather["prompts"].append({**offer, "voice": other.voice})
+        if turn.next_turn > 1:  # after a switch; the call's first question is known anyway
+            turn.set(language_offer=turn.next_turn)
+
+    def _chosen_language(self, turn: Turn) -> Flow | None:
+        """The script the caller asked for with its key at the question that offered it."""
+        answering = turn.next_turn - 1
+        offered = answering == 1 or turn.answer("language_offer") == answering
+        if not offered or not turn.heard.digits or turn.call.source == Source.HELPDESK:
+            return None
+        return next(
+            (
+                flow
+                for code, flow in sorted(self.flows.items())
+                if code != self.flow.code and flow.greeting.language_key == turn.heard.digits
+            ),
+            None,
+        )
+
+    def _switch_language(self, turn: Turn, flow: Flow, turn_number: int) -> Reply:
+        """Start the call again in the language chosen, and remember it for the number."""
+        call = turn.call
+        self.flow, call.language = flow, flow.code
+        callers.remember_language(self.session, call.from_number, flow.code, self.clock.now())
+        switched = Turn(call, Heard(), self._new_reply(), next_turn=turn.next_turn)
+        switched.set(language_offer=None)
+        known = self.session.get(Incident, turn.answer("returning_to") or 0)
+        if call.step == RETURNING and known is not None:
+            Returning(self).start(switched, known)
+        else:
+            self._greet(switched, call.source == Source.HELPDESK_TRANSFER)
+        self._offer_languages(switched)
+        return self._save(switched, turn_number, call.step)
 
     def _answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str) -> Reply:
         call = self._find(call_sid)
@@ -188,6 +250,8 @@ class VoiceMenu:
             stored = self._stored_reply(call, turn_number) if turn_number <= call.turn else None
             return stored or self._reprompt(call)
         turn = Turn(call, heard, self._new_reply(), next_turn=turn_number + 1)
+        if (chosen := self._chosen_language(turn)) is not None:
+            return self._switch_language(turn, chosen, turn_number)
         step_id = call.step
         handler_for(self, step_id).answer(turn)
         return self._save(turn, turn_number, step_id)
@@ -337,7 +401,11 @@ class VoiceMenu:
         )
 
     def _find(self, call_sid: str) -> Call | None:
-        return store.find(self.session, call_sid)
+        call = store.find(self.session, call_sid)
+        if call is not None:
+            # Everything the call hears from here is in its caller's language.
+            self.flow = self.flows.get(call.language, self.flow)
+        return call
 
     def _stored_reply(self, call: Call, turn_number: int) -> Reply | None:
         stored = store.stored_reply(self.session, call, turn_number)

@@ -39,6 +39,10 @@ class Messages(_Strict):
 
 
 class Greeting(_Strict):
+    # Offered at the first question of a call in any other language, said in this one's voice
+    # ("Para español, oprima nueve"): pressing `language_key` there switches to this script.
+    this_language: str
+    language_key: Annotated[str, Field(pattern=r"^[0-9*]$")] = "9"
     after_hours: str
     helpdesk_transfer: str
     business_hours: str
@@ -114,9 +118,12 @@ class SpeechStep(_Strict):
 class MenuOption(_Strict):
     key: Annotated[str, Field(pattern=r"^[0-9*#]$")]
     value: str
+    # As the team reads it (pages, the dashboard), whatever the caller's language.
     label: str
     say: str
     priority: int = Field(ge=1, le=4)
+    # As the caller hears it read back, when that differs from the label (another language).
+    heard: str | None = None
 
 
 class MenuStep(_Strict):
@@ -304,6 +311,11 @@ class Flow(_Strict):
             if required not in fields:
                 raise ValueError(f"no step gathers the {required!r} field")
         return self
+
+    @property
+    def code(self) -> str:
+        """The language's code (`es` for `es-US`): which catalog the caller's texts come from."""
+        return self.language.split("-")[0]
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

@@ -304,7 +304,7 @@ class Review(StepHandler):
             description=turn.answer("description") or recorded or missing,
             started=turn.answer("started") or missing,
             last_worked=turn.answer("last_worked") or missing,
-            impact=impact.label if impact else missing,
+            impact=(impact.heard or impact.label) if impact else missing,
             callback=spoken_groups(callback, self.region) if callback else missing,
         )
 

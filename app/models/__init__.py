@@ -24,7 +24,14 @@ from app.models.base import (
     UserRole,
     UTCDateTime,
 )
-from app.models.calls import Call, CallTurn, InboundMessage, SpooledCall, WebhookReceipt
+from app.models.calls import (
+    Call,
+    CallerLanguage,
+    CallTurn,
+    InboundMessage,
+    SpooledCall,
+    WebhookReceipt,
+)
 from app.models.incidents import (
     CLOSED_IN_TICKET,
     NOREPLY,
@@ -73,6 +80,7 @@ __all__ = [
     "CallTurn",
     "Callback",
     "CallerBroadcast",
+    "CallerLanguage",
     "Channel",
     "Email",
     "EscalationPolicy",

@@ -44,11 +44,25 @@ class Call(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     # Help-desk staff reporting on a caller's behalf through the staff entry.
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The language the caller is spoken to in (app/languages.py): 9 at the first question
+    # switches it, and the choice is remembered for the number (CallerLanguage).
+    language: Mapped[str] = mapped_column(String(8), default="en")
 
     incident: Mapped[Incident | None] = relationship()
     turns: Mapped[list[CallTurn]] = relationship(
         back_populates="call", order_by="CallTurn.turn", cascade="all, delete-orphan"
     )
+
+
+class CallerLanguage(Base):
+    """The language a caller chose, kept for the number they called from: their next call is
+    greeted in it. (A caller ID is anyone's; a language is all it decides.)"""
+
+    __tablename__ = "caller_languages"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    chosen_at: Mapped[dt.datetime]
 
 
 class CallTurn(Base):

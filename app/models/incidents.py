@@ -217,6 +217,17 @@ class Incident(Base):
         latest = max(said_broken, key=lambda report: report.confirmed_at or self.created_at)
         return latest.callback_number
 
+    def language_of(self, number: str | None) -> str:
+        """The language the caller at `number` reads and hears: their latest report's ("" when
+        no report is theirs, which means the team's)."""
+        theirs = [report for report in self.reports if report.reached_at(number)]
+        return theirs[-1].language if theirs else ""
+
+    @property
+    def caller_languages(self) -> list[str]:
+        """The languages its callers speak, each once, in the order they first called."""
+        return list(dict.fromkeys(report.language for report in self.reports))
+
     @property
     def time_to_acknowledge(self) -> dt.timedelta | None:
         return self.acknowledged_at - self.waiting_since if self.acknowledged_at else None
@@ -262,6 +273,8 @@ class Report(Base):
     last_worked_text: Mapped[str] = mapped_column(OneLine(500), default="")
     impact: Mapped[str] = mapped_column(String(32), default="")
     incomplete: Mapped[bool] = mapped_column(default=False)
+    # The language the caller reads their texts and e-mails in (app/languages.py).
+    language: Mapped[str] = mapped_column(String(8), default="en")
     # The caller's answer to "is it fixed?": works or broken, and when.
     confirmation: Mapped[str] = mapped_column(String(16), default="")
     confirmed_at: Mapped[dt.datetime | None]

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def _menu() -> VoiceMenu:
-    return VoiceMenu(get_db().session, clock(), runtime().caller_flow, runtime().line)
+    return VoiceMenu(get_db().session, clock(), runtime().caller_flows, runtime().line)
 
 
 def _call_sid() -> str:
@@ -278,8 +278,11 @@ def _confirm_call(notification_id: int) -> Notification | None:
     return call if call is not None and caller_reach.is_confirmation_call(call) else None
 
 
-def _confirm(session: Session) -> ConfirmCall:
-    flow = runtime().caller_flow
+def _confirm(session: Session, call: Notification | None) -> ConfirmCall:
+    """The confirmation call in the language of the caller it calls."""
+    incident = call.incident if call is not None else None
+    language = incident.language_of(call.to_number) if incident and call else None
+    flow = runtime().caller_flow_in(language)
     return ConfirmCall(session, clock().now(), flow, runtime().followup_policy)
 
 
@@ -295,7 +298,7 @@ def confirm_call(notification_id: int) -> Response:
     session = get_db().session
     call = _confirm_call(notification_id)
     machine = _machine(request.form.get("AnsweredBy", ""))
-    reply = _confirm(session).answered(call, machine)
+    reply = _confirm(session, call).answered(call, machine)
     if call is not None and machine:
         # A voicemail heard the message, but nobody said whether it works: one more try later.
         outcomes.machine_answered(session, clock().now(), call)
@@ -312,7 +315,8 @@ def confirm_answer(notification_id: int) -> Response:
     key = f"confirm:{_call_sid()}:{notification_id}:{turn}:{digits}"
 
     def respond() -> str:
-        reply = _confirm(session).pressed(_confirm_call(notification_id), digits, turn)
+        call = _confirm_call(notification_id)
+        reply = _confirm(session, call).pressed(call, digits, turn)
         return str(render_reply(reply, _confirm_action(notification_id)))
 
     return twiml(once(session, clock().now(), key, respond))
@@ -326,9 +330,11 @@ def confirm_answer(notification_id: int) -> Response:
 def joint_answered(notification_id: int) -> Response:
     """The line's call into a joint call was answered: into the incident's room."""
     session = get_db().session
-    flow = runtime().caller_flow
-    reply = Reply(language=flow.language, voice=flow.voice)
     leg = joint_call.for_notification(session, notification_id)
+    # The caller's leg hears its caller's language; responders hear the team's.
+    theirs = leg.incident.language_of(leg.number) if leg and leg.responder_id is None else None
+    flow = runtime().caller_flow_in(theirs)
+    reply = Reply(language=flow.language, voice=flow.voice)
     if (
         leg is None
         or not joint_call.is_open(leg.incident)

@@ -18,7 +18,7 @@ from tests.accounts import make_accounts
 from tests.flow.test_staff_and_api import STAFF_CALL
 from tests.support import FULL_CANVAS_CALL, TwilioClient
 
-SHIPPED = PROJECT_ROOT / "voice_flows" / "caller.yaml"
+SHIPPED = PROJECT_ROOT / "voice_flows" / "caller.en.yaml"
 
 
 def _to_speech_question(twilio: TwilioClient, sid: str) -> None:

@@ -23,6 +23,7 @@ def test_a_caller_calling_again_hears_their_report_and_adds_to_it(
         "Your report A, H, 1, 0, 0, 1, about Canvas: the on-call administrator was paged at "
         "2:00 AM.",
         "To add something to it, press 1. To report a different problem, press 2.",
+        "Para español, oprima nueve.",
     ]
     asked = twilio.voice(first.next_url, "CA-again", caller=CALLER, Digits="1")
     assert asked.heard == ["Please say what you'd like to add, then stay on the line."]

@@ -10,12 +10,15 @@ from app.calls.script import FlowError, SpeechStep
 from app.calls.script_files import load_flow, load_flows
 from app.config import PROJECT_ROOT
 
-SHIPPED = PROJECT_ROOT / "voice_flows" / "caller.yaml"
+SHIPPED = PROJECT_ROOT / "voice_flows" / "caller.en.yaml"
 
 
 def test_the_shipped_scripts_are_valid():
     flows = load_flows(PROJECT_ROOT / "voice_flows")
-    caller = flows["caller"]
+    caller = flows["caller.en"]
+    # One script in each language the line speaks, asking the same questions.
+    assert sorted(flows) == ["caller.en", "caller.es", "page"]
+    assert [s.id for s in flows["caller.es"].steps] == [s.id for s in caller.steps]
     assert [step.id for step in caller.steps] == [
         "service",
         "description",
