@@ -9,7 +9,7 @@ PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export PUBLIC_BASE_URL
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres lint format bench clean
+.PHONY: run test test-postgres lint format bench clean translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ test: lint
 
 test-postgres: $(STAMP)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m postgres -q
+
+# The words callers read, extracted from the code; new ones land untranslated in each catalog,
+# and tests/unit/test_languages.py fails until they are translated.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ --no-default-keywords --sort-by-file \
+		--project=afterhours --copyright-holder=EI-MAS-Core -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --width 100
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

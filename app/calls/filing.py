@@ -191,4 +191,5 @@ def draft_from_call(flow: Flow, line: LineConfig, call: Call, incomplete: bool) 
         # Help-desk staff, signed in by their PIN, vouch for the customer's address.
         email_confirmed=bool(call.staff_user_id),
         business_hours=call.business_hours,
+        language=call.language,
     )

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from app.incidents.timeline import add_event
+from app.languages import words
 from app.models import Channel, EventKind, Report
 from app.outbox import mail
 
@@ -48,24 +49,25 @@ class AddressLinks:
         return int(report_id), str(address)
 
 
-# How texts to callers name the line (as the keyed-in number's text does).
-LINE = "the after-hours support line"
-
-
 def ask(session: Session, now: dt.datetime, report: Report, links: AddressLinks) -> None:
     """E-mail the address its link: the reference and the line, nothing the caller said."""
     report.email_confirm_at = None
     if not report.email or report.email_confirmed_at is not None:
         return
-    reference = report.incident.reference
+    reference, _ = report.incident.reference, words(report.language)
+    body = _(
+        "Someone gave this address for updates about {reference}, a report to the after-hours "
+        "support line.\n\nTo get them by e-mail, open this link:\n{link}\n\nIf it was not "
+        "you, ignore this message: nothing more will be sent to this address."
+    )
     mail.queue_email(
         session,
         now,
         report.email,
-        f"{reference}: confirm e-mail updates from {LINE}",
-        f"Someone gave this address for updates about {reference}, a report to {LINE}.\n\n"
-        f"To get them by e-mail, open this link:\n{links.make(report, now)}\n\n"
-        "If it was not you, ignore this message: nothing more will be sent to this address.",
+        _("{reference}: confirm e-mail updates from the after-hours support line").format(
+            reference=reference
+        ),
+        body.format(reference=reference, link=links.make(report, now)),
         report.incident,
     )
 

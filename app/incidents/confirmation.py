@@ -15,6 +15,7 @@ from app.incidents.commands import ActionError
 from app.incidents.followups import REMINDERS, FollowUpPolicy
 from app.incidents.service import GOAL
 from app.incidents.timeline import add_event
+from app.languages import words
 from app.models import (
     CLOSED_IN_TICKET,
     NOREPLY,
@@ -50,24 +51,32 @@ def caller_reply(
     if report is None:
         return _after_closing(session, number, policy)
     incident = report.incident
+    _ = words(report.language)
     address = emails.find_in(body)
     if address is not None:
-        return _remember_email(session, now, incident, number, address)
+        return _remember_email(session, now, incident, number, address, report.language)
     if incident.state != IncidentState.RESOLVED:
-        return (
-            f"{incident.reference} is still being worked on; the on-call administrator will "
-            f"contact you at {display(report.callback_number)}."
-        )
+        return _(
+            "{reference} is still being worked on; the on-call administrator will contact you "
+            "at {number}."
+        ).format(reference=incident.reference, number=display(report.callback_number))
     answer = grammar.caller_answer(body)
     if answer == "works":
         return confirm_works(session, now, incident, report, policy)
     if answer == "broken":
         return reopen(session, now, incident, report, policy)
-    return f"{incident.reference}: please reply WORKS if it works now, or BROKEN if not."
+    return _("{reference}: please reply WORKS if it works now, or BROKEN if not.").format(
+        reference=incident.reference
+    )
 
 
 def _remember_email(
-    session: Session, now: dt.datetime, incident: Incident, number: str, address: str
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    number: str,
+    address: str,
+    language: str,
 ) -> str:
     """The caller texted their e-mail address: once its owner opens the link the worker
     e-mails it, what they are texted about it goes there too."""
@@ -85,10 +94,11 @@ def _remember_email(
         Channel.SMS,
         f"the caller gave an e-mail address for updates: {address}",
     )
-    return (
-        f"Thank you. We are e-mailing {address} a link: open it to also get updates about "
-        f"{incident.reference} there."
-    )
+    _ = words(language)
+    return _(
+        "Thank you. We are e-mailing {address} a link: open it to also get updates about "
+        "{reference} there."
+    ).format(address=address, reference=incident.reference)
 
 
 def _after_closing(session: Session, number: str, policy: FollowUpPolicy) -> str | None:
@@ -105,12 +115,15 @@ def _after_closing(session: Session, number: str, policy: FollowUpPolicy) -> str
     )
     if report is None:
         return None  # not a caller we know: no action, no details
-    again = (
-        f"call the help desk at {policy.helpdesk_phone}"
-        if policy.helpdesk_phone
-        else ("call the after-hours line again")
-    )
-    return f"{report.incident.reference} is closed. If the problem is back, please {again}."
+    _ = words(report.language)
+    reference = report.incident.reference
+    if policy.helpdesk_phone:
+        return _(
+            "{reference} is closed. If the problem is back, please call the help desk at {number}."
+        ).format(reference=reference, number=policy.helpdesk_phone)
+    return _(
+        "{reference} is closed. If the problem is back, please call the after-hours line again."
+    ).format(reference=reference)
 
 
 def confirm_works(
@@ -145,7 +158,10 @@ def confirm_works(
                 f"{incident.number} to close it.",
                 incident,
             )
-    return f"Thank you. {incident.reference} will be closed. Call the help desk if it breaks again."
+    _ = words(report.language)
+    return _(
+        "Thank you. {reference} will be closed. Call the help desk if it breaks again."
+    ).format(reference=incident.reference)
 
 
 def reopen(
@@ -173,7 +189,10 @@ def reopen(
             updated_at=now,
         )
     except transitions.Lost:
-        return f"Thank you. {incident.reference} is {incident.state} already."
+        _ = words(report.language)
+        return _("Thank you. {reference} has changed since: nothing more is needed.").format(
+            reference=incident.reference
+        )
     summary = incident.summary
     if summary is not None and summary.submitted_at is None:
         # Not due until it is resolved again; resolving asks for it afresh.
@@ -194,10 +213,11 @@ def reopen(
     escalation.resume(session, now, incident)
     # The other callers on this outage were told it was fixed: they hear it is not, after all.
     broadcasts.queue(session, now, incident, broadcasts.News.REOPENED, but=report)
-    return (
-        f"Sorry it is still broken. {incident.reference} is reopened and the administrator has "
-        "been paged again."
-    )
+    _ = words(report.language)
+    return _(
+        "Sorry it is still broken. {reference} is reopened and the administrator has been paged "
+        "again."
+    ).format(reference=incident.reference)
 
 
 def check_closing(incident: Incident, by_phone: bool, no_reply: bool) -> None:

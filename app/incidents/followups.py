@@ -20,6 +20,7 @@ from app.incidents import addresses, summaries
 from app.incidents.addresses import AddressLinks
 from app.incidents.summaries import SummaryLinks
 from app.incidents.timeline import add_event
+from app.languages import words
 from app.models import (
     Channel,
     EventKind,
@@ -172,16 +173,16 @@ def _tell_callers_still_trying(
     """60 minutes and nobody has acknowledged: one honest text to everyone who called."""
     if incident.state != IncidentState.OPEN:
         return
-    helpdesk = f" If it is urgent, call the help desk at {policy.helpdesk_phone}." * bool(
-        policy.helpdesk_phone
-    )
-    body = (
-        f"{incident.reference}: we are still trying to reach the on-call administrator about "
-        f"{incident.service_for_callers}. Your report is not lost; they will call you as soon as "
-        "they "
-        f"answer.{helpdesk}"
-    )
-    told = notify.text_every_caller(session, now, incident, lambda _number: body)
+
+    def body(_number: str, language: str) -> str:
+        _ = words(language)
+        text = _(
+            "{reference}: we are still trying to reach the on-call administrator about "
+            "{service}. Your report is not lost; they will call you as soon as they answer."
+        ).format(reference=incident.reference, service=incident.service_for_callers)
+        return text + _urgent(language, policy)
+
+    told = notify.text_every_caller(session, now, incident, body)
     texted = [number for number, ok in told if ok]
     add_event(
         session,
@@ -252,14 +253,16 @@ def _check_contact(
                 text,
                 incident,
             )
-    helpdesk = f" If it is urgent, call the help desk at {policy.helpdesk_phone}." * bool(
-        policy.helpdesk_phone
-    )
-    body = (
-        f"{incident.reference}: the administrator has your report about "
-        f"{incident.service_for_callers} but has not reached you yet.{helpdesk}"
-    )
-    told = notify.text_every_caller(session, now, incident, lambda _number: body)
+
+    def body(_number: str, language: str) -> str:
+        _ = words(language)
+        text = _(
+            "{reference}: the administrator has your report about {service} but has not "
+            "reached you yet."
+        ).format(reference=incident.reference, service=incident.service_for_callers)
+        return text + _urgent(language, policy)
+
+    told = notify.text_every_caller(session, now, incident, body)
     add_event(
         session,
         incident,
@@ -358,4 +361,14 @@ def _tell_overdue(
         "worker",
         Channel.WORKER,
         "told " + (", ".join(p.name for p in people) or f"nobody (no {role.replace('_', ' ')})"),
+    )
+
+
+def _urgent(language: str, policy: FollowUpPolicy) -> str:
+    """Where an urgent caller can turn meanwhile: the help desk, when the line knows its number."""
+    if not policy.helpdesk_phone:
+        return ""
+    _ = words(language)
+    return " " + _("If it is urgent, call the help desk at {number}.").format(
+        number=policy.helpdesk_phone
     )

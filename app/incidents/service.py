@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.incidents import catalog
 from app.incidents.timeline import add_event
+from app.languages import TEAM, words
 from app.models import (
     UNRESOLVED_STATES,
     EventKind,
@@ -59,6 +60,8 @@ class IncidentDraft:
     business_hours: bool = False
     # Text the caller the reference and what happens next (when the number takes SMS).
     text_caller: bool = False
+    # The language the caller reads their texts in (app/languages.py).
+    language: str = TEAM
 
 
 def effective_priority(base: int, priority_customer: bool) -> int:
@@ -100,6 +103,7 @@ def open_incident(
             now,
             incident,
             _keyed_in_receipt(incident, draft) or _receipt(incident, draft),
+            language=draft.language,
         )
     return incident
 
@@ -158,23 +162,26 @@ def new_incident(
 def _receipt(incident: Incident, draft: IncidentDraft) -> str:
     """What happens next, as the support process promises it: a call back within 60 minutes
     after hours; in business hours, an aim of 60 minutes, not a promise."""
+    _ = words(draft.language)
     at = display(incident.callback_number)
     if draft.business_hours:
-        next_ = (
-            f"An administrator will review it and contact you at {at}; we aim to respond "
+        next_ = _(
+            "An administrator will review it and contact you at {number}; we aim to respond "
             "within 60 minutes, but it can take longer when the team is busy."
-        )
+        ).format(number=at)
     else:
-        next_ = (
+        next_ = _(
             "The on-call administrator has been paged and will call you back within 60 "
-            f"minutes at {at}."
-        )
+            "minutes at {number}."
+        ).format(number=at)
     # Invited only when no address came with the report (staff spelled it, a form had it).
-    email = "" if draft.email else " Reply with your e-mail address to also get updates by e-mail."
-    return (
-        f"{incident.reference}: we received your report about {incident.service_for_callers}. "
-        f"{next_}{email}"
+    email = (
+        "" if draft.email else _("Reply with your e-mail address to also get updates by e-mail.")
     )
+    received = _("{reference}: we received your report about {service}.").format(
+        reference=incident.reference, service=incident.service_for_callers
+    )
+    return " ".join(part for part in (received, next_, email) if part)
 
 
 def _keyed_in_receipt(incident: Incident, draft: IncidentDraft) -> str | None:
@@ -184,10 +191,11 @@ def _keyed_in_receipt(incident: Incident, draft: IncidentDraft) -> str | None:
         return None
     if not draft.caller_number or draft.callback_number == draft.caller_number:
         return None
-    return (
-        f"{incident.reference}: this number was given for a call back by the after-hours "
-        "support line. The on-call administrator will call you here."
-    )
+    _ = words(draft.language)
+    return _(
+        "{reference}: this number was given for a call back by the after-hours support line. "
+        "The on-call administrator will call you here."
+    ).format(reference=incident.reference)
 
 
 @dataclass
@@ -253,6 +261,7 @@ def _report(incident: Incident, draft: IncidentDraft, now: dt.datetime) -> Repor
         email_confirm_at=now if draft.email and not draft.email_confirmed else None,
         responsible_party=draft.responsible_party,
         cas_claimed=draft.cas_claimed,
+        language=draft.language,
     )
 
 
@@ -283,16 +292,22 @@ def add_report(
         f"caller {earlier + 1}" + ("; hung up before finishing" if draft.incomplete else ""),
     )
     if draft.text_caller:
+        _ = words(draft.language)
+        added = _(
+            "{reference}: your details were added to the report about {service}. The on-call "
+            "administrator will contact you at {number}."
+        ).format(
+            reference=incident.reference,
+            service=catalog.name_for_callers(session, incident),
+            number=display(draft.callback_number),
+        )
         notify.text_caller(
             session,
             now,
             incident,
-            _keyed_in_receipt(incident, draft)
-            or f"{incident.reference}: your details were added to the report about "
-            f"{catalog.name_for_callers(session, incident)}. The on-call administrator will "
-            "contact you at "
-            f"{display(draft.callback_number)}.",
+            _keyed_in_receipt(incident, draft) or added,
             to=draft.callback_number,
+            language=draft.language,
         )
     session.flush()
     incident.updated_at = now

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.languages import spoken_by
 from app.models.base import (
     REFERENCE_OFFSET,
     REFERENCE_PREFIX,
@@ -227,6 +228,12 @@ class Incident(Base):
     def caller_languages(self) -> list[str]:
         """The languages its callers speak, each once, in the order they first called."""
         return list(dict.fromkeys(report.language for report in self.reports))
+
+    @property
+    def callers_speak(self) -> str:
+        """For the team: "Spanish" when a caller speaks a language other than the team's ("")."""
+        named = (spoken_by(code) for code in self.caller_languages)
+        return ", ".join(name for name in named if name)
 
     @property
     def time_to_acknowledge(self) -> dt.timedelta | None:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from app.languages import words
 from app.models import (
     LIVE_STATES,
     UNRESOLVED_STATES,
@@ -27,6 +28,7 @@ from app.models import (
 from app.outbox.policy import CALLERS_NEWS
 from app.outbox.sending import Kind
 from app.paging import caller_reach, notify, wakeup
+from app.paging.notify import CallerWords
 from app.phones import display
 
 
@@ -77,34 +79,45 @@ STILL_TRUE = {
 }
 
 
-def _words(news: News, incident: Incident) -> Callable[[str], str]:
-    reference, service = incident.reference, incident.service_for_callers
-    if news == News.TAKEN:
-        return lambda number: (
-            f"{reference}: your report about {service} is being worked on. The on-call "
-            f"administrator will contact you at {display(number)}."
-        )
-    if news == News.FIXED:
-        return lambda _number: (
-            f"{reference}: the on-call administrator reports {service} is fixed. Reply WORKS "
-            "if it works for you now, or BROKEN if it is still broken."
-        )
-    return lambda _number: (
-        f"{reference}: another caller reports {service} is still broken, so it is reopened and "
-        "the administrator has been paged again."
-    )
+def _words(news: News, incident: Incident) -> CallerWords:
+    named = {"reference": incident.reference, "service": incident.service_for_callers}
+
+    def told(number: str, language: str) -> str:
+        _ = words(language)
+        if news == News.TAKEN:
+            text = _(
+                "{reference}: your report about {service} is being worked on. The on-call "
+                "administrator will contact you at {number}."
+            )
+        elif news == News.FIXED:
+            text = _(
+                "{reference}: the on-call administrator reports {service} is fixed. Reply "
+                "WORKS if it works for you now, or BROKEN if it is still broken."
+            )
+        else:
+            text = _(
+                "{reference}: another caller reports {service} is still broken, so it is "
+                "reopened and the administrator has been paged again."
+            )
+        return text.format(**named, number=display(number))
+
+    return told
 
 
-def _emailed(news: News, incident: Incident) -> str | None:
+def _emailed(news: News, incident: Incident) -> Callable[[str], str] | None:
     """The words by e-mail, where a text's do not suit one: nothing reads a reply by e-mail."""
     if news != News.FIXED:
         return None
-    return (
-        f"{incident.reference}: the on-call administrator reports "
-        f"{incident.service_for_callers} is fixed. Please tell us whether it works for you now: "
-        "reply WORKS or BROKEN to the text message we sent to your phone (or, if it takes no "
-        "texts, answer the call we make to it)."
-    )
+
+    def emailed(language: str) -> str:
+        _ = words(language)
+        return _(
+            "{reference}: the on-call administrator reports {service} is fixed. Please tell us "
+            "whether it works for you now: reply WORKS or BROKEN to the text message we sent "
+            "to your phone (or, if it takes no texts, answer the call we make to it)."
+        ).format(reference=incident.reference, service=incident.service_for_callers)
+
+    return emailed
 
 
 # One incident's news is told in the order it came; a row that keeps failing is parked by the

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.incidents import catalog
 from app.incidents.timeline import add_event
 from app.incidents.verbs import LETTER, Verb
+from app.languages import TEAM, words
 from app.models import (
     Channel,
     EventKind,
@@ -44,7 +45,11 @@ def page_text(incident: Incident, code: int, position: str = "") -> str:
     if incident.cas_claimed and not incident.priority_customer:
         cas = " CAS (said so)"
     flood = " POSSIBLE FLOOD:" if incident.possible_flood else ""
-    head = f"{incident.reference} P{incident.priority}{cas}{flood} {incident.service_name[:40]}"
+    speaks = f" (caller speaks {incident.callers_speak})" if incident.callers_speak else ""
+    head = (
+        f"{incident.reference} P{incident.priority}{cas}{flood} "
+        f"{incident.service_name[:40]}{speaks}"
+    )
     if position:
         head = f"{fit(position, 50)}. {head}"
     problem = incident.description or ("voicemail left" if incident.recording_url else "")
@@ -241,44 +246,67 @@ def tell_taken(
         )
 
 
-# Nothing reads e-mail sent to the line: a caller who answers an update by e-mail must know.
-NOT_READ = (
-    "\n\nReplies to this e-mail are not read. To tell us something, call the line again or text "
-    "it from the phone you reported from."
-)
+def not_read(language: str) -> str:
+    """Nothing reads e-mail sent to the line: a caller who answers an update by e-mail must
+    know."""
+    _ = words(language)
+    return "\n\n" + _(
+        "Replies to this e-mail are not read. To tell us something, call the line again or text "
+        "it from the phone you reported from."
+    )
 
 
 def text_caller(
-    session: Session, now: dt.datetime, incident: Incident, body: str, to: str | None = None
+    session: Session,
+    now: dt.datetime,
+    incident: Incident,
+    body: str,
+    to: str | None = None,
+    language: str = TEAM,
 ) -> bool:
     """Text a caller (the incident's first, unless `to` names another) if the number takes SMS;
-    a caller who gave an e-mail address gets the same words by e-mail."""
+    a caller who gave an e-mail address gets the same words by e-mail. `body` is in the
+    caller's `language`."""
     number = to or incident.callback_number
-    return _text(session, now, incident, body, number, _callers_reports(session, incident, number))
+    theirs = _callers_reports(session, incident, number)
+    return _text(session, now, incident, body, number, theirs, language)
+
+
+# The words for one caller: (their number, their language) -> the text.
+CallerWords = Callable[[str, str], str]
 
 
 def text_every_caller(
     session: Session,
     now: dt.datetime,
     incident: Incident,
-    words: Callable[[str], str],
+    words_for: CallerWords,
     but: Report | None = None,
-    emailed: str | None = None,
+    emailed: Callable[[str], str] | None = None,
 ) -> list[tuple[str, bool]]:
     """`text_caller` for each of the incident's callers (but the one who made report `but`),
-    with the words for their number (by e-mail, `emailed` when a text's words do not suit an
-    e-mail); returns each number and whether it was texted. The reports are read once and
-    looked up by number: an outage may have thousands of callers."""
+    in each one's language, with the words for their number (by e-mail, `emailed` in their
+    language when a text's words do not suit an e-mail); returns each number and whether it
+    was texted. The reports are read once and looked up by number: an outage may have
+    thousands of callers."""
     theirs: dict[str, list[tuple[str, dt.datetime | None]]] = defaultdict(list)
+    language: dict[str, str] = {}
     for report in incident.reports:
         for number in dict.fromkeys((report.callback_number, report.caller_number)):
             if number:
                 theirs[number].append((report.updates_email, report.texts_fail_since))
-    return [
-        (number, _text(session, now, incident, words(number), number, theirs[number], emailed))
-        for number in caller_numbers(incident)
-        if but is None or not but.reached_at(number)
-    ]
+                language[number] = report.language  # their latest report's
+    told = []
+    for number in caller_numbers(incident):
+        if but is not None and but.reached_at(number):
+            continue
+        code = language.get(number, TEAM)
+        body = words_for(number, code)
+        mailed = emailed(code) if emailed else None
+        told.append(
+            (number, _text(session, now, incident, body, number, theirs[number], code, mailed))
+        )
+    return told
 
 
 def _text(
@@ -288,11 +316,13 @@ def _text(
     body: str,
     number: str | None,
     theirs: list[tuple[str, dt.datetime | None]],
+    language: str,
     emailed: str | None = None,
 ) -> bool:
     subject = f"{incident.reference}: {catalog.name_for_callers(session, incident)}"
     for address in {email for email, _ in theirs if email}:
-        mail.queue_email(session, now, address, subject, f"{emailed or body}{NOT_READ}", incident)
+        body_by_mail = f"{emailed or body}{not_read(language)}"
+        mail.queue_email(session, now, address, subject, body_by_mail, incident)
     if not sms_capable(number) or any(failed for _, failed in theirs):
         return False
     queue(

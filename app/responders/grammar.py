@@ -148,15 +148,21 @@ def parse(text: str) -> Command:
     return Command(verb, note=rest.strip())
 
 
-# As callers write them: "WORKS", "it works now thanks!", "yes it's fixed"; "still broken",
-# "no, still down", "it doesn't work". A "not"/"n't" before the word turns works into broken.
+# As callers write them, in English and Spanish: "WORKS", "it works now thanks!", "yes it's
+# fixed", "FUNCIONA", "ya funciona, gracias"; "still broken", "no, still down", "it doesn't
+# work", "SIGUE ROTO", "no funciona", "sigue sin funcionar". A "not"/"n't"/"no" before the word
+# turns works into broken.
 _BROKEN = re.compile(
     r"^\W*(2|no|nope)\W*$|\b(broken|still down|down|not (?:fixed|working|work)|"
-    r"(?:doesn|isn|didn|won)'?t (?:work|working|fixed))\b",
+    r"(?:doesn|isn|didn|won)'?t (?:work|working|fixed)|"
+    r"sigue (?:rot[oa]|ca[ií]d[oa]|fallando|sin funcionar)|no funciona|rot[oa]|ca[ií]d[oa]|"
+    r"todav[ií]a no)\b",
     re.I,
 )
 _WORKS = re.compile(
-    r"^\W*(1|ok|okay|yes|good)\W*$|\b(works?|working|fixed|resolved|all good)\b", re.I
+    r"^\W*(1|ok|okay|yes|good|s[ií])\W*$|\b(works?|working|fixed|resolved|all good|"
+    r"funciona|arreglad[oa]|resuelt[oa])\b",
+    re.I,
 )
 
 

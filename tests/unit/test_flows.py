@@ -120,3 +120,34 @@ def test_a_spelled_email_address_is_written_down():
     assert find_in(from_speech("dana dot smith at example dot e d u")) == "dana.smith@example.edu"
     assert find_in(from_speech("lab dash one at uiowa dot edu")) == "lab-one@uiowa.edu"
     assert find_in(from_speech("no address")) is None
+
+
+SPANISH = PROJECT_ROOT / "voice_flows" / "caller.es.yaml"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["steps"].remove(_step(d, "responsible")),
+            r"caller \(es against en\): the steps differ",
+        ),
+        (
+            lambda d: _step(d, "impact")["options"][0].update(key="7"),
+            r"caller \(es against en\), step impact: the options differ",
+        ),
+        (
+            lambda d: d["finish"].update(reference="Su referencia es la que le dimos."),
+            r"caller \(es against en\), finish.reference: placeholders \[\] against "
+            r"\['reference'\]",
+        ),
+    ],
+    ids=["a step missing", "another key", "a placeholder dropped"],
+)
+def test_the_languages_of_a_script_must_ask_the_same(tmp_path, change, message):
+    (tmp_path / "caller.en.yaml").write_text(SHIPPED.read_text())
+    data = yaml.safe_load(SPANISH.read_text())
+    change(data)
+    (tmp_path / "caller.es.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(FlowError, match=message):
+        load_flows(tmp_path)
