@@ -9,6 +9,7 @@ import pytest
 import responses
 
 from app.adapters.gateways import TwilioGateway
+from tests.flow.test_spanish_line import EN_ESPANOL as SPANISH_CANVAS_CALL
 from tests.paging_support import PAT, notifications, report_outage, run_worker, text, the_incident
 from tests.support import CALLER, FULL_CANVAS_CALL, PUBLIC, TEST_SETTINGS, statements_on
 from tests.twilio_fake import LINE, SID, FakeTwilio
@@ -186,3 +187,22 @@ def test_a_landline_among_many_callers_reads_and_marks_only_its_own_reports(
         n.to_number for n in notifications(session, "caller") if "is being worked on" in n.body
     ]
     assert sorted(worked_on) == others  # every caller but the landline
+
+
+def test_a_spanish_caller_on_a_landline_is_asked_in_spanish(app, clock, twilio, session, fake):
+    _, mock = fake
+    twilio.call("press 9", *SPANISH_CANVAS_CALL)
+    run_worker(app, clock)
+    text(twilio, PAT, "1a")
+    clock.advance(minutes=30)
+    text(twilio, PAT, "1r restarted the app pool")
+    run_worker(app, clock)
+    answered = twilio.voice(confirm_path(mock), "CA" + "5" * 32, caller=LINE)
+    assert answered.heard == [
+        "Le llama la línea de soporte fuera de horario, sobre su reporte A, H, 1, 0, 0, 1, "
+        "Canvas. El administrador informa que ya está arreglado.",
+        "Si ya le funciona, oprima 1. Si sigue fallando, oprima 2.",
+    ]
+    assert {say.get("voice") for say in answered.root.iter("Say")} == {"Polly.Lupe-Neural"}
+    pressed = twilio.voice(answered.gather.get("action"), "CA" + "5" * 32, Digits="1")
+    assert pressed.heard == ["Gracias. Cerraremos el reporte. Adiós."]

@@ -4,7 +4,9 @@ greeted in it when they call again; the team reads English, told the caller's la
 
 from __future__ import annotations
 
-from app.models import CallerLanguage, NotificationKind
+from sqlalchemy import select
+
+from app.models import CallerLanguage, Email, NotificationKind
 from tests.accounts import make_accounts, sign_in
 from tests.flow.test_after_ack import sms_to
 from tests.paging_support import PAT, notifications, run_worker, text, the_incident
@@ -113,3 +115,21 @@ def test_a_spanish_caller_who_calls_again_is_greeted_in_spanish(twilio, session)
 def test_a_service_named_in_spanish_is_found(twilio, session):
     transcript = twilio.call("press 9", "say el correo electrónico")
     assert "Escuché Exchange email. Si es correcto, oprima 1." in transcript.text
+
+
+def test_a_spanish_caller_reads_their_e_mails_in_spanish(app, clock, twilio, session):
+    twilio.call("press 9", *EN_ESPANOL)
+    [report] = the_incident(session).reports
+    report.email, report.email_confirmed_at = "dana@example.edu", clock.now()
+    session.commit()
+    text(twilio, PAT, "1a")
+    text(twilio, PAT, "1r restarted the app pool")
+    run_worker(app, clock)
+    bodies = [m.body for m in session.scalars(select(Email)) if m.to_address == "dana@example.edu"]
+    assert bodies[-1] == (
+        "AH-1001: el administrador de guardia informa que Canvas ya está arreglado. Díganos si "
+        "ya le funciona: responda FUNCIONA o SIGUE ROTO al mensaje de texto que enviamos a su "
+        "teléfono (o, si no recibe textos, conteste la llamada que le haremos).\n\nLas respuestas "
+        "a este correo no se leen. Para decirnos algo, llame de nuevo a la línea o envíele un "
+        "mensaje de texto desde el teléfono con el que hizo el reporte."
+    )
