@@ -5,8 +5,9 @@ chose before."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,47 +22,44 @@ from app.models import (
 )
 
 
-def may_join_a_joint_call(session: Session, caller: str | None) -> bool:
-    """A responder's phone, while some joint call is open: one statement on every call."""
+@dataclass(frozen=True)
+class Caller:
+    """What the line knows of a number as it rings, from one statement."""
+
+    # The language it chose on an earlier call, if it chose one.
+    language: str | None = None
+    # A responder's phone, while some joint call is open.
+    may_join: bool = False
+    # The newest open or acknowledged incident reported from it (from it, not to it: a
+    # callback number keyed in may be anyone's).
+    open_incident_id: int | None = None
+
+
+def who_is_calling(session: Session, caller: str | None) -> Caller:
+    """One SELECT of three subqueries, on every call."""
     if not caller:
-        return False
-    open_leg = (
+        return Caller()
+    language = (
+        select(CallerLanguage.language).where(CallerLanguage.number == caller).scalar_subquery()
+    )
+    responder = exists().where(
+        Responder.phone == caller, Responder.active, Responder.verified_at.is_not(None)
+    )
+    open_leg = exists(
         select(JointCallLeg.id)
         .join(Incident)
-        .where(
-            JointCallLeg.left_at.is_(None),
-            Incident.state.not_in(FINISHED_STATES),
-            exists().where(
-                Responder.phone == caller,
-                Responder.active,
-                Responder.verified_at.is_not(None),
-            ),
-        )
-        .limit(1)
+        .where(JointCallLeg.left_at.is_(None), Incident.state.not_in(FINISHED_STATES))
     )
-    return session.scalar(open_leg) is not None
-
-
-def open_report_of(session: Session, caller: str | None) -> Incident | None:
-    """The newest open or acknowledged incident reported from this number, if any (from it,
-    not to it: a callback number keyed in may be anyone's)."""
-    if not caller:
-        return None
-    query = (
-        select(Incident)
+    reported = (
+        select(Incident.id)
         .join(Report)
         .where(Report.caller_number == caller, Incident.state.in_(UNRESOLVED_STATES))
         .order_by(Incident.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    return session.scalar(query)
-
-
-def language_of(session: Session, caller: str | None) -> str | None:
-    """The language this number chose on an earlier call, if it chose one."""
-    if not caller:
-        return None
-    return session.scalar(select(CallerLanguage.language).where(CallerLanguage.number == caller))
+    row = session.execute(select(language, and_(responder, open_leg), reported)).one()
+    return Caller(language=row[0], may_join=bool(row[1]), open_incident_id=row[2])
 
 
 def remember_language(session: Session, caller: str, code: str, now: dt.datetime) -> None:

@@ -143,8 +143,9 @@ class VoiceMenu:
         now = self.clock.now()
         caller = try_e164(from_number, self.line.region)
         helpdesk = not staff and caller is not None and caller in self.line.helpdesk_numbers
-        if not staff:  # help-desk staff speak the team's language
-            self.flow = self.flows.get(callers.language_of(self.session, caller) or "", self.flow)
+        # Help-desk staff on their own line speak the team's language, and report for others.
+        known = callers.Caller() if staff else callers.who_is_calling(self.session, caller)
+        self.flow = self.flows.get(known.language or "", self.flow)
         call = Call(
             call_sid=call_sid,
             from_number=caller or (from_number or "")[:32],
@@ -168,13 +169,13 @@ class VoiceMenu:
             # Help-desk staff reporting for a caller: a PIN first, then the usual questions.
             turn.reply.say(self.flow.staff.greeting)
             self.ask(turn)
-        elif callers.may_join_a_joint_call(self.session, caller):
+        elif known.may_join:
             # A responder calling in while a joint call is open: key the reference to join.
             call.step, call.stage = JOIN_CALL, CallStage.KEYIN
             self.ask(turn)
-        elif not helpdesk and (known := callers.open_report_of(self.session, caller)) is not None:
+        elif not helpdesk and known.open_incident_id is not None:
             # Calling again about a report still open: it comes first.
-            Returning(self).start(turn, known)
+            Returning(self).start(turn, self.session.get_one(Incident, known.open_incident_id))
             self._offer_languages(turn)
         else:
             self._greet(turn, helpdesk)
