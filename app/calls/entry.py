@@ -3,6 +3,8 @@ through, the staff PIN, and the end."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app import users
 from app.calls import filing
 from app.calls.turn import (
@@ -32,6 +34,24 @@ from app.models import (
 from app.paging import notify, oncall
 from app.phones import mask
 from app.responders import directory
+
+if TYPE_CHECKING:
+    from app.calls.menu import VoiceMenu
+
+
+def greet(menu: VoiceMenu, turn: Turn, helpdesk: bool) -> None:
+    """The greeting for the kind of call, then its first question."""
+    flow = menu.flow
+    greeting, line = flow.greeting, flow.line_name
+    if turn.call.business_hours and not helpdesk:
+        turn.reply.say(greeting.business_hours.format(line=line))
+        turn.call.step, turn.call.stage = GREETING, CallStage.MENU
+        menu.ask(turn)
+    else:
+        # Help-desk staff transfer callers at any hour; they want the report taken, not a menu.
+        text = greeting.helpdesk_transfer if helpdesk else greeting.after_hours
+        turn.reply.say(text.format(line=line))
+        menu.advance(turn, to=flow.steps[0].id)
 
 
 class Greeting(StepHandler):

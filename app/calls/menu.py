@@ -16,8 +16,8 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.calls import callers, filing, store
-from app.calls.entry import Returning
+from app.calls import callers, filing, language_choice, store
+from app.calls.entry import Returning, greet
 from app.calls.reply import Reply
 from app.calls.script import Flow, MenuOption
 from app.calls.steps import handler_for
@@ -130,7 +130,7 @@ class VoiceMenu:
     def whisper_answered(self, call_sid: str, attempt: int, digits: str) -> Reply:
         """1 takes the call (the caller is connected); anything else passes it on."""
         call = self._find(call_sid)
-        reply = self._new_reply()
+        reply = self.new_reply()
         if call is None or digits != "1":
             return reply.hangup()
         call.answers = {**call.answers, "taken": attempt}
@@ -164,7 +164,7 @@ class VoiceMenu:
             answers={},
         )
         self.session.add(call)
-        turn = Turn(call, Heard(), self._new_reply(), next_turn=1)
+        turn = Turn(call, Heard(), self.new_reply(), next_turn=1)
         if staff:
             # Help-desk staff reporting for a caller: a PIN first, then the usual questions.
             turn.reply.say(self.flow.staff.greeting)
@@ -176,69 +176,13 @@ class VoiceMenu:
         elif not helpdesk and known.open_incident_id is not None:
             # Calling again about a report still open: it comes first.
             Returning(self).start(turn, self.session.get_one(Incident, known.open_incident_id))
-            self._offer_languages(turn)
+            language_choice.offer(self, turn)
         else:
-            self._greet(turn, helpdesk)
-            self._offer_languages(turn)
+            greet(self, turn, helpdesk)
+            language_choice.offer(self, turn)
         log.info("call %s from %s: %s", call_sid, mask(from_number), call.source)
         first = call.step if call.step in (STAFF, JOIN_CALL, RETURNING) else GREETING
-        return self._save(turn, 0, first)
-
-    def _greet(self, turn: Turn, helpdesk: bool) -> None:
-        """The greeting for the kind of call, then its first question."""
-        greeting, line = self.flow.greeting, self.flow.line_name
-        if turn.call.business_hours and not helpdesk:
-            turn.reply.say(greeting.business_hours.format(line=line))
-            turn.call.step, turn.call.stage = GREETING, CallStage.MENU
-            self.ask(turn)
-        else:
-            # Help-desk staff transfer callers at any hour; they want the report taken, not a menu.
-            text = greeting.helpdesk_transfer if helpdesk else greeting.after_hours
-            turn.reply.say(text.format(line=line))
-            self.advance(turn, to=self.flow.steps[0].id)
-
-    def _offer_languages(self, turn: Turn) -> None:
-        """The first question also offers the line's other languages, each in its own voice
-        ("Para español, oprima nueve"), before anything has been answered."""
-        others = [flow for code, flow in sorted(self.flows.items()) if code != self.flow.code]
-        gather = next((verb["gather"] for verb in turn.reply.verbs if "gather" in verb), None)
-        if not others or gather is None:
-            return
-        for other in others:
-            offer = {"say": other.greeting.this_language, "language": other.language}
-            gather["prompts"].append({**offer, "voice": other.voice})
-        if turn.next_turn > 1:  # after a switch; the call's first question is known anyway
-            turn.set(language_offer=turn.next_turn)
-
-    def _chosen_language(self, turn: Turn) -> Flow | None:
-        """The script the caller asked for with its key at the question that offered it."""
-        answering = turn.next_turn - 1
-        offered = answering == 1 or turn.answer("language_offer") == answering
-        if not offered or not turn.heard.digits or turn.call.source == Source.HELPDESK:
-            return None
-        return next(
-            (
-                flow
-                for code, flow in sorted(self.flows.items())
-                if code != self.flow.code and flow.greeting.language_key == turn.heard.digits
-            ),
-            None,
-        )
-
-    def _switch_language(self, turn: Turn, flow: Flow, turn_number: int) -> Reply:
-        """Start the call again in the language chosen, and remember it for the number."""
-        call = turn.call
-        self.flow, call.language = flow, flow.code
-        callers.remember_language(self.session, call.from_number, flow.code, self.clock.now())
-        switched = Turn(call, Heard(), self._new_reply(), next_turn=turn.next_turn)
-        switched.set(language_offer=None)
-        known = self.session.get(Incident, turn.answer("returning_to") or 0)
-        if call.step == RETURNING and known is not None:
-            Returning(self).start(switched, known)
-        else:
-            self._greet(switched, call.source == Source.HELPDESK_TRANSFER)
-        self._offer_languages(switched)
-        return self._save(switched, turn_number, call.step)
+        return self.save_turn(turn, 0, first)
 
     def _answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str) -> Reply:
         call = self._find(call_sid)
@@ -250,12 +194,12 @@ class VoiceMenu:
             # else is out of order and hears the current question again.
             stored = self._stored_reply(call, turn_number) if turn_number <= call.turn else None
             return stored or self._reprompt(call)
-        turn = Turn(call, heard, self._new_reply(), next_turn=turn_number + 1)
-        if (chosen := self._chosen_language(turn)) is not None:
-            return self._switch_language(turn, chosen, turn_number)
+        turn = Turn(call, heard, self.new_reply(), next_turn=turn_number + 1)
+        if (chosen := language_choice.chosen(self, turn)) is not None:
+            return language_choice.switch(self, turn, chosen, turn_number)
         step_id = call.step
         handler_for(self, step_id).answer(turn)
-        return self._save(turn, turn_number, step_id)
+        return self.save_turn(turn, turn_number, step_id)
 
     def _call_ended(
         self, call_sid: str, status: str, duration: int | None, stuck: bool = False
@@ -414,11 +358,11 @@ class VoiceMenu:
 
     def _reprompt(self, call: Call) -> Reply:
         """An out-of-order webhook: ask the current question again without consuming anything."""
-        turn = Turn(call, Heard(), self._new_reply(), next_turn=call.turn + 1)
+        turn = Turn(call, Heard(), self.new_reply(), next_turn=call.turn + 1)
         self.ask(turn)
         return turn.reply
 
-    def _save(self, turn: Turn, turn_number: int, step_id: str) -> Reply:
+    def save_turn(self, turn: Turn, turn_number: int, step_id: str) -> Reply:
         call = turn.call
         call.turn = turn_number
         logged = {
@@ -441,5 +385,5 @@ class VoiceMenu:
             return stored
         return turn.reply
 
-    def _new_reply(self) -> Reply:
+    def new_reply(self) -> Reply:
         return Reply(language=self.flow.language, voice=self.flow.voice)

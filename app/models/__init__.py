@@ -32,6 +32,7 @@ from app.models.calls import (
     SpooledCall,
     WebhookReceipt,
 )
+from app.models.catalog import PriorityContact, Service
 from app.models.incidents import (
     CLOSED_IN_TICKET,
     NOREPLY,
@@ -40,9 +41,7 @@ from app.models.incidents import (
     Incident,
     IncidentEvent,
     JointCallLeg,
-    PriorityContact,
     Report,
-    Service,
     Summary,
 )
 from app.models.paging import (

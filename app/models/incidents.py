@@ -1,4 +1,4 @@
-"""Incidents and what hangs off them: the catalog, reports, the timeline, summaries, call-backs."""
+"""Incidents and what hangs off them: reports, the timeline, summaries, call-backs, joint calls."""
 
 from __future__ import annotations
 
@@ -36,29 +36,9 @@ CLOSED_IN_TICKET = "ticket"
 UNNAMED_FOR_CALLERS = "the service you told us about"
 
 if TYPE_CHECKING:
+    from app.models.catalog import Service
     from app.models.paging import EscalationPolicy, Notification, Responder
     from app.models.tickets import TicketUpdate
-
-
-class Service(Base):
-    __tablename__ = "services"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    aliases: Mapped[list[str]] = mapped_column(default=list)
-    customer: Mapped[str] = mapped_column(String(200), default="")
-    # CAS customers are served first (the support process says so).
-    priority_customer: Mapped[bool] = mapped_column(default=False)
-    active: Mapped[bool] = mapped_column(default=True)
-    # Who looks after it: in business hours callers are put through to them, and they are paged
-    # first for a business-hours report.
-    primary_admin_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
-    backup_admin_id: Mapped[int | None] = mapped_column(ForeignKey("responders.id"))
-
-    incidents: Mapped[list[Incident]] = relationship(back_populates="service")
-    primary_admin: Mapped[Responder | None] = relationship(foreign_keys=[primary_admin_id])
-    backup_admin: Mapped[Responder | None] = relationship(foreign_keys=[backup_admin_id])
 
 
 class Incident(Base):
@@ -402,16 +382,6 @@ class JointCallLeg(Base):
         if self.joined_at is None or self.left_at is None:
             return 0
         return int((self.left_at - self.joined_at).total_seconds())
-
-
-class PriorityContact(Base):
-    """A number that belongs to a priority (CAS) customer, whatever service they call about."""
-
-    __tablename__ = "priority_contacts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(32), unique=True)
-    customer: Mapped[str] = mapped_column(String(200))
 
 
 Index("ix_incidents_service_state", Incident.service_id, Incident.state)

@@ -1,0 +1,62 @@
+"""Choosing the call's language: the first question also offers the line's other languages,
+each in its own voice ("Para español, oprima nueve"); that language's key there starts the call
+again in it, and the choice is kept for the number."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.calls import callers
+from app.calls.entry import Returning, greet
+from app.calls.reply import Reply
+from app.calls.script import Flow
+from app.calls.turn import RETURNING, Heard, Turn
+from app.models import Incident, Source
+
+if TYPE_CHECKING:
+    from app.calls.menu import VoiceMenu
+
+
+def offer(menu: VoiceMenu, turn: Turn) -> None:
+    """Add the other languages' offers to the turn's question, before anything is answered."""
+    others = [flow for code, flow in sorted(menu.flows.items()) if code != menu.flow.code]
+    gather = next((verb["gather"] for verb in turn.reply.verbs if "gather" in verb), None)
+    if not others or gather is None:
+        return
+    for other in others:
+        said = {"say": other.greeting.this_language, "language": other.language}
+        gather["prompts"].append({**said, "voice": other.voice})
+    if turn.next_turn > 1:  # after a switch; the call's first question is known anyway
+        turn.set(language_offer=turn.next_turn)
+
+
+def chosen(menu: VoiceMenu, turn: Turn) -> Flow | None:
+    """The script the caller asked for with its key at the question that offered it."""
+    answering = turn.next_turn - 1
+    offered = answering == 1 or turn.answer("language_offer") == answering
+    if not offered or not turn.heard.digits or turn.call.source == Source.HELPDESK:
+        return None
+    return next(
+        (
+            flow
+            for code, flow in sorted(menu.flows.items())
+            if code != menu.flow.code and flow.greeting.language_key == turn.heard.digits
+        ),
+        None,
+    )
+
+
+def switch(menu: VoiceMenu, turn: Turn, flow: Flow, turn_number: int) -> Reply:
+    """Start the call again in the language chosen, and remember it for the number."""
+    call = turn.call
+    menu.flow, call.language = flow, flow.code
+    callers.remember_language(menu.session, call.from_number, flow.code, menu.clock.now())
+    switched = Turn(call, Heard(), menu.new_reply(), next_turn=turn.next_turn)
+    switched.set(language_offer=None)
+    known = menu.session.get(Incident, turn.answer("returning_to") or 0)
+    if call.step == RETURNING and known is not None:
+        Returning(menu).start(switched, known)
+    else:
+        greet(menu, switched, call.source == Source.HELPDESK_TRANSFER)
+    offer(menu, switched)
+    return menu.save_turn(switched, turn_number, call.step)
