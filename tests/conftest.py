@@ -29,6 +29,25 @@ from app.paging.roster import load_roster, parse_roster
 from tests.support import DEMO_CATALOG, TEST_ROSTER, TEST_SETTINGS, TwilioClient
 
 CHICAGO = ZoneInfo("America/Chicago")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`TEST_CALENDAR_SHIFT_DAYS=7 make test` runs the suite as if it were a week later: the wall
+    clock of this process and of every Python process it starts moves (time-machine, and
+    tests/calendar_shift/sitecustomize.py for the others); monotonic clocks and timed waits do
+    not. PostgreSQL and Request Tracker keep the real date."""
+    days = os.environ.get("TEST_CALENDAR_SHIFT_DAYS")
+    if days:
+        import time_machine
+
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=float(days))
+        time_machine.travel(later, tick=True).start()
+        shift = str(Path(__file__).resolve().parent / "calendar_shift")
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [shift, os.environ.get("PYTHONPATH")])
+        )
+
+
 # A Saturday at two in the morning: after hours.
 NIGHT = dt.datetime(2026, 11, 28, 2, 0, tzinfo=CHICAGO)
 
