@@ -26,15 +26,13 @@ def offer(menu: VoiceMenu, turn: Turn) -> None:
     for other in others:
         said = {"say": other.greeting.this_language, "language": other.language}
         gather["prompts"].append({**said, "voice": other.voice})
-    if turn.next_turn > 1:  # after a switch; the call's first question is known anyway
-        turn.set(language_offer=turn.next_turn)
+    # Only the answer to this question may choose: a joint call's or staff PIN's keys never do.
+    turn.set(language_offer=turn.next_turn)
 
 
 def chosen(menu: VoiceMenu, turn: Turn) -> Flow | None:
     """The script the caller asked for with its key at the question that offered it."""
-    answering = turn.next_turn - 1
-    offered = answering == 1 or turn.answer("language_offer") == answering
-    if not offered or not turn.heard.digits or turn.call.source == Source.HELPDESK:
+    if turn.answer("language_offer") != turn.next_turn - 1 or not turn.heard.digits:
         return None
     return next(
         (

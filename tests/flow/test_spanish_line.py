@@ -133,3 +133,15 @@ def test_a_spanish_caller_reads_their_e_mails_in_spanish(app, clock, twilio, ses
         "a este correo no se leen. Para decirnos algo, llame de nuevo a la línea o envíele un "
         "mensaje de texto desde el teléfono con el que hizo el reporte."
     )
+
+
+def test_a_responder_keying_9_to_join_a_joint_call_is_not_switched_to_spanish(twilio, session):
+    from tests.paging_support import ALEX, report_outage
+
+    report_outage(twilio)
+    text(twilio, PAT, "1a")
+    text(twilio, PAT, "JOIN 1001")
+    first = twilio.voice("/voice/incoming", "CA-join", caller=ALEX)
+    assert "Para español, oprima nueve." not in first.heard
+    keyed = twilio.voice(first.next_url, "CA-join", caller=ALEX, Digits="9")
+    assert not [say for say in keyed.root.iter("Say") if say.get("language") == SPANISH]

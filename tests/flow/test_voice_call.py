@@ -427,7 +427,8 @@ class TestRepeatedWebhooks:
         twiml = twilio.voice("/voice/answer/service?turn=7", "CA-ooo", SpeechResult="canvas")
         assert "Which service" in twiml.text
         assert twiml.gather.get("action") == "/voice/answer/service?turn=1"
-        assert call_row(session, "CA-ooo").answers == {}
+        # Nothing answered: only the note of which turn may still choose the language.
+        assert call_row(session, "CA-ooo").answers == {"language_offer": 1}
 
 
 class TestSignatures:
