@@ -12,9 +12,11 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    inspect,
     or_,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.languages import spoken_by
 from app.models.base import (
@@ -206,8 +208,13 @@ class Incident(Base):
 
     @property
     def caller_languages(self) -> list[str]:
-        """The languages its callers speak, each once, in the order they first called."""
-        return list(dict.fromkeys(report.language for report in self.reports))
+        """The languages its callers speak, each once. Every page asks: an outage's thousands
+        of reports are not loaded for it, only their distinct languages read."""
+        session = object_session(self)
+        if "reports" in inspect(self).dict or session is None or self.id is None:
+            return list(dict.fromkeys(report.language for report in self.reports))
+        query = select(Report.language).where(Report.incident_id == self.id).distinct()
+        return sorted(session.scalars(query))
 
     @property
     def callers_speak(self) -> str:
