@@ -61,7 +61,7 @@ def call_play(caller: str, script, answers: tuple[str, ...], url: str | None, st
     transcript = simulator.play(answer, "/voice/staff" if staff else "/voice/incoming")
     for error in transcript.errors:
         click.echo(f"error: {error}", err=True)
-    if any(" 403 " in f" {error} " for error in transcript.errors) and url:
+    if url and any(error.startswith("HTTP 403 ") for error in transcript.errors):
         click.echo(f"error: {_REFUSED.format(url=url)}", err=True)
     if transcript.errors:
         sys.exit(1)
