@@ -8,9 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import upsert_for
 from app.models import (
     FINISHED_STATES,
     UNRESOLVED_STATES,
@@ -67,10 +67,9 @@ def remember_language(session: Session, caller: str, code: str, now: dt.datetime
     later choice stands, and neither fails)."""
     if not caller:
         return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     values = {"number": caller, "language": code, "chosen_at": now}
     session.execute(
-        insert(CallerLanguage)
+        upsert_for(session)(CallerLanguage)
         .values(**values)
         .on_conflict_do_update(index_elements=["number"], set_={"language": code, "chosen_at": now})
     )

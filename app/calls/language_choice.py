@@ -51,8 +51,9 @@ def switch(menu: VoiceMenu, turn: Turn, flow: Flow, turn_number: int) -> Reply:
     callers.remember_language(menu.session, call.from_number, flow.code, menu.clock.now())
     switched = Turn(call, Heard(), menu.new_reply(), next_turn=turn.next_turn)
     switched.set(language_offer=None)
-    known = menu.session.get(Incident, turn.answer("returning_to") or 0)
-    if call.step == RETURNING and known is not None:
+    returning_to = turn.answer("returning_to") if call.step == RETURNING else None
+    known = menu.session.get(Incident, returning_to) if returning_to else None
+    if known is not None:
         Returning(menu).start(switched, known)
     else:
         greet(menu, switched, call.source == Source.HELPDESK_TRANSFER)

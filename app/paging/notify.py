@@ -45,7 +45,8 @@ def page_text(incident: Incident, code: int, position: str = "") -> str:
     if incident.cas_claimed and not incident.priority_customer:
         cas = " CAS (said so)"
     flood = " POSSIBLE FLOOD:" if incident.possible_flood else ""
-    speaks = f" (caller speaks {incident.callers_speak})" if incident.callers_speak else ""
+    languages = incident.callers_speak
+    speaks = f" (caller speaks {languages})" if languages else ""
     head = (
         f"{incident.reference} P{incident.priority}{cas}{flood} "
         f"{incident.service_name[:40]}{speaks}"

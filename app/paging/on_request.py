@@ -36,9 +36,7 @@ def escalate_now(
             for r in targets.reachable(session, now, ["team_lead", "director"])
             if r.id != escalator.id
         ]
-        for responder in paged:
-            for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
-                notify.queue_page(session, now, incident, responder, medium, None, None)
+        _page_at_once(session, now, incident, paged)
         incident.escalated = True
         detail = "escalated on request past the end of the chain: team lead and director paged"
     add_event(session, incident, now, EventKind.ESCALATED, escalator.name, channel, detail)
@@ -71,9 +69,7 @@ def hand_on(
     add_event(session, incident, now, EventKind.HANDED_ON, owner.name, channel, detail)
     if found is None:
         paged = escalation.leads_fallback(session, now, {owner.id})
-        for responder in paged:
-            for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
-                notify.queue_page(session, now, incident, responder, medium, None, None)
+        _page_at_once(session, now, incident, paged)
         escalation.resume(session, now, incident)
         return paged
     step, paged = found
@@ -83,3 +79,12 @@ def hand_on(
     incident.next_escalation_at = now
     escalation.fire_due(session, now, incident, exclude={owner.id})
     return paged
+
+
+def _page_at_once(
+    session: Session, now: dt.datetime, incident: Incident, people: list[Responder]
+) -> None:
+    """Outside the chain's steps: a text and a call to each, now."""
+    for responder in people:
+        for medium in (NotificationChannel.SMS, NotificationChannel.VOICE):
+            notify.queue_page(session, now, incident, responder, medium, None, None)

@@ -4,10 +4,10 @@ small numbers reused once the incident they named is finished."""
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
+from app.db import upsert_for
 from app.models import FINISHED_STATES, Incident, ReplyCode, Responder
 
 
@@ -48,10 +48,8 @@ def for_page(session: Session, responder: Responder, incident: Incident) -> int:
 def _insert_code(
     session: Session, responder_id: int, incident_id: int, code: int
 ) -> ReturningInsert[int]:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(ReplyCode)
+        upsert_for(session)(ReplyCode)
         .values(responder_id=responder_id, incident_id=incident_id, code=code)
         .on_conflict_do_nothing()
         .returning(ReplyCode.code)
