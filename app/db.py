@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import select
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from flask import Flask, current_app, g
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, Select, create_engine, event
@@ -77,8 +79,8 @@ def make_engine(url: str, migrating: bool = False) -> Engine:
             event.listen(engine, "connect", _sqlite_for_migrations)
             event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url)
-    _ping_when_idle(engine)
+    engine = create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS)
+    _drop_closed_connections(engine)
     return engine
 
 
@@ -113,29 +115,36 @@ def _reads_only(context: ExecutionContext) -> bool:
     return isinstance(statement, Select) and statement._for_update_arg is None
 
 
-# A pooled connection that has served a webhook within this many seconds is used as it is.
-PING_AFTER_IDLE_SECONDS = 2.0
+# Connections older than this are replaced at their next checkout, so no connection outlives a
+# firewall's or a proxy's idle limit by much.
+POOL_RECYCLE_SECONDS = 1800
 
 
-def _ping_when_idle(engine: Engine) -> None:
-    """Ping a pooled connection before use only if it sat idle: after a database restart the
-    first webhook on each stale connection still gets a live one, while a burst of callers does
-    not pay a round trip per webhook (`pool_pre_ping` would, on every checkout)."""
-
-    @event.listens_for(engine, "checkin")
-    def _checked_in(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
-        record.info["idle_since"] = time.monotonic()
+def _drop_closed_connections(engine: Engine) -> None:
+    """Check a pooled connection at checkout without a round trip: an idle connection has
+    nothing to read, so a socket that is readable (the server's "terminating connection" on a
+    restart, or the end of the stream) or hung up belongs to a dead session, and the pool
+    replaces it. `pool_pre_ping` would send a query on every checkout instead: at people's pace
+    nearly every webhook's connection has sat idle, so that was a round trip per webhook."""
 
     @event.listens_for(engine, "checkout")
-    def _checked_out(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
-        idle_since = record.info.get("idle_since")
-        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as error:
+    def _checked_out(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        if not is_idle_and_open(dbapi_connection):
             # The pool discards this connection and checks out a fresh one (up to 3 tries).
-            raise DisconnectionError(str(error)) from error
+            raise DisconnectionError("the server closed this pooled connection")
+
+
+def is_idle_and_open(dbapi_connection: Any) -> bool:
+    """False when the connection's socket has bytes waiting or was hung up."""
+    try:
+        descriptor = dbapi_connection.fileno()
+    except (OSError, ValueError, psycopg.Error):  # closed or broken: no descriptor
+        return False
+    if descriptor < 0:
+        return False
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)
 
 
 def _sqlite_for_migrations(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,10 @@
 Measures the line's own cost per call — every webhook signed, checked, answered and stored —
 with no network and no other caller in between, so it is the steadiest figure to compare two
 versions of the code by. Run: `.venv/bin/python bench/call_inprocess.py [--calls N]
-[--database postgres] [--tickets]` (`--tickets`: with a ticketing system configured, so every
-timeline entry also queues a ticket update; nothing is sent, as no worker runs).
+[--database postgres [--wire]] [--tickets] [--pause S]` (`--tickets`: with a ticketing system
+configured, so every timeline entry also queues a ticket update; nothing is sent, as no worker
+runs; `--wire`: statements and round trips counted on the wire as well as at the engine;
+`--pause`: seconds between a caller's webhooks, as at people's pace).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from app.clock import SystemClock
 from app.incidents.catalog import parse_catalog, upsert_services
 from app.paging.roster import load_roster, parse_roster
 from bench.pg import prepare
+from bench.wire import Counts, WireCounter
 from tests.support import (
     DEMO_CATALOG,
     FULL_CANVAS_CALL,
@@ -48,9 +51,18 @@ def main() -> None:
         action="store_true",
         help="every caller reports a different problem: each call opens an incident and pages",
     )
+    parser.add_argument(
+        "--wire", action="store_true", help="PostgreSQL: count on the wire too (bench/wire.py)"
+    )
+    parser.add_argument(
+        "--pause", type=float, default=0.0, help="seconds between a caller's webhooks"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-call-"))
     url = prepare(args.database, workdir, args.database_url)
+    wire = WireCounter() if args.wire and url.startswith("postgresql") else None
+    if wire is not None:
+        url = wire.start(url)
     tickets = {
         "TICKETS_BACKEND": "webhook",
         "TICKETS_WEBHOOK_URL": "http://127.0.0.1:9/unused",
@@ -76,7 +88,7 @@ def main() -> None:
     known = "press 2" if args.opening else "press 1"
     script = (*FULL_CANVAS_CALL[:2], known, *FULL_CANVAS_CALL[2:])
 
-    counted = StatementCounter(app)
+    counted = StatementCounter(app, wire, args.pause)
     durations, requests = [], 0
     cpu = time.process_time()
     for number in range(args.calls):
@@ -112,12 +124,15 @@ class StatementCounter:
     COMMIT the connection sends) per webhook, seen at the engine while the calls run, and each
     webhook's time in the app."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, wire: WireCounter | None = None, pause: float = 0.0) -> None:
         self._counting = statements_on(app.extensions["db"].engine)
         self.seen = self._counting.__enter__()
         self.starts: list[tuple[str, int]] = []  # (webhook, where its statements begin)
         self.took: Counter[str] = Counter()
         self._since = 0.0
+        self.wire, self.pause = wire, pause
+        self.on_wire: dict[str, Counts] = {}
+        self._wire_since = Counts()
         request_started.connect(self._started, app)
         request_finished.connect(self._finished, app)
 
@@ -125,11 +140,24 @@ class StatementCounter:
         # /voice/step/<step>/<turn>: one bucket per step, whatever the turn.
         parts = request.path.split("/")
         path = "/".join(parts[:4]) if parts[1:3] == ["voice", "step"] else request.path
+        if self.pause:
+            # The caller speaks: the pooled connection sits idle meanwhile, as between turns.
+            time.sleep(self.pause)
         self.starts.append((path, len(self.seen)))
         self._since = time.perf_counter()
+        if self.wire is not None:
+            self._wire_since = self.wire.snapshot()
 
     def _finished(self, _sender: object, **_extra: object) -> None:
-        self.took[self.starts[-1][0]] += time.perf_counter() - self._since
+        path = self.starts[-1][0]
+        self.took[path] += time.perf_counter() - self._since
+        if self.wire is not None:
+            # The client waits on each ReadyForQuery, which the proxy counts before passing on.
+            sent = self.wire.snapshot() - self._wire_since
+            before = self.on_wire.get(path, Counts())
+            self.on_wire[path] = Counts(
+                before.statements + sent.statements, before.round_trips + sent.round_trips
+            )
 
     def report(self, calls: int) -> None:
         self._counting.__exit__(None, None, None)
@@ -144,10 +172,23 @@ class StatementCounter:
             statements[path] += sum(1 for s in sent if s not in ("BEGIN", "COMMIT", "ROLLBACK"))
         total, total_trips = sum(statements.values()), sum(trips.values())
         print(f"  per call: {total / calls:.1f} statements, {total_trips / calls:.1f} round trips")
+        if self.wire is not None:
+            wired = self.on_wire.values()
+            print(
+                f"  per call on the wire: {sum(c.statements for c in wired) / calls:.1f} "
+                f"statements, {sum(c.round_trips for c in wired) / calls:.1f} round trips"
+            )
         for path in sorted(statements, key=lambda p: -statements[p]):
+            wired = self.on_wire.get(path)
+            on_wire = (
+                f" (wire {wired.statements / requests[path]:4.1f}, "
+                f"{wired.round_trips / requests[path]:4.1f})"
+                if wired
+                else ""
+            )
             print(
                 f"    {path:32} {statements[path] / requests[path]:5.1f} statements, "
-                f"{trips[path] / requests[path]:5.1f} round trips, "
+                f"{trips[path] / requests[path]:5.1f} round trips{on_wire}, "
                 f"{self.took[path] / requests[path] * 1000:5.2f} ms per request"
             )
 
