@@ -114,6 +114,7 @@ def served(part: str) -> Flask:
             "misses": 0,
             "turn": 0,
             "answers": {},
+            "language": "en",
             "started_at": dt.datetime.now(dt.UTC),
         }
 

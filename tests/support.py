@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -147,6 +148,11 @@ FULL_CANVAS_CALL = (
     "press 1",
     "press 1",
 )
+
+
+def stateless(url: str) -> str:
+    """A turn's URL without where the call stands (app/calls/turn_state.py)."""
+    return re.sub(r"&state=[^&]*", "", url)
 
 
 @contextmanager

@@ -91,7 +91,9 @@ def twiml(document: TwiML | str) -> Response:
 
 
 def menu_action(spec: dict[str, Any], **flags: Any) -> str:
-    """The caller's menu: the next turn's URL."""
+    """The caller's menu: the next turn's URL, with where the call will stand if it has it."""
+    if spec.get("state"):
+        flags["state"] = spec["state"]
     return url_for("voice.answer", step=spec["step"], turn=spec["turn"], **flags)
 
 

@@ -32,9 +32,9 @@ def offer(menu: VoiceMenu, turn: Turn) -> None:
 
 def chosen(menu: VoiceMenu, turn: Turn) -> Flow | None:
     """The script the caller asked for with its key at the question that offered it."""
-    if turn.answer("language_offer") != turn.next_turn - 1 or not turn.heard.digits:
+    if not turn.heard.digits:
         return None
-    return next(
+    flow = next(
         (
             flow
             for code, flow in sorted(menu.flows.items())
@@ -42,6 +42,8 @@ def chosen(menu: VoiceMenu, turn: Turn) -> Flow | None:
         ),
         None,
     )
+    # Only now, for a key that chooses a language, is the call's own offer looked at.
+    return flow if flow and turn.answer("language_offer") == turn.next_turn - 1 else None
 
 
 def switch(menu: VoiceMenu, turn: Turn, flow: Flow, turn_number: int) -> Reply:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.calls import callers, filing, language_choice, store
+from app.calls import callers, filing, language_choice, store, turn_state
 from app.calls.entry import Returning, greet
 from app.calls.reply import Reply
 from app.calls.script import Flow, MenuOption
-from app.calls.steps import handler_for
+from app.calls.steps import PSEUDO_STEPS, handler_for
 from app.calls.turn import (
     FINISHED,
     GREETING,
@@ -86,9 +86,20 @@ class VoiceMenu:
         with self.session.no_autoflush:
             return self._incoming(call_sid, from_number, to_number, staff)
 
-    def answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str = "") -> Reply:
+    def answer(
+        self,
+        call_sid: str,
+        turn_number: int,
+        heard: Heard,
+        from_number: str = "",
+        state: str | None = None,
+    ) -> Reply:
+        """`state`: where the call stood, as the turn's URL says (`turn_state`); a plain turn
+        then needs no read of the call's row."""
         with self.session.no_autoflush:
-            return self._answer(call_sid, turn_number, heard, from_number)
+            claimed = turn_state.decode(state)
+            light = self._light_answer(call_sid, turn_number, heard, claimed) if claimed else None
+            return light or self._answer(call_sid, turn_number, heard, from_number)
 
     def call_ended(self, call_sid: str, status: str, duration: int | None) -> Incident | None:
         """The status callback: an unfinished call leaves an incident or an abandoned-call row."""
@@ -200,6 +211,37 @@ class VoiceMenu:
         step_id = call.step
         handler_for(self, step_id).answer(turn)
         return self.save_turn(turn, turn_number, step_id)
+
+    def _light_answer(
+        self, call_sid: str, turn_number: int, heard: Heard, claimed: turn_state.TurnState
+    ) -> Reply | None:
+        """The turn from its URL's state and one conditional write; None when the turn needs
+        the row or the row is not where the URL said (nothing is kept of the attempt)."""
+        flow = self.flows.get(claimed.language)
+        if flow is None or not self._is_step(flow, claimed.step):
+            return None
+        chosen_before, self.flow = self.flow, flow
+        call = turn_state.LightCall(call_sid, claimed, turn=turn_number)
+        # The step handlers take a Call; a LightCall answers for the parts a plain turn uses.
+        turn = Turn(cast(Call, call), heard, self.new_reply(), next_turn=turn_number + 1)
+        try:
+            if language_choice.chosen(self, turn) is not None:
+                raise turn_state.RowNeeded("language")
+            handler_for(self, claimed.step).answer(turn)
+            self._carry_state(turn)
+            logged = self._logged(turn, turn_number, claimed.step)
+            if store.save_light_turn(self.session, call, logged):
+                self.session.commit()
+                return turn.reply
+        except turn_state.RowNeeded:
+            pass
+        self.session.rollback()
+        self.flow = chosen_before
+        return None
+
+    @staticmethod
+    def _is_step(flow: Flow, step_id: str) -> bool:
+        return step_id in PSEUDO_STEPS or any(step.id == step_id for step in flow.steps)
 
     def _call_ended(
         self, call_sid: str, status: str, duration: int | None, stuck: bool = False
@@ -360,18 +402,14 @@ class VoiceMenu:
         """An out-of-order webhook: ask the current question again without consuming anything."""
         turn = Turn(call, Heard(), self.new_reply(), next_turn=call.turn + 1)
         self.ask(turn)
+        self._carry_state(turn)
         return turn.reply
 
     def save_turn(self, turn: Turn, turn_number: int, step_id: str) -> Reply:
         call = turn.call
         call.turn = turn_number
-        logged = {
-            "turn": turn_number,
-            "step": step_id,
-            "params": turn.heard.params,
-            "reply": turn.reply.as_dict(),
-            "at": self.clock.now(),
-        }
+        self._carry_state(turn)
+        logged = self._logged(turn, turn_number, step_id)
         try:
             store.save_turn(self.session, call, logged)
             self.session.commit()
@@ -384,6 +422,22 @@ class VoiceMenu:
                 raise
             return stored
         return turn.reply
+
+    def _logged(self, turn: Turn, turn_number: int, step_id: str) -> dict[str, Any]:
+        return {
+            "turn": turn_number,
+            "step": step_id,
+            "params": turn.heard.params,
+            "reply": turn.reply.as_dict(),
+            "at": self.clock.now(),
+        }
+
+    @staticmethod
+    def _carry_state(turn: Turn) -> None:
+        """Put where the call now stands into the URLs of the reply's next turn."""
+        state = turn_state.of_call(turn.call)
+        if state is not None:
+            turn.reply.carry(turn.next_turn, state.encode())
 
     def new_reply(self) -> Reply:
         return Reply(language=self.flow.language, voice=self.flow.voice)

@@ -92,6 +92,13 @@ class Reply:
         self.verbs.append({"hangup": {}})
         return self
 
+    def carry(self, turn: int, state: str) -> None:
+        """Every verb that leads to turn `turn` carries `state` in its URL."""
+        for verb in self.verbs:
+            for spec in verb.values():
+                if isinstance(spec, dict) and spec.get("turn") == turn and "step" in spec:
+                    spec["state"] = state
+
     def as_dict(self) -> dict[str, Any]:
         return {"language": self.language, "voice": self.voice, "verbs": self.verbs}
 

@@ -1,5 +1,9 @@
 """How a call's row and its turns are read and written, on every voice webhook.
 
+A plain turn, whose state came in its URL (`turn_state`), is one conditional write: the row is
+changed only if it still stands where the URL said, and the turn is logged in the same statement
+(`save_light_turn`).
+
 A turn is the call's row changed and the turn logged with the reply it got. On PostgreSQL both
 go as one statement (the row's INSERT or UPDATE in a WITH, feeding the turn's INSERT), which is
 whole on its own and needs no transaction around it; when the turn changed other rows too (it
@@ -10,11 +14,30 @@ transaction. Elsewhere the unit of work writes the row and a plain INSERT logs t
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, insert, inspect, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    CursorResult,
+    Insert,
+    String,
+    Update,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstanceState, Session
 
+from app.calls.turn_state import LightCall
 from app.db import SINGLE_STATEMENT
 from app.models import Call, CallTurn
 
@@ -110,4 +133,107 @@ def _call_and_turn(
         insert(CallTurn)
         .from_select(["call_id", *turn_keys], select(cte.c.id, *logged))
         .execution_options(**SINGLE_STATEMENT)
+    )
+
+
+def save_light_turn(session: Session, call: LightCall, logged: dict[str, Any]) -> bool:
+    """Write a turn taken from its URL's state: the row changes only if it stands where the URL
+    said (turn, step, stage, tries, language, no staff member, every carried answer the turn
+    read), and the turn is logged. False when it did not match; the caller then rolls back and
+    takes the turn from the row. The caller commits."""
+    claimed, answers = call.claimed, call.answers
+    values = {
+        "sid": call.call_sid,
+        "was_turn": call.turn - 1,
+        "was_step": claimed.step,
+        "was_stage": claimed.stage,
+        "was_attempts": claimed.attempts,
+        "was_misses": claimed.misses,
+        "in_language": claimed.language,
+        "to_step": call.step,
+        "to_stage": call.stage,
+        "to_attempts": call.attempts,
+        "to_misses": call.misses,
+        "to_turn": call.turn,
+        "new": answers.new,
+        **{f"assumed_{key}": json.dumps(value) for key, value in answers.assumed.items()},
+    }
+    assumed = tuple(sorted(answers.assumed))
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _light_turn_pg(assumed, bool(answers.new), tuple(logged))
+        values.update({f"turn_{key}": value for key, value in logged.items()})
+        result: CursorResult[Any] = session.connection().execute(statement, values)
+        return result.rowcount == 1
+    changed = session.connection().execute(
+        _light_update("sqlite", assumed, bool(answers.new)), values
+    )
+    call_id = changed.scalar()
+    if call_id is None:
+        return False
+    session.execute(insert(CallTurn), [{"call_id": call_id, **logged}])
+    return True
+
+
+@functools.cache
+def _light_update(dialect: str, assumed: tuple[str, ...], new_answers: bool) -> Update:
+    calls = Call.__table__.c
+    stage_type = calls.stage.type
+    matches: list[ColumnElement[bool]] = [
+        calls.call_sid == bindparam("sid"),
+        calls.turn == bindparam("was_turn"),
+        calls.step == bindparam("was_step"),
+        calls.stage == bindparam("was_stage", type_=stage_type),
+        calls.attempts == bindparam("was_attempts"),
+        calls.misses == bindparam("was_misses"),
+        calls.language == bindparam("in_language"),
+        calls.staff_user_id.is_(None),
+    ]
+    for key in assumed:
+        # Missing and JSON null are the same claim: the row has no such answer.
+        matches.append(_answer_of(dialect, key) == _claim(dialect, key))
+    changes: dict[str, Any] = {
+        "step": bindparam("to_step"),
+        "stage": bindparam("to_stage", type_=stage_type),
+        "attempts": bindparam("to_attempts"),
+        "misses": bindparam("to_misses"),
+        "turn": bindparam("to_turn"),
+    }
+    if new_answers:
+        new = bindparam("new", type_=JSON)
+        changes["answers"] = (
+            cast(cast(calls.answers, JSONB).op("||")(cast(new, JSONB)), JSON)
+            if dialect == "postgresql"
+            # json_patch drops a key set to null; reading it back gives None all the same.
+            else func.json_patch(calls.answers, new)
+        )
+    return update(Call).where(and_(*matches)).values(changes).returning(calls.id)
+
+
+def _answer_of(dialect: str, key: str) -> ColumnElement[Any]:
+    """The row's answer as JSON text ('null' when it has none), to compare with a claim."""
+    answers = Call.__table__.c.answers
+    if dialect == "postgresql":
+        found = cast(answers, JSONB).op("->", return_type=JSONB)(literal(key, String))
+        return func.coalesce(found, cast(literal("null", String), JSONB))
+    found = answers.op("->", return_type=String)(literal(f"$.{key}", String))
+    return func.coalesce(found, literal("null", String))
+
+
+def _claim(dialect: str, key: str) -> ColumnElement[Any]:
+    claim = bindparam(f"assumed_{key}", type_=String)
+    return cast(claim, JSONB) if dialect == "postgresql" else claim
+
+
+@functools.cache
+def _light_turn_pg(
+    assumed: tuple[str, ...], new_answers: bool, turn_keys: tuple[str, ...]
+) -> Insert:
+    written = _light_update("postgresql", assumed, new_answers).cte("written")
+    turns = CallTurn.__table__.c
+    logged = [bindparam(f"turn_{key}", type_=turns[key].type) for key in turn_keys]
+    return (
+        insert(CallTurn)
+        .from_select(["call_id", *turn_keys], select(written.c.id, *logged))
+        # An INSERT keeps its row count only when asked: it says whether the row matched.
+        .execution_options(preserve_rowcount=True, **SINGLE_STATEMENT)
     )

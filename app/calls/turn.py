@@ -71,8 +71,7 @@ class Turn:
     next_turn: int
 
     def set(self, **values: Any) -> None:
-        # Reassign so the JSON column sees the change.
-        self.call.answers = {**self.call.answers, **values}
+        self.call.remember(values)
 
     def answer(self, key: str, default: Any = None) -> Any:
         return self.call.answers.get(key, default)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -52,6 +53,10 @@ class Call(Base):
     turns: Mapped[list[CallTurn]] = relationship(
         back_populates="call", order_by="CallTurn.turn", cascade="all, delete-orphan"
     )
+
+    def remember(self, values: Mapping[str, Any]) -> None:
+        # Reassign so the JSON column sees the change.
+        self.answers = {**self.answers, **values}
 
 
 class CallerLanguage(Base):

@@ -64,7 +64,8 @@ def staff() -> Response:
 @bp.post("/answer/<step>")
 @twilio_only
 def answer(step: str) -> Response:
-    # The step in the URL is for people reading logs; the call's row says where it really is.
+    # The step in the URL is for people reading logs; `state` says where the call stands, a
+    # claim the turn's write checks against the call's row (app/calls/turn_state.py).
     turn = request.args.get("turn", type=int)
     if turn is None or turn < 1:
         abort(400, "turn must be a positive number")
@@ -76,7 +77,13 @@ def answer(step: str) -> Response:
         dial_status=form.get("DialCallStatus") or None,
         nothing_recorded=request.args.get("nothing_recorded") == "1",
     )
-    reply = _menu().answer(_call_sid(), turn, heard, from_number=form.get("From", ""))
+    reply = _menu().answer(
+        _call_sid(),
+        turn,
+        heard,
+        from_number=form.get("From", ""),
+        state=request.args.get("state"),
+    )
     return twiml(render_reply(reply))
 
 
