@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from app.adapters.simulator import Answer, CallSimulator, scripted
 from app.db import get_db
 from app.models import (
+    Call,
     CallerBroadcast,
+    CallTurn,
     EventKind,
     Incident,
     IncidentEvent,
@@ -145,6 +147,45 @@ def test_concurrent_copies_of_one_webhook_all_get_the_stored_reply(pg_app, postg
             select(func.count()).where(IncidentEvent.kind == EventKind.ACKNOWLEDGED)
         )
         assert acks == 1
+
+
+def test_copies_of_a_turn_carried_in_its_url_are_stored_once(pg_app, postgres_url, tmp_path):
+    """A plain turn writes with one conditional UPDATE (app/calls/turn_state.py): eight copies of
+    it at once, across two processes, store one turn and all hear its reply."""
+    call = {"CallSid": "CA-light-race", "From": "+13195550142", "To": "+13195550000"}
+    served = gunicorn(postgres_url, tmp_path / "web.log")
+    with served as base, ThreadPoolExecutor(8) as pool:
+        url = _next_url(signed_post(base, "/voice/incoming", call).text)
+        url = _next_url(signed_post(base, url, {**call, "SpeechResult": "the canvas website"}).text)
+        url = _next_url(signed_post(base, url, {**call, "Digits": "1"}).text)
+        assert url.startswith("/voice/answer/description?") and "state=description." in url
+        barrier = threading.Barrier(8)
+
+        def post(words: str) -> tuple[int, str]:
+            barrier.wait()
+            response = signed_post(base, url, {**call, "SpeechResult": words})
+            return response.status_code, response.text
+
+        answers = list(pool.map(post, [f"students get error {n}" for n in range(8)]))
+    assert {status for status, _ in answers} == {200}, answers
+    assert len({body for _, body in answers}) == 1, answers
+    assert "/voice/fallback" not in answers[0][1]
+    with pg_app.app_context():
+        session = get_db().session
+        row = session.scalars(select(Call).where(Call.call_sid == "CA-light-race")).one()
+        turns = session.scalar(
+            select(func.count()).select_from(CallTurn).where(CallTurn.call_id == row.id)
+        )
+        assert (row.turn, turns, row.step) == (3, 4, "started")
+        assert row.answers["description"].startswith("students get error ")
+        assert row.answers["service_id"] is not None
+
+
+def _next_url(twiml: str) -> str:
+    for element in ET.fromstring(twiml):
+        if element.tag in {"Gather", "Record"}:
+            return element.get("action", "")
+    raise AssertionError(twiml)
 
 
 def test_a_campus_calling_about_one_outage_at_once_loses_no_call(pg_app, postgres_url, tmp_path):
