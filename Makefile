@@ -57,6 +57,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/call_storm.py --callers 50 --calls 200 --drivers 8
 	$(BIN)/python bench/call_storm.py --callers 50 --calls 200 --drivers 8 --database postgres
 	$(BIN)/python bench/page_latency.py --open 100 1000 --pages 10
+	# wrk replaying pre-signed calls beside the floor and the parts, on pinned cores (PostgreSQL).
+	$(BIN)/python bench/wrk_storm.py --seconds 5 --rounds 1 --connections 20 --wire-calls 5
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -8,12 +8,17 @@ reporting its own CPU: a step where any driver used more than 60 % of a core mea
 driver, not the line, and is marked so.
 
     .venv/bin/python bench/capacity.py [--database postgres] [--database-url URL]
-        [--steps 100,200,400,700,1000,1300] [--drivers 4]
+        [--steps 100,200,400,700,1000,1300] [--drivers 4] [--arrive-over SECONDS]
+
+`--arrive-over 300 --steps 3000`: a campus-wide outage, 3,000 callers dialling in over five
+minutes (each at a random moment in them) rather than all within the first answer's pause; the
+texts the worker sent meanwhile (receipts, pages) are timed from due to the gateway.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import multiprocessing
 import os
 import random
@@ -43,6 +48,7 @@ from bench.call_storm import (  # noqa: E402
     cpu_seconds,
     line_environment,
     percentile,
+    queue_figures,
     start_worker,
     transport,
 )
@@ -51,7 +57,9 @@ from bench.call_storm import (  # noqa: E402
 P99_LIMIT = 1.0
 
 
-def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> Seen:
+def drive(
+    base: str, callers: int, seed: int, pause: tuple[float, float], arrive_over: float
+) -> Seen:
     """One driver process: `callers` threads, each one paced call."""
     rng = random.Random(seed)
     tally = Tally([], "")
@@ -75,7 +83,7 @@ def drive(base: str, callers: int, seed: int, pause: tuple[float, float]) -> See
                 tally.failed_calls += 1
 
     plans = [
-        (n, rng.uniform(0, pause[1]), [rng.uniform(*pause) for _ in range(len(SCRIPT) + 4)])
+        (n, rng.uniform(0, arrive_over), [rng.uniform(*pause) for _ in range(len(SCRIPT) + 4)])
         for n in range(callers)
     ]
     cpu, wall = sum(os.times()[:2]), time.monotonic()
@@ -100,13 +108,17 @@ def step(
     drivers: int,
     pids: list[int],
     url: str,
+    arrive_over: float,
 ) -> dict[str, float]:
     shares = [callers // drivers + (1 if d < callers % drivers else 0) for d in range(drivers)]
     web = cpu_seconds(pids)
     with DatabaseCpu(url) as database:
         results = pool.starmap(
             drive,
-            [(base, share, 1000 * callers + d, (3.0, 8.0)) for d, share in enumerate(shares)],
+            [
+                (base, share, 1000 * callers + d, (3.0, 8.0), arrive_over)
+                for d, share in enumerate(shares)
+            ],
         )
     times = [t for r in results for kind in r.times.values() for t in kind]
     return {
@@ -128,6 +140,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="a database of this run's own (emptied first)")
     parser.add_argument("--steps", default="100,200,400,700,1000,1300")
     parser.add_argument("--drivers", type=int, default=4)
+    parser.add_argument(
+        "--arrive-over", type=float, default=8.0, help="seconds over which the callers dial in"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     url, env = line_environment(args.database, workdir, args.database_url)
@@ -149,7 +164,8 @@ def main() -> None:
     try:
         with multiprocessing.get_context("spawn").Pool(args.drivers) as pool:
             for callers in (int(n) for n in args.steps.split(",")):
-                s = step(pool, line.base, callers, args.drivers, line.pids, url)
+                since = dt.datetime.now(dt.UTC)
+                s = step(pool, line.base, callers, args.drivers, line.pids, url, args.arrive_over)
                 bound = " driver-bound" if s["driver"] > DRIVER_LIMIT else ""
                 print(
                     f"  {callers:7} {s['requests']:8.0f} {s['p50'] * 1000:7.1f} "
@@ -158,6 +174,7 @@ def main() -> None:
                     f"{s['driver']:6.0%}{bound}",
                     flush=True,
                 )
+                print(f"    {queue_figures(url, since, wait=120)}", flush=True)
                 if s["p99"] > P99_LIMIT or s["errors"] or s["failed"] or bound:
                     break
                 held = callers

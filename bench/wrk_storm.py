@@ -222,7 +222,10 @@ def pin_postgres(url: str, cores: str) -> None:
     """Pin PostgreSQL (and the backends it will fork) to `cores`; needs root."""
     postmaster, children = postgres_pids(url)
     for pid in (postmaster, *children):
-        subprocess.run(["taskset", "-a", "-p", "-c", cores, str(pid)], capture_output=True)
+        pinned = subprocess.run(["taskset", "-a", "-p", "-c", cores, str(pid)], capture_output=True)
+        if pinned.returncode:
+            print(f"PostgreSQL left unpinned (taskset needs root): {pinned.stderr.decode()}")
+            return
 
 
 def calls_filed(url: str) -> tuple[int, int]:
