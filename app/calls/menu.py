@@ -98,7 +98,11 @@ class VoiceMenu:
         then needs no read of the call's row."""
         with self.session.no_autoflush:
             claimed = turn_state.decode(state)
-            light = self._light_answer(call_sid, turn_number, heard, claimed) if claimed else None
+            light = (
+                self._light_answer(call_sid, turn_number, heard, claimed, from_number)
+                if claimed
+                else None
+            )
             return light or self._answer(call_sid, turn_number, heard, from_number)
 
     def call_ended(self, call_sid: str, status: str, duration: int | None) -> Incident | None:
@@ -152,14 +156,13 @@ class VoiceMenu:
         # A repeated first webhook is not looked for first: storing the call again fails on its
         # CallSid, and _save answers with the reply the first one got.
         now = self.clock.now()
-        caller = try_e164(from_number, self.line.region)
-        helpdesk = not staff and caller is not None and caller in self.line.helpdesk_numbers
+        number, helpdesk = self._caller(from_number, staff)
         # Help-desk staff on their own line speak the team's language, and report for others.
-        known = callers.Caller() if staff else callers.who_is_calling(self.session, caller)
+        known = callers.Caller() if staff else callers.who_is_calling(self.session, number)
         self.flow = self.flows.get(known.language or "", self.flow)
         call = Call(
             call_sid=call_sid,
-            from_number=caller or (from_number or "")[:32],
+            from_number=number,
             to_number=(to_number or "")[:32],
             source=Source.HELPDESK
             if staff
@@ -195,6 +198,13 @@ class VoiceMenu:
         first = call.step if call.step in (STAFF, JOIN_CALL, RETURNING) else GREETING
         return self.save_turn(turn, 0, first)
 
+    def _caller(self, from_number: str, staff: bool) -> tuple[str, bool]:
+        """The number a call is kept under (E.164 when it is one), and whether it is the help
+        desk's (a transfer)."""
+        caller = try_e164(from_number, self.line.region)
+        helpdesk = not staff and caller is not None and caller in self.line.helpdesk_numbers
+        return caller or (from_number or "")[:32], helpdesk
+
     def _answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str) -> Reply:
         call = self._find(call_sid)
         if call is None:
@@ -213,7 +223,12 @@ class VoiceMenu:
         return self.save_turn(turn, turn_number, step_id)
 
     def _light_answer(
-        self, call_sid: str, turn_number: int, heard: Heard, claimed: turn_state.TurnState
+        self,
+        call_sid: str,
+        turn_number: int,
+        heard: Heard,
+        claimed: turn_state.TurnState,
+        from_number: str,
     ) -> Reply | None:
         """The turn from its URL's state and one conditional write; None when the turn needs
         the row or the row is not where the URL said (nothing is kept of the attempt)."""
@@ -221,7 +236,11 @@ class VoiceMenu:
         if flow is None or not self._is_step(flow, claimed.step):
             return None
         chosen_before, self.flow = self.flow, flow
-        call = turn_state.LightCall(call_sid, claimed, turn=turn_number)
+        # The number and source the first webhook would have stored, from this one's `From`:
+        # claims too, which the write checks against the row.
+        number, helpdesk = self._caller(from_number, staff=False)
+        source = Source.HELPDESK_TRANSFER if helpdesk else Source.PHONE
+        call = turn_state.LightCall(call_sid, claimed, turn_number, number, source)
         # The step handlers take a Call; a LightCall answers for the parts a plain turn uses.
         turn = Turn(cast(Call, call), heard, self.new_reply(), next_turn=turn_number + 1)
         try:

@@ -138,9 +138,10 @@ def _call_and_turn(
 
 def save_light_turn(session: Session, call: LightCall, logged: dict[str, Any]) -> bool:
     """Write a turn taken from its URL's state: the row changes only if it stands where the URL
-    said (turn, step, stage, tries, language, no staff member, every carried answer the turn
-    read), and the turn is logged. False when it did not match; the caller then rolls back and
-    takes the turn from the row. The caller commits."""
+    said (turn, step, stage, tries, language, no staff member, the caller's number and source
+    as this webhook gives them, every carried answer the turn read), and the turn is logged.
+    False when it did not match; the caller then rolls back and takes the turn from the row.
+    The caller commits."""
     claimed, answers = call.claimed, call.answers
     values = {
         "sid": call.call_sid,
@@ -150,6 +151,8 @@ def save_light_turn(session: Session, call: LightCall, logged: dict[str, Any]) -
         "was_attempts": claimed.attempts,
         "was_misses": claimed.misses,
         "in_language": claimed.language,
+        "by_number": call.from_number,
+        "by_source": call.source,
         "to_step": call.step,
         "to_stage": call.stage,
         "to_attempts": call.attempts,
@@ -187,6 +190,8 @@ def _light_update(dialect: str, assumed: tuple[str, ...], new_answers: bool) -> 
         calls.misses == bindparam("was_misses"),
         calls.language == bindparam("in_language"),
         calls.staff_user_id.is_(None),
+        calls.from_number == bindparam("by_number"),
+        calls.source == bindparam("by_source"),
     ]
     for key in assumed:
         # Missing and JSON null are the same claim: the row has no such answer.

@@ -19,7 +19,7 @@ from typing import Any
 from app.models import Call, CallStage
 
 # Answers that are ids, turn numbers or flags: read by plain turns, and fine in a URL.
-CARRIED = ("known_incident", "language_offer", "put_through", "service_candidate")
+CARRIED = ("known_incident", "language_offer", "put_through", "service_candidate", "service_id")
 _SCALAR = re.compile(r"-?\d{1,12}|true|false|null")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _STAGES = {stage.value: stage for stage in CallStage}
@@ -131,6 +131,8 @@ class LightCall:
 
     _WRITABLE = frozenset({"step", "stage", "attempts", "misses", "turn"})
     call_sid: str
+    from_number: str
+    source: str
     claimed: TurnState
     step: str
     stage: CallStage
@@ -141,9 +143,14 @@ class LightCall:
     answers: CarriedAnswers
     staff_user_id: None
 
-    def __init__(self, call_sid: str, state: TurnState, turn: int) -> None:
+    def __init__(
+        self, call_sid: str, state: TurnState, turn: int, from_number: str, source: str
+    ) -> None:
         set_ = object.__setattr__
         set_(self, "call_sid", call_sid)
+        # From the webhook's own `From`, not the URL; the write checks both against the row.
+        set_(self, "from_number", from_number)
+        set_(self, "source", source)
         set_(self, "claimed", state)
         set_(self, "step", state.step)
         set_(self, "stage", state.stage)

@@ -118,3 +118,15 @@ def test_malformed_states_are_no_claim_at_all():
     )
     assert state.carried == {"known_incident": 12, "put_through": False}
     assert state.encode() == "description.ask.1.2.es.known_incident-12.put_through-false"
+
+
+def test_a_turn_from_another_number_is_taken_from_the_row(twilio, session, app):
+    """The caller's number comes from the webhook's `From`, a claim the write checks too."""
+    url = up_to_description(twilio)
+    with statements_on(app.extensions["db"].engine) as seen:
+        twilio.voice(url, SID, caller="+13195550199", SpeechResult="students get an error page")
+    assert any(s.startswith("SELECT") and "FROM calls" in s for s in seen)
+    row = call_row(session)
+    assert row.from_number != "+13195550199"
+    assert row.answers["description"] == "students get an error page"
+    assert (row.step, row.turn) == ("started", 3)
