@@ -74,7 +74,8 @@ def drive(
             return script(ask)
 
         time.sleep(delay)  # people do not all dial in the same second
-        caller = f"+1319{seed % 1000:03d}{n % 10000:04d}"
+        # A real (SMS-capable) number of its own, so every caller is texted a receipt.
+        caller = f"+13195{seed % 100:02d}{n % 10000:04d}"
         simulator = CallSimulator(
             post, base, TOKEN, caller=caller, call_sid=f"CA{uuid.uuid4().hex}"
         )
