@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     # A page claimed by a worker that died is taken by another after this long (a live worker
     # renews its claims as it works).
     WORKER_CLAIM_LEASE_SECONDS: int = Field(20, ge=1, le=3600)
+    # Messages and calls a worker has at the gateway at once. Twilio answers each in a few
+    # hundred ms; one at a time, the receipts of a campus-wide outage would queue for minutes.
+    # Twilio refuses an account too many requests at once (429, retried).
+    GATEWAY_SENDS_AT_ONCE: int = Field(8, ge=1, le=32)
     # The outbox's retry policies by kind (messages, mail, tickets, callers-news), as JSON: each
     # `{"delays": [seconds before each retry; the last repeats], "park_after": tries or null}`.
     # A kind left out keeps its shipped policy (docs/reliability.md).

@@ -115,6 +115,7 @@ class Runtime:
             listen=config.WORKER_LISTEN,
             tickets=self.ticket_sender(batch),
             policies=self.outbox_policies,
+            sends_at_once=config.GATEWAY_SENDS_AT_ONCE,
         )
 
     @property

@@ -66,6 +66,7 @@ class Worker:
         listen: bool = True,
         tickets: TicketSender | None = None,
         policies: Mapping[str, RetryPolicy] = DEFAULT_POLICIES,
+        sends_at_once: int = 1,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -95,6 +96,10 @@ class Worker:
         # The ticketing system is served by a thread of its own: a slow or dead one never
         # holds up a page.
         self.tickets = tickets
+        # Messages at the gateway at once: the main loop's, and the pages' lane's own, so a page
+        # never waits for a thread behind callers' receipts.
+        self.senders = delivery.Senders(sends_at_once)
+        self.page_senders = delivery.Senders(sends_at_once)
 
     def run_once(self) -> PassResult:
         """Everything due now, in batches, until nothing is left."""
@@ -201,6 +206,7 @@ class Worker:
             self.lease,
             urgent_only,
             self.policies[MESSAGES],
+            self.page_senders if urgent_only else self.senders,
         )
         return PassResult(sent=sent)
 
@@ -298,4 +304,6 @@ class Worker:
                 if lane.is_alive():
                     lane.join()
             paging.close()
+            self.senders.close()
+            self.page_senders.close()
         log.info("worker stopped")

@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -432,9 +432,13 @@ def against_floor(
     )
 
 
-def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
+def queue_figures(
+    url: str, since: dt.datetime, wait: float, arrived: Mapping[str, dt.datetime] | None = None
+) -> str:
     """Wait (up to `wait` s) for the worker to send everything due, then say how long the texts
-    and pages created during the storm waited between falling due and reaching the gateway."""
+    and pages created during the storm waited between falling due and reaching the gateway.
+    `arrived`: when a gateway of the benchmark's own saw each sid; without it, a row's `sent_at`
+    (the moment its send began) stands for it."""
     engine = create_engine(url)
     unsent = (OutboxStatus.QUEUED, OutboxStatus.SENDING)
     deadline = time.monotonic() + wait
@@ -448,17 +452,23 @@ def queue_figures(url: str, since: dt.datetime, wait: float) -> str:
             time.sleep(0.5)
         rows = session.execute(
             select(
-                Notification.kind, Notification.status, Notification.due_at, Notification.sent_at
+                Notification.kind,
+                Notification.status,
+                Notification.due_at,
+                Notification.sent_at,
+                Notification.provider_sid,
             ).where(Notification.created_at >= since)
         ).all()
         opening = from_the_commit(session, since)
     engine.dispose()
     counts: dict[str, int] = defaultdict(int)
-    for kind, status, _, _ in rows:
+    for kind, status, *_ in rows:
         counts[f"{kind} {status}"] += 1
     summary = ", ".join(f"{n} {key}" for key, n in sorted(counts.items())) or "none"
     waits: dict[str, list[float]] = defaultdict(list)
-    for kind, _, due, sent in rows:
+    for kind, _, due, sent, sid in rows:
+        if arrived is not None:
+            sent = arrived.get(sid) if sid else None
         if sent and due:
             # Pages (and put-through calls) are claimed first; receipts and notices wait behind.
             waits["pages" if kind in URGENT_KINDS else "other texts"].append(

@@ -13,6 +13,9 @@ driver, not the line, and is marked so.
 `--arrive-over 300 --steps 3000`: a campus-wide outage, 3,000 callers dialling in over five
 minutes (each at a random moment in them) rather than all within the first answer's pause; the
 texts the worker sent meanwhile (receipts, pages) are timed from due to the gateway.
+`--gateway twilio-like`: the worker sends to a gateway that answers like Twilio's API, each
+message after 0.15-0.6 s (`--gateway-latency`), reached through the official client over TLS
+(bench/twilio_like.py), rather than to the console, which answers at once.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from bench.call_storm import (  # noqa: E402
     start_worker,
     transport,
 )
+from bench.twilio_like import TwilioLike  # noqa: E402
 
 # A webhook slower than this at p99 is more than a caller should wait for the next question.
 P99_LIMIT = 1.0
@@ -144,18 +148,27 @@ def main() -> None:
     parser.add_argument(
         "--arrive-over", type=float, default=8.0, help="seconds over which the callers dial in"
     )
+    parser.add_argument("--gateway", choices=["console", "twilio-like"], default="console")
+    parser.add_argument(
+        "--gateway-latency", default="0.15-0.6", help="the twilio-like gateway's answer, seconds"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     url, env = line_environment(args.database, workdir, args.database_url)
     deployed = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     log = workdir / "servers.log"
     line = Server("app:create_app()", env, deployed["workers"], deployed["threads"], log)
-    worker = start_worker(env, log)
+    gateway = None
+    if args.gateway == "twilio-like":
+        low, high = (float(s) for s in args.gateway_latency.split("-"))
+        gateway = TwilioLike(workdir, (low, high))
+    worker = start_worker({**env, **(gateway.environment() if gateway else {})}, log)
     engine = "postgres" if url.startswith("postgresql") else "sqlite"
     print(
         f"people-paced callers (3-8 s before each answer), gunicorn gthread "
         f"{deployed['workers']}x{deployed['threads']}, {engine}, {args.drivers} driver "
-        f"processes, {os.cpu_count()} cores"
+        f"processes, {os.cpu_count()} cores, "
+        + (f"a Twilio-like gateway ({args.gateway_latency} s)" if gateway else "console gateway")
     )
     print(
         f"  {'callers':>7} {'requests':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
@@ -175,7 +188,10 @@ def main() -> None:
                     f"{s['driver']:6.0%}{bound}",
                     flush=True,
                 )
-                print(f"    {queue_figures(url, since, wait=120)}", flush=True)
+                arrived = gateway.arrived if gateway else None
+                print(f"    {queue_figures(url, since, 600, arrived)}", flush=True)
+                if gateway:
+                    print(f"    gateway: at most {gateway.most_in_flight} requests at once")
                 if s["p99"] > P99_LIMIT or s["errors"] or s["failed"] or bound:
                     break
                 held = callers
@@ -183,6 +199,8 @@ def main() -> None:
         worker.terminate()
         worker.wait()
         line.stop()
+        if gateway:
+            gateway.stop()
     print(f"held: {held} concurrent callers with p99 under {P99_LIMIT:.0f} s and no errors")
     failures = log.read_text().count("Traceback")
     print(f"server-side exceptions: {failures}" + (f" (see {log})" if failures else ""))

@@ -37,14 +37,17 @@ def post_worker_init(worker: object) -> None:
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-# Webhooks are short and mostly Python: processes carry a burst of callers. Each process also
-# runs several threads, so a client sending its request slowly (a flaky mobile network, or on
-# purpose) holds one thread, not the whole process: 16 such clients leave /healthz answering
+# Webhooks are short and mostly Python: one process a core carries a burst of callers. Twice
+# as many cost 12-21 % more CPU a request and served fewer on a 2-core box with PostgreSQL
+# beside them (bench/wrk_storm.py, docs/benchmarks.md). Each process also runs several threads,
+# so a client sending its request slowly (a flaky mobile network, or on purpose) holds one
+# thread, not the whole process: 16 such clients leave /healthz answering
 # (tests/integration/test_gunicorn.py). The app itself runs one request at a time per process
-# (post_worker_init above). A reverse proxy that buffers requests (nginx does by
-# default) keeps slow clients away from gunicorn altogether; docs/deployment.md sets one up.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("WEB_THREADS", 8))
+# (post_worker_init above), so threads cost little. A reverse proxy that buffers requests (nginx
+# does by default) keeps slow clients away from gunicorn altogether; docs/deployment.md sets
+# one up.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+threads = int(os.environ.get("WEB_THREADS", 16))
 # A process takes no more connections than it has threads, so one busy with slow clients leaves
 # new connections to the others instead of queueing them behind its own.
 worker_connections = threads

@@ -31,6 +31,9 @@ TEST_SETTINGS: dict[str, object] = {
     "METRICS_TOKEN": "metrics-token-for-tests",
     "API_TOKENS": ["api-token-1", "api-token-2"],
     "SECRET_KEY": "test-secret-0123456789abcdef-0123456789",
+    # One send at the gateway at a time, so a test reads what was sent in the order it fell
+    # due; tests/flow/test_sends_at_once.py runs several at once.
+    "GATEWAY_SENDS_AT_ONCE": 1,
 }
 TEST_ROSTER = Path(__file__).resolve().parent / "data" / "roster.yaml"
 DEMO_CATALOG = Path(__file__).resolve().parent.parent / "demo" / "catalog.yaml"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,7 +101,20 @@ class TwilioGateway:
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, timeout: float = 10):
         self.from_number = from_number
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        self._account = (account_sid, auth_token, timeout)
+        self._local = threading.local()
+
+    @property
+    def client(self) -> Client:
+        """This thread's client: the worker sends from several threads, and the official client
+        (its requests session) is not made to be shared between them (twilio-python #580). Each
+        keeps its own connection to Twilio open."""
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            sid, token, timeout = self._account
+            client = Client(sid, token, http_client=TwilioHttpClient(timeout=timeout))
+            self._local.client = client
+        return client
 
     def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
         return self._call(
