@@ -268,13 +268,8 @@ def _ready(
     notification.attempts += 1
     try:
         sid = _settled(session, gateway, notification)
-    except TransientSendError as exc:
-        health.failed(session, GATEWAY, clock.now(), str(exc))
-        _retry(session, clock.now(), notification, exc, policy)
-        return False
-    except PermanentSendError as exc:
-        outcomes.fail(session, clock.now(), notification, str(exc))
-        return True
+    except (TransientSendError, PermanentSendError) as exc:
+        return _not_taken(session, clock, notification, exc, policy)
     if sid:
         outcomes.record_sent(session, clock.now(), notification, sid)
         return True
@@ -298,15 +293,27 @@ def _answered(
     refused this recipient), False when it did not."""
     try:
         sid = sent.result()
-    except TransientSendError as exc:
-        health.failed(session, GATEWAY, clock.now(), str(exc))
-        _retry(session, clock.now(), notification, exc, policy)
-        return False
-    except PermanentSendError as exc:
-        outcomes.fail(session, clock.now(), notification, str(exc))
-        return True
+    except (TransientSendError, PermanentSendError) as exc:
+        return _not_taken(session, clock, notification, exc, policy)
     outcomes.record_sent(session, clock.now(), notification, sid)
     return True
+
+
+def _not_taken(
+    session: Session,
+    clock: Clock,
+    notification: Notification,
+    error: TransientSendError | PermanentSendError,
+    policy: RetryPolicy,
+) -> bool:
+    """Record a send (or a lost answer's lookup) the gateway did not take: True when it refused
+    this recipient (it answered), False when it failed and the row is retried."""
+    if isinstance(error, PermanentSendError):
+        outcomes.fail(session, clock.now(), notification, str(error))
+        return True
+    health.failed(session, GATEWAY, clock.now(), str(error))
+    _retry(session, clock.now(), notification, error, policy)
+    return False
 
 
 def _settled(session: Session, gateway: Gateway, notification: Notification) -> str | None:
