@@ -65,9 +65,8 @@ class TwilioLike:
         self.tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.tls.load_cert_chain(self.cert, key)
         self.latency = latency
-        # sid -> when the request arrived and when it was answered (UTC)
+        # sid -> when its request arrived (UTC)
         self.arrived: dict[str, dt.datetime] = {}
-        self.answered: dict[str, dt.datetime] = {}
         self.in_flight = 0
         self.most_in_flight = 0
         self._lock = threading.Lock()
@@ -101,7 +100,6 @@ class TwilioLike:
         with self._lock:
             self.in_flight -= 1
             self.arrived[sid] = arrived
-            self.answered[sid] = dt.datetime.now(dt.UTC)
         stamp = arrived.strftime("%a, %d %b %Y %H:%M:%S +0000")
         return {
             "sid": sid,
