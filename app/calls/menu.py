@@ -103,7 +103,9 @@ class VoiceMenu:
                 if claimed
                 else None
             )
-            return light or self._answer(call_sid, turn_number, heard, from_number)
+            # The incident the caller was told of comes with the row, for the review to file into.
+            told_of = claimed.carried.get("known_incident") if claimed else None
+            return light or self._answer(call_sid, turn_number, heard, from_number, told_of)
 
     def call_ended(self, call_sid: str, status: str, duration: int | None) -> Incident | None:
         """The status callback: an unfinished call leaves an incident or an abandoned-call row."""
@@ -205,8 +207,15 @@ class VoiceMenu:
         helpdesk = not staff and caller is not None and caller in self.line.helpdesk_numbers
         return caller or (from_number or "")[:32], helpdesk
 
-    def _answer(self, call_sid: str, turn_number: int, heard: Heard, from_number: str) -> Reply:
-        call = self._find(call_sid)
+    def _answer(
+        self,
+        call_sid: str,
+        turn_number: int,
+        heard: Heard,
+        from_number: str,
+        told_of: int | None = None,
+    ) -> Reply:
+        call = self._find(call_sid, told_of)
         if call is None:
             # The row is gone (or the first webhook never reached us): start the call afresh.
             return self._incoming(call_sid, from_number, "", staff=False)
@@ -406,8 +415,8 @@ class VoiceMenu:
             self.session, self.clock.now(), self.flow, self.line, call, incomplete
         )
 
-    def _find(self, call_sid: str) -> Call | None:
-        call = store.find(self.session, call_sid)
+    def _find(self, call_sid: str, with_incident: int | None = None) -> Call | None:
+        call = store.find(self.session, call_sid, with_incident)
         if call is not None:
             # Everything the call hears from here is in its caller's language.
             self.flow = self.flows.get(call.language, self.flow)

@@ -37,9 +37,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstanceState, Session
 
+from app import in_one_statement
 from app.calls.turn_state import LightCall
 from app.db import SINGLE_STATEMENT
-from app.models import Call, CallTurn
+from app.incidents import catalog
+from app.models import Call, CallTurn, Incident
 
 # Built once: every webhook runs these, and building a statement costs more CPU than sending it.
 FIND_CALL = select(Call).where(Call.call_sid == bindparam("call_sid"))
@@ -48,8 +50,32 @@ STORED_TURN = select(CallTurn.reply).where(
 )
 
 
-def find(session: Session, call_sid: str) -> Call | None:
-    return session.scalar(FIND_CALL, {"call_sid": call_sid})
+# The call with the incident its caller was told of, which the turns that read the row after
+# that (the review files the report into it) would otherwise read on their own.
+FIND_CALL_AND_INCIDENT = (
+    select(Call, Incident)
+    .outerjoin(Incident, Incident.id == bindparam("incident_id"))
+    .where(Call.call_sid == bindparam("call_sid"))
+)
+
+
+READ_WITH_CALL = "incident_read_with_call"
+
+
+def find(session: Session, call_sid: str, with_incident: int | None = None) -> Call | None:
+    """The call; `with_incident`: an incident to read in the same statement (it is then in the
+    session, and `session.get` finds it without a query). Any id will do: the row's own
+    answers still decide what the turn does with it."""
+    if with_incident is None:
+        return session.scalar(FIND_CALL, {"call_sid": call_sid})
+    found = session.execute(
+        FIND_CALL_AND_INCIDENT, {"call_sid": call_sid, "incident_id": with_incident}
+    ).first()
+    if found is None:
+        return None
+    # The identity map holds rows weakly: the session keeps this one until it closes.
+    session.info[READ_WITH_CALL] = found[1]
+    return found[0]
 
 
 def stored_reply(session: Session, call: Call, turn: int) -> dict[str, Any] | None:
@@ -77,17 +103,24 @@ def _save_in_one(session: Session, call: Call, logged: dict[str, Any]) -> bool:
     fields = _new_call(state) if new_call and not others else _changed(call)
     if fields is None:
         return False
+    # The other rows (a report filed into an open incident) go in the same statement when
+    # they can; otherwise the unit of work writes them first, in the same transaction.
+    with_them = in_one_statement.plan(session, call, catalog.CACHED) if others else None
     # Out of the session: the flush of the other rows leaves the call to the one statement,
     # and the commit then has nothing left to flush (a flush that finds nothing still walks
     # the unit of work).
     session.expunge(call)
-    if others:
-        session.flush()
     statement = _call_and_turn(new_call, tuple(sorted(fields)), tuple(logged))
+    if with_them is not None:
+        statement = statement.add_cte(*with_them.ctes)
+    elif others:
+        session.flush()
     values = {f"call_{key}": value for key, value in fields.items()}
     values.update({f"turn_{key}": value for key, value in logged.items()}, call_id=call.id)
     # Core, not the ORM's bulk path: nothing here needs the identity map.
     session.connection().execute(statement, values)
+    if with_them is not None:
+        in_one_statement.settle(session, with_them)
     return True
 
 

@@ -275,9 +275,10 @@ def add_report(
     reporter_window: dt.timedelta,
 ) -> Report:
     """Another caller about the same outage: their account joins the incident; no new chain."""
-    # Reads first, then the new rows, and the incident's own row last: when a campus calls at
-    # once, every join queues for that row (PostgreSQL's row lock; SQLite's single writer), so
-    # each should hold it only from its update to its commit.
+    # Reads first, then the writes: when a campus calls at once, every join queues for the
+    # incident's row (PostgreSQL's row lock; SQLite's single writer), so each should hold it
+    # only while it writes. On PostgreSQL a call's join is written as one statement with the
+    # call's own row (calls/store.py), so the lock lasts that one statement.
     earlier = incident.callers
     cas = is_priority_customer(session, None, *numbers_that_count(draft))
     report = _report(incident, draft, now)
@@ -309,7 +310,6 @@ def add_report(
             to=draft.callback_number,
             language=draft.language,
         )
-    session.flush()
     incident.updated_at = now
     # Counted in the database: two callers joining at once are two more, whatever each read.
     incident.callers = Incident.callers + 1

@@ -229,7 +229,17 @@ def test_a_campus_calling_about_one_outage_at_once_loses_no_call(pg_app, postgre
     assert "FALLBACK" not in spoken, (tmp_path / "web.log").read_text()[-3000:]
     assert all("A, H, " in text for text in spoken)
     with pg_app.app_context():
-        assert get_db().session.scalar(select(func.count()).select_from(Incident)) == 1
+        [incident] = get_db().session.scalars(select(Incident)).all()
+        # Every join counted once, with its report, its timeline entry and its receipt.
+        assert incident.callers == 40 and len(incident.reports) == 40
+        added = [e for e in incident.events if e.kind == EventKind.REPORT_ADDED]
+        assert len(added) == 39
+        receipts = Counter(
+            n.to_number for n in incident.notifications if n.kind == NotificationKind.CALLER
+        )
+        assert receipts == {f"+1319555{8000 + n:04d}": 1 for n in range(40)}
+        calls = get_db().session.scalars(select(Call)).all()
+        assert len(calls) == 40 and {c.incident_id for c in calls} == {incident.id}
 
 
 def test_incidents_opened_at_once_give_each_page_its_own_reply_code(pg_app, postgres_url, tmp_path):
