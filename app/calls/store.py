@@ -6,9 +6,10 @@ changed only if it still stands where the URL said, and the turn is logged in th
 
 A turn is the call's row changed and the turn logged with the reply it got. On PostgreSQL both
 go as one statement (the row's INSERT or UPDATE in a WITH, feeding the turn's INSERT), which is
-whole on its own and needs no transaction around it; when the turn changed other rows too (it
-filed a report), the unit of work writes those first and the one statement follows, in the same
-transaction. Elsewhere the unit of work writes the row and a plain INSERT logs the turn.
+whole on its own and needs no transaction around it. When the turn changed other rows too (it
+filed a report), they go in the same statement when they can (`in_one_statement`); otherwise
+the unit of work writes them first and the one statement follows, in the same transaction.
+Elsewhere the unit of work writes the row and a plain INSERT logs the turn.
 """
 
 from __future__ import annotations
@@ -57,8 +58,6 @@ FIND_CALL_AND_INCIDENT = (
     .outerjoin(Incident, Incident.id == bindparam("incident_id"))
     .where(Call.call_sid == bindparam("call_sid"))
 )
-
-
 READ_WITH_CALL = "incident_read_with_call"
 
 
