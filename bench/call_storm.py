@@ -199,12 +199,15 @@ class Server:
 
 
 def profile(parent: int, output: Path | None) -> subprocess.Popen | None:
-    """py-spy sampling every web process (it needs ptrace rights: root, or ptrace_scope 0)."""
+    """py-spy sampling every web process (it needs ptrace rights: root, or ptrace_scope 0).
+    Only the thread holding the interpreter lock is sampled: the others, back from a socket
+    write or a query, wait for it and would count as busy."""
     if output is None:
         return None
     command = [
         str(BIN / "py-spy"),
         "record",
+        "--gil",
         "--subprocesses",
         "--pid",
         str(parent),
