@@ -16,6 +16,7 @@ a collection that lost a member) `plan` says None and the unit of work writes as
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +126,7 @@ class _Builder:
             value = state.dict.get(rel.key)
             if rel.direction is MANYTOONE:
                 if value is not None:
-                    values.update(self._keys_of(rel, inspect(value)))
+                    values.update(_keys_of(rel, inspect(value), self.placed))
             elif value and (
                 rel.direction is not ONETOMANY
                 or any(inspect(member) not in self.new for member in value)
@@ -138,55 +139,82 @@ class _Builder:
 
     def _update(self, state: InstanceState[Any]) -> None:
         table = _table(state)
-        values: dict[str, Any] = {}
-        committed: list[str] = []
-        expired: list[str] = []
-        for attr in state.attrs:
-            history = attr.history
-            if not history.has_changes():
-                continue
-            prop = state.mapper.attrs[attr.key]
-            if isinstance(prop, ColumnProperty):
-                values[prop.columns[0].key] = attr.value
-                (expired if isinstance(attr.value, ColumnElement) else committed).append(attr.key)
-            elif isinstance(prop, RelationshipProperty) and prop.direction is MANYTOONE:
-                target = attr.value
-                if target is None:
-                    values.update({_key(local): None for local, _ in prop.local_remote_pairs})
-                else:
-                    values.update(self._keys_of(prop, inspect(target)))
-                expired.append(attr.key)
-            elif (
-                isinstance(prop, RelationshipProperty)
-                and prop.direction is ONETOMANY
-                and not history.deleted
-                and all(inspect(member) in self.new for member in history.added)
-            ):
-                expired.append(attr.key)  # new members: their own keys say so
-            else:
-                raise NotPlain(prop)
-        if values:
+        changes = changes_of(state, self.new, self.placed)
+        if changes.values:
             identity = state.identity
             if identity is None:
                 raise NotPlain(state)
             where = [c == identity[i] for i, c in enumerate(state.mapper.primary_key)]
-            self.plan.ctes.append(update(table).where(*where).values(values).cte(self._name()))
-        self.plan.changed.append((state, committed, expired))
+            statement = update(table).where(*where).values(changes.values)
+            self.plan.ctes.append(statement.cte(self._name()))
+        self.plan.changed.append((state, changes.committed, changes.expired))
 
-    def _keys_of(
-        self, prop: RelationshipProperty[Any], target: InstanceState[Any]
-    ) -> dict[str, Any]:
-        """The foreign key columns that point at `target`: its stored key, or its key as
-        written earlier in the statement."""
-        keys: dict[str, Any] = {}
-        for local, remote in prop.local_remote_pairs:
-            if target.identity is not None:
-                keys[_key(local)] = target.identity[list(target.mapper.primary_key).index(remote)]
-            elif target in self.placed:
-                keys[_key(local)] = select(self.placed[target].c[_key(remote)]).scalar_subquery()
+
+@dataclass(frozen=True)
+class Changes:
+    """A stored row's changes: the columns to write, by column; the attributes written as
+    values, and those the database works out (an expression, a reference) or that a new row's
+    own key says (a collection's new member)."""
+
+    values: dict[str, Any]
+    committed: list[str]
+    expired: list[str]
+
+
+def changes_of(
+    state: InstanceState[Any],
+    new: Collection[InstanceState[Any]] = (),
+    placed: Mapping[InstanceState[Any], CTE] | None = None,
+) -> Changes:
+    """What changed in a stored row, as columns; NotPlain when that cannot be said without the
+    unit of work. `new`: the rows written beside it, which a collection may have gained;
+    `placed`: their WITH queries, which a reference may point at."""
+    values: dict[str, Any] = {}
+    committed: list[str] = []
+    expired: list[str] = []
+    for attr in state.attrs:
+        history = attr.history
+        if not history.has_changes():
+            continue
+        prop = state.mapper.attrs[attr.key]
+        if isinstance(prop, ColumnProperty):
+            values[prop.columns[0].key] = attr.value
+            (expired if isinstance(attr.value, ColumnElement) else committed).append(attr.key)
+        elif isinstance(prop, RelationshipProperty) and prop.direction is MANYTOONE:
+            target = attr.value
+            if target is None:
+                values.update({_key(local): None for local, _ in prop.local_remote_pairs})
             else:
-                raise NotPlain(prop)
-        return keys
+                values.update(_keys_of(prop, inspect(target), placed or {}))
+            expired.append(attr.key)
+        elif (
+            isinstance(prop, RelationshipProperty)
+            and prop.direction is ONETOMANY
+            and not history.deleted
+            and all(inspect(member) in new for member in history.added)
+        ):
+            expired.append(attr.key)  # new members: their own keys say so
+        else:
+            raise NotPlain(prop)
+    return Changes(values, committed, expired)
+
+
+def _keys_of(
+    prop: RelationshipProperty[Any],
+    target: InstanceState[Any],
+    placed: Mapping[InstanceState[Any], CTE],
+) -> dict[str, Any]:
+    """The foreign key columns that point at `target`: its stored key, or its key as written
+    earlier in the statement."""
+    keys: dict[str, Any] = {}
+    for local, remote in prop.local_remote_pairs:
+        if target.identity is not None:
+            keys[_key(local)] = target.identity[list(target.mapper.primary_key).index(remote)]
+        elif target in placed:
+            keys[_key(local)] = select(placed[target].c[_key(remote)]).scalar_subquery()
+        else:
+            raise NotPlain(prop)
+    return keys
 
 
 def _refers_to(state: InstanceState[Any]) -> set[InstanceState[Any]]:

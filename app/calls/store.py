@@ -132,18 +132,14 @@ def _changed(call: Call) -> dict[str, Any] | None:
     state = inspect(call)
     if state.pending:
         return None
-    fields: dict[str, Any] = {}
-    for attr in state.attrs:
-        if not attr.history.has_changes():
-            continue
-        if attr.key in Call.__table__.c:
-            fields[attr.key] = attr.value
-        elif attr.key == "incident" and call.incident is not None and call.incident.id:
-            # The report just filed: its incident is written (or was already) and has its id.
-            fields["incident_id"] = call.incident.id
-        else:
-            return None
-    return fields
+    try:
+        changes = in_one_statement.changes_of(state)
+    except in_one_statement.NotPlain:
+        return None
+    # Bound as the statement's parameters: a value worked out in SQL is not one.
+    if any(isinstance(value, ColumnElement) for value in changes.values.values()):
+        return None
+    return changes.values
 
 
 @functools.cache
