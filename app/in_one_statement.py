@@ -12,6 +12,14 @@ Only what can be written without the unit of work goes this way: new rows whose 
 stored rows or other new rows of the statement, and changed rows whose changes are columns
 (values or SQL expressions) or references. For anything else (a deletion, a row a cache watches,
 a collection that lost a member) `plan` says None and the unit of work writes as usual.
+
+A new row's value may be an SQL expression that reads other rows (a timeline entry naming the
+incident's count). Flushed by the unit of work it would run after the changed rows' UPDATEs, in
+their transaction, and read them as changed; but every part of one statement reads the same
+snapshot, taken before any of it. So such an expression reads a changed table as the statement
+leaves it: the changed rows as their UPDATE returned them, the others as stored. That is also
+what makes it right when a campus calls at once: an UPDATE that waited for another's lock
+returns the row as the other left it.
 """
 
 from __future__ import annotations
@@ -20,11 +28,23 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CTE, Column, ColumnElement, Table, insert, inspect, select, update
+from sqlalchemy import (
+    CTE,
+    Column,
+    ColumnElement,
+    Table,
+    insert,
+    inspect,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import ColumnProperty, InstanceState, RelationshipProperty, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import iterate
 
 
 class NotPlain(Exception):
@@ -92,8 +112,20 @@ class _Builder:
         self.waiting = list(new)
         self.placed: dict[InstanceState[Any], CTE] = {}
         self.plan = Plan()
+        # The columns the new rows' expressions read, by table; and the changed rows' UPDATEs
+        # of those tables, which return them.
+        self.read = _columns_read(new)
+        self.returned: dict[Table, list[CTE]] = {}
 
     def build(self, changed: list[InstanceState[Any]]) -> Plan:
+        # A changed row goes first, so the new rows' expressions can read it as changed; after
+        # them when it refers to one of them.
+        later = []
+        for state in changed:
+            try:
+                self._update(state)
+            except NotPlain:
+                later.append(state)
         # A new row goes after the new rows it refers to; rows referring to each other in a
         # circle need the unit of work.
         while self.waiting:
@@ -105,7 +137,9 @@ class _Builder:
                 self.plan.ctes.append(self.placed[state])
                 self.plan.new.append(state)
                 self.waiting.remove(state)
-        for state in changed:
+        for state in later:
+            if _table(state) in self.read:
+                raise NotPlain("an expression reads a row changed after it")
             self._update(state)
         return self.plan
 
@@ -117,7 +151,9 @@ class _Builder:
         values: dict[str, Any] = {}
         for column in table.columns:
             value = state.dict.get(state.mapper.get_property_by_column(column).key)
-            if value is not None:
+            if isinstance(value, ColumnElement):
+                values[column.key] = self._as_written(value)
+            elif value is not None:
                 values[column.key] = value
             elif column.default is not None and not column.primary_key:
                 # Given here: Core fills in a column's default only in a statement's outer INSERT.
@@ -146,8 +182,27 @@ class _Builder:
                 raise NotPlain(state)
             where = [c == identity[i] for i, c in enumerate(state.mapper.primary_key)]
             statement = update(table).where(*where).values(changes.values)
-            self.plan.ctes.append(statement.cte(self._name()))
+            if table in self.read:
+                returned = statement.returning(*_view_columns(table, self.read[table]))
+                cte = returned.cte(self._name())
+                self.returned.setdefault(table, []).append(cte)
+            else:
+                cte = statement.cte(self._name())
+            self.plan.ctes.append(cte)
         self.plan.changed.append((state, changes.committed, changes.expired))
+
+    def _as_written(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        """`expression`, reading each changed table as the statement leaves it."""
+        for table, ctes in self.returned.items():
+            columns = _view_columns(table, self.read[table])
+            keys = [column.key for column in columns]
+            (key,) = [column.key for column in table.primary_key.columns]
+            stored = select(*columns).where(
+                table.c[key].not_in(union_all(*(select(cte.c[key]) for cte in ctes)))
+            )
+            view = union_all(*(select(*(cte.c[k] for k in keys)) for cte in ctes), stored)
+            expression = ClauseAdapter(view.subquery(f"{table.name}_written")).traverse(expression)
+        return expression
 
 
 @dataclass(frozen=True)
@@ -215,6 +270,24 @@ def _keys_of(
         else:
             raise NotPlain(prop)
     return keys
+
+
+def _columns_read(new: list[InstanceState[Any]]) -> dict[Table, set[Column[Any]]]:
+    read: dict[Table, set[Column[Any]]] = {}
+    for state in new:
+        for value in state.dict.values():
+            if isinstance(value, ColumnElement):
+                for element in iterate(value):
+                    if isinstance(element, Column) and isinstance(element.table, Table):
+                        read.setdefault(element.table, set()).add(element)
+    return read
+
+
+def _view_columns(table: Table, read: set[Column[Any]]) -> list[Column[Any]]:
+    """The primary key and the columns read, in the table's order."""
+    if len(table.primary_key.columns) != 1:
+        raise NotPlain(table)
+    return [column for column in table.columns if column.primary_key or column in read]
 
 
 def _refers_to(state: InstanceState[Any]) -> set[InstanceState[Any]]:

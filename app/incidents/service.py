@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    cast,
+    false,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from app.incidents import catalog
@@ -279,7 +290,6 @@ def add_report(
     # incident's row (PostgreSQL's row lock; SQLite's single writer), so each should hold it
     # only while it writes. On PostgreSQL a call's join is written as one statement with the
     # call's own row (calls/store.py), so the lock lasts that one statement.
-    earlier = incident.callers
     cas = is_priority_customer(session, None, *numbers_that_count(draft))
     report = _report(incident, draft, now)
     session.add(report)
@@ -290,7 +300,7 @@ def add_report(
         EventKind.REPORT_ADDED,
         actor,
         channel,
-        f"caller {earlier + 1}" + ("; hung up before finishing" if draft.incomplete else ""),
+        _caller_number(incident, "; hung up before finishing" if draft.incomplete else ""),
     )
     if draft.text_caller:
         _ = words(draft.language)
@@ -322,6 +332,14 @@ def add_report(
         now if last is None or now - last >= reporter_window else (last + reporter_window)
     )
     return report
+
+
+def _caller_number(incident: Incident, then: str) -> ColumnElement[str]:
+    """The words "caller N", N the incident's count as this join leaves it. Worked out in the
+    database when the entry is written, after the count's UPDATE: callers joining at the same
+    moment each read the same count, and would otherwise each name the same N."""
+    count = select(Incident.callers).where(Incident.id == incident.id).scalar_subquery()
+    return literal("caller ") + cast(count, String) + literal(then)
 
 
 # Reports that come by phone, whose openings the limits on new incidents count.

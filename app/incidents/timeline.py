@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from app.models import EventKind, Incident, IncidentEvent
@@ -76,10 +76,16 @@ def add_event(
     kind: EventKind,
     actor: str,
     channel: str,
-    detail: str = "",
+    detail: str | ColumnElement[str] = "",
 ) -> IncidentEvent:
+    """`detail`: words, or an expression the database works out when it writes the entry."""
     event = IncidentEvent(
-        incident=incident, at=at, kind=kind, actor=actor, channel=channel, detail=detail[:2000]
+        incident=incident,
+        at=at,
+        kind=kind,
+        actor=actor,
+        channel=channel,
+        detail=detail[:2000] if isinstance(detail, str) else detail,
     )
     session.add(event)
     for subscriber in session.info.get(SUBSCRIBERS, ()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.adapters.simulator import Answer, Ask, scripted
-from app.models import CallerBroadcast, Email, Incident, PriorityContact, Report
+from app.models import CallerBroadcast, Email, EventKind, Incident, PriorityContact, Report
 from tests.paging_support import PAT, notifications, paged, report_outage, run_worker, text
 from tests.support import FULL_CANVAS_CALL, statements_on
 
@@ -42,6 +42,21 @@ def test_a_second_caller_hears_it_is_known_and_joins(twilio, session, clock, app
     text(twilio, PAT, "1a")
     transcript = twilio.call(*JOIN, caller=caller(3))
     assert "An administrator is working on it." in transcript.text
+
+
+def test_each_joining_caller_is_numbered_on_the_timeline(twilio, session, app, clock):
+    """The entry names the caller's place in the count, a caller who hangs up mid-way too."""
+    report_outage(twilio)
+    for n in (2, 3):
+        clock.advance(minutes=1)
+        twilio.call(*JOIN, caller=caller(n))
+    clock.advance(minutes=1)
+    twilio.call(*JOIN[:4], "hangup", caller=caller(4))
+    twilio.call(*JOIN, caller=caller(5))
+    [incident] = session.scalars(select(Incident)).all()
+    assert incident.callers == 4 + 1
+    added = [e.detail for e in incident.events if e.kind == EventKind.REPORT_ADDED]
+    assert added == ["caller 2", "caller 3", "caller 4; hung up before finishing", "caller 5"]
 
 
 def test_a_different_problem_opens_its_own_incident(twilio, session, app, clock):

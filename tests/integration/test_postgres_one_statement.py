@@ -4,13 +4,16 @@ at all, with the rows a ticketing system needs, and the session left with nothin
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app import create_app, in_one_statement
 from app.adapters.gateways import ConsoleGateway
 from app.adapters.simulator import Answer, Ask, scripted
+from app.incidents.service import IncidentDraft, add_report
 from app.models import (
     Call,
     CallTurn,
@@ -29,6 +32,7 @@ from tests.support import CALLER, FULL_CANVAS_CALL, TEST_SETTINGS, TwilioClient,
 pytestmark = pytest.mark.postgres
 JOINING = (*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])
 JOINER = "+13195550177"
+REPORTER_WINDOW = dt.timedelta(minutes=15)
 
 
 def test_a_join_queues_its_ticket_update_in_the_same_statement(pg_app, postgres_url, clock):
@@ -165,3 +169,42 @@ def test_what_needs_the_unit_of_work_is_left_to_it(pg_app, clock):
         session.rollback()
         texts = [n for n in incident.notifications if n.kind == NotificationKind.CALLER]
         assert [t.to_number for t in texts] == [CALLER]
+
+
+@pytest.mark.parametrize("in_one", [True, False], ids=["one statement", "unit of work"])
+def test_joins_that_read_the_same_count_name_their_own_caller(pg_app, clock, in_one):
+    """Two joins read the incident at once (both see one caller), and both writes wait for its
+    row. Each timeline entry names the count as its own write left it."""
+    TwilioClient(pg_app).call(*FULL_CANVAS_CALL)
+    db = pg_app.extensions["db"]
+    sessions = [db.sessionmaker() for _ in range(2)]
+    for n, session in enumerate(sessions):
+        incident = session.scalars(select(Incident)).one()
+        assert incident.callers == 1
+        draft = IncidentDraft(source="phone", callback_number=f"+1319555017{n}", incomplete=n == 1)
+        add_report(session, clock.now(), incident, draft, "caller", "phone", REPORTER_WINDOW)
+
+    def write(session: Session) -> None:
+        with session:
+            planned = in_one_statement.plan(session, None)
+            if in_one:
+                assert planned is not None
+                session.connection().execute(select(1).add_cte(*planned.ctes))
+                in_one_statement.settle(session, planned)
+            session.commit()
+
+    with db.engine.connect() as locker, ThreadPoolExecutor(2) as pool:
+        locker.execute(select(Incident.id).with_for_update())
+        writes = [pool.submit(write, session) for session in sessions]
+        with pytest.raises(TimeoutError):
+            writes[0].result(timeout=0.5)  # both wait for the row
+        locker.commit()
+        for done in writes:
+            done.result(timeout=30)
+    with db.sessionmaker() as session:
+        incident = session.scalars(select(Incident)).one()
+        added = [e.detail for e in incident.events if e.kind == EventKind.REPORT_ADDED]
+        assert incident.callers == 3
+        assert sorted(added) == ["caller 2", "caller 3; hung up before finishing"] or sorted(
+            added
+        ) == ["caller 2; hung up before finishing", "caller 3"], added

@@ -166,9 +166,9 @@ def test_opening_an_incident_pages_within_a_short_transaction(pg_app):
         assert not any(s.startswith(f"SELECT {table}.") for s in review), table
     # The incident's escalation, its first page and the call with its turn: one statement.
     last = review[-2]
-    assert last.startswith("WITH written_0 AS (INSERT INTO notifications")
+    assert last.startswith("WITH written_0 AS (UPDATE incidents SET")
     assert review[-1] == "COMMIT"
-    assert "UPDATE incidents SET" in last and "written AS (UPDATE calls" in last, last
+    assert "INSERT INTO notifications" in last and "written AS (UPDATE calls" in last, last
     assert not any(s.startswith("UPDATE incidents") for s in review), review
     assert len(review) == 15, review
     with pg_app.app_context():
