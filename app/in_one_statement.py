@@ -32,6 +32,7 @@ from sqlalchemy import (
     CTE,
     Column,
     ColumnElement,
+    Subquery,
     Table,
     insert,
     inspect,
@@ -43,8 +44,7 @@ from sqlalchemy.orm import ColumnProperty, InstanceState, RelationshipProperty, 
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
-from sqlalchemy.sql.util import ClauseAdapter
-from sqlalchemy.sql.visitors import iterate
+from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
 
 class NotPlain(Exception):
@@ -193,16 +193,24 @@ class _Builder:
 
     def _as_written(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
         """`expression`, reading each changed table as the statement leaves it."""
-        for table, ctes in self.returned.items():
-            columns = _view_columns(table, self.read[table])
-            keys = [column.key for column in columns]
-            (key,) = [column.key for column in table.primary_key.columns]
-            stored = select(*columns).where(
-                table.c[key].not_in(union_all(*(select(cte.c[key]) for cte in ctes)))
-            )
-            view = union_all(*(select(*(cte.c[k] for k in keys)) for cte in ctes), stored)
-            expression = ClauseAdapter(view.subquery(f"{table.name}_written")).traverse(expression)
-        return expression
+        views = {table: self._view(table, ctes) for table, ctes in self.returned.items()}
+
+        def as_written(element: Any, **_kw: Any) -> Any:
+            if isinstance(element, Column) and element.table in views:
+                return views[element.table].c[element.key]
+            return None
+
+        return replacement_traverse(expression, {}, as_written)
+
+    def _view(self, table: Table, ctes: list[CTE]) -> Subquery:
+        """The table as the statement leaves it: the rows its UPDATEs returned, then the rest."""
+        keys = [column.key for column in _view_columns(table, self.read[table])]
+        (key,) = [column.key for column in table.primary_key.columns]
+        written = [select(*(cte.c[k] for k in keys)) for cte in ctes]
+        stored = select(*(table.c[k] for k in keys)).where(
+            table.c[key].not_in(union_all(*(select(cte.c[key]) for cte in ctes)))
+        )
+        return union_all(*written, stored).subquery(f"{table.name}_written")
 
 
 @dataclass(frozen=True)

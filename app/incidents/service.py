@@ -367,6 +367,24 @@ def open_possible_flood(session: Session) -> Incident | None:
     return session.scalar(query)
 
 
+# Built once: every caller who names a service reads it.
+ACTIVE_FOR_SERVICE = (
+    select(Incident)
+    .where(
+        Incident.service_id == bindparam("service_id"),
+        Incident.state.in_(UNRESOLVED_STATES),
+    )
+    .order_by(Incident.id.desc())
+    .limit(1)
+)
+# FOR NO KEY UPDATE: callers filing at once still queue for it one by one, but it does not wait
+# on (or deadlock with) transactions that merely hold the key-share lock every new incident row
+# puts on its service (its foreign key). FOR UPDATE did, on a storm.
+LOCK_SERVICE = (
+    select(Service.id).where(Service.id == bindparam("service_id")).with_for_update(key_share=True)
+)
+
+
 def active_for_service(session: Session, service_id: int, lock: bool = False) -> Incident | None:
     """The newest open or acknowledged incident about this service, if there is one.
 
@@ -375,21 +393,8 @@ def active_for_service(session: Session, service_id: int, lock: bool = False) ->
     takes no row locks: two callers confirming within the same few milliseconds there can still
     open one each.)"""
     if lock:
-        # FOR NO KEY UPDATE: callers filing at once still queue for it one by one, but it does
-        # not wait on (or deadlock with) transactions that merely hold the key-share lock every
-        # new incident row puts on its service (its foreign key). FOR UPDATE did, on a storm.
-        session.execute(
-            select(Service.id).where(Service.id == service_id).with_for_update(key_share=True)
-        )
-    return session.scalar(
-        select(Incident)
-        .where(
-            Incident.service_id == service_id,
-            Incident.state.in_(UNRESOLVED_STATES),
-        )
-        .order_by(Incident.id.desc())
-        .limit(1)
-    )
+        session.execute(LOCK_SERVICE, {"service_id": service_id})
+    return session.scalar(ACTIVE_FOR_SERVICE, {"service_id": service_id})
 
 
 def list_incidents(

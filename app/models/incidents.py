@@ -296,7 +296,7 @@ class Report(Base):
         return number is not None and number in (self.callback_number, self.caller_number)
 
     @classmethod
-    def at_number(cls, number: str | None) -> ColumnElement[bool]:
+    def at_number(cls, number: str | ColumnElement[str] | None) -> ColumnElement[bool]:
         """`reached_at` as a WHERE clause: the reports of the caller at `number`."""
         if number is None:
             return false()

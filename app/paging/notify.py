@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import CursorResult, inspect, select, update
+from sqlalchemy import CursorResult, bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.incidents import catalog
@@ -338,6 +338,12 @@ def _text(
     return True
 
 
+# Built once: every caller's receipt reads it.
+CALLERS_REPORTS = select(Report.email, Report.email_confirmed_at, Report.texts_fail_since).where(
+    Report.incident_id == bindparam("incident_id"), Report.at_number(bindparam("number"))
+)
+
+
 def _callers_reports(
     session: Session, incident: Incident, number: str | None
 ) -> list[tuple[str, dt.datetime | None]]:
@@ -351,10 +357,10 @@ def _callers_reports(
         ]
     # This caller's reports only: a storm's thousandth caller does not read the other 999.
     # (Reports not yet written, under no_autoflush, are in the session.)
-    stored = session.execute(
-        select(Report.email, Report.email_confirmed_at, Report.texts_fail_since).where(
-            Report.incident_id == incident.id, Report.at_number(number)
-        )
+    stored = (
+        session.execute(CALLERS_REPORTS, {"incident_id": incident.id, "number": number})
+        if number is not None
+        else ()
     )
     return [(email if confirmed else "", failed) for email, confirmed, failed in stored] + [
         (report.updates_email, report.texts_fail_since)
