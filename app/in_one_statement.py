@@ -116,6 +116,7 @@ class _Builder:
         # of those tables, which return them.
         self.read = _columns_read(new)
         self.returned: dict[Table, list[CTE]] = {}
+        self.views: dict[Table, Subquery] = {}
 
     def build(self, changed: list[InstanceState[Any]]) -> Plan:
         # A changed row goes first, so the new rows' expressions can read it as changed; after
@@ -126,6 +127,9 @@ class _Builder:
                 self._update(state)
             except NotPlain:
                 later.append(state)
+        # Each changed table the expressions read, as the statement leaves it: built once, for
+        # every expression of every new row.
+        self.views = {table: self._view(table, ctes) for table, ctes in self.returned.items()}
         # A new row goes after the new rows it refers to; rows referring to each other in a
         # circle need the unit of work.
         while self.waiting:
@@ -193,7 +197,7 @@ class _Builder:
 
     def _as_written(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
         """`expression`, reading each changed table as the statement leaves it."""
-        views = {table: self._view(table, ctes) for table, ctes in self.returned.items()}
+        views = self.views
 
         def as_written(element: Any, **_kw: Any) -> Any:
             if isinstance(element, Column) and element.table in views:
