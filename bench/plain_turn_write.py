@@ -64,30 +64,17 @@ def main() -> None:
     statement = store._light_turn_pg((), False, tuple(logged(0)))
     sql = str(statement.compile(dialect=db.engine.dialect))
 
+    def light(turn: int) -> turn_state.LightCall:
+        return turn_state.LightCall("CA-plain-write", claimed, turn, number, source)
+
     def values(turn: int) -> dict[str, Any]:
-        return {
-            "sid": "CA-plain-write",
-            "was_turn": turn - 1,
-            "was_step": "impact",
-            "was_stage": CallStage.MENU.value,
-            "was_attempts": 0,
-            "was_misses": 0,
-            "in_language": "en",
-            "by_number": number,
-            "by_source": str(source),
-            "to_step": "impact",
-            "to_stage": CallStage.MENU.value,
-            "to_attempts": 0,
-            "to_misses": 0,
-            "to_turn": turn,
-            "new": None,
-            **{f"turn_{key}": value for key, value in logged(turn).items()},
-        }
+        """The parameters `store.save_light_turn` binds, the turn's own among them."""
+        turn_values = {f"turn_{key}": value for key, value in logged(turn).items()}
+        return {**store._light_values(light(turn)), **turn_values}
 
     def through_session(turn: int) -> bool:
-        light = turn_state.LightCall("CA-plain-write", claimed, turn, number, source)
         with db.sessionmaker() as session:
-            done = store.save_light_turn(session, light, logged(turn))
+            done = store.save_light_turn(session, light(turn), logged(turn))
             session.commit()
         return done
 

@@ -170,8 +170,28 @@ def save_light_turn(session: Session, call: LightCall, logged: dict[str, Any]) -
     as this webhook gives them, every carried answer the turn read), and the turn is logged.
     False when it did not match; the caller then rolls back and takes the turn from the row.
     The caller commits."""
+    answers = call.answers
+    values = _light_values(call)
+    assumed = tuple(sorted(answers.assumed))
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _light_turn_pg(assumed, bool(answers.new), tuple(logged))
+        values.update({f"turn_{key}": value for key, value in logged.items()})
+        result: CursorResult[Any] = session.connection().execute(statement, values)
+        return result.rowcount == 1
+    changed = session.connection().execute(
+        _light_update("sqlite", assumed, bool(answers.new)), values
+    )
+    call_id = changed.scalar()
+    if call_id is None:
+        return False
+    session.execute(insert(CallTurn), [{"call_id": call_id, **logged}])
+    return True
+
+
+def _light_values(call: LightCall) -> dict[str, Any]:
+    """The light write's parameters but the turn's own (turn_<column>)."""
     claimed, answers = call.claimed, call.answers
-    values = {
+    return {
         "sid": call.call_sid,
         "was_turn": call.turn - 1,
         "was_step": claimed.step,
@@ -189,20 +209,6 @@ def save_light_turn(session: Session, call: LightCall, logged: dict[str, Any]) -
         "new": answers.new,
         **{f"assumed_{key}": json.dumps(value) for key, value in answers.assumed.items()},
     }
-    assumed = tuple(sorted(answers.assumed))
-    if session.get_bind().dialect.name == "postgresql":
-        statement = _light_turn_pg(assumed, bool(answers.new), tuple(logged))
-        values.update({f"turn_{key}": value for key, value in logged.items()})
-        result: CursorResult[Any] = session.connection().execute(statement, values)
-        return result.rowcount == 1
-    changed = session.connection().execute(
-        _light_update("sqlite", assumed, bool(answers.new)), values
-    )
-    call_id = changed.scalar()
-    if call_id is None:
-        return False
-    session.execute(insert(CallTurn), [{"call_id": call_id, **logged}])
-    return True
 
 
 @functools.cache
