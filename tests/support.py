@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from twilio.request_validator import RequestValidator
 
 from app.adapters.simulator import Answer, Ask, CallSimulator, Transcript, scripted
@@ -156,6 +157,23 @@ FULL_CANVAS_CALL = (
 def stateless(url: str) -> str:
     """A turn's URL without where the call stands (app/calls/turn_state.py)."""
     return re.sub(r"&state=[^&]*", "", url)
+
+
+def sessions_come_to(engine: Engine, where: str, count: int, deadline: float = 10.0) -> bool:
+    """Whether, within `deadline` seconds, `count` of this database's sessions match `where`
+    in PostgreSQL's own view of them (`pg_stat_activity`). Each look is a transaction of its
+    own: within one, the view keeps what it first showed."""
+    sessions = text(
+        f"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND {where}"
+    )
+    with engine.connect() as watcher:
+        ended = time.monotonic() + deadline
+        while time.monotonic() < ended:
+            if watcher.scalar(sessions) == count:
+                return True
+            watcher.rollback()
+            time.sleep(0.02)
+    return False
 
 
 @contextmanager

@@ -4,11 +4,10 @@ at all, with the rows a ticketing system needs, and the session left with nothin
 from __future__ import annotations
 
 import datetime as dt
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import create_app, in_one_statement
@@ -28,7 +27,14 @@ from app.models import (
     TicketUpdate,
 )
 from tests.integration.test_postgres_voice import _review_statements
-from tests.support import CALLER, FULL_CANVAS_CALL, TEST_SETTINGS, TwilioClient, statements_on
+from tests.support import (
+    CALLER,
+    FULL_CANVAS_CALL,
+    TEST_SETTINGS,
+    TwilioClient,
+    sessions_come_to,
+    statements_on,
+)
 
 pytestmark = pytest.mark.postgres
 JOINING = (*FULL_CANVAS_CALL[:2], "press 1", *FULL_CANVAS_CALL[2:])
@@ -197,7 +203,9 @@ def test_joins_that_read_the_same_count_name_their_own_caller(pg_app, clock, in_
     with db.engine.connect() as locker, ThreadPoolExecutor(2) as pool:
         locker.execute(select(Incident.id).with_for_update())
         writes = [pool.submit(write, session) for session in sessions]
-        assert _waiting_on_a_lock(db.engine, 2), "both writes wait for the row"
+        assert sessions_come_to(db.engine, "wait_event_type = 'Lock'", 2, deadline=30), (
+            "both writes wait for the row"
+        )
         assert not any(done.done() for done in writes)
         locker.commit()
         for done in writes:
@@ -209,20 +217,3 @@ def test_joins_that_read_the_same_count_name_their_own_caller(pg_app, clock, in_
         assert sorted(added) == ["caller 2", "caller 3; hung up before finishing"] or sorted(
             added
         ) == ["caller 2; hung up before finishing", "caller 3"], added
-
-
-def _waiting_on_a_lock(engine: Engine, count: int, deadline: float = 30.0) -> bool:
-    """Whether `count` of this database's sessions come to wait on a lock (PostgreSQL's own
-    view of them), within `deadline` seconds."""
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    with engine.connect() as watcher:
-        ended = time.monotonic() + deadline
-        while time.monotonic() < ended:
-            if watcher.scalar(waiting) == count:
-                return True
-            watcher.rollback()
-            time.sleep(0.02)
-    return False

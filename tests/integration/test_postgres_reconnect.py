@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support import CALLER, TwilioClient
+from tests.support import CALLER, TwilioClient, sessions_come_to
 
 pytestmark = pytest.mark.postgres
 
@@ -34,23 +33,11 @@ def kill_every_other_connection(url: str) -> int:
     return killed or 0
 
 
-def no_backend_left_but_this_one(url: str, deadline: float = 10.0) -> bool:
+def no_backend_left_but_this_one(url: str) -> bool:
     """pg_terminate_backend only signals: wait until the killed sessions have ended."""
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            ended = time.monotonic() + deadline
-            while time.monotonic() < ended:
-                left = connection.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
-                )
-                if left == 0:
-                    return True
-                time.sleep(0.05)
-        return False
+        return sessions_come_to(admin, "pid <> pg_backend_pid()", 0)
     finally:
         admin.dispose()
 
